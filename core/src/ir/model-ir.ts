@@ -1,0 +1,183 @@
+/**
+ * The model IR: what static extraction reads out of TS/JS model code. Plain JSON-compatible data (never
+ * ts-morph nodes or tensors), so it can cross process boundaries and be cached per file.
+ */
+
+/** Zero-based positions, as LSP uses them; the CLI adds one when printing. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface SourceRange {
+  /** Absolute file path. */
+  file: string;
+  start: Position;
+  end: Position;
+}
+
+/** A value the extractor could not resolve statically. Never guessed. */
+export interface UnknownValue {
+  kind: 'unknown';
+  /** Source text of the expression, for messages. */
+  text: string;
+  reason: string;
+}
+
+/** A call expression kept symbolically, e.g. `tf.constraints.maxNorm({maxValue: 2})` or `spectralNorm({c: 0.9})`. */
+export interface CallValue {
+  kind: 'call';
+  /** Callee with the tfjs namespace normalised away: `constraints.maxNorm`, `spectralNorm`, `layers.dense`. */
+  callee: string;
+  args: ConfigValue[];
+  range: SourceRange;
+}
+
+export type ConfigValue =
+  | number
+  | string
+  | boolean
+  | null
+  | ConfigValue[]
+  | { [key: string]: ConfigValue }
+  | UnknownValue
+  | CallValue;
+
+/** Where a layer class comes from. */
+export type LayerOrigin = 'tfjs' | 'lipschitz-lens' | 'custom' | 'unknown';
+
+/** An instantiated layer, e.g. `tf.layers.dense({units: 8})` or `new SpectralDense({...})`. */
+export interface LayerNode {
+  kind: 'layer';
+  id: string;
+  /**
+   * The layer type: the tfjs factory name for built-ins (`dense`, `conv2d`, `batchNormalization`, `activation`,
+   * `dropout`, `maxPooling2d`, ...), the class name for this project's layers (`SpectralDense`,
+   * `AffineCoupling`, `InvertibleResidual`, ...) and for custom classes.
+   */
+  layerType: string;
+  origin: LayerOrigin;
+  /** The resolved first argument (the layer's config object); unresolvable entries are `UnknownValue`s. */
+  config: { [key: string]: ConfigValue };
+  range: SourceRange;
+  /** For custom layers: the class, when it was found. */
+  customClass?: string;
+}
+
+/** A tensor op applied directly (functional API or inside a custom layer), e.g. `tf.exp(h)` or `tf.relu`. */
+export interface OpNode {
+  kind: 'op';
+  id: string;
+  /** Op name without the namespace: `exp`, `sigmoid`, `div`, `add`, `relu`, `softplus`, `tanh`, ... */
+  op: string;
+  range: SourceRange;
+}
+
+/**
+ * How a block's children are wired.
+ * - `sequence`: children applied in order.
+ * - `residual`: x + branch(x); children form the branch, the skip is the identity.
+ * - `additive-coupling`: y2 = x2 + t(x1); children form t.
+ * - `affine-coupling`: y2 = x2 * s(x1) + t(x1); children form the conditioner; `scale` says how s is formed.
+ * - `graph`: wiring the extractor recognised only partly; bounds are unknown.
+ */
+export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'graph';
+
+/** How an affine coupling turns the conditioner's output h into the scale s. */
+export type ScaleForm =
+  | 'exp'
+  | 'sigmoid'
+  | 'softplus'
+  | 'bounded-tanh'
+  | 'sigmoid-floor'
+  | 'identity'
+  | 'unknown';
+
+export interface BlockNode {
+  kind: 'block';
+  id: string;
+  wiring: Wiring;
+  children: IrNode[];
+  range: SourceRange;
+  /** For affine couplings. */
+  scale?: ScaleForm;
+  /** The node that creates the wiring (the residual `add`, the coupling's scale op), for related information. */
+  anchor?: SourceRange;
+}
+
+export type IrNode = LayerNode | OpNode | BlockNode;
+
+/** How the model was written. */
+export type ModelApi = 'sequential' | 'functional' | 'flow' | 'custom-layer';
+
+export interface ModelNode {
+  kind: 'model';
+  id: string;
+  /** Variable, function or export name, for messages and the audit. */
+  name: string;
+  api: ModelApi;
+  range: SourceRange;
+  body: BlockNode;
+  /**
+   * Whether the model must be invertible: it is a `Flow`, contains invertible layers or couplings, or its JSDoc
+   * carries `@invertible`.
+   */
+  invertible: boolean;
+  /** Whether a global Lipschitz bound is required: JSDoc `@lipschitz`, or a critic/discriminator by name. */
+  needsLipschitz: boolean;
+  /** JSDoc `@checkpoint path/to/model.json`, resolved against the file's folder. */
+  checkpoint?: string;
+  /** The export name when the model (or the factory that returns it) is exported. */
+  exportName?: string;
+}
+
+/** What a custom layer class computes, read from its `call()`. */
+export interface CustomLayerInfo {
+  className: string;
+  range: SourceRange;
+  /** Ops used in `call()` (and helpers it calls in the same class). */
+  ops: OpNode[];
+  /** `call()` adds its input to something: a residual layer. */
+  addsInput: boolean;
+  /** Defines an `inverse` method. */
+  hasInverse: boolean;
+  /** Declares itself invertible (implements/extends something invertible, or JSDoc `@invertible`). */
+  claimsInvertible: boolean;
+  /** Creates weights with `addWeight`. */
+  weighted: boolean;
+}
+
+/** Something the extractor could not read, surfaced for the user instead of failing. */
+export interface ExtractionNote {
+  message: string;
+  range: SourceRange;
+}
+
+export interface FileIr {
+  file: string;
+  models: ModelNode[];
+  customLayers: CustomLayerInfo[];
+  /** Layers created outside any recognised model, still linted (e.g. inside helpers whose caller is unknown). */
+  looseLayers: LayerNode[];
+  notes: ExtractionNote[];
+}
+
+export function isUnknown(value: ConfigValue | undefined): value is UnknownValue {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'unknown';
+}
+
+export function isCall(value: ConfigValue | undefined): value is CallValue {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'call';
+}
+
+/** Visits every node below `node`, parents first, with the chain of enclosing blocks. */
+export function walk(node: IrNode, visit: (node: IrNode, ancestors: readonly BlockNode[]) => void): void {
+  const go = (n: IrNode, ancestors: BlockNode[]): void => {
+    visit(n, ancestors);
+    if (n.kind === 'block') {
+      const inner = [...ancestors, n];
+      for (const child of n.children) go(child, inner);
+    }
+  };
+  go(node, []);
+}
