@@ -1,0 +1,71 @@
+// One build for every bundle: the CLI, the core library, and (when present) the language server, the
+// extension client and the webview. Type checking is separate (`npm run typecheck`).
+import * as esbuild from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// Native tfjs backends are optional: resolved where the user runs, never bundled.
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: optionalNative,
+};
+
+const targets = [
+  { ...node, entryPoints: [join(root, 'core/src/cli/main.ts')], outfile: join(root, 'dist/cli/lipschitz-lens.js'), banner: { js: '#!/usr/bin/env node' } },
+  // The library build leaves tfjs to the user's copy (a peer dependency) so tensors never cross two engines.
+  {
+    ...node,
+    entryPoints: { index: join(root, 'core/src/index.ts'), analysis: join(root, 'core/src/analysis.ts') },
+    outdir: join(root, 'core/dist'),
+    external: [...optionalNative, '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'ts-morph'],
+  },
+];
+const optional = [
+  { ...node, entryPoints: [join(root, 'server/src/main.ts')], outfile: join(root, 'dist/server/server.js') },
+  { ...node, entryPoints: [join(root, 'core/src/probes/worker.ts')], outfile: join(root, 'dist/server/probe-worker.js') },
+  { ...node, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(root, 'dist/client/extension.js'), external: ['vscode'] },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'webview/src/main.ts')],
+    outfile: join(root, 'dist/webview/report.js'),
+    loader: { '.css': 'text' },
+  },
+];
+for (const t of optional) if (existsSync(t.entryPoints[0])) targets.push(t);
+
+
+function copyWasm() {
+  const src = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const dir of ['dist/cli/wasm', 'dist/server/wasm']) {
+    mkdirSync(join(root, dir), { recursive: true });
+    for (const f of readdirSync(src).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(src, f), join(root, dir, f));
+  }
+}
+
+if (watch) {
+  for (const t of targets) await (await esbuild.context(t)).watch();
+  copyWasm();
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+  copyWasm();
+  console.log(`built ${targets.length} bundles`);
+}
