@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { type CouplingArgs, CouplingBase } from './coupling-net';
+import { configError, PACKAGE } from './invertible';
+import { type Kwargs, single, sumPerExample } from './layer-util';
+
+/** How the conditioner output h is turned into the positive scale s. */
+export type AffineScale = 'exp' | 'sigmoid' | 'bounded-tanh' | 'sigmoid-floor';
+
+const SCALES: readonly AffineScale[] = ['exp', 'sigmoid', 'bounded-tanh', 'sigmoid-floor'];
+
+/** Arguments of {@link AffineCoupling}; conditioner settings as in {@link CouplingArgs}. */
+export interface AffineCouplingArgs extends CouplingArgs {
+  /**
+   * Scale parameterisation, s as a function of the conditioner output h:
+   * - 'exp': s = exp(h), s in (0, inf). Neither direction is bounded; the inverse can explode.
+   * - 'sigmoid': s = sigmoid(h + 2) (Glow), s in (0, 1). Forward gain on x2 <= 1, inverse gain unbounded
+   *   as s -> 0.
+   * - 'bounded-tanh': s = exp(log(M) tanh(h)), s in [1/M, M] with M = `scaleBound`.
+   * - 'sigmoid-floor': s = eps + (1 - eps) sigmoid(h + 2), s in [eps, 1) with eps = `scaleFloor`.
+   * Default 'bounded-tanh'.
+   */
+  scale?: AffineScale;
+  /** M > 1 for 'bounded-tanh'. Default 2. */
+  scaleBound?: number;
+  /** eps in (0, 1) for 'sigmoid-floor'. Default 0.05. */
+  scaleFloor?: number;
+}
+
+/**
+ * RealNVP / Glow affine coupling: y1 = x1, y2 = x2 * s(x1) + t(x1), log-det = sum log s.
+ *
+ * Affine couplings are not globally bi-Lipschitz (Behrmann et al. 2021): dy2/dx1 contains
+ * x2 * ds/dx1, which grows without bound in x2 whenever s depends on x1, even for a bounded scale.
+ * So {@link lipschitzBounds} is Infinity unless the scale branch is constant given the current weights
+ * (e.g. right after Glow's zero initialisation), and {@link scaleRange} / {@link x2Gains} expose the
+ * bounded-scale guarantees that do hold: the gain along x2 with x1 fixed.
+ */
+export class AffineCoupling extends CouplingBase {
+  static className = 'AffineCoupling';
+  protected readonly paramsPerChannel = 2;
+  readonly scale: AffineScale;
+  readonly scaleBound: number;
+  readonly scaleFloor: number;
+
+  constructor(args: AffineCouplingArgs = {}) {
+    super(args);
+    this.scale = args.scale ?? 'bounded-tanh';
+    this.scaleBound = args.scaleBound ?? 2;
+    this.scaleFloor = args.scaleFloor ?? 0.05;
+    if (!SCALES.includes(this.scale)) {
+      configError(this.name, `scale must be one of ${SCALES.join(', ')}, got '${this.scale}'`);
+    }
+    if (!(this.scaleBound > 1) || !Number.isFinite(this.scaleBound)) {
+      configError(this.name, `scaleBound must be a finite number > 1, got ${this.scaleBound}`);
+    }
+    if (!(this.scaleFloor > 0 && this.scaleFloor < 1)) {
+      configError(this.name, `scaleFloor must lie in (0, 1), got ${this.scaleFloor}`);
+    }
+  }
+
+  /** log s from the scale pre-activation h, in closed form where possible (avoids log of an underflow). */
+  private logScale(h: tf.Tensor): tf.Tensor {
+    switch (this.scale) {
+      case 'exp':
+        return h;
+      case 'sigmoid':
+        return tf.logSigmoid(tf.add(h, 2));
+      case 'bounded-tanh':
+        return tf.mul(tf.tanh(h), Math.log(this.scaleBound));
+      case 'sigmoid-floor':
+        return tf.log(tf.add(this.scaleFloor, tf.mul(1 - this.scaleFloor, tf.sigmoid(tf.add(h, 2)))));
+    }
+  }
+
+  /** [log s, t] for the conditioning half. */
+  private params(x1: tf.Tensor, full: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const out = this.conditioner(full).apply(x1);
+    const half = x1.shape[x1.rank - 1]!;
+    const [h, t] = tf.split(out, [half, half], -1);
+    return [this.logScale(h!), t!];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const [x1, x2] = this.split(x);
+      const [logS, t] = this.params(x1, x);
+      return tf.concat([x1, tf.add(tf.mul(x2, tf.exp(logS)), t)], -1);
+    });
+  }
+
+  inverse(y: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const [y1, y2] = this.split(y);
+      const [logS, t] = this.params(y1, y);
+      return tf.concat([y1, tf.mul(tf.sub(y2, t), tf.exp(tf.neg(logS)))], -1);
+    });
+  }
+
+  logDetJacobian(x: tf.Tensor): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [x1] = this.split(x);
+      return sumPerExample(this.params(x1, x)[0]);
+    });
+  }
+
+  /** The closure of the range of s for this parameterisation: [min, max]. */
+  scaleRange(): [number, number] {
+    switch (this.scale) {
+      case 'exp':
+        return [0, Infinity];
+      case 'sigmoid':
+        return [0, 1];
+      case 'bounded-tanh':
+        return [1 / this.scaleBound, this.scaleBound];
+      case 'sigmoid-floor':
+        return [this.scaleFloor, 1];
+    }
+  }
+
+  /**
+   * Gains along x2 with x1 held fixed: forward max s, inverse 1 / min s. These hold for any input but
+   * only for perturbations of x2; they are not Lipschitz constants of the whole map.
+   */
+  x2Gains(): { forward: number; inverse: number } {
+    const [lo, hi] = this.scaleRange();
+    return { forward: hi, inverse: lo === 0 ? Infinity : 1 / lo };
+  }
+
+  /**
+   * Global bounds. Infinity while s depends on x1 (see the class comment) or before the layer is built.
+   * When the scale branch's Lipschitz bound is 0 (s does not depend on x1), the Jacobian is
+   * [[I, 0], [dt, S]] with S diagonal in the scale range, so forward <= max(1, max s) + Lip(t) and
+   * inverse <= max(1, 1 / min s) + Lip(t) / min s.
+   */
+  lipschitzBounds(): { forward: number; inverse: number } {
+    if (this.net === null) return { forward: Infinity, inverse: Infinity };
+    const half =
+      (this.net.kernels[this.net.kernels.length - 1]!.shape[this.net.rank === 2 ? 1 : 3] as number) / 2;
+    if (this.net.lipschitz(0, half) > 0) return { forward: Infinity, inverse: Infinity };
+    const [lo, hi] = this.scaleRange();
+    const lipT = this.net.lipschitz(half, 2 * half);
+    return {
+      forward: Math.max(1, hi) + lipT,
+      inverse: lo === 0 ? Infinity : Math.max(1, 1 / lo) + lipT / lo,
+    };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      scale: this.scale,
+      scaleBound: this.scaleBound,
+      scaleFloor: this.scaleFloor,
+    };
+  }
+}
+tf.serialization.registerClass(AffineCoupling, PACKAGE);

@@ -1,0 +1,226 @@
+/**
+ * The conditioner network of a coupling layer and the base class both couplings share. The conditioner
+ * owns its kernels directly on the host layer (no nested tfjs sublayers), so a saved model lists flat
+ * weights `<layer>/kernel_0`, `<layer>/bias_0`, ... and loads without custom sublayer plumbing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { configError, type Invertible } from './invertible';
+import { matrix, spectralNorm } from './matrix64';
+import { type Initializer, type LayerArgs, singleShape } from './layer-util';
+import { hashSeed } from './seeded-random';
+
+export type ConditionerActivation = 'relu' | 'tanh' | 'elu' | 'softplus' | 'sigmoid' | 'linear';
+
+/** Global Lipschitz constants of the activations (sup |f'|); sigmoid's slope peaks at 1/4. */
+export const ACTIVATION_LIPSCHITZ: Readonly<Record<ConditionerActivation, number>> = {
+  relu: 1,
+  tanh: 1,
+  elu: 1,
+  softplus: 1,
+  sigmoid: 0.25,
+  linear: 1,
+};
+
+function activate(x: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'linear':
+      return x;
+  }
+}
+
+/** Shared arguments of the coupling layers. */
+export interface CouplingArgs extends LayerArgs {
+  /** Width of the hidden dense layers for rank-2 inputs. Default 64. */
+  hiddenUnits?: number;
+  /** Channels of the hidden 3x3 'same' convolutions for rank-4 NHWC inputs. Default 32. */
+  hiddenChannels?: number;
+  /** Number of hidden layers of the conditioner. Default 2. */
+  hiddenLayers?: number;
+  /** Conditioner activation. Default 'relu'. */
+  activation?: ConditionerActivation;
+  /** Zero-initialise the conditioner's last layer so the block starts as the identity (Glow). Default true. */
+  zeroInit?: boolean;
+  /** Seed of the kernel initialisers. Default: derived from the layer name. */
+  seed?: number;
+}
+
+type AddWeight = (name: string, shape: number[], init: Initializer) => tf.LayerVariable;
+
+/** An MLP (rank 2) or stack of 3x3 'same' convolutions (rank 4) mapping x1 to the coupling parameters. */
+export class Conditioner {
+  readonly kernels: tf.LayerVariable[] = [];
+  readonly biases: tf.LayerVariable[] = [];
+
+  constructor(
+    readonly rank: 2 | 4,
+    inChannels: number,
+    hidden: number,
+    hiddenLayers: number,
+    outChannels: number,
+    readonly activation: ConditionerActivation,
+    zeroInit: boolean,
+    seed: number,
+    addWeight: AddWeight,
+  ) {
+    const widths = [inChannels, ...Array<number>(hiddenLayers).fill(hidden), outChannels];
+    for (let i = 0; i + 1 < widths.length; i++) {
+      const last = i + 2 === widths.length;
+      const shape = rank === 2 ? [widths[i]!, widths[i + 1]!] : [3, 3, widths[i]!, widths[i + 1]!];
+      const init =
+        last && zeroInit ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed: seed + i });
+      this.kernels.push(addWeight(`kernel_${i}`, shape, init));
+      this.biases.push(addWeight(`bias_${i}`, [widths[i + 1]!], tf.initializers.zeros()));
+    }
+  }
+
+  /** Forward pass; the caller owns the tidy scope. */
+  apply(x: tf.Tensor): tf.Tensor {
+    let h = x;
+    this.kernels.forEach((kernel, i) => {
+      const k = kernel.read();
+      h =
+        this.rank === 2
+          ? tf.add(tf.matMul(h as tf.Tensor2D, k as tf.Tensor2D), this.biases[i]!.read())
+          : tf.add(tf.conv2d(h as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), this.biases[i]!.read());
+      if (i + 1 < this.kernels.length) h = activate(h, this.activation);
+    });
+    return h;
+  }
+
+  /**
+   * Upper bound on the Lipschitz constant of the output columns [from, to): the product of the kernels'
+   * spectral norms and the activation constants. A 3x3 conv is bounded by sqrt(9) times the norm of its
+   * kernel reshaped to [9 * cin, cout], since each input pixel enters 9 patches. Biases do not matter.
+   */
+  lipschitz(from = 0, to?: number): number {
+    let bound = 1;
+    this.kernels.forEach((kernel, i) => {
+      const shape = kernel.shape as number[];
+      const cout = shape[shape.length - 1]!;
+      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const last = i + 1 === this.kernels.length;
+      const lo = last ? from : 0;
+      const hi = last ? (to ?? cout) : cout;
+      const full = kernel.read().dataSync();
+      const cols = matrix(rows, hi - lo);
+      for (let r = 0; r < rows; r++)
+        for (let c = lo; c < hi; c++) cols.data[r * (hi - lo) + c - lo] = full[r * cout + c]!;
+      const spatial = this.rank === 4 ? 3 : 1;
+      bound *= spectralNorm(cols) * spatial;
+      if (!last) bound *= ACTIVATION_LIPSCHITZ[this.activation];
+    });
+    return bound;
+  }
+}
+
+/**
+ * Base of the additive and affine couplings: splits the last axis into halves x1 | x2, keeps x1 and
+ * transforms x2 with parameters computed from x1.
+ */
+export abstract class CouplingBase extends tf.layers.Layer implements Invertible {
+  protected readonly hiddenUnits: number;
+  protected readonly hiddenChannels: number;
+  protected readonly hiddenLayers: number;
+  protected readonly activation: ConditionerActivation;
+  protected readonly zeroInit: boolean;
+  protected readonly seed: number;
+  protected net: Conditioner | null = null;
+
+  /** Conditioner outputs per channel of x2 (1 for shift only, 2 for scale and shift). */
+  protected abstract readonly paramsPerChannel: number;
+
+  constructor(args: CouplingArgs) {
+    super(args);
+    this.hiddenUnits = args.hiddenUnits ?? 64;
+    this.hiddenChannels = args.hiddenChannels ?? 32;
+    this.hiddenLayers = args.hiddenLayers ?? 2;
+    this.activation = args.activation ?? 'relu';
+    this.zeroInit = args.zeroInit ?? true;
+    this.seed = args.seed ?? hashSeed(this.name);
+    for (const [key, value] of [
+      ['hiddenUnits', this.hiddenUnits],
+      ['hiddenChannels', this.hiddenChannels],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        configError(this.name, `${key} must be a positive integer, got ${value}`);
+    }
+    if (!Number.isInteger(this.hiddenLayers) || this.hiddenLayers < 0) {
+      configError(this.name, `hiddenLayers must be a non-negative integer, got ${this.hiddenLayers}`);
+    }
+    if (!(this.activation in ACTIVATION_LIPSCHITZ))
+      configError(this.name, `unknown activation '${this.activation}'`);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = singleShape(inputShape);
+    if (shape.length !== 2 && shape.length !== 4) {
+      configError(
+        this.name,
+        `expects rank 2 [batch, features] or rank 4 NHWC input, got rank ${shape.length}`,
+      );
+    }
+    const channels = shape[shape.length - 1];
+    if (channels == null || channels % 2 !== 0) {
+      configError(
+        this.name,
+        `needs an even, known channel count on the last axis to split in halves, got ${channels}`,
+      );
+    }
+    const half = channels / 2;
+    const rank = shape.length === 2 ? 2 : 4;
+    this.net = new Conditioner(
+      rank,
+      half,
+      rank === 2 ? this.hiddenUnits : this.hiddenChannels,
+      this.hiddenLayers,
+      half * this.paramsPerChannel,
+      this.activation,
+      this.zeroInit,
+      this.seed,
+      (name, wShape, init) => this.addWeight(name, wShape, 'float32', init),
+    );
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  /** The conditioner, built on first use with the input's shape. */
+  protected conditioner(x: tf.Tensor): Conditioner {
+    if (this.net === null) this.build(x.shape);
+    return this.net!;
+  }
+
+  protected split(x: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const half = x.shape[x.rank - 1]! / 2;
+    const [x1, x2] = tf.split(x, [half, half], -1);
+    return [x1!, x2!];
+  }
+
+  abstract inverse(y: tf.Tensor): tf.Tensor;
+  abstract logDetJacobian(x: tf.Tensor): tf.Tensor1D;
+  abstract lipschitzBounds(): { forward: number; inverse: number };
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      hiddenUnits: this.hiddenUnits,
+      hiddenChannels: this.hiddenChannels,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+      zeroInit: this.zeroInit,
+      seed: this.seed,
+    };
+  }
+}

@@ -1,0 +1,24 @@
+/** Small typing helpers shared by the invertible layers. */
+import * as tf from '@tensorflow/tfjs';
+
+/** The constructor argument type of tf.layers.Layer (not exported by name from the tfjs barrel). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+/** The keyword-argument bag of Layer.call (e.g. `{ training: true }`). */
+export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+export type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+/** Our layers take exactly one input; `call` may still receive it wrapped in an array. */
+export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0]! : inputs;
+}
+
+/** The shape of the single input, unwrapping the list form tfjs sometimes passes to build(). */
+export function singleShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+}
+
+/** Sum over every axis but the batch axis, giving shape [batch]. */
+export function sumPerExample(x: tf.Tensor): tf.Tensor1D {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+  return (axes.length === 0 ? x : tf.sum(x, axes)) as tf.Tensor1D;
+}
