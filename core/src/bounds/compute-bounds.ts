@@ -1,0 +1,159 @@
+/**
+ * The bound calculus: every layer, op, block and model of a FileIr gets upper bounds on its forward and inverse
+ * Lipschitz constants (Behrmann et al., AISTATS 2021), composed bottom-up along the IR's wiring.
+ */
+import {
+  type BlockNode,
+  type FileIr,
+  type IrNode,
+  type LayerNode,
+  type ModelNode,
+  walk,
+} from '../ir/model-ir';
+import {
+  type Bound,
+  formatBound,
+  type NodeBounds,
+  productOf,
+  residualForward,
+  residualInverse,
+} from './bound';
+import { kernelNorms, type KernelNorm } from './checkpoint';
+import { couplingScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
+
+export type BoundsMap = Map<string, NodeBounds>;
+
+export interface ComputeBoundsOptions {
+  /** Read `@checkpoint` files (default true). The rules on the keystroke path may turn this off. */
+  readCheckpoints?: boolean;
+  /** Override checkpoint reading (tests, or a server-side cache). */
+  kernelNorms?: (path: string) => KernelNorm[];
+}
+
+/** Layer types whose kernel is a 2-D matrix in a checkpoint, matched to kernels by order. */
+const DENSE_TYPES = new Set(['dense', 'SpectralDense']);
+
+export function computeBounds(fileIr: FileIr, options: ComputeBoundsOptions = {}): BoundsMap {
+  const out: BoundsMap = new Map();
+  const ctx = { customLayers: fileIr.customLayers };
+  for (const model of fileIr.models) {
+    const { weights, note } = checkpointWeights(model, options);
+    const body = nodeBounds(model.body, out, (layer) =>
+      layerBounds(layer, { ...ctx, weights: weights.get(layer.id) }),
+    );
+    const modelBounds = { ...body, notes: note ? [...body.notes, note] : body.notes };
+    out.set(model.id, modelBounds);
+  }
+  for (const layer of fileIr.looseLayers) out.set(layer.id, layerBounds(layer, ctx));
+  return out;
+}
+
+function checkpointWeights(
+  model: ModelNode,
+  options: ComputeBoundsOptions,
+): { weights: Map<string, LayerWeights>; note?: string } {
+  const weights = new Map<string, LayerWeights>();
+  if (model.checkpoint === undefined || options.readCheckpoints === false) return { weights };
+  let norms: KernelNorm[];
+  try {
+    norms = (options.kernelNorms ?? kernelNorms)(model.checkpoint);
+  } catch (e) {
+    return {
+      weights,
+      note: `checkpoint ${model.checkpoint} not read: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+  const layers: LayerNode[] = [];
+  walk(model.body, (n) => {
+    if (n.kind === 'layer' && DENSE_TYPES.has(n.layerType)) layers.push(n);
+  });
+  // tfjs names weights `<layerName>/kernel`; the IR has no runtime names, so order within the type decides.
+  layers.forEach((layer, i) => {
+    const k = norms[i];
+    if (k) weights.set(layer.id, { sigma: k.sigma, name: k.name });
+  });
+  const note =
+    layers.length === norms.length
+      ? undefined
+      : `checkpoint has ${norms.length} dense kernels for ${layers.length} dense layers: matched by order`;
+  return note ? { weights, note } : { weights };
+}
+
+function nodeBounds(node: IrNode, out: BoundsMap, ofLayer: (layer: LayerNode) => NodeBounds): NodeBounds {
+  let b: NodeBounds;
+  if (node.kind === 'layer') b = ofLayer(node);
+  else if (node.kind === 'op') b = opBounds(node);
+  else
+    b = blockBounds(
+      node,
+      node.children.map((c) => nodeBounds(c, out, ofLayer)),
+    );
+  out.set(node.id, b);
+  return b;
+}
+
+function product(children: readonly NodeBounds[], dir: 'forward' | 'inverse'): Bound {
+  return productOf(children.map((c) => c[dir]));
+}
+
+function factors(children: readonly NodeBounds[], dir: 'forward' | 'inverse'): string {
+  return children.map((c) => formatBound(c[dir])).join(' x ');
+}
+
+function notesOf(children: readonly NodeBounds[]): string[] {
+  return [...new Set(children.flatMap((c) => c.notes))];
+}
+
+export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): NodeBounds {
+  const lip = product(children, 'forward');
+  const l = formatBound(lip);
+  switch (block.wiring) {
+    case 'sequence': {
+      const forward = product(children, 'forward');
+      const inverse = product(children, 'inverse');
+      const source =
+        children.length === 1
+          ? children[0]!.source
+          : `product over ${children.length} layers: forward ${factors(children, 'forward')}, inverse ${factors(children, 'inverse')}`;
+      return { forward, inverse, source, notes: notesOf(children) };
+    }
+    case 'residual': {
+      const source =
+        typeof lip === 'number'
+          ? lip < 1
+            ? `1 + L / 1/(1-L) with L=${l} (i-ResNet)`
+            : `1 + L with L=${l}; inverse unbounded since L >= 1 (x + g(x) need not be invertible)`
+          : `residual with branch Lipschitz ${l}`;
+      return {
+        forward: residualForward(lip),
+        inverse: residualInverse(lip),
+        source,
+        notes: notesOf(children),
+      };
+    }
+    case 'additive-coupling': {
+      const both = residualForward(lip);
+      return {
+        forward: both,
+        inverse: both,
+        source: `1 + Lip(t) both ways with Lip(t)=${l} (additive coupling)`,
+        notes: notesOf(children),
+      };
+    }
+    case 'affine-coupling': {
+      const scale = couplingScaleBounds(block.scale ?? 'unknown');
+      return {
+        ...scale,
+        source: `${scale.source}; conditioner Lipschitz ${l}`,
+        notes: [...scale.notes, ...notesOf(children)],
+      };
+    }
+    case 'graph':
+      return {
+        forward: 'unknown',
+        inverse: 'unknown',
+        source: 'graph wiring not fully recognised',
+        notes: notesOf(children),
+      };
+  }
+}

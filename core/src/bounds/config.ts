@@ -1,0 +1,119 @@
+/**
+ * Reading layer configs in the IR: numbers, strings and the kernel constraint. Shared by the bound calculus and
+ * the rules, so both agree on what counts as a spectral-norm constraint.
+ */
+import { type CallValue, type ConfigValue, isCall, isUnknown, type LayerNode } from '../ir/model-ir';
+
+/** tfjs layers whose weights define their Lipschitz constant, with the config key of their main constraint. */
+export const WEIGHTED_LAYERS: Readonly<Record<string, string>> = {
+  dense: 'kernelConstraint',
+  conv1d: 'kernelConstraint',
+  conv2d: 'kernelConstraint',
+  conv3d: 'kernelConstraint',
+  conv2dTranspose: 'kernelConstraint',
+  conv3dTranspose: 'kernelConstraint',
+  depthwiseConv2d: 'depthwiseConstraint',
+  separableConv2d: 'depthwiseConstraint',
+  embedding: 'embeddingsConstraint',
+  simpleRNN: 'kernelConstraint',
+  lstm: 'kernelConstraint',
+  gru: 'kernelConstraint',
+};
+
+/** This project's layers whose kernel is spectrally normalised by construction. */
+export const SPECTRAL_LAYERS = new Set(['SpectralDense', 'SpectralConv2D', 'SpectralConv2d']);
+
+/** Keys under which a spectral-norm coefficient may be given. */
+const COEFF_KEYS = ['c', 'coeff', 'coefficient', 'lipschitz'];
+
+/** Coefficient used when `spectralNorm()` or a Spectral* layer gives none: plain normalisation to 1. */
+export const DEFAULT_SPECTRAL_COEFF = 1;
+
+export function configNumber(config: { [key: string]: ConfigValue }, ...keys: string[]): number | undefined {
+  for (const key of keys) {
+    const value = config[key];
+    if (typeof value === 'number') return value;
+  }
+  return undefined;
+}
+
+export function configString(config: { [key: string]: ConfigValue }, key: string): string | undefined {
+  const value = config[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function asObject(value: ConfigValue | undefined): { [key: string]: ConfigValue } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (isCall(value) || isUnknown(value)) return undefined;
+  return value as { [key: string]: ConfigValue };
+}
+
+/** The last segment of a callee: `constraints.maxNorm` -> `maxNorm`, `new SpectralNormConstraint` -> same. */
+export function calleeName(call: CallValue): string {
+  const parts = call.callee.replace(/^new\s+/, '').split('.');
+  return parts[parts.length - 1] ?? call.callee;
+}
+
+export type ConstraintInfo =
+  | { kind: 'none' }
+  | { kind: 'unknown' }
+  | { kind: 'spectral'; c: number | undefined; call?: CallValue }
+  | { kind: 'column'; name: 'maxNorm' | 'unitNorm' | 'minMaxNorm'; maxValue: number; call?: CallValue }
+  | { kind: 'other'; name: string };
+
+const COLUMN_DEFAULT_MAX: Record<string, number> = { maxNorm: 2, unitNorm: 1, minMaxNorm: 1 };
+
+function columnConstraint(name: string, args: { [key: string]: ConfigValue } | undefined, call?: CallValue) {
+  if (name !== 'maxNorm' && name !== 'unitNorm' && name !== 'minMaxNorm') return undefined;
+  const given = name === 'unitNorm' ? undefined : args && configNumber(args, 'maxValue');
+  const maxValue = given ?? COLUMN_DEFAULT_MAX[name] ?? 1;
+  const info: ConstraintInfo = call
+    ? { kind: 'column', name, maxValue, call }
+    : { kind: 'column', name, maxValue };
+  return info;
+}
+
+/** Classifies a constraint value (a call, a tfjs string identifier, or unresolvable). */
+export function classifyConstraint(value: ConfigValue | undefined): ConstraintInfo {
+  if (value === undefined || value === null) return { kind: 'none' };
+  if (isUnknown(value)) return { kind: 'unknown' };
+  if (typeof value === 'string') {
+    return columnConstraint(value, undefined) ?? { kind: 'other', name: value };
+  }
+  if (!isCall(value)) return { kind: 'unknown' };
+  const name = calleeName(value);
+  const args = asObject(value.args[0]);
+  if (name === 'spectralNorm' || name === 'SpectralNormConstraint') {
+    return { kind: 'spectral', c: args && configNumber(args, ...COEFF_KEYS), call: value };
+  }
+  return columnConstraint(name, args, value) ?? { kind: 'other', name };
+}
+
+/** The constraint that bounds a weighted layer's Lipschitz constant, or `undefined` for unweighted layers. */
+export function layerConstraint(layer: LayerNode): ConstraintInfo | undefined {
+  if (SPECTRAL_LAYERS.has(layer.layerType)) {
+    return { kind: 'spectral', c: configNumber(layer.config, ...COEFF_KEYS) };
+  }
+  const key = WEIGHTED_LAYERS[layer.layerType];
+  if (key === undefined) return undefined;
+  return classifyConstraint(layer.config[key]);
+}
+
+export function coefficientOf(layer: LayerNode): number | undefined {
+  return configNumber(layer.config, ...COEFF_KEYS);
+}
+
+/** The width a layer produces, when its config says so (`units` or `filters`). */
+export function outputWidth(layer: LayerNode): number | undefined {
+  return configNumber(layer.config, 'units', 'filters', 'outputDim');
+}
+
+/** The input width from `inputShape: [n]` / `inputDim: n`, when given. */
+export function inputWidth(layer: LayerNode): number | undefined {
+  const dim = configNumber(layer.config, 'inputDim');
+  if (dim !== undefined) return dim;
+  const shape = layer.config['inputShape'] ?? layer.config['batchInputShape'];
+  if (!Array.isArray(shape) || shape.length === 0) return undefined;
+  const last = shape[shape.length - 1];
+  return typeof last === 'number' ? last : undefined;
+}
