@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import { configError, type Invertible, PACKAGE } from './invertible';
+import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
+import { hashSeed, SeededRandom } from './seeded-random';
+
+export type PermutationMode = 'reverse' | 'shuffle';
+
+/** Arguments of {@link Permutation}. */
+export interface PermutationArgs extends LayerArgs {
+  /** 'reverse' flips the channel order (RealNVP); 'shuffle' draws a seeded random permutation. Default 'shuffle'. */
+  mode?: PermutationMode;
+  /** Seed of the shuffle. Default: derived from the layer name. */
+  seed?: number;
+  /**
+   * The permutation itself; written to the config once built so a saved model does not depend on the
+   * generator reproducing it. Output channel i is input channel permutation[i].
+   */
+  permutation?: number[] | null;
+}
+
+/** A fixed permutation of the last axis: volume preserving, an isometry, exactly invertible. */
+export class Permutation extends tf.layers.Layer implements Invertible {
+  static className = 'Permutation';
+  readonly mode: PermutationMode;
+  readonly seed: number;
+  private perm: number[] | null;
+  private inv: number[] | null = null;
+
+  constructor(args: PermutationArgs = {}) {
+    super(args);
+    this.mode = args.mode ?? 'shuffle';
+    this.seed = args.seed ?? hashSeed(this.name);
+    this.perm = args.permutation ?? null;
+    if (this.mode !== 'reverse' && this.mode !== 'shuffle') {
+      configError(this.name, `mode must be 'reverse' or 'shuffle', got '${String(this.mode)}'`);
+    }
+    if (this.perm !== null) this.inv = this.invert(this.perm);
+  }
+
+  private invert(perm: number[]): number[] {
+    const inv = new Array<number>(perm.length).fill(-1);
+    perm.forEach((p, i) => {
+      if (!Number.isInteger(p) || p < 0 || p >= perm.length || inv[p] !== -1) {
+        configError(this.name, `permutation is not a permutation of 0..${perm.length - 1}`);
+      }
+      inv[p] = i;
+    });
+    return inv;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = singleShape(inputShape);
+    const n = shape[shape.length - 1];
+    if (shape.length < 2 || n == null) configError(this.name, 'needs rank >= 2 and a known channel count');
+    if (this.perm === null) {
+      this.perm =
+        this.mode === 'reverse'
+          ? Array.from({ length: n }, (_, i) => n - 1 - i)
+          : new SeededRandom(this.seed).permutation(n);
+      this.inv = this.invert(this.perm);
+    } else if (this.perm.length !== n) {
+      configError(this.name, `permutation has ${this.perm.length} entries but the input has ${n} channels`);
+    }
+    this.built = true;
+  }
+
+  private indices(x: tf.Tensor, inverse: boolean): number[] {
+    if (this.perm === null) this.build(x.shape);
+    return inverse ? this.inv! : this.perm!;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const x = single(inputs);
+    const idx = this.indices(x, false);
+    return tf.tidy(() => tf.gather(x, idx, x.rank - 1));
+  }
+
+  inverse(y: tf.Tensor): tf.Tensor {
+    const idx = this.indices(y, true);
+    return tf.tidy(() => tf.gather(y, idx, y.rank - 1));
+  }
+
+  logDetJacobian(x: tf.Tensor): tf.Tensor1D {
+    return tf.zeros([x.shape[0]!]);
+  }
+
+  lipschitzBounds(): { forward: number; inverse: number } {
+    return { forward: 1, inverse: 1 };
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), mode: this.mode, seed: this.seed, permutation: this.perm };
+  }
+}
+tf.serialization.registerClass(Permutation, PACKAGE);
