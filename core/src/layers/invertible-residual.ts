@@ -1,0 +1,334 @@
+import * as tf from '@tensorflow/tfjs';
+import { configError, type InverseReport, type Invertible, PACKAGE } from './invertible';
+import {
+  type ActivationSpec,
+  getLipschitzActivation,
+  type LipschitzActivation,
+} from './lipschitz-activations';
+import { SeededRandom } from './seeded-random';
+import { logAbsDet } from './small-linalg';
+import { denseSpectralNorm, normalizeDenseKernel, powerIterateDense } from './spectral-norm';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+export type LogDetMode = 'exact' | 'series' | 'auto';
+export type ProbeDistribution = 'rademacher' | 'gaussian';
+const LOG_DET_MODES: readonly LogDetMode[] = ['exact', 'series', 'auto'];
+/** 'auto' builds the exact Jacobian up to this width (d x d LU per sample is cheap there). */
+export const EXACT_LOG_DET_MAX_DIM = 16;
+
+export interface InvertibleResidualArgs extends LayerArgs {
+  /** Widths of g's hidden layers; g maps d -> hiddenUnits... -> d. */
+  hiddenUnits: number[];
+  /** Spectral bound c per dense map, in (0, 1) so that Lip(g) < 1 and F is invertible (default 0.9). */
+  coeff?: number;
+  activation?: LipschitzActivation;
+  /** Fixed-point iteration stops when max |x_k - x_{k-1}| < tol (default 1e-6; absolute, float32). */
+  inverseTolerance?: number;
+  maxInverseIterations?: number;
+  /** 'auto' (default): exact when d <= 16, else the power series with Hutchinson's trace estimator. */
+  logDet?: LogDetMode;
+  seriesTerms?: number;
+  hutchinsonSamples?: number;
+  probeDistribution?: ProbeDistribution;
+  powerIterations?: number;
+  initialPowerIterations?: number;
+  /** Seeds kernel initialization and the probe-vector stream. */
+  seed?: number;
+}
+
+interface GWeights {
+  kernel: tf.LayerVariable;
+  bias: tf.LayerVariable;
+  u: tf.LayerVariable;
+}
+
+function positiveInt(layer: string, name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) configError(layer, `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * i-ResNet block (Behrmann et al. 2019): F(x) = x + g(x) on [batch, d], with g = SN-dense -> act -> ... ->
+ * SN-dense. Each kernel has spectral norm <= c < 1 and activations are 1-Lipschitz, so Lip(g) < 1 and F is
+ * invertible by the Banach fixed point x = y - g(x). The weights of g belong to this layer (no nested tfjs
+ * layers), so the saved topology is one flat layer.
+ */
+export class InvertibleResidual extends tf.layers.Layer implements Invertible {
+  static readonly className = 'InvertibleResidual';
+  readonly hiddenUnits: number[];
+  readonly coeff: number;
+  readonly activationName: LipschitzActivation;
+  readonly inverseTolerance: number;
+  readonly maxInverseIterations: number;
+  readonly logDetMode: LogDetMode;
+  readonly seriesTerms: number;
+  readonly hutchinsonSamples: number;
+  readonly probeDistribution: ProbeDistribution;
+  readonly powerIterations: number;
+  readonly initialPowerIterations: number;
+  readonly seed: number | undefined;
+  private readonly act: ActivationSpec;
+  private readonly rng: SeededRandom;
+  private g: GWeights[] = [];
+  private dim = 0;
+  private report: InverseReport | null = null;
+
+  constructor(args: InvertibleResidualArgs) {
+    super(args);
+    const name = this.name;
+    if (!Array.isArray(args.hiddenUnits)) configError(name, 'hiddenUnits must be an array of widths');
+    this.hiddenUnits = args.hiddenUnits.map((h) => positiveInt(name, 'each hiddenUnits entry', h));
+    this.coeff = args.coeff ?? 0.9;
+    if (!(this.coeff > 0 && this.coeff < 1)) {
+      configError(name, `coeff must be in (0, 1) for the block to be invertible, got ${this.coeff}`);
+    }
+    this.activationName = args.activation ?? 'elu';
+    this.act = getLipschitzActivation(name, this.activationName);
+    if (this.act.lipschitz > 1) configError(name, `activation '${this.activationName}' is not 1-Lipschitz`);
+    this.inverseTolerance = args.inverseTolerance ?? 1e-6;
+    if (!(this.inverseTolerance > 0))
+      configError(name, `inverseTolerance must be > 0, got ${this.inverseTolerance}`);
+    this.maxInverseIterations = positiveInt(name, 'maxInverseIterations', args.maxInverseIterations ?? 100);
+    this.logDetMode = args.logDet ?? 'auto';
+    if (!LOG_DET_MODES.includes(this.logDetMode)) {
+      configError(
+        name,
+        `logDet must be one of ${LOG_DET_MODES.join(', ')}, got '${String(this.logDetMode)}'`,
+      );
+    }
+    this.seriesTerms = positiveInt(name, 'seriesTerms', args.seriesTerms ?? 10);
+    this.hutchinsonSamples = positiveInt(name, 'hutchinsonSamples', args.hutchinsonSamples ?? 1);
+    this.probeDistribution = args.probeDistribution ?? 'rademacher';
+    if (this.probeDistribution !== 'rademacher' && this.probeDistribution !== 'gaussian') {
+      configError(
+        name,
+        `probeDistribution must be 'rademacher' or 'gaussian', got '${String(this.probeDistribution)}'`,
+      );
+    }
+    this.powerIterations = args.powerIterations ?? 1;
+    this.initialPowerIterations = args.initialPowerIterations ?? 30;
+    this.seed = args.seed;
+    this.rng = new SeededRandom(this.seed ?? 0x5eed);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const d = shape[1];
+    if (shape.length !== 2 || d == null) {
+      configError(this.name, `expects rank-2 inputs [batch, d] with known d, got [${shape}]`);
+    }
+    this.dim = d;
+    const widths = [d, ...this.hiddenUnits, d];
+    this.g = widths.slice(1).map((out, i) => {
+      const seed = this.seed === undefined ? undefined : this.seed + i;
+      const init = tf.initializers.glorotUniform({ seed });
+      return {
+        kernel: this.addWeight(`kernel_${i}`, [widths[i]!, out], 'float32', init, undefined, true),
+        bias: this.addWeight(`bias_${i}`, [out], 'float32', tf.initializers.zeros(), undefined, true),
+        u: this.addWeight(
+          `u_${i}`,
+          [out],
+          'float32',
+          tf.initializers.randomNormal({ seed }),
+          undefined,
+          false,
+        ),
+      };
+    });
+    this.inputSpec = [new tf.InputSpec({ ndim: 2, axes: { 1: d } })];
+    for (const w of this.g) {
+      w.u.write(
+        tf.tidy(() =>
+          powerIterateDense(
+            w.kernel.read() as tf.Tensor2D,
+            w.u.read() as tf.Tensor1D,
+            this.initialPowerIterations,
+          ),
+        ),
+      );
+    }
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor2D;
+      const training = kwargs['training'] === true;
+      const kernels = this.normalizedKernels(training ? this.powerIterations : 0, training);
+      return tf.add(x, this.residual(x, kernels));
+    });
+  }
+
+  /** Solves x + g(x) = y by x <- y - g(x) from x = y; contraction c^n makes the error shrink geometrically. */
+  inverse(y: tf.Tensor): tf.Tensor {
+    const target = this.checkInput('inverse', y);
+    const kernels = tf.tidy(() => this.normalizedKernels(0, false));
+    let x = target.clone();
+    let residual = Infinity;
+    let iterations = 0;
+    while (iterations < this.maxInverseIterations && !(residual < this.inverseTolerance)) {
+      const next = tf.tidy(() => tf.sub(target, this.residual(x, kernels)) as tf.Tensor2D);
+      const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(next, x))));
+      residual = gap.dataSync()[0]!;
+      gap.dispose();
+      x.dispose();
+      x = next;
+      iterations++;
+    }
+    tf.dispose(kernels);
+    this.report = { iterations, residual, converged: residual < this.inverseTolerance };
+    return x;
+  }
+
+  lastInverseReport(): InverseReport {
+    if (this.report === null) configError(this.name, 'lastInverseReport() called before any inverse()');
+    return { ...this.report };
+  }
+
+  /** log |det(I + J_g(x))| per sample: exact LU in float64, or the truncated power series (stochastic). */
+  logDetJacobian(x: tf.Tensor): tf.Tensor1D {
+    const input = this.checkInput('logDetJacobian', x);
+    const mode =
+      this.logDetMode === 'auto' ? (this.dim <= EXACT_LOG_DET_MAX_DIM ? 'exact' : 'series') : this.logDetMode;
+    return mode === 'exact' ? this.exactLogDet(input) : this.seriesLogDet(input);
+  }
+
+  /**
+   * forward 1 + L and inverse 1 / (1 - L), with L the product of the converged spectral norms of the normalized
+   * kernels (<= c^n up to power-iteration error) times the activation constants.
+   */
+  lipschitzBounds(): { forward: number; inverse: number } {
+    const L = this.lipschitzOfResidual();
+    return { forward: 1 + L, inverse: L < 1 ? 1 / (1 - L) : Infinity };
+  }
+
+  /** Lip(g) bound from the current weights. */
+  lipschitzOfResidual(iterations = 50): number {
+    const kernels = tf.tidy(() => this.normalizedKernels(0, false));
+    let L = Math.pow(this.act.lipschitz, kernels.length - 1);
+    for (const k of kernels) L *= denseSpectralNorm(k, iterations, this.seed);
+    tf.dispose(kernels);
+    return L;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = {
+      hiddenUnits: [...this.hiddenUnits],
+      coeff: this.coeff,
+      activation: this.activationName,
+      inverseTolerance: this.inverseTolerance,
+      maxInverseIterations: this.maxInverseIterations,
+      logDet: this.logDetMode,
+      seriesTerms: this.seriesTerms,
+      hutchinsonSamples: this.hutchinsonSamples,
+      probeDistribution: this.probeDistribution,
+      powerIterations: this.powerIterations,
+      initialPowerIterations: this.initialPowerIterations,
+    };
+    if (this.seed !== undefined) config['seed'] = this.seed;
+    return { ...super.getConfig(), ...config };
+  }
+
+  // ---- internals ----
+
+  private checkInput(method: string, t: tf.Tensor): tf.Tensor2D {
+    if (!this.built) configError(this.name, `${method}() called before the layer was built`);
+    if (t.rank !== 2 || t.shape[1] !== this.dim) {
+      configError(this.name, `${method}() expects shape [batch, ${this.dim}], got [${t.shape}]`);
+    }
+    return t as tf.Tensor2D;
+  }
+
+  /** Normalized kernels; with `update`, the refreshed power-iteration vectors are written back. */
+  private normalizedKernels(iterations: number, update: boolean): tf.Tensor2D[] {
+    return this.g.map((w) => {
+      const sn = normalizeDenseKernel(
+        w.kernel.read() as tf.Tensor2D,
+        w.u.read() as tf.Tensor1D,
+        this.coeff,
+        iterations,
+      );
+      if (update) w.u.write(sn.u);
+      return sn.kernel;
+    });
+  }
+
+  /** g(x) = W_n act(... act(x W_1 + b_1) ...) + b_n. */
+  private residual(x: tf.Tensor2D, kernels: tf.Tensor2D[]): tf.Tensor2D {
+    let h: tf.Tensor2D = x;
+    kernels.forEach((k, i) => {
+      h = tf.add(tf.matMul(h, k), this.g[i]!.bias.read());
+      if (i < kernels.length - 1) h = this.act.apply(h) as tf.Tensor2D;
+    });
+    return h;
+  }
+
+  /**
+   * J_g^T = W_1 D_1 W_2 D_2 ... W_n (row-vector convention, D_i = diag act'(pre-activation i)); det(I + J^T) =
+   * det(I + J). Built batched in float32, then LU per sample in float64.
+   */
+  private exactLogDet(x: tf.Tensor2D): tf.Tensor1D {
+    const batch = x.shape[0];
+    const d = this.dim;
+    const jt = tf.tidy(() => {
+      const kernels = this.normalizedKernels(0, false);
+      let h: tf.Tensor2D = x;
+      let m = tf.tile(tf.expandDims(kernels[0]!, 0), [batch, 1, 1]) as tf.Tensor3D; // [batch, d, width]
+      for (let i = 0; i + 1 < kernels.length; i++) {
+        const pre = tf.add(tf.matMul(h, kernels[i]!), this.g[i]!.bias.read()) as tf.Tensor2D;
+        m = tf.mul(m, tf.expandDims(this.act.derivative(pre), 1));
+        const width = m.shape[2];
+        m = tf.matMul(m.reshape([batch * d, width]), kernels[i + 1]!).reshape([batch, d, -1]) as tf.Tensor3D;
+        h = this.act.apply(pre) as tf.Tensor2D;
+      }
+      return m;
+    });
+    const data = jt.dataSync();
+    jt.dispose();
+    const out = new Float32Array(batch);
+    const a = new Float64Array(d * d);
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < d * d; i++) a[i] = data[b * d * d + i]! + (i % (d + 1) === 0 ? 1 : 0);
+      out[b] = logAbsDet(a, d);
+    }
+    return tf.tensor1d(out);
+  }
+
+  /**
+   * sum_{k=1}^{n} (-1)^{k+1} / k * tr(J^k), each trace by Hutchinson: E[v^T J^k v] with v^T J^k from k repeated
+   * vector-Jacobian products. All samples run as one batch (x tiled). Unbiased only up to truncation: the
+   * remainder is at most d * L^(n+1) / (n+1) / (1 - L) in magnitude.
+   */
+  private seriesLogDet(x: tf.Tensor2D): tf.Tensor1D {
+    const batch = x.shape[0];
+    const d = this.dim;
+    const s = this.hutchinsonSamples;
+    const probes = new Float32Array(s * batch * d);
+    for (let i = 0; i < probes.length; i++) {
+      probes[i] =
+        this.probeDistribution === 'gaussian' ? this.rng.normal() : this.rng.uniform() < 0.5 ? -1 : 1;
+    }
+    return tf.tidy(() => {
+      const kernels = this.normalizedKernels(0, false);
+      const xs = tf.tile(x, [s, 1]) as tf.Tensor2D; // row j * batch + b is sample j of element b
+      const v = tf.tensor2d(probes, [s * batch, d]);
+      let w: tf.Tensor2D = v;
+      let total: tf.Tensor1D = tf.zeros([s * batch]);
+      for (let k = 1; k <= this.seriesTerms; k++) {
+        const cotangent = w;
+        // Samples are independent, so the gradient of sum(g(x) * w) is w^T J_g(x) row by row.
+        w = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(this.residual(z as tf.Tensor2D, kernels), cotangent)))(
+          xs,
+        ) as tf.Tensor2D;
+        const sign = k % 2 === 1 ? 1 : -1;
+        total = tf.add(total, tf.mul(tf.sum(tf.mul(w, v), 1), sign / k));
+      }
+      return tf.mean(total.reshape([s, batch]), 0) as tf.Tensor1D;
+    });
+  }
+}
+tf.serialization.registerClass(InvertibleResidual, PACKAGE);
