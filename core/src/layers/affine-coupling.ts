@@ -64,7 +64,9 @@ export class AffineCoupling extends CouplingBase {
       case 'exp':
         return h;
       case 'sigmoid':
-        return tf.logSigmoid(tf.add(h, 2));
+        // log sigmoid(z) = -softplus(-z); tf.logSigmoid's custom gradient closes over a tensor that the
+        // tidy in call() disposes, so backprop through it fails.
+        return tf.neg(tf.softplus(tf.neg(tf.add(h, 2))));
       case 'bounded-tanh':
         return tf.mul(tf.tanh(h), Math.log(this.scaleBound));
       case 'sigmoid-floor':
