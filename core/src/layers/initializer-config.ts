@@ -46,7 +46,10 @@ export function resolveInitializer(layerName: string, id: unknown, seed: number 
 
 /** Config form: the name itself, or {className, config} like tfjs-layers' serializeKerasObject. */
 export function initializerToConfig(id: InitializerIdentifier): tf.serialization.ConfigDictValue {
-  return typeof id === 'string' ? id : { className: id.getClassName(), config: id.getConfig() };
+  if (typeof id === 'string') return id;
+  // Unset options come back as undefined; JSON would turn them into null on reload, so leave them out.
+  const config = Object.fromEntries(Object.entries(id.getConfig()).filter(([, v]) => v !== undefined));
+  return { className: id.getClassName(), config };
 }
 
 export function initializerFromConfig(value: tf.serialization.ConfigDictValue | undefined): unknown {
