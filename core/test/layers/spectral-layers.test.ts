@@ -79,12 +79,12 @@ describe('SpectralDense', () => {
   it('updates u when training only, and leaks no tensors', () => {
     const layer = new SpectralDense({ units: 4, coeff: 0.9, initialPowerIterations: 0, seed: 2 });
     const x = tf.randomNormal([3, 5], 0, 1, 'float32', 3);
-    tf.dispose(layer.apply(x));
+    tf.dispose(layer.apply(x) as tf.Tensor);
     const u0 = uOf(layer);
     const before = tf.memory().numTensors;
-    tf.dispose(layer.apply(x));
+    tf.dispose(layer.apply(x) as tf.Tensor);
     assert.deepEqual(uOf(layer), u0);
-    tf.dispose(layer.apply(x, { training: true }));
+    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
     assert.notDeepEqual(uOf(layer), u0);
     assert.equal(tf.memory().numTensors, before);
     x.dispose();
@@ -172,12 +172,12 @@ describe('SpectralConv2D', () => {
       seed: 8,
     });
     const x = tf.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 9);
-    tf.dispose(layer.apply(x));
+    tf.dispose(layer.apply(x) as tf.Tensor);
     const u0 = uOf(layer);
     const before = tf.memory().numTensors;
-    tf.dispose(layer.apply(x));
+    tf.dispose(layer.apply(x) as tf.Tensor);
     assert.deepEqual(uOf(layer), u0);
-    tf.dispose(layer.apply(x, { training: true }));
+    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
     assert.notDeepEqual(uOf(layer), u0);
     assert.equal(tf.memory().numTensors, before);
     x.dispose();
@@ -205,7 +205,7 @@ describe('SpectralConv2D', () => {
       /sc5: expects inputs .* known sizes/,
     );
     const fixed = new SpectralConv2D({ name: 'sc6', filters: 2, kernelSize: 3, padding: 'same' });
-    tf.dispose(fixed.apply(tf.zeros([1, 5, 5, 2])));
+    tf.dispose(fixed.apply(tf.zeros([1, 5, 5, 2])) as tf.Tensor);
     assert.throws(() => fixed.apply(tf.zeros([1, 6, 6, 2])), /sc6/);
   });
 
