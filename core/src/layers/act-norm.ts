@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
-import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
+import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 
 /** Arguments of {@link ActNorm}. */
 export interface ActNormArgs extends LayerArgs {
@@ -16,7 +16,7 @@ export interface ActNormArgs extends LayerArgs {
  * scale = 1 / (std + eps), giving zero-mean unit-variance outputs; the `initialized` flag is a
  * non-trainable weight so it is saved with the weights and a loaded model is not re-initialised.
  */
-export class ActNorm extends tf.layers.Layer implements Invertible {
+export class ActNorm extends LazyBuildLayer implements Invertible {
   static className = 'ActNorm';
   readonly epsilon: number;
   readonly dataInit: boolean;
@@ -43,14 +43,14 @@ export class ActNorm extends tf.layers.Layer implements Invertible {
     }
     const channels = shape[shape.length - 1];
     if (channels == null) configError(this.name, 'needs a known channel count on the last axis');
-    this.scale = this.addWeight('scale', [channels], 'float32', tf.initializers.ones());
-    this.bias = this.addWeight('bias', [channels], 'float32', tf.initializers.zeros());
-    this.flag = this.addWeight('initialized', [], 'float32', tf.initializers.zeros(), undefined, false);
+    this.scale = this.addLayerWeight('scale', [channels], tf.initializers.ones());
+    this.bias = this.addLayerWeight('bias', [channels], tf.initializers.zeros());
+    this.flag = this.addLayerWeight('initialized', [], tf.initializers.zeros(), false);
     this.built = true;
   }
 
   private vars(x: tf.Tensor): { scale: tf.LayerVariable; bias: tf.LayerVariable; flag: tf.LayerVariable } {
-    if (this.scale === null) this.build(x.shape);
+    this.ensureBuilt(x.shape);
     return { scale: this.scale!, bias: this.bias!, flag: this.flag! };
   }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible } from './invertible';
 import { matrix, spectralNorm } from './matrix64';
-import { type Initializer, type LayerArgs, singleShape } from './layer-util';
+import { type Initializer, type LayerArgs, LazyBuildLayer, singleShape } from './layer-util';
 import { hashSeed } from './seeded-random';
 
 export type ConditionerActivation = 'relu' | 'tanh' | 'elu' | 'softplus' | 'sigmoid' | 'linear';
@@ -127,7 +127,7 @@ export class Conditioner {
  * Base of the additive and affine couplings: splits the last axis into halves x1 | x2, keeps x1 and
  * transforms x2 with parameters computed from x1.
  */
-export abstract class CouplingBase extends tf.layers.Layer implements Invertible {
+export abstract class CouplingBase extends LazyBuildLayer implements Invertible {
   protected readonly hiddenUnits: number;
   protected readonly hiddenChannels: number;
   protected readonly hiddenLayers: number;
@@ -187,7 +187,7 @@ export abstract class CouplingBase extends tf.layers.Layer implements Invertible
       this.activation,
       this.zeroInit,
       this.seed,
-      (name, wShape, init) => this.addWeight(name, wShape, 'float32', init),
+      (name, wShape, init) => this.addLayerWeight(name, wShape, init),
     );
     this.built = true;
   }
@@ -198,7 +198,7 @@ export abstract class CouplingBase extends tf.layers.Layer implements Invertible
 
   /** The conditioner, built on first use with the input's shape. */
   protected conditioner(x: tf.Tensor): Conditioner {
-    if (this.net === null) this.build(x.shape);
+    this.ensureBuilt(x.shape);
     return this.net!;
   }
 

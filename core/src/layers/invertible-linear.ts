@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
-import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
+import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import {
   invertLower,
   invertUpper,
@@ -26,7 +26,7 @@ export interface InvertibleLinearArgs extends LayerArgs {
  * log|det W| = sum logScale, so the log-det costs O(n) and W stays invertible whatever the optimiser does
  * to L and U. Initialised from a seeded random rotation decomposed by LU in float64.
  */
-export abstract class LUInvertible extends tf.layers.Layer implements Invertible {
+export abstract class LUInvertible extends LazyBuildLayer implements Invertible {
   readonly seed: number;
   private vars: {
     perm: tf.LayerVariable;
@@ -58,11 +58,11 @@ export abstract class LUInvertible extends tf.layers.Layer implements Invertible
     const diag = Array.from({ length: n }, (_, i) => upper.data[i * n + i]!);
     const zeros = tf.initializers.zeros();
     this.vars = {
-      perm: this.addWeight('permutation', [n, n], 'float32', zeros, undefined, false),
-      lower: this.addWeight('lower', [n, n], 'float32', zeros),
-      upper: this.addWeight('upper', [n, n], 'float32', zeros),
-      logScale: this.addWeight('log_scale', [n], 'float32', zeros),
-      sign: this.addWeight('sign', [n], 'float32', zeros, undefined, false),
+      perm: this.addLayerWeight('permutation', [n, n], zeros, false),
+      lower: this.addLayerWeight('lower', [n, n], zeros),
+      upper: this.addLayerWeight('upper', [n, n], zeros),
+      logScale: this.addLayerWeight('log_scale', [n], zeros),
+      sign: this.addLayerWeight('sign', [n], zeros, false),
     };
     const v = this.vars;
     tf.tidy(() => {
@@ -76,7 +76,7 @@ export abstract class LUInvertible extends tf.layers.Layer implements Invertible
   }
 
   private variables(x: tf.Tensor): NonNullable<LUInvertible['vars']> {
-    if (this.vars === null) this.build(x.shape);
+    this.ensureBuilt(x.shape);
     return this.vars!;
   }
 

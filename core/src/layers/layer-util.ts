@@ -22,3 +22,31 @@ export function sumPerExample(x: tf.Tensor): tf.Tensor1D {
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
   return (axes.length === 0 ? x : tf.sum(x, axes)) as tf.Tensor1D;
 }
+
+/**
+ * Base for layers that may be built lazily by `inverse()` or `initialize()` rather than by `apply()`.
+ * tfjs prefixes weight names with `<layer name>/` only inside apply(), and saved weights are matched by
+ * that prefixed name, so a build outside apply() adds the prefix itself.
+ */
+export abstract class LazyBuildLayer extends tf.layers.Layer {
+  private outsidePrefix = '';
+
+  protected ensureBuilt(shape: tf.Shape): void {
+    if (this.built) return;
+    this.outsidePrefix = `${this.name}/`;
+    try {
+      this.build(shape);
+    } finally {
+      this.outsidePrefix = '';
+    }
+  }
+
+  protected addLayerWeight(
+    name: string,
+    shape: number[],
+    init: Initializer,
+    trainable = true,
+  ): tf.LayerVariable {
+    return this.addWeight(this.outsidePrefix + name, shape, 'float32', init, undefined, trainable);
+  }
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
-import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
+import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import { hashSeed, SeededRandom } from './seeded-random';
 
 export type PermutationMode = 'reverse' | 'shuffle';
@@ -19,7 +19,7 @@ export interface PermutationArgs extends LayerArgs {
 }
 
 /** A fixed permutation of the last axis: volume preserving, an isometry, exactly invertible. */
-export class Permutation extends tf.layers.Layer implements Invertible {
+export class Permutation extends LazyBuildLayer implements Invertible {
   static className = 'Permutation';
   readonly mode: PermutationMode;
   readonly seed: number;
@@ -65,7 +65,7 @@ export class Permutation extends tf.layers.Layer implements Invertible {
   }
 
   private indices(x: tf.Tensor, inverse: boolean): number[] {
-    if (this.perm === null) this.build(x.shape);
+    if (!this.built) this.ensureBuilt(x.shape);
     return inverse ? this.inv! : this.perm!;
   }
 

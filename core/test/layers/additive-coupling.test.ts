@@ -48,7 +48,7 @@ describe('AdditiveCoupling', () => {
       const j = jacobian((z) => layer.apply(z) as tf.Tensor, x);
       assert.equal(
         j.length,
-        shape.reduce((a, b) => a * b, 1),
+        shape.reduce((a: number, b: number) => a * b, 1),
       );
       assert.ok(Math.abs(logAbsDet(j) - layer.logDetJacobian(x).dataSync()[0]!) <= 1e-3);
       assert.deepEqual(layer.logDetJacobian(tf.zeros([3, ...shape.slice(1)])).shape, [3]);

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { ActNorm } from '../../src/layers/act-norm';
+import { Flow } from '../../src/layers/flow';
+import { jacobian, leakedTensors, logAbsDet, relError } from '../helpers/jacobian';
+import { saveAndLoad, values } from '../helpers/model-io';
+
+describe('ActNorm', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** Channels with different means and spreads, so the init has something to undo. */
+  const data = (shape: number[], seed: number) =>
+    tf.tidy(() => {
+      const c = shape[shape.length - 1]!;
+      const spread = tf.range(1, c + 1).mul(0.7);
+      return tf.randomNormal(shape, 0, 1, 'float32', seed).mul(spread).add(tf.range(0, c).sub(2));
+    });
+
+  it('initialises from the first training batch to zero mean and unit variance, once', () => {
+    const layer = new ActNorm();
+    const x = data([256, 5], 1);
+    assert.equal(relError(layer.apply(x) as tf.Tensor, x), 0, 'inference does not initialise');
+    assert.equal(layer.isInitialized(), false);
+    const y = layer.apply(x, { training: true }) as tf.Tensor;
+    const { mean, variance } = tf.moments(y, 0);
+    assert.ok(tf.max(tf.abs(mean)).dataSync()[0]! < 1e-5);
+    assert.ok(tf.max(tf.abs(tf.sub(variance, 1))).dataSync()[0]! < 1e-4);
+    const before = layer.getWeights().map((w) => Array.from(w.dataSync()));
+    layer.apply(data([64, 5], 2), { training: true });
+    assert.deepEqual(
+      layer.getWeights().map((w) => Array.from(w.dataSync())),
+      before,
+      'a second training batch does not re-initialise',
+    );
+  });
+
+  it('inverts exactly after data init (rank 2 and NHWC)', () => {
+    for (const shape of [
+      [32, 5],
+      [4, 3, 3, 6],
+    ]) {
+      const layer = new ActNorm();
+      const x = data(shape, 3);
+      layer.initialize(x);
+      const z = tf.randomNormal(shape, 0, 1, 'float32', 4);
+      const err = relError(layer.inverse(layer.apply(z) as tf.Tensor), z);
+      assert.ok(err <= 1e-5, `${shape}: ${err}`);
+    }
+  });
+
+  it('log-det matches the brute-force Jacobian (3 dims and [1,2,2,2] = 8 dims)', () => {
+    for (const shape of [
+      [1, 3],
+      [1, 2, 2, 2],
+    ]) {
+      const layer = new ActNorm();
+      layer.initialize(data([16, ...shape.slice(1)], 5));
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 6);
+      const brute = logAbsDet(jacobian((z) => layer.apply(z) as tf.Tensor, x));
+      const mine = layer.logDetJacobian(x).dataSync()[0]!;
+      assert.ok(Math.abs(brute) > 0.1);
+      assert.ok(Math.abs(brute - mine) <= 1e-3, `${brute} vs ${mine}`);
+    }
+  });
+
+  it('bounds are max |s| forward and 1 / min |s| inverse', () => {
+    const layer = new ActNorm();
+    layer.apply(tf.zeros([1, 3]));
+    layer.setWeights([tf.tensor1d([0.5, -4, 2]), tf.zeros([3]), tf.scalar(1)]);
+    assert.deepEqual(layer.lipschitzBounds(), { forward: 4, inverse: 2 });
+  });
+
+  it('allocates nothing beyond its result', () => {
+    const layer = new ActNorm();
+    const x = data([8, 2, 2, 4], 7);
+    assert.equal(
+      leakedTensors(() => layer.apply(x, { training: true }) as tf.Tensor),
+      3,
+      'build creates 3 weights',
+    );
+    assert.equal(
+      leakedTensors(() => layer.apply(x) as tf.Tensor),
+      0,
+    );
+    assert.equal(
+      leakedTensors(() => layer.inverse(x)),
+      0,
+    );
+    assert.equal(
+      leakedTensors(() => layer.logDetJacobian(x)),
+      0,
+    );
+  });
+
+  it('rejects wrong ranks and a non-positive epsilon, naming the layer', () => {
+    assert.throws(() => new ActNorm({ name: 'an3' }).apply(tf.zeros([1, 2, 3])), /an3: .*rank 3/);
+    assert.throws(() => new ActNorm({ name: 'an_eps', epsilon: 0 }), /an_eps: epsilon/);
+  });
+
+  it('a loaded model keeps its initialisation and does not re-initialise on training batches', async () => {
+    const layer = new ActNorm();
+    const x = data([64, 2, 2, 4], 8);
+    layer.initialize(x);
+    const model = new Flow([layer]).toModel([2, 2, 4]);
+    const { loaded } = await saveAndLoad(model);
+    const copy = loaded.layers[1] as ActNorm;
+    assert.equal(copy.isInitialized(), true);
+    assert.deepEqual(copy.getConfig(), layer.getConfig());
+    const other = data([8, 2, 2, 4], 9);
+    copy.apply(other, { training: true });
+    assert.deepEqual(values(loaded.predict(x)), values(model.predict(x)));
+    const y = model.predict(x) as tf.Tensor;
+    assert.deepEqual(values(Flow.fromModel(loaded).inverse(y)), values(layer.inverse(y)));
+  });
+});
