@@ -178,12 +178,11 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
   if (act) return act;
   switch (t) {
     case 'InvertibleResidual': {
-      const c = configNumber(layer.config, 'coeff', 'c', 'coefficient');
-      if (c === undefined) return bounds('unknown', 'unknown', 'InvertibleResidual without a coefficient');
+      const r = invertibleResidualLipschitz(layer);
       return bounds(
-        residualForward(c),
-        residualInverse(c),
-        `1 + L / 1/(1-L) with L=${formatNumber(c)} (i-ResNet)`,
+        residualForward(r.lip),
+        residualInverse(r.lip),
+        `1 + L / 1/(1-L) with L=${formatNumber(r.lip)} = ${r.how} (i-ResNet)`,
       );
     }
     case 'AffineCoupling':
@@ -207,6 +206,9 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
       );
     case 'layerNormalization':
       return bounds('unknown', 'unbounded', 'layer norm: gain up to gamma/sqrt(eps); not injective');
+    case 'Permutation':
+    case 'Squeeze':
+      return bounds(1, 1, `${t}: an orthogonal rearrangement`);
     case 'dropout':
     case 'flatten':
     case 'reshape':
@@ -230,6 +232,27 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
   }
   if (layer.origin === 'custom') return customLayerBounds(layer, ctx);
   return bounds('unknown', 'unknown', `${t}: no bound known for this layer type`);
+}
+
+/**
+ * Lip(g) of an InvertibleResidual (core/src/layers/invertible-residual.ts): g is hiddenUnits.length + 1 dense
+ * maps, each held to spectral norm coeff (default 0.9), with activations of constant <= 1 between them.
+ */
+export function invertibleResidualLipschitz(layer: LayerNode): {
+  lip: number;
+  coeff: number;
+  depth: number;
+  how: string;
+} {
+  const coeff = configNumber(layer.config, 'coeff', 'c') ?? 0.9;
+  const hidden = layer.config['hiddenUnits'];
+  // Unknown depth: c^depth <= c only when c <= 1, so fall back to the weakest statement either way.
+  const depth = Array.isArray(hidden) ? hidden.length + 1 : 1;
+  const act = activationConstants(configString(layer.config, 'activation') ?? 'elu')?.forward;
+  const a = typeof act === 'number' ? Math.min(act, 1) : 1;
+  const lip = coeff ** depth * a ** (depth - 1);
+  const how = depth === 1 ? `c=${formatNumber(coeff)}` : `c^${depth} with c=${formatNumber(coeff)}`;
+  return { lip, coeff, depth, how };
 }
 
 export function opBounds(op: OpNode): NodeBounds {

@@ -1,0 +1,72 @@
+import { layerConstraint, WEIGHTED_LAYERS } from '../bounds/config';
+import type { LayerNode } from '../ir/model-ir';
+import { addSpectralConstraintFix } from './fixes';
+import { customClassOf, forEachLayer, layerLabel, lipschitzReason, type Placement } from './placement';
+import { defineRule, docsUrl, type Severity } from './rule';
+
+const id = 'missing-lipschitz-constraint';
+
+type MessageId = 'inResidualBranch' | 'inInvertible' | 'inLipschitzModel' | 'unconstrained';
+
+/** Layer types the spectral-norm fix applies to (a kernel of rank 2 or a convolution kernel). */
+const FIXABLE = new Set(['dense', 'conv1d', 'conv2d', 'conv3d', 'conv2dTranspose', 'conv3dTranspose']);
+
+function grade(p: Placement): { messageId: MessageId; severity: Severity } {
+  if (p.residual) return { messageId: 'inResidualBranch', severity: 'error' };
+  if (p.invertible) return { messageId: 'inInvertible', severity: 'error' };
+  if (p.needsLipschitz) return { messageId: 'inLipschitzModel', severity: 'warning' };
+  return { messageId: 'unconstrained', severity: 'info' };
+}
+
+/** Unconstrained means: no constraint at all, or one that bounds nothing (`nonNeg`). Column norms are rule 2. */
+function isUnconstrained(layer: LayerNode, customWeighted: boolean): boolean {
+  if (customWeighted) return true;
+  // A spread or unreadable config may hold the constraint: not known, so not reported.
+  if (layer.configUnknown) return false;
+  const c = layerConstraint(layer);
+  return c !== undefined && (c.kind === 'none' || c.kind === 'other');
+}
+
+export const rule = defineRule<MessageId>({
+  id,
+  meta: {
+    docs: {
+      description: 'Weighted layers need a spectral-norm constraint wherever a Lipschitz bound is required.',
+      url: docsUrl(id),
+    },
+    messages: {
+      inResidualBranch:
+        '{{layer}} has no Lipschitz constraint in a residual branch: x + g(x) is invertible, with inverse bound 1/(1 - Lip(g)), only if Lip(g) < 1, and Lip(g) here depends on the trained weights.',
+      inInvertible:
+        "{{layer}} has no Lipschitz constraint in invertible model '{{model}}': its forward and inverse bounds depend on the trained weights.",
+      inLipschitzModel:
+        "{{layer}} has no Lipschitz constraint, but model '{{model}}' needs a global Lipschitz bound ({{reason}}).",
+      unconstrained:
+        '{{layer}} has no Lipschitz constraint: its Lipschitz constant depends on the trained weights.',
+    },
+    defaultSeverity: 'error',
+  },
+  check(context) {
+    const { fileIr, source } = context;
+    const visit = (layer: LayerNode, placement: Placement): void => {
+      const custom = customClassOf(layer, fileIr);
+      const customWeighted = custom?.weighted === true && layer.origin === 'custom';
+      if (!isUnconstrained(layer, customWeighted)) return;
+      const { messageId, severity } = grade(placement);
+      const key = WEIGHTED_LAYERS[layer.layerType] ?? 'kernelConstraint';
+      const fix = FIXABLE.has(layer.layerType) ? addSpectralConstraintFix(source, layer, key) : undefined;
+      context.report({
+        messageId,
+        severity,
+        node: layer,
+        data: {
+          layer: layerLabel(layer),
+          model: placement.model?.name ?? '',
+          reason: placement.model ? lipschitzReason(placement.model) : '',
+        },
+        ...(fix ? { fix } : {}),
+      });
+    };
+    forEachLayer(fileIr, visit);
+  },
+});

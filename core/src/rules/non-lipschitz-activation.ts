@@ -1,0 +1,123 @@
+import { activationConstants } from '../bounds/activations';
+import { formatNumber } from '../bounds/bound';
+import { configString } from '../bounds/config';
+import type { FileIr, IrNode, OpNode, SourceRange } from '../ir/model-ir';
+import { customClassOf, forEachLayer, forEachNode, layerLabel, type Placement } from './placement';
+import { defineRule, docsUrl } from './rule';
+import type { SourceText } from './source-text';
+
+const id = 'non-lipschitz-activation';
+
+type MessageId = 'notLipschitz' | 'largeConstant';
+
+function where(p: Placement): string {
+  if (p.residual) return 'a residual branch';
+  if (p.invertible) return `invertible model '${p.model?.name ?? ''}'`;
+  return `model '${p.model?.name ?? ''}', which needs a global Lipschitz bound`;
+}
+
+/** `tf.pow(x, 3)` / `x.pow(3)`: the exponent when it is a literal. */
+function powExponent(source: SourceText, range: SourceRange): number | undefined {
+  const m = /,\s*([0-9.eE+-]+)\s*\)\s*$|\.pow\(\s*([0-9.eE+-]+)\s*\)\s*$/.exec(source.slice(range));
+  const value = Number(m?.[1] ?? m?.[2]);
+  return m && Number.isFinite(value) ? value : undefined;
+}
+
+/** The activation a node applies: an op, an activation layer, or a layer's fused `activation`. */
+function activationOf(node: IrNode): string | undefined {
+  if (node.kind === 'op') return node.op;
+  if (node.kind === 'layer') return configString(node.config, 'activation');
+  return undefined;
+}
+
+function isSame(a: SourceRange, b: SourceRange): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character;
+}
+
+/** Coupling scale ops are reported by unbounded-coupling-scale, with the right fix. */
+function scaleAnchors(fileIr: FileIr): SourceRange[] {
+  const anchors: SourceRange[] = [];
+  forEachNode(fileIr, (n) => {
+    if (n.kind === 'block' && n.anchor && n.wiring === 'affine-coupling') anchors.push(n.anchor);
+  });
+  for (const info of fileIr.customLayers) if (info.scaleAnchor) anchors.push(info.scaleAnchor);
+  return anchors;
+}
+
+export const rule = defineRule<MessageId>({
+  id,
+  meta: {
+    docs: {
+      description:
+        'Activations without a global Lipschitz constant (or with one above 1) where a bound is required.',
+      url: docsUrl(id),
+    },
+    messages: {
+      notLipschitz:
+        '{{what}} is not globally Lipschitz (its slope grows without bound) in {{where}}: no finite bound exists for any weights.',
+      largeConstant:
+        '{{what}} has Lipschitz constant {{constant}} > 1 in {{where}}: it multiplies the bound of every layer it follows. Prefer an activation with constant <= 1 (relu, tanh, elu, lipswish).',
+    },
+    defaultSeverity: 'error',
+  },
+  check(context) {
+    const { source, fileIr } = context;
+    const anchors = scaleAnchors(fileIr);
+    const judge = (node: IrNode | OpNode, name: string, placement: Placement): void => {
+      if (anchors.some((a) => isSame(a, node.range))) return;
+      const what = node.kind === 'layer' ? `${layerLabel(node)} with activation '${name}'` : `tf.${name}`;
+      const data = { what, where: where(placement) };
+      if (name === 'pow') {
+        const p = powExponent(source, node.range);
+        if (p !== undefined && p > 1)
+          context.report({ node, messageId: 'notLipschitz', data, severity: 'error' });
+        return;
+      }
+      const k = activationConstants(name);
+      if (k?.forward === 'unbounded')
+        context.report({ node, messageId: 'notLipschitz', data, severity: 'error' });
+      else if (typeof k?.forward === 'number' && k.forward > 1.0001) {
+        const constant = formatNumber(k.forward);
+        context.report({
+          node,
+          messageId: 'largeConstant',
+          data: { ...data, constant },
+          severity: 'warning',
+        });
+      }
+    };
+    forEachNode(fileIr, (node, placement) => {
+      if (!placement.needsBound) return;
+      const name = activationOf(node);
+      if (name !== undefined) judge(node, name, placement);
+    });
+    // Ops inside custom layers' call(): judged where the class is used (or always, for residual layers).
+    const seen = new Set<string>();
+    const judgeClassOps = (className: string, ops: readonly OpNode[], placement: Placement): void => {
+      if (seen.has(className)) return;
+      seen.add(className);
+      for (const op of ops) judge(op, op.op, placement);
+    };
+    forEachLayer(fileIr, (layer, placement) => {
+      const info = customClassOf(layer, fileIr);
+      if (info && !info.addsInput && placement.needsBound) judgeClassOps(info.className, info.ops, placement);
+    });
+    for (const info of fileIr.customLayers) {
+      if (info.addsInput) judgeClassOps(info.className, info.ops, residualPlacement);
+    }
+  },
+});
+
+/** Placement of a custom residual layer's own ops: its call() is the branch g. */
+const residualPlacement: Placement = {
+  ancestors: [],
+  residual: { kind: 'block', id: '', wiring: 'residual', children: [], range: emptyRange() },
+  invertible: false,
+  needsLipschitz: false,
+  needsBound: true,
+  mainPath: false,
+};
+
+function emptyRange(): SourceRange {
+  return { file: '', start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
