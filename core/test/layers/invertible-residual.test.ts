@@ -69,6 +69,7 @@ describe('InvertibleResidual configuration errors name the layer', () => {
 });
 
 describe('InvertibleResidual inverse', () => {
+  const iterationsByCoeff = new Map<number, number>();
   for (const coeff of [0.5, 0.9]) {
     it(`reconstructs inputs and converges as fast as the contraction allows (c = ${coeff})`, () => {
       const d = 6;
@@ -104,9 +105,17 @@ describe('InvertibleResidual inverse', () => {
       const bound = Math.floor(Math.log(1e-6 / R) / Math.log(L)) + 2;
       assert.ok(report.iterations <= bound, `iterations ${report.iterations} > contraction bound ${bound}`);
       assert.ok(report.iterations >= 3, `iterations ${report.iterations}`);
+      iterationsByCoeff.set(coeff, report.iterations);
       tf.dispose([x, y, xr]);
     });
   }
+
+  it('a tighter contraction needs fewer iterations', () => {
+    assert.ok(
+      iterationsByCoeff.get(0.5)! < iterationsByCoeff.get(0.9)!,
+      JSON.stringify([...iterationsByCoeff]),
+    );
+  });
 
   it('reports non-convergence when capped', () => {
     const layer = built({ hiddenUnits: [8], coeff: 0.95, maxInverseIterations: 2, seed: 5 }, 4);
@@ -140,7 +149,7 @@ describe('InvertibleResidual log-determinant', () => {
     }
   });
 
-  it('series mode with many Hutchinson samples is within 0.05 of exact (stochastic; seeded)', () => {
+  it('series mode with many Hutchinson samples is within 0.02 of exact (stochastic; seeded)', () => {
     const d = 4;
     const args = { hiddenUnits: [8], coeff: 0.6, seriesTerms: 20, hutchinsonSamples: 4096, seed: 31 };
     const layer = built({ ...args, logDet: 'series' }, d);
@@ -154,9 +163,10 @@ describe('InvertibleResidual log-determinant', () => {
     const truth = exact.logDetJacobian(xs);
     const s = Array.from(series.dataSync());
     const t = Array.from(truth.dataSync());
-    // Truncation after 20 terms is < d L^21 / 21 / (1 - L) ~ 1e-9 here; the rest is sampling noise, whose
-    // standard deviation with 4096 Rademacher probes measured about 0.01.
-    s.forEach((v, b) => assert.ok(Math.abs(v - t[b]!) < 0.05, `series ${v} vs exact ${t[b]}`));
+    // Truncation after 20 terms is < d L^21 / 21 / (1 - L) ~ 1e-9 here; the rest is sampling noise: over 20 probe
+    // streams the estimate's standard deviation measured 0.0027 with 4096 Rademacher probes (0.18 with one), so
+    // 0.02 is about 7 standard deviations.
+    s.forEach((v, b) => assert.ok(Math.abs(v - t[b]!) < 0.02, `series ${v} vs exact ${t[b]}`));
     tf.dispose([xs, series, truth]);
   });
 
