@@ -227,7 +227,7 @@ export class SpectralNormConstraint extends ConstraintBase {
     return out.kernel;
   }
 
-  /** The last estimate of sigma_max of the unconstrained kernel's direction (null before the first apply). */
+  /** The current power-iteration vector (estimated top right singular vector); null before the first apply. */
   vector(): tf.Tensor1D | null {
     return this.u;
   }
