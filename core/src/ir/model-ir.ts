@@ -24,10 +24,16 @@ export interface UnknownValue {
   reason: string;
 }
 
-/** A call expression kept symbolically, e.g. `tf.constraints.maxNorm({maxValue: 2})` or `spectralNorm({c: 0.9})`. */
+/**
+ * A call expression kept symbolically, e.g. `tf.constraints.maxNorm({maxValue: 2})` or `spectralNorm({c: 0.9})`.
+ * `new X(...)` is kept the same way, with the class name as callee (`SpectralNormConstraint`).
+ */
 export interface CallValue {
   kind: 'call';
-  /** Callee with the tfjs namespace normalised away: `constraints.maxNorm`, `spectralNorm`, `layers.dense`. */
+  /**
+   * Callee with the tfjs namespace normalised away: `constraints.maxNorm`, `spectralNorm`, `layers.dense`.
+   * This project's exports appear by their exported name, whatever the local alias (`spectralNorm`).
+   */
   callee: string;
   args: ConfigValue[];
   range: SourceRange;
@@ -46,7 +52,12 @@ export type ConfigValue =
 /** Where a layer class comes from. */
 export type LayerOrigin = 'tfjs' | 'lipschitz-lens' | 'custom' | 'unknown';
 
-/** An instantiated layer, e.g. `tf.layers.dense({units: 8})` or `new SpectralDense({...})`. */
+/**
+ * An instantiated layer, e.g. `tf.layers.dense({units: 8})` or `new SpectralDense({...})`.
+ * This project's layers are leaves: their wiring follows from `layerType` and `config` (`InvertibleResidual` with
+ * `config.coeff`, `AffineCoupling` with `config.scale`, ...), they are not wrapped in blocks.
+ * `origin: 'unknown'` marks a list entry that could not be read (a call into an unknown package, ...).
+ */
 export interface LayerNode {
   kind: 'layer';
   id: string;
@@ -59,9 +70,17 @@ export interface LayerNode {
   origin: LayerOrigin;
   /** The resolved first argument (the layer's config object); unresolvable entries are `UnknownValue`s. */
   config: { [key: string]: ConfigValue };
+  /**
+   * Set when the config as a whole, or a spread inside it, could not be read: keys may then be missing from
+   * `config`, so "no kernelConstraint" is not known.
+   */
+  configUnknown?: UnknownValue;
+  /** The creating call: `tf.layers.dense({...})` or `new X(...)`. */
   range: SourceRange;
-  /** For custom layers: the class, when it was found. */
+  /** For custom layers: the class, when it was found (look it up in `FileIr.customLayers`, or `customClassFile`). */
   customClass?: string;
+  /** For custom layers whose class lives in another file (imported relatively): that file. */
+  customClassFile?: string;
 }
 
 /** A tensor op applied directly (functional API or inside a custom layer), e.g. `tf.exp(h)` or `tf.relu`. */
@@ -85,24 +104,28 @@ export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-cou
 
 /** How an affine coupling turns the conditioner's output h into the scale s. */
 export type ScaleForm =
-  | 'exp'
-  | 'sigmoid'
-  | 'softplus'
-  | 'bounded-tanh'
-  | 'sigmoid-floor'
-  | 'identity'
-  | 'unknown';
+  'exp' | 'sigmoid' | 'softplus' | 'bounded-tanh' | 'sigmoid-floor' | 'identity' | 'unknown';
 
 export interface BlockNode {
   kind: 'block';
   id: string;
   wiring: Wiring;
   children: IrNode[];
+  /**
+   * A model body: the creating call (`tf.sequential(...)`). A residual/graph block from the functional API: the
+   * merging call (`tf.add(x, h)`, `tf.layers.add().apply([x, h])`). A custom-layer instance: `new X(...)`.
+   */
   range: SourceRange;
   /** For affine couplings. */
   scale?: ScaleForm;
   /** The node that creates the wiring (the residual `add`, the coupling's scale op), for related information. */
   anchor?: SourceRange;
+  /**
+   * When the block is one instance of a hand-written custom layer recognised as a coupling or residual: the
+   * instance itself (origin `custom`). Kept out of `children` (which are the conditioner/branch: the layers the
+   * class creates); `walk` visits it right after the block.
+   */
+  instance?: LayerNode;
 }
 
 export type IrNode = LayerNode | OpNode | BlockNode;
@@ -116,6 +139,7 @@ export interface ModelNode {
   /** Variable, function or export name, for messages and the audit. */
   name: string;
   api: ModelApi;
+  /** The name's identifier (variable, function or class) when there is one, else the creating call. */
   range: SourceRange;
   body: BlockNode;
   /**
@@ -134,6 +158,7 @@ export interface ModelNode {
 /** What a custom layer class computes, read from its `call()`. */
 export interface CustomLayerInfo {
   className: string;
+  /** The class name's identifier. */
   range: SourceRange;
   /** Ops used in `call()` (and helpers it calls in the same class). */
   ops: OpNode[];
@@ -145,6 +170,15 @@ export interface CustomLayerInfo {
   claimsInvertible: boolean;
   /** Creates weights with `addWeight`. */
   weighted: boolean;
+  /** Splits its input (`tf.split`, `slice`): the first half of a coupling. */
+  splitsInput?: boolean;
+  /** How `call()` is wired, when recognised: `residual`, `affine-coupling` or `additive-coupling`. */
+  wiring?: Wiring;
+  /** For an affine coupling: how the scale is formed, and the op that forms it. */
+  scale?: ScaleForm;
+  scaleAnchor?: SourceRange;
+  /** Layers the class creates (in the constructor, `build()`, fields): the conditioner or branch. */
+  layers?: LayerNode[];
 }
 
 /** Something the extractor could not read, surfaced for the user instead of failing. */
@@ -152,6 +186,8 @@ export interface ExtractionNote {
   message: string;
   range: SourceRange;
 }
+
+/** Parsed once per file; extraction never throws, so callers need no try/catch. */
 
 export interface FileIr {
   file: string;
@@ -176,6 +212,7 @@ export function walk(node: IrNode, visit: (node: IrNode, ancestors: readonly Blo
     visit(n, ancestors);
     if (n.kind === 'block') {
       const inner = [...ancestors, n];
+      if (n.instance) visit(n.instance, inner);
       for (const child of n.children) go(child, inner);
     }
   };

@@ -1,0 +1,239 @@
+/**
+ * One file to a FileIr: run its top level in order, then each top-level function on its own (factories return
+ * models, helpers create layers), then read custom layer classes. Every statement is guarded: a failure becomes
+ * a note and the rest of the file is still read.
+ */
+import { ts } from 'ts-morph';
+import type { CustomLayerInfo, FileIr, IrNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
+import { walk } from '../ir/model-ir';
+import { analyzeClass, customInstance } from './custom-layers';
+import { Interp } from './interpreter';
+import { mergeMarks, readMarks, type Marks } from './jsdoc';
+import { MERGE_LAYERS } from './layers';
+import { finishModel, modelBody } from './models';
+import type { ModuleCtx } from './module';
+import { BudgetExceeded, Session } from './session';
+import { unknown, type ModelBuild, type Val } from './values';
+
+interface Registered {
+  build: ModelBuild;
+  name: string;
+  nameNode?: ts.Node;
+  marks: Marks;
+  exportName?: string;
+}
+
+export function extractModule(mod: ModuleCtx): FileIr {
+  const session = new Session();
+  const interp = new Interp(session);
+  const regs: Registered[] = [];
+  const byNode = new Map<ts.Node, Registered>();
+  let outOfBudget = false;
+  const guard = (at: ts.Node, f: () => void): void => {
+    if (outOfBudget) return;
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof BudgetExceeded) {
+        outOfBudget = true;
+        session.note('The file is too large to read completely; the rest was skipped.', mod.range(at));
+      } else
+        session.note(
+          `Skipped after an internal error: ${e instanceof Error ? e.message : String(e)}`,
+          mod.range(at),
+        );
+    }
+  };
+  const exportOf = (local: string): string | undefined => {
+    for (const [exp, loc] of mod.exports) if (loc === local) return exp;
+    return undefined;
+  };
+  const register = (
+    build: ModelBuild,
+    name: string,
+    nameNode: ts.Node | undefined,
+    marks: Marks,
+    exportName: string | undefined,
+    merge: boolean,
+  ): void => {
+    const prev = regs.find((r) => r.build === build) ?? (merge ? byNode.get(build.node) : undefined);
+    if (prev) {
+      prev.marks = mergeMarks(prev.marks, marks);
+      prev.exportName ??= exportName;
+      return;
+    }
+    const r: Registered = { build, name, marks };
+    if (nameNode) r.nameNode = nameNode;
+    if (exportName) r.exportName = exportName;
+    regs.push(r);
+    if (!byNode.has(build.node)) byNode.set(build.node, r);
+  };
+
+  // 1. The top level, in order, so `const m = tf.sequential(); m.add(...)` is seen whole.
+  for (const st of mod.sf.statements) {
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations)
+        guard(d, () => {
+          if (!ts.isIdentifier(d.name)) {
+            interp.bind(d.name, d.initializer ? interp.eval(d.initializer, mod.top) : undefined, mod.top);
+            return;
+          }
+          const name = d.name.text;
+          let v = mod.top.vars.get(name);
+          if (!v) {
+            v = d.initializer ? interp.eval(d.initializer, mod.top) : unknown(name, 'no initial value');
+            mod.top.vars.set(name, v);
+          }
+          if (v.t === 'model') register(v.m, name, d.name, readMarks(d, mod.file), exportOf(name), false);
+        });
+    } else if (ts.isExportAssignment(st)) {
+      guard(st, () => {
+        const v = interp.eval(st.expression, mod.top);
+        if (v.t === 'model') register(v.m, 'default', undefined, readMarks(st, mod.file), 'default', false);
+      });
+    } else if (!ts.isFunctionDeclaration(st) && !ts.isClassDeclaration(st) && !ts.isImportDeclaration(st)) {
+      guard(st, () => void interp.stmt(st, mod.top));
+    }
+  }
+
+  // 2. Each top-level function on its own, parameters unknown (defaults used): factories and loose helpers.
+  for (const [name, decl] of mod.decls) {
+    const fnDecl = functionOf(decl);
+    if (!fnDecl) continue;
+    guard(decl, () => {
+      const f = interp.lookupTop(name, mod, decl);
+      if (f.t !== 'fn') return;
+      const v = interp.callFn(
+        f,
+        fnDecl.parameters.map(() => undefined),
+        decl,
+        mod.top,
+      );
+      const nameNode = (decl as ts.FunctionDeclaration | ts.VariableDeclaration).name;
+      if (v.t === 'model') register(v.m, name, nameNode, readMarks(decl, mod.file), exportOf(name), true);
+    });
+  }
+
+  // 3. Custom layer classes declared here.
+  const classes: { info: CustomLayerInfo; val: Extract<Val, { t: 'class' }>; decl: ts.ClassDeclaration }[] =
+    [];
+  for (const decl of mod.decls.values()) {
+    if (!ts.isClassDeclaration(decl)) continue;
+    guard(decl, () => {
+      const val = { t: 'class' as const, decl, mod };
+      const info = analyzeClass(interp, val);
+      if (info) classes.push({ info, val, decl });
+    });
+  }
+
+  // 4. Models built but never bound to a name: named after the enclosing function.
+  for (const b of session.models)
+    if (b.mod === mod && !byNode.has(b.node))
+      register(
+        b,
+        enclosingName(b.node) ?? 'model',
+        undefined,
+        readMarks(undefined, mod.file),
+        undefined,
+        true,
+      );
+
+  const claims = (name: string): boolean =>
+    [...session.classes.values()].some((c) => c.className === name && c.claimsInvertible);
+  const models: ModelNode[] = [];
+  for (const r of regs) {
+    guard(r.build.node, () => {
+      const body = modelBody(session, r.build);
+      const range = r.nameNode ? mod.range(r.nameNode) : r.build.range;
+      models.push(
+        finishModel(session, { name: r.name, api: r.build.api, range, body }, r.marks, r.exportName, claims),
+      );
+    });
+  }
+
+  // 5. Layer classes no model here uses become models of their own, so their couplings are still linted.
+  const used = new Set<string>();
+  for (const m of models)
+    walk(m.body, (n) => n.kind === 'layer' && n.customClass && !n.customClassFile && used.add(n.customClass));
+  for (const { info, val, decl } of classes) {
+    if (used.has(info.className)) continue;
+    guard(decl, () => {
+      const inst = customInstance(interp, val, [], decl.name ?? decl, mod.top);
+      if (inst.t !== 'layer') return;
+      const body = {
+        kind: 'block' as const,
+        id: session.id('b'),
+        wiring: 'sequence' as const,
+        children: [inst.node],
+        range: info.range,
+      };
+      const marks = readMarks(decl, mod.file);
+      const coupling = inst.node.kind === 'block' && inst.node.wiring !== 'residual';
+      if (coupling) marks.invertible = true;
+      const exportName = exportOf(info.className);
+      models.push(
+        finishModel(
+          session,
+          { name: info.className, api: 'custom-layer', range: info.range, body },
+          marks,
+          exportName,
+          claims,
+        ),
+      );
+    });
+  }
+
+  return {
+    file: mod.file,
+    models,
+    customLayers: classes.map((c) => c.info),
+    looseLayers: looseLayers(session.layers, models, mod.file),
+    notes: session.notes,
+  };
+}
+
+function functionOf(decl: ts.Node): ts.SignatureDeclaration | undefined {
+  if (ts.isFunctionDeclaration(decl)) return decl;
+  if (ts.isVariableDeclaration(decl) && decl.initializer) {
+    const init = decl.initializer;
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+  }
+  return undefined;
+}
+
+function enclosingName(node: ts.Node): string | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (
+      (ts.isFunctionDeclaration(n) ||
+        ts.isMethodDeclaration(n) ||
+        ts.isVariableDeclaration(n) ||
+        ts.isClassDeclaration(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name)
+    )
+      return n.name.text;
+  }
+  return undefined;
+}
+
+const key = (r: SourceRange): string =>
+  `${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+
+/** Layers of this file that no model reaches, once per source range (helpers may have run several times). */
+function looseLayers(all: LayerNode[], models: ModelNode[], file: string): LayerNode[] {
+  const inModels = new Set<string>();
+  const mark = (n: IrNode): void => {
+    if (n.kind === 'layer') inModels.add(key(n.range));
+  };
+  for (const m of models) walk(m.body, mark);
+  const out: LayerNode[] = [];
+  for (const l of all) {
+    const k = key(l.range);
+    // Merge layers only wire a residual or graph block, which stands in for them.
+    if (l.range.file !== file || inModels.has(k) || (l.origin === 'tfjs' && MERGE_LAYERS.has(l.layerType)))
+      continue;
+    inModels.add(k);
+    out.push(l);
+  }
+  return out;
+}

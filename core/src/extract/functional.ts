@@ -1,0 +1,107 @@
+/**
+ * The functional API as a symbolic tensor graph (`tf.input`, `layer.apply(x)`, `tf.add(x, h)`), and its reading
+ * back into blocks: x + branch(x) becomes a `residual` block, other merges a `graph` block.
+ */
+import type { BlockNode, IrNode, SourceRange } from '../ir/model-ir';
+import type { Session } from './session';
+
+export type TNode =
+  | { t: 'input'; id: number }
+  /** An input that could not be traced (a helper's parameter, an unknown value). */
+  | { t: 'opaque'; id: number }
+  /** `node` applied to `inputs` (more than one input: a merge such as add or concatenate). */
+  | { t: 'apply'; id: number; node: IrNode; inputs: TNode[] };
+
+let nextId = 1;
+
+export function tensorInput(): TNode {
+  return { t: 'input', id: nextId++ };
+}
+
+export function tensorOpaque(): TNode {
+  return { t: 'opaque', id: nextId++ };
+}
+
+export function tensorApply(node: IrNode, inputs: TNode[]): TNode {
+  return { t: 'apply', id: nextId++, node, inputs };
+}
+
+function isAdd(node: IrNode): boolean {
+  return (
+    (node.kind === 'op' && (node.op === 'add' || node.op === 'addN')) ||
+    (node.kind === 'layer' && node.layerType === 'add')
+  );
+}
+
+/** Ids of `n` and everything it depends on. */
+function ancestors(n: TNode, memo: Map<number, Set<number>>): Set<number> {
+  const hit = memo.get(n.id);
+  if (hit) return hit;
+  const out = new Set<number>([n.id]);
+  memo.set(n.id, out);
+  if (n.t === 'apply') for (const i of n.inputs) for (const a of ancestors(i, memo)) out.add(a);
+  return out;
+}
+
+function byId(n: TNode, id: number, seen = new Set<number>()): TNode | undefined {
+  if (n.id === id) return n;
+  if (n.t !== 'apply' || seen.has(n.id)) return undefined;
+  seen.add(n.id);
+  for (const i of n.inputs) {
+    const f = byId(i, id, seen);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+export class GraphReader {
+  private memo = new Map<number, Set<number>>();
+  constructor(private session: Session) {}
+
+  /** The nodes on the path from `stop` (exclusive) to `out`, with merges folded into blocks. */
+  sequence(out: TNode, stop?: number): IrNode[] {
+    this.session.step();
+    if (out.id === stop || out.t !== 'apply') return [];
+    const inputs = out.inputs;
+    if (inputs.length === 0) return [out.node];
+    if (inputs.length === 1) return [...this.sequence(inputs[0]!, stop), out.node];
+    const range = rangeOfNode(out.node);
+    if (inputs.length === 2 && isAdd(out.node)) {
+      const [a, b] = inputs as [TNode, TNode];
+      if (a.id !== b.id) {
+        if (ancestors(b, this.memo).has(a.id))
+          return [...this.sequence(a, stop), this.residual(b, a.id, range)];
+        if (ancestors(a, this.memo).has(b.id))
+          return [...this.sequence(b, stop), this.residual(a, b.id, range)];
+      }
+    }
+    // The nearest common ancestor: ids grow with creation, so the largest shared id is the latest split point.
+    let common: number | undefined;
+    const sets = inputs.map((i) => ancestors(i, this.memo));
+    for (const id of sets[0]!)
+      if (sets.every((s) => s.has(id)) && (common === undefined || id > common)) common = id;
+    const branches: IrNode[] = inputs.map((i) => this.block('sequence', this.sequence(i, common), range));
+    const graph = this.block('graph', [...branches, out.node], range, range);
+    const start = common === undefined ? undefined : byId(inputs[0]!, common);
+    return [...(start ? this.sequence(start, stop) : []), graph];
+  }
+
+  private residual(branchOut: TNode, skip: number, range: SourceRange): BlockNode {
+    return this.block('residual', this.sequence(branchOut, skip), range, range);
+  }
+
+  block(
+    wiring: BlockNode['wiring'],
+    children: IrNode[],
+    range: SourceRange,
+    anchor?: SourceRange,
+  ): BlockNode {
+    const b: BlockNode = { kind: 'block', id: this.session.id('b'), wiring, children, range };
+    if (anchor) b.anchor = anchor;
+    return b;
+  }
+}
+
+function rangeOfNode(node: IrNode): SourceRange {
+  return node.range;
+}

@@ -1,0 +1,153 @@
+/**
+ * Static model extraction: TS/JS model code -> the model IR. Syntactic only (no type checker), so it can run on
+ * every keystroke; never throws on broken code.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { Project, ts } from 'ts-morph';
+import type { FileIr } from '../ir/model-ir';
+import { extractModule } from './extract-file';
+import { ModuleCtx, type ModuleLoader } from './module';
+
+export type { ModuleLoader };
+
+function scriptKind(file: string): ts.ScriptKind {
+  switch (extname(file)) {
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return ts.ScriptKind.JS;
+    case '.tsx':
+      return ts.ScriptKind.TSX;
+    case '.jsx':
+      return ts.ScriptKind.JSX;
+  }
+  return ts.ScriptKind.TS;
+}
+
+function parse(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
+}
+
+/** Runs one extraction with a loader that builds each imported module once (cycles included). */
+function run(file: string, sf: ts.SourceFile, read: (absPath: string) => ts.SourceFile | undefined): FileIr {
+  const mods = new Map<string, ModuleCtx>();
+  const load: ModuleLoader = (p) => {
+    const hit = mods.get(p);
+    if (hit) return hit;
+    const other = read(p);
+    if (!other) return undefined;
+    const m = new ModuleCtx(p, other, load);
+    mods.set(p, m);
+    return m;
+  };
+  try {
+    const main = new ModuleCtx(file, sf, load);
+    mods.set(file, main);
+    return extractModule(main);
+  } catch (e) {
+    // extractModule guards each statement; this is the last line of defence for the editor.
+    const at = { line: 0, character: 0 };
+    const message = `Extraction failed: ${e instanceof Error ? e.message : String(e)}`;
+    return {
+      file,
+      models: [],
+      customLayers: [],
+      looseLayers: [],
+      notes: [{ message, range: { file, start: at, end: at } }],
+    };
+  }
+}
+
+function readDisk(p: string): string | undefined {
+  try {
+    return statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Extracts one in-memory file; relative imports are read from disk when `fileName` points somewhere real. */
+export function extractSource(text: string, fileName = 'inline.ts'): FileIr {
+  const file = resolve(fileName);
+  return run(file, parse(file, text), (p) => {
+    const t = readDisk(p);
+    return t === undefined ? undefined : parse(p, t);
+  });
+}
+
+/**
+ * One long-lived ts-morph Project for the language server and the CLI. Open documents live in an overlay
+ * (`updateFile`); other files are read from disk and re-read when their mtime changes.
+ */
+export class ModelExtractor {
+  private readonly project: Project;
+  private readonly rootDir: string;
+  private readonly overlay = new Set<string>();
+  private readonly mtimes = new Map<string, number>();
+
+  constructor(options: { rootDir?: string } = {}) {
+    this.rootDir = resolve(options.rootDir ?? process.cwd());
+    this.project = new Project({
+      skipAddingFilesFromTsConfig: true,
+      skipFileDependencyResolution: true,
+      skipLoadingLibFiles: true,
+      compilerOptions: { allowJs: true, noLib: true },
+    });
+  }
+
+  extractFile(filePath: string): FileIr {
+    const file = resolve(this.rootDir, filePath);
+    const sf = this.sourceFile(file);
+    if (!sf) {
+      const at = { line: 0, character: 0 };
+      return {
+        file,
+        models: [],
+        customLayers: [],
+        looseLayers: [],
+        notes: [{ message: `Could not read ${file}.`, range: { file, start: at, end: at } }],
+      };
+    }
+    return run(file, sf, (p) => this.sourceFile(p));
+  }
+
+  updateFile(filePath: string, text: string): void {
+    const file = resolve(this.rootDir, filePath);
+    const existing = this.project.getSourceFile(file);
+    if (existing) existing.replaceWithText(text);
+    else this.project.createSourceFile(file, text, { overwrite: true, scriptKind: scriptKind(file) });
+    this.overlay.add(file);
+  }
+
+  removeFile(filePath: string): void {
+    const file = resolve(this.rootDir, filePath);
+    this.overlay.delete(file);
+    this.mtimes.delete(file);
+    const sf = this.project.getSourceFile(file);
+    if (sf) this.project.removeSourceFile(sf);
+  }
+
+  private sourceFile(file: string): ts.SourceFile | undefined {
+    if (this.overlay.has(file)) return this.project.getSourceFile(file)?.compilerNode;
+    let mtime: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) return undefined;
+      mtime = st.mtimeMs;
+    } catch {
+      const stale = this.project.getSourceFile(file);
+      if (stale) this.project.removeSourceFile(stale);
+      return undefined;
+    }
+    const existing = this.project.getSourceFile(file);
+    if (existing && this.mtimes.get(file) === mtime) return existing.compilerNode;
+    this.mtimes.set(file, mtime);
+    if (existing) {
+      existing.refreshFromFileSystemSync();
+      return existing.compilerNode;
+    }
+    if (!existsSync(file)) return undefined;
+    return this.project.addSourceFileAtPath(file).compilerNode;
+  }
+}

@@ -1,0 +1,45 @@
+/** State of one extraction: ids, notes, the work budget, and what was created along the way. */
+import type { ts } from 'ts-morph';
+import type { CustomLayerInfo, ExtractionNote, LayerNode, SourceRange } from '../ir/model-ir';
+import type { ModelBuild } from './values';
+
+/** Thrown when the work budget runs out; caught per statement so a huge file still returns something. */
+export class BudgetExceeded extends Error {}
+
+/** Evaluation steps per extraction: a few hundred thousand is well past any real model file. */
+const MAX_STEPS = 400_000;
+/** Nested function inlining depth; beyond it calls become unknown. */
+export const MAX_DEPTH = 12;
+/** Iterations unrolled per loop. */
+export const MAX_UNROLL = 256;
+
+export class Session {
+  private counters = new Map<string, number>();
+  private steps = 0;
+  depth = 0;
+  readonly notes: ExtractionNote[] = [];
+  private noteKeys = new Set<string>();
+  /** Every layer created, for `looseLayers`. */
+  readonly layers: LayerNode[] = [];
+  /** Every model created, in creation order. */
+  readonly models: ModelBuild[] = [];
+  /** Custom layer classes analysed, by declaration. */
+  readonly classes = new Map<ts.Node, CustomLayerInfo>();
+
+  id(prefix: string): string {
+    const n = (this.counters.get(prefix) ?? 0) + 1;
+    this.counters.set(prefix, n);
+    return `${prefix}${n}`;
+  }
+
+  step(): void {
+    if (++this.steps > MAX_STEPS) throw new BudgetExceeded('extraction budget exceeded');
+  }
+
+  note(message: string, range: SourceRange): void {
+    const key = `${message}@${range.file}:${range.start.line}:${range.start.character}`;
+    if (this.noteKeys.has(key)) return;
+    this.noteKeys.add(key);
+    this.notes.push({ message, range });
+  }
+}
