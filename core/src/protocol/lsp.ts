@@ -1,0 +1,130 @@
+/**
+ * The custom LSP messages between the extension client and the language server, declared once so both sides
+ * agree on method names and payloads. Plain JSON only. Types here are shared with the webview's type check, so
+ * this file imports nothing at run time: `RequestType`s are built by the client and server from these specs.
+ */
+import type { Report } from '../report/schema';
+
+/** A method name with its parameter and result types attached, for `typed*` helpers on each side. */
+export interface RequestSpec<P, R> {
+  readonly method: string;
+  /** Never set: carries the types. */
+  readonly _types?: { params: P; result: R };
+}
+
+export interface NotificationSpec<P> {
+  readonly method: string;
+  readonly _types?: { params: P };
+}
+
+function request<P, R>(method: string): RequestSpec<P, R> {
+  return { method };
+}
+function notification<P>(method: string): NotificationSpec<P> {
+  return { method };
+}
+
+export interface LspPosition {
+  line: number;
+  character: number;
+}
+export interface LspRange {
+  start: LspPosition;
+  end: LspPosition;
+}
+
+/** What the client tells the server at start (LSP `initializationOptions`). */
+export interface InitializationOptions {
+  workspaceTrusted: boolean;
+}
+
+/** A model the server found, enough for the client to list, pick and label it. */
+export interface ModelSummary {
+  /** Stable within a file: the IR's model id. */
+  id: string;
+  name: string;
+  uri: string;
+  range: LspRange;
+  invertible: boolean;
+}
+
+/** `$/progress` token the client created; the server reports work done progress on it. */
+export interface WorkDoneParams {
+  workDoneToken?: string | number;
+}
+
+export interface LintWorkspaceParams extends WorkDoneParams {
+  /** Limit to these folders (URIs); all workspace folders when absent. */
+  folders?: string[];
+}
+export interface LintWorkspaceResult {
+  files: number;
+  findings: number;
+  /** Files skipped for size or read errors. */
+  skipped: number;
+  elapsedMs: number;
+}
+
+export type AuditScope = 'model' | 'file' | 'workspace';
+
+export interface AuditParams extends WorkDoneParams {
+  scope: AuditScope;
+  /** The file for `model` and `file` scopes. */
+  uri?: string;
+  /** Pick the model by id; else by `position` (the model enclosing it, or the first in the file). */
+  modelId?: string;
+  position?: LspPosition;
+}
+
+/** One model's audit: a report, or why there is none. */
+export interface AuditOutcome {
+  model: ModelSummary;
+  report?: Report;
+  error?: string;
+  cancelled?: boolean;
+}
+
+export interface AuditResult {
+  outcomes: AuditOutcome[];
+}
+
+export interface LastReportParams {
+  /** When absent, the most recent report of any model. */
+  modelId?: string;
+  uri?: string;
+}
+export interface LastReportResult {
+  outcome: AuditOutcome | null;
+}
+
+export interface ListModelsParams {
+  /** One file, or every file the server has seen when absent. */
+  uri?: string;
+}
+
+export interface TrustParams {
+  trusted: boolean;
+}
+
+export type ServerState = 'starting' | 'ready' | 'linting' | 'auditing' | 'error';
+
+/** Sent by the server when something the status bar shows changes. */
+export interface ServerStatusParams {
+  state: ServerState;
+  /** Backend of the last audit, as the worker reported it. */
+  backend?: string;
+  lastVerdict?: string;
+  message?: string;
+}
+
+export const LintWorkspaceRequest = request<LintWorkspaceParams, LintWorkspaceResult>(
+  'lipschitzLens/lintWorkspace',
+);
+export const AuditRequest = request<AuditParams, AuditResult>('lipschitzLens/audit');
+export const LastReportRequest = request<LastReportParams, LastReportResult>('lipschitzLens/lastReport');
+export const ListModelsRequest = request<ListModelsParams, ModelSummary[]>('lipschitzLens/listModels');
+export const TrustNotification = notification<TrustParams>('lipschitzLens/setTrust');
+export const ServerStatusNotification = notification<ServerStatusParams>('lipschitzLens/status');
+
+/** Client command ids the server refers to (CodeLens). */
+export const AuditModelCommand = 'lipschitzLens.auditModel';

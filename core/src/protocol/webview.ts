@@ -1,0 +1,97 @@
+/**
+ * Messages between the extension (or the standalone HTML shim) and the report webview. Both directions are
+ * discriminated unions on `type`, and each side validates what arrives with a guard: a webview message is
+ * untrusted input (it could come from any script running in the page).
+ */
+import type { Report } from '../report/schema';
+
+export interface WebviewPosition {
+  line: number;
+  character: number;
+}
+export interface WebviewRange {
+  start: WebviewPosition;
+  end: WebviewPosition;
+}
+
+/** Extension -> webview. */
+export type ToWebview =
+  { type: 'report'; report: Report; title?: string } | { type: 'clear'; message: string };
+
+/** Webview -> extension. */
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'reveal'; file: string; range: WebviewRange }
+  | { type: 'export'; format: 'json' | 'html' };
+
+/** What the webview keeps across reloads with `setState`. */
+export interface WebviewState {
+  report?: Report;
+  title?: string;
+  tab?: string;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPosition(v: unknown): v is WebviewPosition {
+  return (
+    isRecord(v) &&
+    Number.isInteger(v.line) &&
+    Number.isInteger(v.character) &&
+    (v.line as number) >= 0 &&
+    (v.character as number) >= 0
+  );
+}
+
+export function isRange(v: unknown): v is WebviewRange {
+  return isRecord(v) && isPosition(v.start) && isPosition(v.end);
+}
+
+export function isFromWebview(v: unknown): v is FromWebview {
+  if (!isRecord(v) || typeof v.type !== 'string') return false;
+  switch (v.type) {
+    case 'ready':
+      return true;
+    case 'reveal':
+      return typeof v.file === 'string' && v.file.length > 0 && isRange(v.range);
+    case 'export':
+      return v.format === 'json' || v.format === 'html';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Checks the envelope only: the report itself is validated by the report schema's parser on the side that
+ * renders it, so the version check lives in one place.
+ */
+export function isToWebview(v: unknown): v is ToWebview {
+  if (!isRecord(v) || typeof v.type !== 'string') return false;
+  switch (v.type) {
+    case 'report':
+      return isRecord(v.report) && (v.title === undefined || typeof v.title === 'string');
+    case 'clear':
+      return typeof v.message === 'string';
+    default:
+      return false;
+  }
+}
+
+export type Verdict = 'stable' | 'warnings' | 'unstable' | 'failed' | 'partial';
+
+/**
+ * One word for a report, for the status bar and the panel's header: the worst finding decides, and a report
+ * that did not complete says so rather than looking stable.
+ */
+export function reportVerdict(report: Pick<Report, 'status' | 'findings'>): Verdict {
+  if (report.status === 'failed') return 'failed';
+  if (report.findings.some((f) => f.severity === 'error')) return 'unstable';
+  if (report.findings.some((f) => f.severity === 'warning')) return 'warnings';
+  return report.status === 'partial' ? 'partial' : 'stable';
+}

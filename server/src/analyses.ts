@@ -1,0 +1,156 @@
+/**
+ * The latest analysis per file, for open documents (debounced as the user types) and for files a workspace lint
+ * read from disk. Publishes diagnostics; hovers, code actions and audits read from here.
+ */
+import { promises as fs } from 'node:fs';
+import { dirname, sep } from 'node:path';
+import type { Connection } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
+import { toDiagnostics } from './diagnostics';
+import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
+import { describe, type Engine, type FileAnalysis } from './engine';
+import type { LensSettings, SettingsCache } from './settings';
+
+export class AnalysisStore {
+  private readonly byUri = new Map<string, FileAnalysis>();
+  private readonly debouncer = new Debouncer();
+  /** Workspace folder paths, longest first so the innermost folder wins. */
+  private folders: string[] = [];
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly engine: Engine,
+    private readonly settings: SettingsCache,
+  ) {}
+
+  setFolders(uris: readonly string[]): void {
+    this.folders = uris
+      .map(uriToPath)
+      .filter((p): p is string => p !== undefined)
+      .sort((a, b) => b.length - a.length);
+  }
+
+  folderOf(path: string): string {
+    return (
+      this.folders.find((f) => path === f || path.startsWith(f.endsWith(sep) ? f : f + sep)) ?? dirname(path)
+    );
+  }
+
+  get(uri: string): FileAnalysis | undefined {
+    return this.byUri.get(uri);
+  }
+
+  all(): IterableIterator<[string, FileAnalysis]> {
+    return this.byUri.entries();
+  }
+
+  /** Analyses now unless an up-to-date analysis exists; hovers and code lenses must not see a stale IR. */
+  async fresh(doc: TextDocument): Promise<FileAnalysis | undefined> {
+    const hit = this.byUri.get(doc.uri);
+    if (hit && hit.version === doc.version) return hit;
+    this.debouncer.cancel(doc.uri);
+    return this.validate(doc);
+  }
+
+  schedule(doc: TextDocument, getDoc: () => TextDocument | undefined): void {
+    void this.settings.get(doc.uri).then((s) => {
+      this.debouncer.schedule(doc.uri, s.lintDelayMs, () => {
+        const current = getDoc();
+        if (current) void this.validate(current);
+      });
+    });
+  }
+
+  async validate(doc: TextDocument): Promise<FileAnalysis | undefined> {
+    const path = uriToPath(doc.uri);
+    if (!path) return undefined;
+    const settings = await this.settings.get(doc.uri);
+    return this.analyzeAndPublish(doc.uri, path, doc.getText(), doc.version, settings);
+  }
+
+  close(uri: string): void {
+    this.debouncer.cancel(uri);
+    const path = uriToPath(uri);
+    // Back to the disk copy: unsaved edits of a closed document must not shape other files' models.
+    if (path) this.engine.remove(path);
+    this.byUri.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private analyzeAndPublish(
+    uri: string,
+    path: string,
+    text: string,
+    version: number,
+    settings: LensSettings,
+  ): FileAnalysis | undefined {
+    if (!settings.enable) {
+      this.byUri.delete(uri);
+      void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+      return undefined;
+    }
+    const started = Date.now();
+    const analysis = this.engine.analyze(path, text, version, {
+      rules: settings.rules,
+      maxBytes: settings.maxFileSizeMB * 1024 * 1024,
+    });
+    this.byUri.set(uri, analysis);
+    const diagnostics = toDiagnostics(analysis, (id) => this.engine.docsUrl(id));
+    void this.connection.sendDiagnostics({ uri, version: version >= 0 ? version : undefined, diagnostics });
+    this.connection.console.log(
+      `linted ${path} v${version}: ${diagnostics.length} finding(s) in ${Date.now() - started} ms`,
+    );
+    return analysis;
+  }
+
+  /**
+   * Lints every TS/JS file below the workspace folders that is not open (open ones are live already).
+   * Yields between files so hovers and typing stay responsive during a long run.
+   */
+  async lintWorkspace(
+    folderUris: readonly string[] | undefined,
+    isOpen: (uri: string) => boolean,
+    onFile: (done: number, total: number) => void,
+    cancelled: () => boolean,
+  ): Promise<LintWorkspaceResult> {
+    const started = Date.now();
+    const roots = folderUris?.map(uriToPath).filter((p): p is string => p !== undefined) ?? this.folders;
+    const files = (await Promise.all(roots.map((r) => listSourceFiles(r)))).flat();
+    let findings = 0;
+    let skipped = 0;
+    let linted = 0;
+    for (const [i, path] of files.entries()) {
+      if (cancelled()) break;
+      onFile(i, files.length);
+      const uri = pathToUri(path);
+      if (isOpen(uri)) {
+        findings += this.byUri.get(uri)?.findings.length ?? 0;
+        linted++;
+        continue;
+      }
+      try {
+        const settings = await this.settings.get(uri);
+        const stat = await fs.stat(path);
+        if (stat.size > settings.maxFileSizeMB * 1024 * 1024) {
+          skipped++;
+          continue;
+        }
+        const text = await fs.readFile(path, 'utf8');
+        if (!mayHoldModels(text)) continue;
+        const analysis = this.analyzeAndPublish(uri, path, text, -1, settings);
+        findings += analysis?.findings.length ?? 0;
+        linted++;
+      } catch (e) {
+        skipped++;
+        this.connection.console.warn(`workspace lint: ${path}: ${describe(e)}`);
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return { files: linted, findings, skipped, elapsedMs: Date.now() - started };
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The audit request: runs the probes in a separate process (runAudit forks the worker), reports `$/progress`,
+ * turns LSP cancellation into an AbortSignal, refuses untrusted workspaces, and keeps the latest report per
+ * model for hovers and "show last report".
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import {
+  type CancellationToken,
+  LSPErrorCodes,
+  ResponseError,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import type { ModelNode } from '../../core/src/ir/model-ir';
+import { runAudit } from '../../core/src/probes/run-audit';
+import type { AuditOutcome, AuditResult, ModelSummary } from '../../core/src/protocol/lsp';
+import type { Report } from '../../core/src/report/schema';
+import { pathToUri } from './documents';
+import { describe } from './engine';
+import type { LensSettings } from './settings';
+
+/** Error code for "refused: untrusted workspace", in the server-defined range. */
+export const UNTRUSTED_ERROR = -32001;
+
+export interface AuditTarget {
+  path: string;
+  model: ModelNode;
+  settings: LensSettings;
+  /** The workspace folder holding the file: the worker's cwd, where the user's tfjs is resolved. */
+  folder: string;
+}
+
+type AuditRequestArg = Parameters<typeof runAudit>[0];
+type AuditProgress = Parameters<NonNullable<Parameters<typeof runAudit>[1]>['onProgress']>[0];
+
+export function summarize(path: string, model: ModelNode): ModelSummary {
+  return {
+    id: model.id,
+    name: model.name,
+    uri: pathToUri(path),
+    range: { start: model.range.start, end: model.range.end },
+    invertible: model.invertible,
+  };
+}
+
+/** The checkpoint for a model: its `@checkpoint` tag, else the `lipschitzLens.checkpoints` setting. */
+export function checkpointOf(target: AuditTarget): string | undefined {
+  const configured = target.settings.checkpoints[target.model.name];
+  if (target.model.checkpoint) return target.model.checkpoint;
+  if (configured) return isAbsolute(configured) ? configured : join(target.folder, configured);
+  return undefined;
+}
+
+/** What the worker needs to find and probe the model; undefined with a reason when it cannot be loaded. */
+export function toRequest(target: AuditTarget): { request?: AuditRequestArg; reason?: string } {
+  const checkpoint = checkpointOf(target);
+  const { model, settings } = target;
+  if (!checkpoint && !model.exportName) {
+    return {
+      reason: `${model.name} is neither exported nor linked to a checkpoint: export it (or its factory), add a JSDoc @checkpoint tag, or set lipschitzLens.checkpoints.`,
+    };
+  }
+  const request: AuditRequestArg = {
+    model: checkpoint
+      ? { source: 'checkpoint', path: checkpoint, name: model.name }
+      : { source: 'module', file: target.path, exportName: model.exportName!, name: model.name },
+    cwd: target.folder || dirname(target.path),
+    backend: settings.backend,
+    budgetSeconds: settings.probes.budgetSeconds,
+    points: settings.probes.points,
+    seed: settings.probes.seed,
+    ...(settings.probes.probes.length > 0 ? { probes: settings.probes.probes } : {}),
+  };
+  return { request };
+}
+
+function keyOf(path: string, modelName: string): string {
+  // Model ids are counters that shift as the file is edited; the file and name survive edits.
+  return `${path}#${modelName}`;
+}
+
+export class AuditService {
+  private trusted: boolean;
+  private readonly latest = new Map<string, AuditOutcome>();
+  private lastKey: string | undefined;
+
+  constructor(
+    trusted: boolean,
+    private readonly log: (level: 'error' | 'warn' | 'info', message: string) => void,
+  ) {
+    this.trusted = trusted;
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+  }
+
+  isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  reportFor(path: string, modelName: string): Report | undefined {
+    return this.latest.get(keyOf(path, modelName))?.report;
+  }
+
+  lastOutcome(path?: string, modelName?: string): AuditOutcome | undefined {
+    if (path !== undefined && modelName !== undefined) return this.latest.get(keyOf(path, modelName));
+    if (path !== undefined) {
+      return [...this.latest.entries()].reverse().find(([k]) => k.startsWith(`${path}#`))?.[1];
+    }
+    return this.lastKey === undefined ? undefined : this.latest.get(this.lastKey);
+  }
+
+  /** Audits the targets one after another (each forks its own worker; two would fight over 2 cores). */
+  async audit(
+    targets: readonly AuditTarget[],
+    progress: WorkDoneProgressReporter,
+    token: CancellationToken,
+  ): Promise<AuditResult> {
+    if (!this.trusted) {
+      // Loading the model runs the workspace's code: never without trust.
+      throw new ResponseError(
+        UNTRUSTED_ERROR,
+        'Lipschitz Lens does not run workspace code in an untrusted workspace. Trust the workspace to audit models.',
+      );
+    }
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const outcomes: AuditOutcome[] = [];
+    progress.begin('Lipschitz Lens audit', 0, `${targets.length} model(s)`, true);
+    try {
+      for (const [i, target] of targets.entries()) {
+        if (controller.signal.aborted) break;
+        const outcome = await this.auditOne(
+          target,
+          (fraction, message) => {
+            const pct = Math.round(((i + Math.min(1, Math.max(0, fraction))) / targets.length) * 100);
+            progress.report(pct, `${target.model.name}: ${message}`);
+          },
+          controller.signal,
+        );
+        outcomes.push(outcome);
+      }
+    } finally {
+      sub.dispose();
+      progress.done();
+    }
+    if (token.isCancellationRequested)
+      throw new ResponseError(LSPErrorCodes.RequestCancelled, 'audit cancelled');
+    return { outcomes };
+  }
+
+  private async auditOne(
+    target: AuditTarget,
+    report: (fraction: number, message: string) => void,
+    signal: AbortSignal,
+  ): Promise<AuditOutcome> {
+    const model = summarize(target.path, target.model);
+    const { request, reason } = toRequest(target);
+    if (!request) return { model, error: reason };
+    const started = Date.now();
+    try {
+      const result = await runAudit(request, {
+        signal,
+        onProgress: (p: AuditProgress) => report(progressFraction(p), progressMessage(p)),
+      });
+      const outcome: AuditOutcome = { model, report: result };
+      this.remember(target, outcome);
+      this.log(
+        'info',
+        `audit of ${target.model.name} finished in ${Date.now() - started} ms: ${result.status}`,
+      );
+      return outcome;
+    } catch (e) {
+      if (signal.aborted) return { model, cancelled: true, error: 'cancelled' };
+      this.log('error', `audit of ${target.model.name} failed: ${describe(e)}`);
+      return { model, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  private remember(target: AuditTarget, outcome: AuditOutcome): void {
+    const key = keyOf(target.path, target.model.name);
+    this.latest.delete(key); // re-insert so map order is recency order
+    this.latest.set(key, outcome);
+    this.lastKey = key;
+  }
+}
+
+function field(p: unknown, name: string): unknown {
+  return typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[name] : undefined;
+}
+
+/** Progress events carry a fraction in [0, 1] (or a done/total pair); tolerate either. */
+export function progressFraction(p: unknown): number {
+  const fraction = field(p, 'fraction');
+  if (typeof fraction === 'number') return fraction;
+  const done = field(p, 'done');
+  const total = field(p, 'total');
+  return typeof done === 'number' && typeof total === 'number' && total > 0 ? done / total : 0;
+}
+
+export function progressMessage(p: unknown): string {
+  const message = field(p, 'message');
+  const probe = field(p, 'probe');
+  return [probe, message].filter((s) => typeof s === 'string' && s.length > 0).join(': ') || 'running';
+}

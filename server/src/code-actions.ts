@@ -1,0 +1,107 @@
+/**
+ * Code actions from the rules' fix data: one quick fix per fix or suggestion (the disable comment is among the
+ * suggestions), "fix all X in file" per rule, and `source.fixAll.lipschitzLens` for everything safe.
+ */
+import {
+  type CodeAction,
+  CodeActionKind,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextEdit,
+} from 'vscode-languageserver';
+import type { FixData, Finding } from '../../core/src/rules/rule';
+import { isDiagnosticData } from './diagnostics';
+import type { FileAnalysis } from './engine';
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.lipschitzLens`;
+
+function cmp(a: TextEdit['range']['start'], b: TextEdit['range']['start']): number {
+  return a.line - b.line || a.character - b.character;
+}
+
+/**
+ * Joins the edits of several fixes into one non-overlapping list: identical edits (the same import added by
+ * two fixes) collapse, and an edit overlapping an earlier one is dropped; running fix-all again picks it up.
+ */
+export function mergeEdits(fixes: readonly FixData[]): TextEdit[] {
+  const seen = new Set<string>();
+  const out: TextEdit[] = [];
+  for (const fix of fixes) {
+    const edits = fix.edits.map((e) => ({ range: e.range, newText: e.newText }));
+    const fresh = edits.filter((e) => !seen.has(JSON.stringify(e)));
+    const overlaps = fresh.some((e) =>
+      out.some((o) => cmp(e.range.start, o.range.end) < 0 && cmp(o.range.start, e.range.end) < 0),
+    );
+    // A fix applies whole or not at all: half a fix (an import without its use) would be worse than none.
+    if (overlaps) continue;
+    for (const e of fresh) {
+      seen.add(JSON.stringify(e));
+      out.push(e);
+    }
+  }
+  return out.sort((a, b) => cmp(a.range.start, b.range.start));
+}
+
+function action(
+  title: string,
+  kind: string,
+  uri: string,
+  edits: TextEdit[],
+  diagnostics?: Diagnostic[],
+  preferred?: boolean,
+): CodeAction {
+  const a: CodeAction = { title, kind, edit: { changes: { [uri]: edits } } };
+  if (diagnostics) a.diagnostics = diagnostics;
+  if (preferred) a.isPreferred = true;
+  return a;
+}
+
+function wants(only: string[] | undefined, kind: string): boolean {
+  return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
+}
+
+/** The finding a diagnostic came from, when the analysis is still the one it was made from. */
+function findingOf(diag: Diagnostic, analysis: FileAnalysis): Finding | undefined {
+  if (diag.source !== 'lipschitz-lens' || !isDiagnosticData(diag.data)) return undefined;
+  if (diag.data.version !== analysis.version) return undefined;
+  const f = analysis.findings[diag.data.index];
+  return f && f.ruleId === diag.data.ruleId ? f : undefined;
+}
+
+export function codeActions(params: CodeActionParams, analysis: FileAnalysis | undefined): CodeAction[] {
+  if (!analysis) return [];
+  const uri = params.textDocument.uri;
+  const only = params.context.only;
+  const out: CodeAction[] = [];
+
+  if (wants(only, CodeActionKind.QuickFix)) {
+    const rulesHere = new Set<string>();
+    for (const diag of params.context.diagnostics) {
+      const finding = findingOf(diag, analysis);
+      if (!finding) continue;
+      rulesHere.add(finding.ruleId);
+      if (finding.fix)
+        out.push(
+          action(finding.fix.title, CodeActionKind.QuickFix, uri, mergeEdits([finding.fix]), [diag], true),
+        );
+      for (const s of finding.suggestions)
+        out.push(action(s.title, CodeActionKind.QuickFix, uri, mergeEdits([s]), [diag]));
+    }
+    for (const ruleId of rulesHere) {
+      const fixes = analysis.findings.filter((f) => f.ruleId === ruleId && f.fix).map((f) => f.fix!);
+      if (fixes.length > 1) {
+        out.push(
+          action(`Fix all ${ruleId} problems in file`, CodeActionKind.QuickFix, uri, mergeEdits(fixes)),
+        );
+      }
+    }
+  }
+
+  // Only on explicit request: fix-all is offered on save or from the Source Action menu, not on every lightbulb.
+  if (only && wants(only, FIX_ALL_KIND)) {
+    const fixes = analysis.findings.filter((f) => f.fix).map((f) => f.fix!);
+    if (fixes.length > 0)
+      out.push(action('Fix all Lipschitz Lens problems', FIX_ALL_KIND, uri, mergeEdits(fixes)));
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * The one place the server calls the analysis core (extract -> rules, bounds). Each stage is guarded: broken
+ * code, a throwing rule or a bounds bug costs that stage's output and a log line, never the server.
+ */
+import { type BoundsMap, computeBounds } from '../../core/src/bounds';
+import { ModelExtractor } from '../../core/src/extract';
+import type { FileIr } from '../../core/src/ir/model-ir';
+import { allRules, lintFile } from '../../core/src/rules';
+import { docsUrl, type Finding } from '../../core/src/rules/rule';
+import type { RuleLevel } from './settings';
+
+export interface FileAnalysis {
+  path: string;
+  /** Document version the analysis was made from; -1 for files read from disk (not put in the overlay). */
+  version: number;
+  fileIr?: FileIr;
+  findings: Finding[];
+  bounds: BoundsMap;
+  /** Why the file was not analysed (too large, ...). */
+  skipped?: string;
+}
+
+export interface AnalyzeOptions {
+  rules: Record<string, RuleLevel>;
+  maxBytes: number;
+}
+
+export type Logger = (level: 'error' | 'warn' | 'info', message: string) => void;
+
+export class Engine {
+  /** Long-lived, so an edit re-parses one file instead of rebuilding the project. */
+  private readonly extractor = new ModelExtractor();
+  private readonly urls = new Map<string, string>();
+
+  constructor(private readonly log: Logger) {
+    for (const rule of Object.values(allRules)) this.urls.set(rule.id, rule.meta.docs.url);
+  }
+
+  docsUrl(ruleId: string): string {
+    return this.urls.get(ruleId) ?? docsUrl(ruleId);
+  }
+
+  analyze(path: string, text: string, version: number, options: AnalyzeOptions): FileAnalysis {
+    const empty: FileAnalysis = { path, version, findings: [], bounds: new Map() };
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > options.maxBytes) {
+      // Drop any earlier IR so a file that grew past the cap does not keep stale models around.
+      this.remove(path);
+      const mb = (options.maxBytes / 1024 / 1024).toFixed(2);
+      return {
+        ...empty,
+        skipped: `Lipschitz Lens skipped this file: ${(bytes / 1024 / 1024).toFixed(2)} MB is over the ${mb} MB limit (lipschitzLens.maxFileSizeMB).`,
+      };
+    }
+    let fileIr: FileIr;
+    try {
+      // Open documents go into the extractor's overlay; files read for a workspace lint stay disk-backed so the
+      // extractor notices later changes on disk by mtime.
+      if (version >= 0) this.extractor.updateFile(path, text);
+      fileIr = this.extractor.extractFile(path);
+    } catch (e) {
+      this.log('error', `extraction failed for ${path}: ${describe(e)}`);
+      return empty;
+    }
+    let bounds: BoundsMap = new Map();
+    try {
+      // Checkpoints are read here too: kernelNorms is a JSON read, and hovers want the tighter numbers.
+      bounds = computeBounds(fileIr);
+    } catch (e) {
+      this.log('error', `bounds failed for ${path}: ${describe(e)}`);
+    }
+    let findings: Finding[] = [];
+    try {
+      findings = lintFile(fileIr, text, { rules: knownRules(options.rules), bounds });
+    } catch (e) {
+      this.log('error', `rules failed for ${path}: ${describe(e)}`);
+    }
+    return { path, version, fileIr, findings, bounds };
+  }
+
+  remove(path: string): void {
+    try {
+      this.extractor.removeFile(path);
+    } catch (e) {
+      this.log('warn', `removeFile failed for ${path}: ${describe(e)}`);
+    }
+  }
+}
+
+/** lintFile rejects unknown rule ids (right for the CLI); in the editor a stale setting must not stop linting. */
+function knownRules(rules: Record<string, RuleLevel>): Record<string, RuleLevel> {
+  return Object.fromEntries(Object.entries(rules).filter(([id]) => allRules[id] !== undefined));
+}
+
+export function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}

@@ -1,0 +1,119 @@
+/** Hover on a layer, block or model: static bounds with their sources, and the latest audit's measurements. */
+import type { MarkupContent, Position } from 'vscode-languageserver';
+import type { NodeBounds } from '../../core/src/bounds';
+import { formatBound } from '../../core/src/bounds';
+import type { FileIr, IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
+import type { Figure, Report } from '../../core/src/report/schema';
+
+export type Hoverable = IrNode | ModelNode;
+
+function contains(r: SourceRange, p: Position): boolean {
+  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
+  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
+  return afterStart && beforeEnd;
+}
+
+function size(r: SourceRange): number {
+  // Lines dominate; characters break ties within a line.
+  return (r.end.line - r.start.line) * 100_000 + (r.end.character - r.start.character);
+}
+
+/** The innermost layer, op, block or model whose range holds `pos`, with the model it belongs to. */
+export function nodeAt(fileIr: FileIr, pos: Position): { node: Hoverable; model?: ModelNode } | undefined {
+  let best: { node: Hoverable; model?: ModelNode; size: number } | undefined;
+  const consider = (node: Hoverable, model: ModelNode | undefined): void => {
+    if (!contains(node.range, pos)) return;
+    const s = size(node.range);
+    if (!best || s < best.size) best = { node, model, size: s };
+  };
+  const visit = (node: IrNode, model: ModelNode | undefined): void => {
+    consider(node, model);
+    if (node.kind === 'block') {
+      if (node.instance) consider(node.instance, model);
+      for (const c of node.children) visit(c, model);
+    }
+  };
+  for (const model of fileIr.models) {
+    consider(model, model);
+    visit(model.body, model);
+  }
+  for (const layer of fileIr.looseLayers) consider(layer, undefined);
+  return best && { node: best.node, model: best.model };
+}
+
+/** The model whose name or body holds `pos`, else undefined. */
+export function modelAt(fileIr: FileIr, pos: Position): ModelNode | undefined {
+  return fileIr.models.find((m) => contains(m.range, pos) || contains(m.body.range, pos));
+}
+
+export function label(node: Hoverable): string {
+  switch (node.kind) {
+    case 'model':
+      return `model \`${node.name}\``;
+    case 'block':
+      return `${node.wiring} block${node.scale ? ` (scale: ${node.scale})` : ''}`;
+    case 'layer':
+      return `layer \`${node.layerType}\``;
+    case 'op':
+      return `op \`${node.op}\``;
+  }
+}
+
+/** Markdown table cells must not contain pipes or newlines. */
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function row(name: string, b: NodeBounds | undefined): string {
+  if (!b) return `| ${cell(name)} | ? | ? | not computed |`;
+  return `| ${cell(name)} | ${formatBound(b.forward)} | ${formatBound(b.inverse)} | ${cell(b.source)} |`;
+}
+
+function children(node: Hoverable): IrNode[] {
+  if (node.kind === 'model') return node.body.children;
+  if (node.kind === 'block') return node.children;
+  return [];
+}
+
+export function formatFigure(f: Figure): string {
+  if (f.value === null) return f.nonFinite ?? 'n/a';
+  const v =
+    Math.abs(f.value) >= 1e4 || (Math.abs(f.value) < 1e-3 && f.value !== 0)
+      ? f.value.toExponential(2)
+      : String(Number(f.value.toPrecision(4)));
+  return f.unit ? `${v} ${f.unit}` : v;
+}
+
+const MAX_ROWS = 12;
+
+export function hoverMarkdown(
+  node: Hoverable,
+  bounds: ReadonlyMap<string, NodeBounds>,
+  report: Report | undefined,
+): MarkupContent {
+  const lines = [
+    `**Lipschitz Lens** — ${label(node)}`,
+    '',
+    '| | forward | inverse | source |',
+    '|---|---|---|---|',
+  ];
+  const own = node.kind === 'model' ? (bounds.get(node.id) ?? bounds.get(node.body.id)) : bounds.get(node.id);
+  lines.push(row('this', own));
+  const kids = children(node);
+  for (const c of kids.slice(0, MAX_ROWS)) lines.push(row(label(c), bounds.get(c.id)));
+  if (kids.length > MAX_ROWS) lines.push(`| … ${kids.length - MAX_ROWS} more | | | |`);
+  for (const note of own?.notes ?? []) lines.push('', `_${cell(note)}_`);
+  if (report) {
+    lines.push(
+      '',
+      `**Measured** (audit of \`${cell(report.model.name)}\`, ${report.status}, ${report.createdAt})`,
+      '',
+    );
+    lines.push('| figure | value |', '|---|---|');
+    for (const f of report.figures.slice(0, MAX_ROWS))
+      lines.push(`| ${cell(f.label)} | ${formatFigure(f)} |`);
+    const top = report.findings.filter((f) => f.severity !== 'info').slice(0, 3);
+    for (const f of top) lines.push('', `- ${f.severity}: ${cell(f.message)}`);
+  }
+  return { kind: 'markdown', value: lines.join('\n') };
+}

@@ -1,0 +1,16 @@
+/**
+ * Entry of the language server bundle (dist/server/server.js). `createConnection` reads the transport from
+ * argv (`--stdio`, `--node-ipc`, `--socket=N`), so the same file serves VS Code and any stdio LSP client.
+ */
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startServer } from './server';
+
+const connection = createConnection(ProposedFeatures.all);
+
+// A bug in one request must not take the server down with every open file's diagnostics.
+process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e.stack ?? e.message}`));
+process.on('unhandledRejection', (e) =>
+  connection.console.error(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+);
+
+startServer(connection);

@@ -1,0 +1,235 @@
+/** Wiring only: LSP handlers -> the store, hovers, code actions and audits. */
+import {
+  CodeActionKind,
+  type CodeLens,
+  type Connection,
+  DidChangeConfigurationNotification,
+  type InitializeResult,
+  RequestType,
+  NotificationType,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  AuditModelCommand,
+  AuditRequest,
+  type AuditParams,
+  type InitializationOptions,
+  LastReportRequest,
+  LintWorkspaceRequest,
+  ListModelsRequest,
+  type NotificationSpec,
+  type RequestSpec,
+  type ServerStatusParams,
+  ServerStatusNotification,
+  TrustNotification,
+} from '../../core/src/protocol/lsp';
+import { reportVerdict } from '../../core/src/protocol/webview';
+import { AnalysisStore } from './analyses';
+import { type AuditTarget, AuditService, summarize } from './audit';
+import { codeActions, FIX_ALL_KIND } from './code-actions';
+import { uriToPath } from './documents';
+import { Engine } from './engine';
+import { hoverMarkdown, modelAt, nodeAt } from './hover';
+import { SettingsCache } from './settings';
+
+function req<P, R>(spec: RequestSpec<P, R>): RequestType<P, R, void> {
+  return new RequestType<P, R, void>(spec.method);
+}
+function note<P>(spec: NotificationSpec<P>): NotificationType<P> {
+  return new NotificationType<P>(spec.method);
+}
+
+function isInitOptions(v: unknown): v is InitializationOptions {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Record<string, unknown>).workspaceTrusted === 'boolean'
+  );
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const log = (level: 'error' | 'warn' | 'info', message: string): void => connection.console[level](message);
+  const engine = new Engine(log);
+  let settings = new SettingsCache(undefined);
+  const store = (): AnalysisStore => analyses;
+  let analyses = new AnalysisStore(connection, engine, settings);
+  // Untrusted until the client says otherwise: a client that says nothing (a plain LSP client) gets lint only.
+  const audits = new AuditService(false, log);
+  let status: ServerStatusParams = { state: 'starting' };
+  const setStatus = (patch: Partial<ServerStatusParams>): void => {
+    status = { ...status, ...patch };
+    void connection.sendNotification(note(ServerStatusNotification), status);
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    const canPull = params.capabilities.workspace?.configuration === true;
+    settings = new SettingsCache(
+      canPull
+        ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'lipschitzLens' })
+        : undefined,
+    );
+    analyses = new AnalysisStore(connection, engine, settings);
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    analyses.setFolders(folders);
+    if (isInitOptions(params.initializationOptions))
+      audits.setTrusted(params.initializationOptions.workspaceTrusted);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: {
+          codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND],
+          resolveProvider: false,
+        },
+        codeLensProvider: { resolveProvider: false },
+      },
+      serverInfo: { name: 'lipschitz-lens', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    void connection.client
+      .register(DidChangeConfigurationNotification.type, { section: 'lipschitzLens' })
+      .catch(() => {
+        // Clients without dynamic registration still send the notification; nothing to do.
+      });
+    setStatus({ state: 'ready' });
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    settings.clear();
+    for (const doc of documents.all()) void store().validate(doc);
+  });
+
+  documents.onDidOpen((e) => void store().validate(e.document));
+  documents.onDidChangeContent((e) => {
+    // didOpen also fires a content change; the open handler has it covered.
+    if (e.document.version > 1) store().schedule(e.document, () => documents.get(e.document.uri));
+  });
+  documents.onDidClose((e) => {
+    store().close(e.document.uri);
+    settings.forget(e.document.uri);
+  });
+
+  connection.onHover(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    const analysis = doc ? await store().fresh(doc) : store().get(params.textDocument.uri);
+    if (!analysis?.fileIr) return null;
+    const hit = nodeAt(analysis.fileIr, params.position);
+    if (!hit) return null;
+    const report = hit.model ? audits.reportFor(analysis.path, hit.model.name) : undefined;
+    return { contents: hoverMarkdown(hit.node, analysis.bounds, report), range: hit.node.range };
+  });
+
+  connection.onCodeAction((params) => codeActions(params, store().get(params.textDocument.uri)));
+
+  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+    const doc = documents.get(params.textDocument.uri);
+    const analysis = doc ? await store().fresh(doc) : undefined;
+    return (analysis?.fileIr?.models ?? []).map((m) => ({
+      range: { start: m.range.start, end: m.range.start },
+      command: {
+        title: 'Audit stability',
+        command: AuditModelCommand,
+        arguments: [params.textDocument.uri, m.id],
+      },
+    }));
+  });
+
+  connection.onRequest(req(LintWorkspaceRequest), async (params, token) => {
+    const progress = await connection.window.attachWorkDoneProgress(params.workDoneToken);
+    progress.begin('Lipschitz Lens: linting the workspace', 0, undefined, true);
+    setStatus({ state: 'linting' });
+    try {
+      return await store().lintWorkspace(
+        params.folders,
+        (uri) => documents.get(uri) !== undefined,
+        (done, total) =>
+          progress.report(Math.round((done / Math.max(1, total)) * 100), `${done}/${total} files`),
+        () => token.isCancellationRequested,
+      );
+    } finally {
+      progress.done();
+      setStatus({ state: 'ready' });
+    }
+  });
+
+  connection.onRequest(req(AuditRequest), async (params, token) => {
+    const progress: WorkDoneProgressReporter = await connection.window.attachWorkDoneProgress(
+      params.workDoneToken,
+    );
+    const targets = await auditTargets(params);
+    setStatus({ state: 'auditing' });
+    try {
+      const result = await audits.audit(targets, progress, token);
+      const last = [...result.outcomes].reverse().find((o) => o.report);
+      if (last?.report)
+        setStatus({ backend: last.report.backend?.name, lastVerdict: reportVerdict(last.report) });
+      return result;
+    } finally {
+      setStatus({ state: 'ready' });
+    }
+  });
+
+  connection.onRequest(req(LastReportRequest), (params) => {
+    const path = params.uri ? uriToPath(params.uri) : undefined;
+    const model =
+      params.modelId && params.uri
+        ? store()
+            .get(params.uri)
+            ?.fileIr?.models.find((m) => m.id === params.modelId)
+        : undefined;
+    return { outcome: audits.lastOutcome(path, model?.name) ?? null };
+  });
+
+  connection.onRequest(req(ListModelsRequest), async (params) => {
+    if (params.uri) {
+      const doc = documents.get(params.uri);
+      const a = doc ? await store().fresh(doc) : store().get(params.uri);
+      return a?.fileIr ? a.fileIr.models.map((m) => summarize(a.path, m)) : [];
+    }
+    return [...store().all()].flatMap(([, a]) => (a.fileIr?.models ?? []).map((m) => summarize(a.path, m)));
+  });
+
+  connection.onNotification(note(TrustNotification), (params) => {
+    audits.setTrusted(params.trusted === true);
+    log('info', `workspace trust: ${params.trusted ? 'trusted' : 'untrusted'}`);
+  });
+
+  async function auditTargets(params: AuditParams): Promise<AuditTarget[]> {
+    const uris =
+      params.scope === 'workspace' ? [...store().all()].map(([u]) => u) : params.uri ? [params.uri] : [];
+    const targets: AuditTarget[] = [];
+    for (const uri of uris) {
+      const doc = documents.get(uri);
+      const analysis = doc ? await store().fresh(doc) : store().get(uri);
+      if (!analysis?.fileIr) continue;
+      const fileSettings = await settings.get(uri);
+      let models = analysis.fileIr.models;
+      if (params.scope === 'model') {
+        const picked = params.modelId
+          ? models.find((m) => m.id === params.modelId)
+          : params.position
+            ? (modelAt(analysis.fileIr, params.position) ?? models[0])
+            : models[0];
+        models = picked ? [picked] : [];
+      }
+      for (const model of models)
+        targets.push({
+          path: analysis.path,
+          model,
+          settings: fileSettings,
+          folder: store().folderOf(analysis.path),
+        });
+    }
+    return targets;
+  }
+
+  documents.listen(connection);
+  connection.onShutdown(() => store().dispose());
+  connection.listen();
+}

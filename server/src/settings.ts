@@ -1,0 +1,117 @@
+/**
+ * `lipschitzLens.*` settings, pulled per resource (`workspace/configuration` with a scope URI) and cached by
+ * URI until the client says they changed. Everything read is validated: a typo in settings.json must degrade to
+ * the default, never throw on the keystroke path.
+ */
+
+export type RuleLevel = 'off' | 'hint' | 'info' | 'warning' | 'error';
+export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+export interface ProbeSettings {
+  /** Wall-clock budget of one model's audit. */
+  budgetSeconds: number;
+  /** Probe points per audit. */
+  points: number;
+  seed: number;
+  /** Probe ids to run; empty means the engine's default set. */
+  probes: string[];
+}
+
+export interface LensSettings {
+  enable: boolean;
+  /** Per-rule level overrides; rules not listed keep the rule's own grading. */
+  rules: Record<string, RuleLevel>;
+  /** Files larger than this are skipped with one info diagnostic. */
+  maxFileSizeMB: number;
+  lintDelayMs: number;
+  probes: ProbeSettings;
+  backend: BackendPreference;
+  /** Model name -> checkpoint (model.json) path, relative to the workspace folder. */
+  checkpoints: Record<string, string>;
+}
+
+export const DEFAULT_SETTINGS: LensSettings = {
+  enable: true,
+  rules: {},
+  maxFileSizeMB: 2,
+  lintDelayMs: 250,
+  probes: { budgetSeconds: 60, points: 64, seed: 0, probes: [] },
+  backend: 'auto',
+  checkpoints: {},
+};
+
+const LEVELS: readonly RuleLevel[] = ['off', 'hint', 'info', 'warning', 'error'];
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+function record(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function num(v: unknown, fallback: number, min: number, max: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+}
+
+/** Turns whatever the client sent into valid settings, field by field. */
+export function normalizeSettings(raw: unknown): LensSettings {
+  const r = record(raw);
+  const d = DEFAULT_SETTINGS;
+  const rules: Record<string, RuleLevel> = {};
+  for (const [id, level] of Object.entries(record(r.rules))) {
+    if (typeof level === 'string' && (LEVELS as readonly string[]).includes(level))
+      rules[id] = level as RuleLevel;
+  }
+  const checkpoints: Record<string, string> = {};
+  for (const [name, path] of Object.entries(record(r.checkpoints))) {
+    if (typeof path === 'string' && path.length > 0) checkpoints[name] = path;
+  }
+  const p = record(r.probes);
+  const probes = Array.isArray(p.probes) ? p.probes.filter((x): x is string => typeof x === 'string') : [];
+  return {
+    enable: typeof r.enable === 'boolean' ? r.enable : d.enable,
+    rules,
+    maxFileSizeMB: num(r.maxFileSizeMB, d.maxFileSizeMB, 0.01, 1024),
+    lintDelayMs: num(r.lintDelayMs, d.lintDelayMs, 0, 10_000),
+    probes: {
+      budgetSeconds: num(p.budgetSeconds, d.probes.budgetSeconds, 1, 3600),
+      points: Math.round(num(p.points, d.probes.points, 1, 100_000)),
+      seed: Math.round(num(p.seed, d.probes.seed, 0, 2 ** 31)),
+      probes,
+    },
+    backend:
+      typeof r.backend === 'string' && (BACKENDS as readonly string[]).includes(r.backend)
+        ? (r.backend as BackendPreference)
+        : d.backend,
+    checkpoints,
+  };
+}
+
+/** Fetches the raw `lipschitzLens` section for a resource; undefined when the client cannot answer. */
+export type SettingsFetcher = (uri: string) => Promise<unknown>;
+
+export class SettingsCache {
+  private readonly cache = new Map<string, Promise<LensSettings>>();
+
+  /** @param fetcher undefined when the client has no `workspace/configuration`: defaults are used. */
+  constructor(private readonly fetcher: SettingsFetcher | undefined) {}
+
+  get(uri: string): Promise<LensSettings> {
+    let hit = this.cache.get(uri);
+    if (!hit) {
+      const fetcher = this.fetcher;
+      hit = fetcher
+        ? fetcher(uri).then(normalizeSettings, () => DEFAULT_SETTINGS)
+        : Promise.resolve(DEFAULT_SETTINGS);
+      this.cache.set(uri, hit);
+    }
+    return hit;
+  }
+
+  /** After `workspace/didChangeConfiguration`: pull again on next use. */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+}
