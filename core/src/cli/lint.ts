@@ -1,0 +1,125 @@
+/** `lipschitz-lens lint <files, folders or globs>`: the same extract + rules the language server runs. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ModelExtractor } from '../extract';
+import { allRules, lintFile, RuleConfigError, type RuleSetting, SEVERITIES_WITH_OFF } from './lint-deps';
+import { type FileResult, formatJson, formatText } from './formatters';
+import { expandPatterns } from './glob';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
+import { formatSarif } from './sarif';
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const LINT_USAGE = `Usage: lipschitz-lens lint [options] <file|folder|glob>...
+
+Options:
+  -f, --format <text|json|sarif>  Output format (default: text)
+  -o, --output-file <path>        Write the report to a file instead of stdout
+      --rule <id>=<level>         Set a rule's level: off, error, warning, info or hint (repeatable)
+      --quiet                     Report errors only
+  -h, --help                      Show this help
+
+Exit codes: 0 no errors, 1 at least one error-level finding, 2 bad usage or no files matched.
+`;
+
+export interface LintArgs {
+  patterns: string[];
+  format: Format;
+  outputFile?: string;
+  rules: Record<string, RuleSetting>;
+  quiet: boolean;
+  help: boolean;
+}
+
+export function parseLintArgs(args: readonly string[]): LintArgs {
+  const out: LintArgs = { patterns: [], format: 'text', rules: {}, quiet: false, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('-')))
+        throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-f':
+      case '--format': {
+        const f = value();
+        if (!(FORMATS as readonly string[]).includes(f)) {
+          throw new UsageError(`unknown format '${f}' (use ${FORMATS.join(', ')})`);
+        }
+        out.format = f as Format;
+        break;
+      }
+      case '-o':
+      case '--output-file':
+        out.outputFile = value();
+        break;
+      case '--rule': {
+        const [id, level] = value().split(/[=:]/);
+        if (id === undefined || level === undefined || !SEVERITIES_WITH_OFF.includes(level)) {
+          throw new UsageError(`--rule takes <id>=<${SEVERITIES_WITH_OFF.join('|')}>`);
+        }
+        if (allRules[id] === undefined) throw new UsageError(`unknown rule '${id}'`);
+        out.rules[id] = level as RuleSetting;
+        break;
+      }
+      case '--quiet':
+        out.quiet = true;
+        break;
+      case '-h':
+      case '--help':
+        out.help = true;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
+        out.patterns.push(arg);
+    }
+  }
+  return out;
+}
+
+export async function runLint(args: readonly string[], io: CliIo, version: string): Promise<number> {
+  const parsed = parseLintArgs(args);
+  if (parsed.help) {
+    io.stdout(LINT_USAGE);
+    return EXIT_OK;
+  }
+  if (parsed.patterns.length === 0) throw new UsageError('no files given\n\n' + LINT_USAGE);
+  const { files, unmatched } = expandPatterns(parsed.patterns, io.cwd);
+  if (unmatched.length > 0) {
+    throw new UsageError(unmatched.map((p) => `no files matching '${p}'`).join('\n'));
+  }
+  const extractor = new ModelExtractor({ rootDir: io.cwd });
+  const results: FileResult[] = [];
+  for (const filePath of files) {
+    const text = readFileSync(filePath, 'utf8');
+    const fileIr = extractor.extractFile(filePath);
+    let findings;
+    try {
+      findings = lintFile(fileIr, text, { rules: parsed.rules });
+    } catch (e) {
+      if (e instanceof RuleConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    results.push({
+      filePath,
+      findings: parsed.quiet ? findings.filter((f) => f.severity === 'error') : findings,
+    });
+  }
+  const report =
+    parsed.format === 'json'
+      ? formatJson(results)
+      : parsed.format === 'sarif'
+        ? formatSarif(results, allRules, io.cwd, version)
+        : formatText(results, io.cwd);
+  if (parsed.outputFile) writeFileSync(resolve(io.cwd, parsed.outputFile), report);
+  else io.stdout(report);
+  const hasError = results.some((r) => r.findings.some((f) => f.severity === 'error'));
+  return hasError ? EXIT_FINDINGS : EXIT_OK;
+}
