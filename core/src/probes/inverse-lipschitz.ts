@@ -1,0 +1,104 @@
+/**
+ * Inverse Lipschitz constant, for the model and per block, so the report can name the block whose inverse
+ * explodes. Where a block has an inverse, the largest singular value of the inverse's Jacobian at F(x);
+ * where it has none, 1 / (smallest singular value of the forward Jacobian) from Lanczos.
+ */
+import { figure, finiteOrNull } from '../report/schema';
+import { maxOrNaN } from './dense-linalg';
+import { blockInputs, flat, median, sigmaAt } from './measure';
+import { emptyOutput, type Probe, type ProbeSettings } from './probe';
+import type { SpectralEstimate } from './spectral';
+import {
+  blockMaps,
+  flatMaps,
+  pointSize,
+  stopReason,
+  type FlatMaps,
+  type ProbeContext,
+  type Tensor,
+} from './target';
+
+interface InverseEstimate {
+  perPoint: number[];
+  method: 'inverse Jacobian' | '1 / sigma_min';
+  products: number;
+}
+
+async function inverseAt(
+  ctx: ProbeContext,
+  maps: FlatMaps,
+  input: Tensor,
+  output: Tensor,
+  settings: ProbeSettings,
+): Promise<InverseEstimate> {
+  const { tf } = ctx;
+  let est: SpectralEstimate;
+  let perPoint: number[];
+  if (maps.inverse !== undefined) {
+    const y = flat(tf, output);
+    est = await sigmaAt(ctx, maps.inverse, y, maps.dIn, settings);
+    y.dispose();
+    perPoint = est.sigmaMax;
+    return { perPoint, method: 'inverse Jacobian', products: est.products };
+  }
+  const x = flat(tf, input);
+  est = await sigmaAt(ctx, maps.forward, x, pointSize(maps.outputShape), settings, true);
+  x.dispose();
+  // A zero smallest singular value is an infinite inverse constant: that is the finding, not an error.
+  perPoint = est.sigmaMin.map((s) => (Number.isNaN(s) ? NaN : 1 / s));
+  return { perPoint, method: '1 / sigma_min', products: est.products };
+}
+
+export const inverseLipschitz: Probe = {
+  id: 'inverse-lipschitz',
+  title: 'Inverse Lipschitz constant',
+  needsInverse: false,
+  async run({ target, data, settings }, ctx) {
+    const { tf } = ctx;
+    const out = emptyOutput();
+    const maps = flatMaps(tf, target, ctx.passes);
+    const y = tf.tidy(() => target.forward(data));
+    const whole = await inverseAt(ctx, maps, data, y, settings);
+    y.dispose();
+    const worst = maxOrNaN(whole.perPoint);
+    out.figures.push(
+      figure('inverse-lipschitz', `Inverse Lipschitz constant at the points (${whole.method})`, worst),
+      figure('inverse-median', 'Median over the points', median(whole.perPoint)),
+      figure('products', 'Jacobian products for the whole model', whole.products),
+    );
+    if (whole.method === '1 / sigma_min')
+      out.notes.push('No inverse is defined: the inverse constant is 1 / sigma_min of the forward Jacobian.');
+
+    if (target.blocks !== undefined && target.blocks.length > 0) {
+      const inputs = blockInputs(tf, target, data);
+      const rows: Array<Array<string | number | null>> = [];
+      for (const [k, block] of target.blocks.entries()) {
+        if (stopReason(ctx) !== undefined) break;
+        ctx.progress((k + 1) / (target.blocks.length + 1), `block ${block.name}`);
+        const bm = blockMaps(tf, block, inputs[k]!.shape.slice(1), ctx.passes);
+        const be = await inverseAt(ctx, bm, inputs[k]!, inputs[k + 1]!, settings);
+        rows.push([
+          block.name,
+          be.method,
+          finiteOrNull(maxOrNaN(be.perPoint)),
+          finiteOrNull(median(be.perPoint)),
+        ]);
+      }
+      inputs.forEach((t) => t.dispose());
+      out.tables.push({
+        id: 'blocks',
+        title: 'Per block',
+        columns: ['block', 'method', 'inverse_lipschitz', 'median'],
+        rows,
+      });
+      // Name the exploding block: the largest per-block constant (NaN counts as the worst).
+      const ranked = rows
+        .map((r) => ({ name: String(r[0]), v: r[2] === null ? Infinity : Number(r[2]) }))
+        .sort((a, b) => b.v - a.v);
+      if (ranked[0] !== undefined) out.notes.push(`Largest inverse constant: block ${ranked[0].name}.`);
+    }
+    const stop = stopReason(ctx);
+    if (stop !== undefined) out.status = stop;
+    return out;
+  },
+};

@@ -1,0 +1,126 @@
+/**
+ * Reconstruction error |F^-1(F(x)) - x| / |x| on the data and on out-of-distribution inputs: the data scaled
+ * up, uniform noise and structured noise (sinusoids plus offsets, like flat or striped images) over a sweep
+ * of scales. Exploding inverses show as an error that grows with the scale (Behrmann et al. 2021, Fig. 1).
+ */
+import { figure, finiteOrNull, type CurveSeries } from '../report/schema';
+import { maxOrNaN } from './dense-linalg';
+import { countNaN, flat, median, relativeRowError } from './measure';
+import { emptyOutput, type Probe } from './probe';
+import type { Rng } from './rng';
+import { flatMaps, stopReason, type FlatMaps, type Tensor2D, type Tf } from './target';
+
+export type InputKind = 'data' | 'uniform' | 'structured';
+export const INPUT_KINDS: readonly InputKind[] = ['data', 'uniform', 'structured'];
+
+/** Rows of the given kind at `scale` times the data's RMS. */
+export function sweepInputs(
+  tf: Tf,
+  rng: Rng,
+  x: Tensor2D,
+  kind: InputKind,
+  scale: number,
+  rms: number,
+): Tensor2D {
+  const [n, d] = x.shape;
+  if (kind === 'data') return tf.mul(x, scale) as Tensor2D;
+  const s = scale * rms;
+  if (kind === 'uniform')
+    return tf.tensor2d(rng.uniforms(n * d, -Math.sqrt(3) * s, Math.sqrt(3) * s), [n, d]);
+  const values = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const freq = Math.floor(rng.next() * 4);
+    const phase = 2 * Math.PI * rng.next();
+    const offset = rng.next() < 0.5 ? -1 : 1;
+    for (let j = 0; j < d; j++)
+      values[i * d + j] = s * (Math.sin((2 * Math.PI * freq * j) / d + phase) + offset);
+  }
+  return tf.tensor2d(values, [n, d]);
+}
+
+/** Relative reconstruction error per row of x. */
+export function roundTripError(tf: Tf, maps: FlatMaps, x: Tensor2D): number[] {
+  const back = tf.tidy(() => maps.inverse!(maps.forward(x)));
+  const err = relativeRowError(tf, back, x);
+  back.dispose();
+  return err;
+}
+
+export const reconstruction: Probe = {
+  id: 'reconstruction',
+  title: 'Reconstruction error',
+  needsInverse: true,
+  async run({ target, data, settings }, ctx) {
+    const { tf } = ctx;
+    const out = emptyOutput();
+    const maps = flatMaps(tf, target, ctx.passes);
+    const x = flat(tf, data);
+    const threshold = settings.reconstructionThreshold;
+    const onData = roundTripError(tf, maps, x);
+    const dataMax = maxOrNaN(onData);
+    out.figures.push(
+      figure('data-max', 'Largest relative reconstruction error on the data', dataMax),
+      figure('data-median', 'Median on the data', median(onData)),
+      figure('threshold', 'Threshold for "numerically non-invertible"', threshold),
+    );
+    const rms = Math.max(1e-3, tf.tidy(() => tf.sqrt(tf.mean(tf.square(x)))).dataSync()[0] ?? 1);
+    const series: CurveSeries[] = INPUT_KINDS.map((k) => ({ name: k, y: [] }));
+    const rows: Array<Array<string | number | null>> = [];
+    let firstFailing = Infinity;
+    let oodMax = -Infinity;
+    const scales: number[] = [];
+    for (const [si, scale] of settings.scales.entries()) {
+      if (stopReason(ctx) !== undefined) break;
+      scales.push(scale);
+      for (const [ki, kind] of INPUT_KINDS.entries()) {
+        const xs = tf.tidy(() => sweepInputs(tf, ctx.rng, x, kind, scale, rms));
+        const err = roundTripError(tf, maps, xs);
+        xs.dispose();
+        const worst = maxOrNaN(err);
+        series[ki]!.y.push(finiteOrNull(worst));
+        rows.push([kind, scale, finiteOrNull(median(err)), finiteOrNull(worst), countNaN(err)]);
+        if (!(worst <= threshold)) firstFailing = Math.min(firstFailing, scale);
+        oodMax = Number.isNaN(worst) || Number.isNaN(oodMax) ? NaN : Math.max(oodMax, worst);
+      }
+      ctx.progress((si + 1) / settings.scales.length, `scale ${scale}`);
+      await new Promise((r) => setImmediate(r));
+    }
+    x.dispose();
+    out.figures.push(
+      figure('ood-max', 'Largest relative error over the sweep (NaN if any input broke the model)', oodMax),
+    );
+    const failingLabel = 'Smallest input scale whose error crosses the threshold (null: none)';
+    // A null value without `nonFinite` means no scale of the sweep crossed the threshold.
+    out.figures.push(
+      Number.isFinite(firstFailing)
+        ? figure('first-failing-scale', failingLabel, firstFailing)
+        : { id: 'first-failing-scale', label: failingLabel, value: null },
+    );
+    out.curves.push({
+      id: 'error-vs-scale',
+      title: 'Reconstruction error vs input scale',
+      xLabel: 'input scale (x data RMS)',
+      yLabel: 'max relative error',
+      logX: true,
+      logY: true,
+      x: scales,
+      series,
+    });
+    out.tables.push({
+      id: 'sweep',
+      title: 'Sweep',
+      columns: ['input', 'scale', 'median_error', 'max_error', 'nan_rows'],
+      rows,
+    });
+    out.notes.push(
+      dataMax <= threshold
+        ? `Invertible on the data: error ${dataMax.toExponential(2)} <= ${threshold}.`
+        : `Numerically non-invertible on the data: error ${Number.isNaN(dataMax) ? 'NaN' : dataMax.toExponential(2)} > ${threshold}.`,
+    );
+    if (Number.isFinite(firstFailing))
+      out.notes.push(`Numerically non-invertible out of distribution from input scale ${firstFailing}.`);
+    const stop = stopReason(ctx);
+    if (stop !== undefined) out.status = stop;
+    return out;
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * Runs a set of probes in this process, one after another, each isolated: a probe that throws is recorded
+ * as an error and the next one runs; the budget and cancellation are checked between and inside probes.
+ */
+import type { ProbeResult } from '../report/schema';
+import { DEFAULT_SETTINGS, type ProbeId, type ProbeSettings } from './probe';
+import { PROBES } from './registry';
+import { Rng } from './rng';
+import { emptyPasses, stopReason, type ProbeContext, type ProbeTarget, type Tensor, type Tf } from './target';
+
+export interface ProbeProgress {
+  probe: ProbeId;
+  /** Index of the probe in the run and how many there are. */
+  index: number;
+  count: number;
+  fraction: number;
+  message?: string;
+}
+
+export interface RunProbesOptions {
+  tf: Tf;
+  probes: readonly ProbeId[];
+  settings?: Partial<ProbeSettings>;
+  seed: number;
+  /** Epoch milliseconds at which to stop. */
+  deadline: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ProbeProgress) => void;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function runProbes(
+  target: ProbeTarget,
+  data: Tensor,
+  o: RunProbesOptions,
+): Promise<ProbeResult[]> {
+  const settings: ProbeSettings = { ...DEFAULT_SETTINGS, ...o.settings };
+  const results: ProbeResult[] = [];
+  const root = new Rng(o.seed);
+  for (const [index, id] of o.probes.entries()) {
+    const probe = PROBES[id];
+    const passes = emptyPasses();
+    const result: ProbeResult = {
+      id,
+      title: probe.title,
+      status: 'ok',
+      durationMs: 0,
+      passes,
+      figures: [],
+      tables: [],
+      curves: [],
+      notes: [],
+    };
+    results.push(result);
+    const ctx: ProbeContext = {
+      tf: o.tf,
+      rng: root.fork(id),
+      deadline: o.deadline,
+      passes,
+      progress: (fraction, msg) =>
+        o.onProgress?.({
+          probe: id,
+          index,
+          count: o.probes.length,
+          fraction,
+          ...(msg === undefined ? {} : { message: msg }),
+        }),
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+    };
+    const stop = stopReason(ctx);
+    if (stop !== undefined) {
+      result.status = stop;
+      result.message = stop === 'timeout' ? 'not run: the time budget was spent' : 'not run: cancelled';
+      continue;
+    }
+    if (probe.needsInverse && target.inverse === undefined) {
+      result.status = 'skipped';
+      result.message = 'the model has no inverse';
+      continue;
+    }
+    const start = Date.now();
+    ctx.progress(0);
+    // A scope frees whatever a failing probe left behind; results are plain data, not tensors.
+    o.tf.engine().startScope();
+    try {
+      const out = await probe.run({ target, data, settings }, ctx);
+      Object.assign(result, {
+        status: out.status ?? 'ok',
+        figures: out.figures,
+        tables: out.tables,
+        curves: out.curves,
+        notes: out.notes,
+      });
+      if (out.message !== undefined) result.message = out.message;
+      if (out.status === 'timeout') result.message = 'stopped at the time budget; figures are partial';
+      if (out.status === 'cancelled') result.message = 'cancelled; figures are partial';
+    } catch (e) {
+      result.status = 'error';
+      result.message = message(e);
+    } finally {
+      o.tf.engine().endScope();
+    }
+    result.durationMs = Date.now() - start;
+    ctx.progress(1);
+  }
+  return results;
+}

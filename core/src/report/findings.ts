@@ -1,0 +1,190 @@
+/**
+ * Findings from measured figures: each names its probe, the block when one is to blame, and a source range
+ * (the block's when known, else the model's) so editors can put it on the right line.
+ */
+import type { SourceRange } from '../ir/model-ir';
+import type { Figure, Finding, ProbeResult, Severity } from './schema';
+
+/** Thresholds on measured constants; chosen so float32 round trips stay accurate to ~1e-3 below them. */
+export const LIMITS = {
+  inverseWarning: 1e2,
+  inverseError: 1e4,
+  forwardWarning: 1e3,
+  conditionWarning: 1e6,
+} as const;
+
+export interface SourceMap {
+  model?: SourceRange;
+  /** Block (layer) name -> its source. */
+  blocks?: Record<string, SourceRange>;
+}
+
+function value(probe: ProbeResult, id: string): Figure | undefined {
+  return probe.figures.find((f) => f.id === id);
+}
+
+/** True for NaN/Inf figures and for finite ones above the limit. */
+function exceeds(f: Figure | undefined, limit: number): boolean {
+  if (f === undefined) return false;
+  if (f.value === null) return f.nonFinite !== undefined;
+  return f.value > limit;
+}
+
+function show(f: Figure | undefined): string {
+  if (f === undefined) return 'n/a';
+  if (f.value === null) return f.nonFinite ?? 'none';
+  return Math.abs(f.value) >= 1e4 || (Math.abs(f.value) < 1e-3 && f.value !== 0)
+    ? f.value.toExponential(2)
+    : String(Number(f.value.toPrecision(4)));
+}
+
+/** The block with the largest value in `column` of a probe's `blocks` table (null cells count as worst). */
+function worstBlock(
+  probe: ProbeResult,
+  tableId: string,
+  column: string,
+): { name: string; value: number } | undefined {
+  const table = probe.tables.find((t) => t.id === tableId);
+  const col = table?.columns.indexOf(column) ?? -1;
+  if (table === undefined || col < 0) return undefined;
+  let best: { name: string; value: number } | undefined;
+  for (const row of table.rows) {
+    const v = row[col] === null ? Infinity : Number(row[col]);
+    if (best === undefined || v > best.value) best = { name: String(row[0]), value: v };
+  }
+  return best;
+}
+
+export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = {}): Finding[] {
+  const out: Finding[] = [];
+  const add = (code: string, severity: Severity, probe: string, message: string, block?: string): void => {
+    const f: Finding = { code, severity, probe, message };
+    if (block !== undefined) f.block = block;
+    const range = (block === undefined ? undefined : map.blocks?.[block]) ?? map.model;
+    if (range !== undefined) f.range = range;
+    out.push(f);
+  };
+  for (const p of probes) {
+    if (p.status === 'error')
+      add('probe-failed', 'warning', p.id, `${p.title} failed: ${p.message ?? 'unknown error'}`);
+    switch (p.id) {
+      case 'reconstruction': {
+        const data = value(p, 'data-max');
+        const threshold = value(p, 'threshold')?.value ?? 1e-2;
+        const scale = value(p, 'first-failing-scale');
+        if (exceeds(data, threshold))
+          add(
+            'non-invertible',
+            'error',
+            p.id,
+            `Numerically non-invertible on the data: reconstruction error ${show(data)} > ${threshold}.`,
+          );
+        else if (scale !== undefined && scale.value !== null)
+          add(
+            'non-invertible-ood',
+            'warning',
+            p.id,
+            `Reconstruction error exceeds ${threshold} for inputs at ${show(scale)}x the data scale (exploding inverse out of distribution).`,
+          );
+        break;
+      }
+      case 'inverse-lipschitz': {
+        const inv = value(p, 'inverse-lipschitz');
+        const block = worstBlock(p, 'blocks', 'inverse_lipschitz');
+        const where = block === undefined ? '' : ` (largest in block ${block.name})`;
+        if (exceeds(inv, LIMITS.inverseError))
+          add(
+            'exploding-inverse',
+            'error',
+            p.id,
+            `Inverse Lipschitz constant ${show(inv)} at the data${where}.`,
+            block?.name,
+          );
+        else if (exceeds(inv, LIMITS.inverseWarning))
+          add(
+            'exploding-inverse',
+            'warning',
+            p.id,
+            `Inverse Lipschitz constant ${show(inv)} at the data${where}.`,
+            block?.name,
+          );
+        break;
+      }
+      case 'forward-lipschitz': {
+        const s = value(p, 'sigma-max');
+        if (s?.nonFinite !== undefined)
+          add('nan-output', 'error', p.id, 'The model returns NaN/Inf at the probe points.');
+        else if (exceeds(s, LIMITS.forwardWarning)) {
+          const block = worstBlock(p, 'blocks', 'sigma_max');
+          add(
+            'large-lipschitz',
+            'warning',
+            p.id,
+            `Forward Jacobian norm ${show(s)} at the data.`,
+            block?.name,
+          );
+        }
+        break;
+      }
+      case 'attack': {
+        const w = value(p, 'worst-error');
+        if (exceeds(w, 1e-2))
+          add(
+            'invertibility-attack',
+            'error',
+            p.id,
+            `Inputs within ${show(value(p, 'epsilon'))} (L-inf) of the data reconstruct with error ${show(w)}.`,
+          );
+        break;
+      }
+      case 'sampling': {
+        const nan = value(p, 'nonfinite-rate');
+        const huge = value(p, 'huge-rate');
+        if (exceeds(nan, 0))
+          add('sampling-nonfinite', 'error', p.id, `${show(nan)} of samples F^-1(z) are NaN/Inf.`);
+        else if (exceeds(huge, 0))
+          add('sampling-huge', 'warning', p.id, `${show(huge)} of samples F^-1(z) are huge.`);
+        break;
+      }
+      case 'condition': {
+        const c = value(p, 'condition');
+        const drift = value(p, 'drift');
+        if (exceeds(c, LIMITS.conditionWarning))
+          add('ill-conditioned', 'warning', p.id, `Jacobian condition number ${show(c)}.`);
+        if (exceeds(drift, 1e-2))
+          add('round-trip-drift', 'warning', p.id, `Repeated round trips drift by ${show(drift)}.`);
+        break;
+      }
+      case 'logdet': {
+        const e = value(p, 'max-error');
+        const tol = value(p, 'tolerance')?.value ?? 1e-2;
+        if (exceeds(e, tol)) {
+          const block = worstBlock(p, 'checks', 'abs_error');
+          add(
+            'logdet-mismatch',
+            'error',
+            p.id,
+            `log|det J| differs from brute force by ${show(e)} (relative)${block ? ` in ${block.name}` : ''}.`,
+            block?.name === '(model)' ? undefined : block?.name,
+          );
+        }
+        break;
+      }
+      case 'memory-backprop': {
+        const e = value(p, 'gradient-error');
+        if (exceeds(e, 1e-3)) {
+          const block = worstBlock(p, 'blocks', 'gradient_error');
+          add(
+            'memory-backprop',
+            'warning',
+            p.id,
+            `Gradients from rebuilt activations are off by ${show(e)} (relative)${block ? `, worst in ${block.name}` : ''}.`,
+            block?.name,
+          );
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
