@@ -1,0 +1,15 @@
+// A Glow-like flow from this project's layers: ActNorm, an invertible 1x1 convolution, then a coupling.
+// Affine couplings with `scale: 'exp'` have no bound on the inverse; additive couplings are volume preserving.
+import { ActNorm, AdditiveCoupling, AffineCoupling, Flow, InvertibleConv1x1, Squeeze } from 'lipschitz-lens';
+
+const hiddenChannels = 128;
+
+function glowStep(kind: 'affine' | 'additive') {
+  const coupling =
+    kind === 'affine'
+      ? new AffineCoupling({ hiddenChannels, scale: 'exp' }) // expect: unbounded-coupling-scale
+      : new AdditiveCoupling({ hiddenChannels });
+  return [new ActNorm({}), new InvertibleConv1x1({}), coupling]; // expect: batchnorm-in-invertible
+}
+
+export const glow = new Flow([new Squeeze({ factor: 2 }), ...glowStep('affine'), ...glowStep('additive')]);

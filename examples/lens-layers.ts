@@ -1,0 +1,13 @@
+// A flow written with this project's stable layers: bounded coupling scales, spectrally normalised residual
+// blocks, ActNorm only where its scale is bounded. The linter has nothing to say here.
+import { AffineCoupling, Flow, InvertibleResidual, Permutation } from 'lipschitz-lens';
+
+const hiddenUnits = 64;
+
+export const stableFlow = new Flow([
+  new AffineCoupling({ hiddenUnits, scale: 'bounded-tanh', scaleBound: 2 }),
+  new Permutation({ seed: 7 }),
+  new AffineCoupling({ hiddenUnits, scale: 'sigmoid-floor', scaleFloor: 0.05 }),
+  new InvertibleResidual({ hiddenUnits: [hiddenUnits, hiddenUnits], coeff: 0.9 }),
+  new Permutation({ seed: 8 }),
+]);
