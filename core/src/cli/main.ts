@@ -5,6 +5,7 @@
  */
 import { version } from '../../../package.json';
 import { type CliIo, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './io';
+import { runFlowDemo } from './flow-demo';
 import { runLint } from './lint';
 
 export interface Command {
@@ -18,6 +19,11 @@ export const commands: Command[] = [
     name: 'lint',
     summary: 'Check TensorFlow.js model definitions for Lipschitz and invertibility problems',
     run: (args, io) => runLint(args, io, version),
+  },
+  {
+    name: 'flow-demo',
+    summary: 'Build the bundled flow, invert it and print what its layers report',
+    run: runFlowDemo,
   },
 ];
 
