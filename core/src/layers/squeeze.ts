@@ -7,7 +7,7 @@ export type SqueezeArgs = LayerArgs;
 
 /**
  * Glow / RealNVP squeeze: NHWC [b, h, w, c] -> [b, h/2, w/2, 4c], each 2x2 patch moved into channels
- * (order dy, dx, c, as tf.spaceToDepth). A permutation of entries: log-det 0, isometric both ways.
+ * (order dy, dx, c, so tf.depthToSpace(y, 2) undoes it). A permutation of entries: log-det 0, isometric both ways.
  */
 export class Squeeze extends tf.layers.Layer implements Invertible {
   static className = 'Squeeze';

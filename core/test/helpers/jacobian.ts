@@ -35,7 +35,7 @@ export function relError(a: tf.Tensor, b: tf.Tensor): number {
 
 /** Tensors left behind by `fn` once its returned tensors are disposed. */
 export function leakedTensors(
-  fn: () => tf.Tensor | tf.Tensor[] | { [key: string]: tf.Tensor } | void,
+  fn: () => tf.Tensor | tf.Tensor[] | { [key: string]: tf.Tensor } | undefined,
 ): number {
   const before = tf.memory().numTensors;
   const out = fn();

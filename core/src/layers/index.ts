@@ -1,0 +1,21 @@
+// Public surface of the invertible-layer library. Internal helpers (layer-util, matrix64) stay unexported.
+export * from './invertible';
+export * from './seeded-random';
+export * from './file-io';
+export * from './act-norm';
+export * from './coupling-net';
+export * from './additive-coupling';
+export * from './affine-coupling';
+export * from './invertible-linear';
+export * from './invertible-conv1x1';
+export * from './permutation';
+export * from './squeeze';
+export * from './flow';
+// Spectral normalisation and the i-ResNet block.
+export * from './lipschitz-activations';
+export * from './initializer-config';
+export * from './small-linalg';
+export * from './spectral-norm';
+export * from './spectral-dense';
+export * from './spectral-conv2d';
+export * from './invertible-residual';

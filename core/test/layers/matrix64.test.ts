@@ -1,0 +1,68 @@
+import { Matrix, SVD } from 'ml-matrix';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  invertLower,
+  invertUpper,
+  luDecompose,
+  matMul,
+  matrix,
+  type Matrix64,
+  randomRotation,
+  singularValueRange,
+  spectralNorm,
+  transpose,
+} from '../../src/layers/matrix64';
+import { SeededRandom } from '../../src/layers/seeded-random';
+
+const toMl = (m: Matrix64) =>
+  new Matrix(
+    Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols))),
+  );
+const maxAbsDiff = (a: Matrix64, b: Matrix64) => Math.max(...a.data.map((v, i) => Math.abs(v - b.data[i]!)));
+const gaussian = (rows: number, cols: number, seed: number) =>
+  matrix(rows, cols, new SeededRandom(seed).normalArray(rows * cols));
+
+describe('matrix64', () => {
+  it('randomRotation is orthogonal and reproducible', () => {
+    const q = randomRotation(30, 1);
+    const qtq = matMul(transpose(q), q);
+    const eye = matrix(30, 30);
+    for (let i = 0; i < 30; i++) eye.data[i * 30 + i] = 1;
+    assert.ok(maxAbsDiff(qtq, eye) < 1e-13);
+    assert.deepEqual(randomRotation(30, 1).data, q.data);
+  });
+
+  it('LU with pivoting reconstructs the rows of A and triangular inverses are exact', () => {
+    const a = gaussian(25, 25, 2);
+    const { perm, lower, upper } = luDecompose(a);
+    const lu = matMul(lower, upper);
+    const permuted = matrix(25, 25);
+    perm.forEach((row, i) => permuted.data.set(a.data.subarray(row * 25, row * 25 + 25), i * 25));
+    assert.ok(maxAbsDiff(lu, permuted) < 1e-12);
+    const eye = matrix(25, 25);
+    for (let i = 0; i < 25; i++) eye.data[i * 25 + i] = 1;
+    assert.ok(maxAbsDiff(matMul(invertLower(lower), lower), eye) < 1e-10);
+    assert.ok(maxAbsDiff(matMul(upper, invertUpper(upper)), eye) < 1e-10);
+  });
+
+  it('singular values match ml-matrix SVD, including an ill-conditioned matrix', () => {
+    for (const [rows, cols, seed] of [
+      [12, 12, 3],
+      [20, 7, 4],
+      [7, 20, 5],
+    ] as const) {
+      const a = gaussian(rows, cols, seed);
+      const sv = new SVD(toMl(a), { autoTranspose: true }).diagonal;
+      const [lo, hi] = singularValueRange(a);
+      assert.ok(Math.abs(hi - Math.max(...sv)) < 1e-10 * hi);
+      assert.ok(Math.abs(lo - Math.min(...sv)) < 1e-9 * hi);
+      assert.ok(Math.abs(spectralNorm(a) - hi) < 1e-8 * hi);
+    }
+    // diag(1, 1e-6): squaring would lose sigma_min to rounding; one-sided Jacobi keeps it.
+    const [lo, hi] = singularValueRange(
+      matMul(matMul(randomRotation(2, 6), matrix(2, 2, [1, 0, 0, 1e-6])), randomRotation(2, 7)),
+    );
+    assert.ok(Math.abs(hi - 1) < 1e-12 && Math.abs(lo - 1e-6) < 1e-12, `${lo} ${hi}`);
+  });
+});
