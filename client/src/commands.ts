@@ -1,0 +1,184 @@
+/**
+ * Commands as a table of `(ctx) => handler` factories. Audits are gated twice: by `isWorkspaceTrusted` in the
+ * manifest's `when` clauses and by `workspace.isTrusted` here, since a keybinding or another extension can call
+ * a command whatever its `when`.
+ */
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
+import {
+  type AuditParams,
+  AuditRequest,
+  type AuditResult,
+  LastReportRequest,
+  LintWorkspaceRequest,
+} from '../../core/src/protocol/lsp';
+import { reportVerdict } from '../../core/src/protocol/webview';
+import type { Report } from '../../core/src/report/schema';
+import { type Ctx, req } from './ctx';
+import { makeNonce, standaloneHtml } from './report-html';
+
+export type Handler = (...args: unknown[]) => unknown;
+export type CommandFactory = (ctx: Ctx) => Handler;
+
+function running(ctx: Ctx): boolean {
+  if (ctx.client?.isRunning()) return true;
+  void vscode.window
+    .showWarningMessage('Lipschitz Lens: the language server is not running.', 'Start it')
+    .then((pick) => (pick ? vscode.commands.executeCommand('lipschitzLens.restartServer') : undefined));
+  return false;
+}
+
+function trusted(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window
+    .showWarningMessage(
+      'Lipschitz Lens audits run the workspace code, so they need a trusted workspace.',
+      'Manage Workspace Trust',
+    )
+    .then((pick) => (pick ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+  return false;
+}
+
+/** Runs an audit under a cancellable notification; the server's `$/progress` fills in its messages. */
+async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void> {
+  if (!trusted() || !running(ctx)) return;
+  const client = ctx.client!;
+  const result = await vscode.window
+    .withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token): Promise<AuditResult | undefined> => {
+        const workDoneToken = randomUUID();
+        let last = 0;
+        const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+          if (v.kind === 'end') return;
+          const pct = v.percentage ?? last;
+          progress.report({ message: v.message, increment: Math.max(0, pct - last) });
+          last = pct;
+        });
+        try {
+          // The token makes vscode-languageclient send `$/cancelRequest`; the server aborts the worker.
+          return await client.sendRequest(req(AuditRequest), { ...params, workDoneToken }, token);
+        } catch (e) {
+          if (
+            e instanceof ResponseError &&
+            (e.code === LSPErrorCodes.RequestCancelled || e.code === ErrorCodes.PendingResponseRejected)
+          ) {
+            void vscode.window.showInformationMessage('Lipschitz Lens: audit cancelled.');
+            return undefined;
+          }
+          throw e;
+        } finally {
+          sub.dispose();
+        }
+      },
+    )
+    .then(undefined, (e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      ctx.output.error(`audit failed: ${message}`);
+      void vscode.window.showErrorMessage(`Lipschitz Lens: ${message}`);
+      return undefined;
+    });
+  if (!result) return;
+  for (const o of result.outcomes.filter((o) => o.error && !o.cancelled)) {
+    ctx.output.warn(`${o.model.name}: ${o.error}`);
+  }
+  const reports = result.outcomes.filter((o) => o.report);
+  const failed = result.outcomes.filter((o) => o.error && !o.cancelled);
+  if (failed.length > 0) {
+    void vscode.window.showWarningMessage(
+      `Lipschitz Lens: ${failed.length} model(s) not audited: ${failed.map((o) => `${o.model.name} (${o.error})`).join('; ')}`.slice(
+        0,
+        500,
+      ),
+    );
+  }
+  const shown = reports.at(-1)?.report;
+  if (shown) {
+    ctx.status.update({ lastVerdict: reportVerdict(shown), backend: shown.backend?.name });
+    ctx.panel.show(shown);
+  }
+}
+
+function cursor(): { uri: string; position: vscode.Position } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Lipschitz Lens: open a model file first.');
+    return undefined;
+  }
+  return { uri: editor.document.uri.toString(), position: editor.selection.active };
+}
+
+export async function exportReport(ctx: Ctx, report: Report, format: 'json' | 'html'): Promise<void> {
+  const base = report.model.name.replace(/[^\w.-]+/g, '_') || 'report';
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}.stability.${format}`) : undefined,
+    filters: format === 'json' ? { JSON: ['json'] } : { HTML: ['html'] },
+  });
+  if (!target) return;
+  let text: string;
+  if (format === 'json') text = `${JSON.stringify(report, null, 2)}\n`;
+  else {
+    const bundle = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview', 'report.js');
+    const script = new TextDecoder().decode(await vscode.workspace.fs.readFile(bundle));
+    text = standaloneHtml({ nonce: makeNonce(), script, report });
+  }
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  void vscode.window.showInformationMessage(`Lipschitz Lens: report saved to ${target.fsPath}.`);
+}
+
+async function lastReport(ctx: Ctx): Promise<Report | undefined> {
+  if (ctx.client?.isRunning()) {
+    const { outcome } = await ctx.client.sendRequest(req(LastReportRequest), {});
+    if (outcome?.report) return outcome.report;
+  }
+  return ctx.panel.lastReport;
+}
+
+export const commands: Record<string, CommandFactory> = {
+  'lipschitzLens.auditModel': (ctx) => async (uri?: unknown, modelId?: unknown) => {
+    // From a CodeLens: (uri, modelId). From the palette: the model at the cursor.
+    if (typeof uri === 'string' && typeof modelId === 'string') {
+      return audit(ctx, { scope: 'model', uri, modelId }, 'Auditing model stability');
+    }
+    const at = cursor();
+    if (at)
+      await audit(ctx, { scope: 'model', uri: at.uri, position: at.position }, 'Auditing model stability');
+  },
+  'lipschitzLens.auditFile': (ctx) => async () => {
+    const at = cursor();
+    if (at) await audit(ctx, { scope: 'file', uri: at.uri }, 'Auditing every model in the file');
+  },
+  'lipschitzLens.auditWorkspace': (ctx) => async () => {
+    if (!running(ctx)) return;
+    await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
+    await audit(ctx, { scope: 'workspace' }, 'Auditing every model in the workspace');
+  },
+  'lipschitzLens.lintWorkspace': (ctx) => async () => {
+    if (!running(ctx)) return;
+    const r = await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
+    void vscode.window.showInformationMessage(
+      `Lipschitz Lens: ${r.findings} finding(s) in ${r.files} file(s)${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.elapsedMs} ms).`,
+    );
+  },
+  'lipschitzLens.showReport': (ctx) => async () => {
+    const report = await lastReport(ctx);
+    if (report) ctx.panel.show(report);
+    else
+      void vscode.window.showInformationMessage(
+        'Lipschitz Lens: no audit yet. Run "Audit stability" on a model.',
+      );
+  },
+  'lipschitzLens.exportReport': (ctx) => async () => {
+    const report = await lastReport(ctx);
+    if (!report) return void vscode.window.showInformationMessage('Lipschitz Lens: no report to export yet.');
+    const pick = await vscode.window.showQuickPick(['html', 'json'], { placeHolder: 'Export format' });
+    if (pick === 'html' || pick === 'json') await exportReport(ctx, report, pick);
+  },
+  'lipschitzLens.restartServer': (ctx) => async () => {
+    await ctx.stop();
+    await ctx.start();
+  },
+  'lipschitzLens.showOutput': (ctx) => () => ctx.output.show(true),
+};

@@ -1,0 +1,120 @@
+/** Extension state shared by commands: the language client (when running), output, status and the panel. */
+import * as vscode from 'vscode';
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  NotificationType,
+  RequestType,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import {
+  type InitializationOptions,
+  type NotificationSpec,
+  type RequestSpec,
+  ServerStatusNotification,
+  TrustNotification,
+} from '../../core/src/protocol/lsp';
+import { Config } from './config';
+import { ReportPanel, type ExportHandler } from './report-panel';
+import { StatusItem } from './status';
+import { manifestUsesTfjs } from './tfjs-detect';
+
+export function req<P, R>(spec: RequestSpec<P, R>): RequestType<P, R, void> {
+  return new RequestType<P, R, void>(spec.method);
+}
+export function note<P>(spec: NotificationSpec<P>): NotificationType<P> {
+  return new NotificationType<P>(spec.method);
+}
+
+const SELECTOR = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({
+  scheme: 'file',
+  language,
+}));
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  readonly output = vscode.window.createOutputChannel('Lipschitz Lens', { log: true });
+  readonly status = new StatusItem(vscode.workspace.isTrusted);
+  readonly panel: ReportPanel;
+  client: LanguageClient | undefined;
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    onExport: ExportHandler,
+  ) {
+    this.panel = new ReportPanel(extension.extensionUri, this.output, onExport);
+    extension.subscriptions.push(
+      this,
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.status.update({ trusted: true });
+        void this.client?.sendNotification(note(TrustNotification), { trusted: true });
+      }),
+    );
+  }
+
+  /** Whether to run here: `always`, or `auto` and some package.json outside node_modules names tfjs. */
+  async wanted(): Promise<boolean> {
+    const mode = this.config.activation;
+    if (mode !== 'auto') return mode === 'always';
+    const manifests = await vscode.workspace.findFiles('**/package.json', '**/node_modules/**', 200);
+    for (const uri of manifests) {
+      try {
+        if (manifestUsesTfjs(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)))) return true;
+      } catch {
+        // unreadable manifest: try the next
+      }
+    }
+    return false;
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const module =
+      this.config.serverPath ||
+      vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'server', 'server.js').fsPath;
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const init: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: SELECTOR,
+      outputChannel: this.output,
+      initializationOptions: init,
+      synchronize: { configurationSection: undefined },
+    };
+    const client = new LanguageClient('lipschitzLens', 'Lipschitz Lens', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Starting) this.status.update({ state: 'starting' });
+      else if (e.newState === State.Stopped) this.status.update({ state: 'stopped' });
+    });
+    this.status.update({ state: 'starting' });
+    try {
+      await client.start();
+      client.onNotification(note(ServerStatusNotification), (s) => this.status.update(s));
+      await vscode.commands.executeCommand('setContext', 'lipschitzLens.serverRunning', true);
+    } catch (e) {
+      this.output.error(`language server failed to start: ${e instanceof Error ? e.message : String(e)}`);
+      this.status.update({ state: 'error', message: 'The language server failed to start: see the output.' });
+      this.client = undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await vscode.commands.executeCommand('setContext', 'lipschitzLens.serverRunning', false);
+    if (client) await client.stop().catch(() => undefined);
+    this.status.update({ state: 'inactive' });
+  }
+
+  dispose(): void {
+    void this.client?.stop();
+    this.status.dispose();
+    this.panel.dispose();
+    this.output.dispose();
+  }
+}

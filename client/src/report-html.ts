@@ -1,0 +1,92 @@
+/**
+ * The report page, for the webview panel and for the standalone HTML export (and the CLI later). Pure string
+ * building with no vscode import, so the browser test loads exactly the page the extension serves.
+ *
+ * CSP: nothing loads unless allowed; scripts and style elements need the per-load nonce. The bundle styles
+ * itself through constructable stylesheets (CSSOM), which CSP does not restrict, so no 'unsafe-inline'.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Report } from '../../core/src/report/schema';
+
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+export interface WebviewPageOptions {
+  nonce: string;
+  /** `webview.cspSource`: the origin asWebviewUri resources come from. */
+  cspSource: string;
+  /** `asWebviewUri` of dist/webview/report.js. */
+  scriptUri: string;
+  title?: string;
+}
+
+export function csp(nonce: string, cspSource?: string): string {
+  const src = cspSource ? `${cspSource} ` : '';
+  const directives = [
+    "default-src 'none'",
+    `img-src ${src}data:`,
+    `style-src ${src}'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+  ];
+  if (cspSource) directives.push(`font-src ${cspSource}`);
+  return directives.join('; ');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(head: string, body: string, title: string, policy: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(title)}</title>
+${head}
+</head>
+<body>
+<div id="app" aria-live="polite"></div>
+${body}
+</body>
+</html>`;
+}
+
+/** The webview panel's HTML: the bundle loads from the extension, the report arrives by postMessage. */
+export function webviewHtml(o: WebviewPageOptions): string {
+  const body = `<script nonce="${escapeHtml(o.nonce)}" src="${escapeHtml(o.scriptUri)}"></script>`;
+  return page('', body, o.title ?? 'Lipschitz Lens report', csp(o.nonce, o.cspSource));
+}
+
+/**
+ * JSON inside a script element: `<` escaped so no `</script>` or `<!--` in a model name can end the element.
+ * A `type="application/json"` script is data, never executed.
+ */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
+
+export interface StandaloneOptions {
+  nonce: string;
+  /** Contents of dist/webview/report.js, inlined so the file works offline and alone. */
+  script: string;
+  report: Report;
+  title?: string;
+}
+
+/** A self-contained HTML file: the same bundle, the report embedded as JSON, no network access at all. */
+export function standaloneHtml(o: StandaloneOptions): string {
+  const n = escapeHtml(o.nonce);
+  const data = `<script type="application/json" id="${EMBEDDED_REPORT_ID}">${embedJson(o.report)}</script>`;
+  // `</script` inside the bundle text would end the element early; esbuild output escapes it, but be safe.
+  const code = o.script.replace(/<\/script/gi, '<\\/script');
+  const body = `${data}\n<script nonce="${n}">${code}</script>`;
+  return page('', body, o.title ?? `Lipschitz Lens report: ${o.report.model.name}`, csp(o.nonce));
+}

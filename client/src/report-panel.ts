@@ -1,0 +1,154 @@
+/**
+ * The report panel host: one webview panel, restored across reloads by a serializer. It sends the report only
+ * after the webview says `ready`, validates every message that comes back, and reveals source on `reveal`.
+ */
+import * as vscode from 'vscode';
+import {
+  type FromWebview,
+  isFromWebview,
+  type ToWebview,
+  type WebviewRange,
+  type WebviewState,
+} from '../../core/src/protocol/webview';
+import type { Report } from '../../core/src/report/schema';
+import { makeNonce, webviewHtml } from './report-html';
+
+export const REPORT_VIEW_TYPE = 'lipschitzLens.report';
+
+export type ExportHandler = (report: Report, format: 'json' | 'html') => Promise<void>;
+
+export class ReportPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private pending: ToWebview | undefined;
+  private report: Report | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onExport: ExportHandler,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          // The webview restores its own report from getState(); we only re-attach the host side.
+          const s = state as WebviewState | undefined;
+          if (s?.report) this.report = s.report;
+          this.attach(panel);
+        },
+      }),
+    );
+  }
+
+  get lastReport(): Report | undefined {
+    return this.report;
+  }
+
+  show(report: Report, title?: string): void {
+    this.report = report;
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(
+        REPORT_VIEW_TYPE,
+        `Stability: ${report.model.name}`,
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        this.options(),
+      );
+      this.attach(panel);
+    } else {
+      this.panel.title = `Stability: ${report.model.name}`;
+      this.panel.reveal(undefined, true);
+    }
+    this.post({ type: 'report', report, ...(title ? { title } : {}) });
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    panel.webview.options = this.options();
+    const script = panel.webview.asWebviewUri(
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'report.js'),
+    );
+    panel.webview.html = webviewHtml({
+      nonce: makeNonce(),
+      cspSource: panel.webview.cspSource,
+      scriptUri: script.toString(),
+    });
+    panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+    });
+  }
+
+  private post(message: ToWebview): void {
+    // Messages posted before the webview's script runs are lost: hold the latest until `ready`.
+    if (!this.panel || !this.ready) {
+      this.pending = message;
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    if (!isFromWebview(raw)) {
+      this.log.warn(
+        `ignored an invalid message from the report webview: ${JSON.stringify(raw)?.slice(0, 200)}`,
+      );
+      return;
+    }
+    const m: FromWebview = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.pending) {
+          const p = this.pending;
+          this.pending = undefined;
+          this.post(p);
+        }
+        return;
+      case 'reveal':
+        return this.reveal(m.file, m.range);
+      case 'export':
+        if (this.report) await this.onExport(this.report, m.format);
+        return;
+    }
+  }
+
+  private async reveal(file: string, range: WebviewRange): Promise<void> {
+    try {
+      const uri =
+        /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file)
+          ? vscode.Uri.parse(file)
+          : vscode.Uri.file(file);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const r = new vscode.Range(
+        range.start.line,
+        range.start.character,
+        range.end.line,
+        range.end.character,
+      );
+      await vscode.window.showTextDocument(doc, {
+        selection: r,
+        viewColumn: vscode.ViewColumn.One,
+        preserveFocus: false,
+      });
+    } catch (e) {
+      this.log.error(`could not reveal ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showWarningMessage(`Lipschitz Lens: could not open ${file}.`);
+    }
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
