@@ -2,15 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { describeBackend, type ModuleLoader, selectBackend } from '../../src/backend/select-backend';
-
-const real: ModuleLoader = (id) => {
-  try {
-    return { module: require(id) as unknown };
-  } catch (e) {
-    return { error: String(e) };
-  }
-};
+import {
+  describeBackend,
+  type ModuleLoader,
+  nodeLoader,
+  selectBackend,
+} from '../../src/backend/select-backend';
 
 /** Fakes an installed native package: loading it registers a `tensorflow` backend, as tfjs-node does. */
 function fakeNative(installed: string[]): { loader: ModuleLoader; asked: string[] } {
@@ -18,11 +15,12 @@ function fakeNative(installed: string[]): { loader: ModuleLoader; asked: string[
   const loader: ModuleLoader = (id) => {
     asked.push(id);
     if (installed.includes(id)) {
-      if (tf.findBackendFactory('tensorflow') === null) tf.registerBackend('tensorflow', () => new MathBackendCPU());
+      if (tf.findBackendFactory('tensorflow') === null)
+        tf.registerBackend('tensorflow', () => new MathBackendCPU());
       return { module: {} };
     }
     if (id.startsWith('@tensorflow/tfjs-node')) return { error: `Cannot find module '${id}'` };
-    return real(id);
+    return nodeLoader(id);
   };
   return { loader, asked };
 }
