@@ -4,7 +4,11 @@ import { defineRule, docsUrl, type RelatedInfo } from './rule';
 
 const id = 'custom-layer-missing-inverse';
 
-type MessageId = 'usedInInvertible' | 'claimsInvertible';
+type MessageId = 'usedInInvertible' | 'invertibleWiring' | 'claimsInvertible';
+
+function isSelf(model: ModelNode, info: CustomLayerInfo): boolean {
+  return model.api === 'custom-layer' && model.name === info.className;
+}
 
 export const rule = defineRule<MessageId>({
   id,
@@ -16,6 +20,8 @@ export const rule = defineRule<MessageId>({
     messages: {
       usedInInvertible:
         "Custom layer {{className}} is used on the main path of invertible model '{{model}}' but defines no inverse() method: the model cannot be inverted.",
+      invertibleWiring:
+        'Custom layer {{className}} computes an invertible block ({{wiring}}) but defines no inverse() method: models using it cannot be inverted.',
       claimsInvertible:
         'Custom layer {{className}} declares itself invertible but defines no inverse() method.',
     },
@@ -27,14 +33,19 @@ export const rule = defineRule<MessageId>({
       const info = customClassOf(layer, context.fileIr);
       if (info === undefined || info.hasInverse || !placement.mainPath || placement.model === undefined)
         return;
-      const use = uses.get(info) ?? { model: placement.model, related: [] };
+      const prior = uses.get(info);
+      const selfModel = placement.model.api === 'custom-layer' && placement.model.name === info.className;
+      // A use in a real model wins over the class's own pseudo-model.
+      if (prior && selfModel) return;
+      const use = prior && !isSelf(prior.model, info) ? prior : { model: placement.model, related: [] };
       use.related.push({ message: `used in '${placement.model.name}'`, range: layer.range });
       uses.set(info, use);
     });
     for (const info of context.fileIr.customLayers) {
       if (info.hasInverse) continue;
       const use = uses.get(info);
-      if (use) {
+      const self = use !== undefined && isSelf(use.model, info);
+      if (use && !self) {
         context.report({
           node: info,
           messageId: 'usedInInvertible',
@@ -43,6 +54,13 @@ export const rule = defineRule<MessageId>({
         });
       } else if (info.claimsInvertible) {
         context.report({ node: info, messageId: 'claimsInvertible', data: { className: info.className } });
+      } else if (self) {
+        // The extractor treats a self-contained coupling/residual class as its own invertible model.
+        context.report({
+          node: info,
+          messageId: 'invertibleWiring',
+          data: { className: info.className, wiring: info.wiring ?? 'invertible' },
+        });
       }
     }
   },

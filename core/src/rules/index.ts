@@ -1,5 +1,11 @@
 export { allRules } from './all-rules';
 export type { Finding, FixData, RelatedInfo, RuleModule, Severity, TextEdit, TextRange } from './rule';
-export { lintFile, type LintOptions, type RuleSetting, parseSuppressions, RuleConfigError } from './run-rules';
+export {
+  lintFile,
+  type LintOptions,
+  type RuleSetting,
+  parseSuppressions,
+  RuleConfigError,
+} from './run-rules';
 export { docsUrl } from './rule';
 export { SourceText } from './source-text';

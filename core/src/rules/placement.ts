@@ -58,8 +58,16 @@ export function forEachNode(fileIr: FileIr, visit: (node: IrNode, placement: Pla
     });
   }
   for (const layer of fileIr.looseLayers) visit(layer, placementOf(undefined, []));
+  const used = new Set<string>();
+  for (const model of fileIr.models) {
+    walk(model.body, (node) => {
+      if (node.kind === 'block' && node.instance)
+        used.add(node.instance.customClass ?? node.instance.layerType);
+    });
+  }
   for (const info of fileIr.customLayers) {
-    if (!info.layers || info.layers.length === 0) continue;
+    // Classes instantiated in a model were visited there, in a better-informed placement.
+    if (!info.layers || info.layers.length === 0 || used.has(info.className)) continue;
     const block: BlockNode = {
       kind: 'block',
       id: `${info.className}#class`,

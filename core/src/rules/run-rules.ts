@@ -73,8 +73,8 @@ export function lintFile(fileIr: FileIr, sourceText: string, options: LintOption
       const range = d.range ?? d.node?.range;
       if (range === undefined) throw new Error(`${id}: report without node or range`);
       if (suppressed.has(id, range.start.line)) return;
-      // One finding per rule and position: a class used twice, or visited in and out of a model, reports once.
-      const key = `${id}:${range.start.line}:${range.start.character}`;
+      // One finding per rule, message and position: a custom class used by two models reports once.
+      const key = `${id}:${d.messageId}:${range.start.line}:${range.start.character}`;
       if (seen.has(key)) return;
       seen.add(key);
       findings.push({

@@ -1,0 +1,64 @@
+import { rule } from '../../src/rules/residual-coefficient-too-large';
+import { ruleTester } from './rule-tester';
+
+const TF = "import * as tf from '@tensorflow/tfjs';";
+const LENS = "import { Flow, InvertibleResidual, spectralNorm } from 'lipschitz-lens';";
+
+function residual(c: number): string {
+  return [
+    TF,
+    LENS,
+    'const x = tf.input({ shape: [8] });',
+    `const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: ${c} }) }).apply(x) as tf.SymbolicTensor;`,
+    'export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
+  ].join('\n');
+}
+
+ruleTester(rule, {
+  valid: [
+    { code: residual(0.9) },
+    {
+      code: [
+        TF,
+        LENS,
+        'export const f = new Flow({ layers: [new InvertibleResidual({ hiddenUnits: [8], coeff: 0.9 })] });',
+      ].join('\n'),
+    },
+    {
+      name: 'c = 1 outside residual branches is not this rule',
+      code: [
+        TF,
+        LENS,
+        'export const m = tf.sequential({ layers: [tf.layers.dense({ units: 4, kernelConstraint: spectralNorm({ c: 1 }) })] });',
+      ].join('\n'),
+    },
+    { name: 'threshold option', code: residual(0.97), setting: ['warning', { threshold: 0.98 }] },
+  ],
+  invalid: [
+    {
+      name: 'c >= 1 in a residual branch: error, lowered to 0.9',
+      code: residual(1.0),
+      errors: [{ messageId: 'notContractive', line: 4, column: 57, severity: 'error' }],
+      output: residual(0.9),
+    },
+    {
+      name: 'c close to 1: warning',
+      code: residual(0.99),
+      errors: [{ messageId: 'nearOne', line: 4, column: 57, severity: 'warning' }],
+    },
+    {
+      name: 'InvertibleResidual coeff',
+      code: [
+        TF,
+        LENS,
+        'export const f = new Flow({ layers: [new InvertibleResidual({ hiddenUnits: [8], coeff: 1.2 })] });',
+      ].join('\n'),
+      errors: [{ messageId: 'notContractive', line: 3, column: 38 }],
+      output: [
+        TF,
+        LENS,
+        'export const f = new Flow({ layers: [new InvertibleResidual({ hiddenUnits: [8], coeff: 0.9 })] });',
+      ].join('\n'),
+    },
+  ],
+});
