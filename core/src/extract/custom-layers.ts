@@ -21,6 +21,8 @@ const TENSOR_METHODS = new Set(
   ).split(' '),
 );
 const SPLIT_OPS = new Set(['split', 'slice', 'unstack', 'stridedSlice', 'gather']);
+/** tf.* functions that are bookkeeping, not math on the data. */
+const NOT_OPS = new Set(['tidy', 'keep', 'dispose', 'memory', 'print', 'getBackend', 'setBackend', 'ready']);
 
 /** Whether a class is a layer: it extends tfjs `Layer`, a project layer, or another layer class. */
 export function isLayerClass(interp: Interp, cls: ClassVal, depth = 0): boolean {
@@ -39,11 +41,12 @@ export function customInstance(interp: Interp, cls: ClassVal, args: Val[], node:
   const layer = makeLayer(s, env.mod, node, info.className, 'custom', args[0]);
   layer.customClass = info.className;
   if (cls.mod.file !== env.mod.file) layer.customClassFile = cls.mod.file;
-  if (!info.wiring) return { t: 'layer', node: layer };
+  // A class with inner layers but no recognised wiring still carries them, as a `graph` block (bounds unknown).
+  if (!info.wiring && !info.layers?.length) return { t: 'layer', node: layer };
   const block: BlockNode = {
     kind: 'block',
     id: s.id('b'),
-    wiring: info.wiring,
+    wiring: info.wiring ?? 'graph',
     children: (info.layers ?? []).map((l) => ({ ...l, id: s.id('l') })),
     range: layer.range,
     instance: layer,
@@ -234,7 +237,7 @@ class CallReader {
           ? this.interp.eval(c.expression, this.env)
           : undefined;
       if (recv?.t === 'ns')
-        return recv.origin === 'tfjs' && !recv.path
+        return recv.origin === 'tfjs' && !recv.path && !NOT_OPS.has(name)
           ? { op: name, operands: [...n.arguments], node: n }
           : undefined;
       if (recv?.t === 'unknown' && recv.text === 'Math') return undefined;
@@ -243,7 +246,7 @@ class CallReader {
     }
     if (ts.isIdentifier(c)) {
       const v = this.interp.eval(c, this.env);
-      if (v.t === 'ns' && v.origin === 'tfjs' && !v.path.includes('.'))
+      if (v.t === 'ns' && v.origin === 'tfjs' && !v.path.includes('.') && !NOT_OPS.has(v.path))
         return { op: v.path, operands: [...n.arguments], node: n };
     }
     return undefined;

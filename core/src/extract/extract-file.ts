@@ -56,10 +56,13 @@ export function extractModule(mod: ModuleCtx): FileIr {
     exportName: string | undefined,
     merge: boolean,
   ): void => {
-    const prev = regs.find((r) => r.build === build) ?? (merge ? byNode.get(build.node) : undefined);
-    if (prev) {
-      prev.marks = mergeMarks(prev.marks, marks);
-      prev.exportName ??= exportName;
+    // A factory's own evaluation merges its JSDoc into every model its call sites built.
+    const prev = regs.filter((r) => r.build === build || (merge && r.build.node === build.node));
+    if (prev.length > 0) {
+      for (const p of prev) {
+        p.marks = mergeMarks(p.marks, marks);
+        p.exportName ??= exportName;
+      }
       return;
     }
     const r: Registered = { build, name, marks };

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { extractSource } from '../../src/extract';
+import { layersOf, model } from './helpers';
+
+const HEAD = `import * as tf from '@tensorflow/tfjs';\n`;
+
+describe('extract: broken and large code never throws', () => {
+  const broken = [
+    'const m = tf.sequential({ layers: [tf.layers.dense({ units: 4 }), ',
+    'const m = tf.sequential({ layers: [tf.layers.dense(',
+    'tf.layers.dense(',
+    'class X extends tf.layers.Layer { call(x) { return tf.exp(',
+    'function f( { return',
+    'const m = tf.model({ inputs: , outputs: tf.layers.dense({}).apply(',
+    'for (let i = 0; i < ; i++) layers.push(',
+    'const a = a + 1; const b = b.c.d(); function r() { return r(); } const z = r();',
+    'const m = tf.sequential(); while (true) m.add(tf.layers.dense({units: 1}));',
+    '}}}}} ))) const',
+  ];
+  for (const tail of broken) {
+    it(`reads: ${tail.slice(0, 50)}`, () => {
+      const ir = extractSource(HEAD + tail);
+      assert.ok(Array.isArray(ir.models) && Array.isArray(ir.notes));
+    });
+  }
+
+  it('keeps what it read before an unterminated brace', () => {
+    const ir = extractSource(
+      `${HEAD}const m = tf.sequential({ layers: [tf.layers.dense({ units: 4 }), tf.layers.dense({ units: `,
+    );
+    assert.equal(layersOf(model(ir, 'm').body)[0]!.config.units, 4);
+  });
+
+  it('reads a 5,000-line generated file', () => {
+    const lines = [HEAD, 'const m = tf.sequential();'];
+    for (let i = 0; lines.length < 5000; i++) {
+      lines.push(`const u${i} = ${i % 7} + 1;`);
+      lines.push(`m.add(tf.layers.dense({ units: u${i} * 2, activation: 'relu' }));`);
+      lines.push(`function helper${i}(x: number) { return tf.layers.dense({ units: x + u${i} }); }`);
+    }
+    const t0 = performance.now();
+    const ir = extractSource(lines.join('\n'));
+    const ms = performance.now() - t0;
+    assert.ok(layersOf(model(ir, 'm').body).length > 1000);
+    assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  });
+
+  it('stops runaway recursion and huge loops with notes', () => {
+    const ir = extractSource(`${HEAD}
+function deep(n: number): tf.layers.Layer[] { return [tf.layers.dense({ units: 1 }), ...deep(n + 1)]; }
+const m = tf.sequential({ layers: deep(0) });
+const big = tf.sequential();
+for (let i = 0; i < 1e9; i++) big.add(tf.layers.dense({ units: 1 }));`);
+    assert.ok(ir.models.length >= 1);
+    assert.ok(ir.notes.some((n) => /unrolled/.test(n.message)));
+  });
+});
