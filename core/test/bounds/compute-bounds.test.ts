@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  blockBounds,
+  type Bound,
+  computeBounds,
+  fixedPointIterations,
+  mulBound,
+  residualInverse,
+} from '../../src/bounds';
+import type {
+  BlockNode,
+  ConfigValue,
+  FileIr,
+  IrNode,
+  LayerNode,
+  ModelNode,
+  ScaleForm,
+  Wiring,
+} from '../../src/ir/model-ir';
+
+const R = { file: '/m.ts', start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+let next = 0;
+
+function layer(
+  layerType: string,
+  config: { [key: string]: ConfigValue } = {},
+  origin: LayerNode['origin'] = 'tfjs',
+): LayerNode {
+  return { kind: 'layer', id: `l${next++}`, layerType, origin, config, range: R };
+}
+function sn(c: number): ConfigValue {
+  return { kind: 'call', callee: 'spectralNorm', args: [{ c }], range: R };
+}
+function block(wiring: Wiring, children: IrNode[], scale?: ScaleForm): BlockNode {
+  return { kind: 'block', id: `b${next++}`, wiring, children, range: R, ...(scale ? { scale } : {}) };
+}
+function file(body: BlockNode, extra: Partial<ModelNode> = {}): { ir: FileIr; model: ModelNode } {
+  const model: ModelNode = {
+    kind: 'model',
+    id: 'm',
+    name: 'm',
+    api: 'sequential',
+    range: R,
+    body,
+    invertible: true,
+    needsLipschitz: false,
+    ...extra,
+  };
+  return { ir: { file: '/m.ts', models: [model], customLayers: [], looseLayers: [], notes: [] }, model };
+}
+function close(actual: Bound | undefined, expected: number): void {
+  assert.equal(typeof actual, 'number', `expected a number, got ${String(actual)}`);
+  assert.ok(Math.abs((actual as number) - expected) < 1e-9, `${String(actual)} != ${expected}`);
+}
+
+describe('bound arithmetic', () => {
+  it('unbounded dominates unknown in products', () => {
+    assert.equal(mulBound('unknown', 'unbounded'), 'unbounded');
+    assert.equal(mulBound(2, 'unknown'), 'unknown');
+    assert.equal(mulBound(2, 3), 6);
+  });
+  it('residual inverse 1/(1-L), unbounded at L >= 1', () => {
+    close(residualInverse(0.5), 2);
+    assert.equal(residualInverse(1), 'unbounded');
+  });
+  it('fixed-point iterations k = ceil(log(tol)/log(L))', () => {
+    assert.equal(fixedPointIterations(0.9, 1e-6), 132);
+    assert.equal(fixedPointIterations(0.5, 1e-6), 20);
+    assert.equal(fixedPointIterations(1, 1e-6), 'unbounded');
+  });
+});
+
+describe('computeBounds', () => {
+  it('residual with a spectral dense: 1 + c forward, 1/(1-c) inverse', () => {
+    const d = layer('dense', { units: 8, kernelConstraint: sn(0.9) });
+    const res = block('residual', [d]);
+    const { ir } = file(block('sequence', [res]));
+    const b = computeBounds(ir);
+    close(b.get(d.id)?.forward, 0.9);
+    close(b.get(res.id)?.forward, 1.9);
+    close(b.get(res.id)?.inverse, 10);
+    assert.match(b.get(res.id)!.source, /1\/\(1-L\) with L=0\.9 \(i-ResNet\)/);
+    assert.match(b.get(d.id)!.source, /spectral norm coefficient c=0\.9/);
+  });
+
+  it('a branch of two layers multiplies: L = 0.9 * 0.9 * relu(1) = 0.81', () => {
+    const branch = [
+      layer('dense', { units: 8, kernelConstraint: sn(0.9), activation: 'relu' }),
+      layer('SpectralDense', { units: 8, coeff: 0.9 }, 'lipschitz-lens'),
+    ];
+    const res = block('residual', branch);
+    const { ir, model } = file(
+      block('sequence', [
+        res,
+        block('residual', [layer('SpectralDense', { units: 8, coeff: 0.5 }, 'lipschitz-lens')]),
+      ]),
+    );
+    const b = computeBounds(ir);
+    close(b.get(res.id)?.forward, 1.81);
+    close(b.get(res.id)?.inverse, 1 / 0.19);
+    // The model is the product: (1.81)(1.5) forward, (1/0.19)(2) inverse.
+    close(b.get(model.id)?.forward, 1.81 * 1.5);
+    close(b.get(model.id)?.inverse, (1 / 0.19) * 2);
+  });
+
+  it('residual with L >= 1 has no inverse bound; unconstrained dense is unknown', () => {
+    const bad = block('residual', [layer('dense', { units: 8, kernelConstraint: sn(1.2) })]);
+    const unk = block('residual', [layer('dense', { units: 8 })]);
+    const { ir } = file(block('sequence', [bad, unk]));
+    const b = computeBounds(ir);
+    assert.equal(b.get(bad.id)?.inverse, 'unbounded');
+    assert.equal(b.get(unk.id)?.forward, 'unknown');
+    assert.match(computeBounds(ir).get(unk.id!)!.source, /residual/);
+  });
+
+  it('additive coupling: 1 + Lip(t) both ways', () => {
+    const c = block('additive-coupling', [
+      layer('dense', { units: 4, kernelConstraint: sn(0.5), activation: 'tanh' }),
+      layer('dense', { units: 4, kernelConstraint: sn(0.5) }),
+    ]);
+    const b = computeBounds(file(block('sequence', [c])).ir);
+    close(b.get(c.id)?.forward, 1.25);
+    close(b.get(c.id)?.inverse, 1.25);
+  });
+
+  it('affine couplings: exp unbounded; bounded forms give x2 gains with a caveat', () => {
+    const exp = block('affine-coupling', [], 'exp');
+    const sig = block('affine-coupling', [], 'sigmoid');
+    const lens = layer('AffineCoupling', { scale: 'bounded-tanh', scaleBound: 3 }, 'lipschitz-lens');
+    const floor = layer('AffineCoupling', { scale: 'sigmoid-floor', scaleFloor: 0.1 }, 'lipschitz-lens');
+    const b = computeBounds(file(block('sequence', [exp, sig, lens, floor])).ir);
+    assert.equal(b.get(exp.id)?.inverse, 'unbounded');
+    assert.equal(b.get(exp.id)?.forward, 'unbounded');
+    close(b.get(sig.id)?.forward, 1);
+    assert.equal(b.get(sig.id)?.inverse, 'unbounded');
+    close(b.get(lens.id)?.forward, 3);
+    close(b.get(lens.id)?.inverse, 3);
+    close(b.get(floor.id)?.inverse, 10);
+    assert.match(b.get(lens.id)!.notes.join(' '), /not globally bi-Lipschitz/);
+  });
+
+  it('InvertibleResidual: L = coeff^(hidden layers + 1)', () => {
+    const r = layer('InvertibleResidual', { hiddenUnits: [16, 16], coeff: 0.9 }, 'lipschitz-lens');
+    const b = computeBounds(file(block('sequence', [r])).ir);
+    close(b.get(r.id)?.forward, 1 + 0.729);
+    close(b.get(r.id)?.inverse, 1 / (1 - 0.729));
+  });
+
+  it('activations, batch norm, ActNorm, relu inverse', () => {
+    const nodes = [
+      layer('activation', { activation: 'sigmoid' }),
+      layer('activation', { activation: 'selu' }),
+      layer('batchNormalization'),
+      layer('ActNorm', {}, 'lipschitz-lens'),
+      layer('reLU'),
+    ];
+    const b = computeBounds(file(block('sequence', nodes)).ir);
+    close(b.get(nodes[0]!.id)?.forward, 0.25);
+    close(b.get(nodes[1]!.id)?.forward, 1.0507009873554805 * 1.6732632423543772);
+    assert.equal(b.get(nodes[2]!.id)?.inverse, 'unbounded');
+    assert.equal(b.get(nodes[3]!.id)?.inverse, 'unknown');
+    assert.equal(b.get(nodes[4]!.id)?.inverse, 'unbounded');
+  });
+
+  it('maxNorm dense: sqrt(units) * maxValue', () => {
+    const d = layer('dense', {
+      units: 16,
+      kernelConstraint: { kind: 'call', callee: 'constraints.maxNorm', args: [{ maxValue: 2 }], range: R },
+    });
+    const b = computeBounds(file(block('sequence', [d])).ir);
+    close(b.get(d.id)?.forward, 8);
+  });
+
+  it('blockBounds of a graph is unknown', () => {
+    assert.equal(blockBounds(block('graph', []), []).forward, 'unknown');
+  });
+});
