@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
 import {
+  type AuditOutcome,
   type AuditParams,
   AuditRequest,
   type AuditResult,
@@ -93,10 +94,10 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
       ),
     );
   }
-  const shown = reports.at(-1)?.report;
-  if (shown) {
-    ctx.status.update({ lastVerdict: reportVerdict(shown), backend: shown.backend?.name });
-    ctx.panel.show(shown);
+  const shown = reports.at(-1);
+  if (shown?.report) {
+    ctx.status.update({ lastVerdict: reportVerdict(shown.report), backend: shown.report.backend?.name });
+    ctx.panel.show(shown.report, shown.staticBounds);
   }
 }
 
@@ -128,13 +129,18 @@ export async function exportReport(ctx: Ctx, report: Report, format: 'json' | 'h
   void vscode.window.showInformationMessage(`Lipschitz Lens: report saved to ${target.fsPath}.`);
 }
 
-async function lastReport(ctx: Ctx): Promise<Report | undefined> {
+async function lastReport(ctx: Ctx): Promise<AuditOutcome | undefined> {
   if (ctx.client?.isRunning()) {
     const { outcome } = await ctx.client.sendRequest(req(LastReportRequest), {});
-    if (outcome?.report) return outcome.report;
+    if (outcome?.report) return outcome;
   }
-  return ctx.panel.lastReport;
+  const report = ctx.panel.lastReport;
+  return report
+    ? { model: { id: '', name: report.model.name, uri: '', range: ZERO, invertible: false }, report }
+    : undefined;
 }
+
+const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export const commands: Record<string, CommandFactory> = {
   'lipschitzLens.auditModel': (ctx) => async (uri?: unknown, modelId?: unknown) => {
@@ -163,15 +169,15 @@ export const commands: Record<string, CommandFactory> = {
     );
   },
   'lipschitzLens.showReport': (ctx) => async () => {
-    const report = await lastReport(ctx);
-    if (report) ctx.panel.show(report);
+    const last = await lastReport(ctx);
+    if (last?.report) ctx.panel.show(last.report, last.staticBounds);
     else
       void vscode.window.showInformationMessage(
         'Lipschitz Lens: no audit yet. Run "Audit stability" on a model.',
       );
   },
   'lipschitzLens.exportReport': (ctx) => async () => {
-    const report = await lastReport(ctx);
+    const report = (await lastReport(ctx))?.report;
     if (!report) return void vscode.window.showInformationMessage('Lipschitz Lens: no report to export yet.');
     const pick = await vscode.window.showQuickPick(['html', 'json'], { placeHolder: 'Export format' });
     if (pick === 'html' || pick === 'json') await exportReport(ctx, report, pick);

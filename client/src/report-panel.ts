@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import {
   type FromWebview,
   isFromWebview,
+  type StaticBlockBound,
   type ToWebview,
   type WebviewRange,
   type WebviewState,
@@ -45,7 +46,7 @@ export class ReportPanel implements vscode.Disposable {
     return this.report;
   }
 
-  show(report: Report, title?: string): void {
+  show(report: Report, staticBounds?: StaticBlockBound[]): void {
     this.report = report;
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(
@@ -59,7 +60,7 @@ export class ReportPanel implements vscode.Disposable {
       this.panel.title = `Stability: ${report.model.name}`;
       this.panel.reveal(undefined, true);
     }
-    this.post({ type: 'report', report, ...(title ? { title } : {}) });
+    this.post({ type: 'report', report, ...(staticBounds ? { staticBounds } : {}) });
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {

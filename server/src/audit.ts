@@ -10,9 +10,15 @@ import {
   ResponseError,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
-import type { ModelNode } from '../../core/src/ir/model-ir';
+import type { BoundsMap } from '../../core/src/bounds';
+import type { IrNode, ModelNode } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
 import type { AuditOutcome, AuditResult, ModelSummary } from '../../core/src/protocol/lsp';
+import type { StaticBlockBound } from '../../core/src/protocol/webview';
+import type {
+  AuditProgress,
+  AuditRequest as WorkerAuditRequest,
+} from '../../core/src/protocol/worker-messages';
 import type { Report } from '../../core/src/report/schema';
 import { pathToUri } from './documents';
 import { describe } from './engine';
@@ -27,10 +33,35 @@ export interface AuditTarget {
   settings: LensSettings;
   /** The workspace folder holding the file: the worker's cwd, where the user's tfjs is resolved. */
   folder: string;
+  /** The file's static bounds, shown beside the measured values. */
+  bounds: BoundsMap;
 }
 
-type AuditRequestArg = Parameters<typeof runAudit>[0];
-type AuditProgress = Parameters<NonNullable<Parameters<typeof runAudit>[1]>['onProgress']>[0];
+function plainLabel(node: IrNode): string {
+  switch (node.kind) {
+    case 'layer':
+      return node.layerType;
+    case 'op':
+      return node.op;
+    case 'block':
+      return node.instance?.layerType ?? node.wiring;
+  }
+}
+
+/** The model's top-level blocks with their static bounds, in model order (the webview matches them to blocks). */
+export function staticBlockBounds(model: ModelNode, bounds: BoundsMap): StaticBlockBound[] {
+  return model.body.children.map((c) => {
+    const b = bounds.get(c.id);
+    return {
+      label: plainLabel(c),
+      forward: b?.forward ?? 'unknown',
+      inverse: b?.inverse ?? 'unknown',
+      source: b?.source ?? '',
+      file: c.range.file,
+      range: { start: c.range.start, end: c.range.end },
+    };
+  });
+}
 
 export function summarize(path: string, model: ModelNode): ModelSummary {
   return {
@@ -51,7 +82,7 @@ export function checkpointOf(target: AuditTarget): string | undefined {
 }
 
 /** What the worker needs to find and probe the model; undefined with a reason when it cannot be loaded. */
-export function toRequest(target: AuditTarget): { request?: AuditRequestArg; reason?: string } {
+export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; reason?: string } {
   const checkpoint = checkpointOf(target);
   const { model, settings } = target;
   if (!checkpoint && !model.exportName) {
@@ -59,10 +90,11 @@ export function toRequest(target: AuditTarget): { request?: AuditRequestArg; rea
       reason: `${model.name} is neither exported nor linked to a checkpoint: export it (or its factory), add a JSDoc @checkpoint tag, or set lipschitzLens.checkpoints.`,
     };
   }
-  const request: AuditRequestArg = {
+  const request: WorkerAuditRequest = {
     model: checkpoint
       ? { source: 'checkpoint', path: checkpoint, name: model.name }
       : { source: 'module', file: target.path, exportName: model.exportName!, name: model.name },
+    range: model.range,
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
@@ -155,15 +187,17 @@ export class AuditService {
     signal: AbortSignal,
   ): Promise<AuditOutcome> {
     const model = summarize(target.path, target.model);
+    const staticBounds = staticBlockBounds(target.model, target.bounds);
     const { request, reason } = toRequest(target);
-    if (!request) return { model, error: reason };
+    if (!request) return { model, staticBounds, error: reason };
     const started = Date.now();
     try {
       const result = await runAudit(request, {
         signal,
         onProgress: (p: AuditProgress) => report(progressFraction(p), progressMessage(p)),
       });
-      const outcome: AuditOutcome = { model, report: result };
+      if (signal.aborted) return { model, staticBounds, report: result, cancelled: true, error: 'cancelled' };
+      const outcome: AuditOutcome = { model, report: result, staticBounds };
       this.remember(target, outcome);
       this.log(
         'info',
@@ -185,21 +219,11 @@ export class AuditService {
   }
 }
 
-function field(p: unknown, name: string): unknown {
-  return typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[name] : undefined;
+/** Overall fraction of one model's audit: probes run in sequence, each reporting its own fraction. */
+export function progressFraction(p: AuditProgress): number {
+  return p.count > 0 ? (p.index + Math.min(1, Math.max(0, p.fraction))) / p.count : 0;
 }
 
-/** Progress events carry a fraction in [0, 1] (or a done/total pair); tolerate either. */
-export function progressFraction(p: unknown): number {
-  const fraction = field(p, 'fraction');
-  if (typeof fraction === 'number') return fraction;
-  const done = field(p, 'done');
-  const total = field(p, 'total');
-  return typeof done === 'number' && typeof total === 'number' && total > 0 ? done / total : 0;
-}
-
-export function progressMessage(p: unknown): string {
-  const message = field(p, 'message');
-  const probe = field(p, 'probe');
-  return [probe, message].filter((s) => typeof s === 'string' && s.length > 0).join(': ') || 'running';
+export function progressMessage(p: AuditProgress): string {
+  return p.message ? `${p.probe}: ${p.message}` : p.probe;
 }

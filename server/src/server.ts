@@ -224,6 +224,7 @@ export function startServer(connection: Connection): void {
           model,
           settings: fileSettings,
           folder: store().folderOf(analysis.path),
+          bounds: analysis.bounds,
         });
     }
     return targets;

@@ -4,6 +4,7 @@
  * this file imports nothing at run time: `RequestType`s are built by the client and server from these specs.
  */
 import type { Report } from '../report/schema';
+import type { StaticBlockBound } from './webview';
 
 /** A method name with its parameter and result types attached, for `typed*` helpers on each side. */
 export interface RequestSpec<P, R> {
@@ -80,6 +81,8 @@ export interface AuditParams extends WorkDoneParams {
 export interface AuditOutcome {
   model: ModelSummary;
   report?: Report;
+  /** The model's top-level blocks with static bounds, for the report panel. */
+  staticBounds?: StaticBlockBound[];
   error?: string;
   cancelled?: boolean;
 }

@@ -14,9 +14,23 @@ export interface WebviewRange {
   end: WebviewPosition;
 }
 
+/**
+ * A model's top-level block with its static bounds (from the server's bound calculus), shown beside the
+ * measured constants. Bounds are numbers or `unbounded`/`unknown`.
+ */
+export interface StaticBlockBound {
+  label: string;
+  forward: number | string;
+  inverse: number | string;
+  source: string;
+  file?: string;
+  range?: WebviewRange;
+}
+
 /** Extension -> webview. */
 export type ToWebview =
-  { type: 'report'; report: Report; title?: string } | { type: 'clear'; message: string };
+  | { type: 'report'; report: Report; title?: string; staticBounds?: StaticBlockBound[] }
+  | { type: 'clear'; message: string };
 
 /** Webview -> extension. */
 export type FromWebview =
@@ -27,6 +41,7 @@ export type FromWebview =
 /** What the webview keeps across reloads with `setState`. */
 export interface WebviewState {
   report?: Report;
+  staticBounds?: StaticBlockBound[];
   title?: string;
   tab?: string;
 }
@@ -75,7 +90,11 @@ export function isToWebview(v: unknown): v is ToWebview {
   if (!isRecord(v) || typeof v.type !== 'string') return false;
   switch (v.type) {
     case 'report':
-      return isRecord(v.report) && (v.title === undefined || typeof v.title === 'string');
+      return (
+        isRecord(v.report) &&
+        (v.title === undefined || typeof v.title === 'string') &&
+        (v.staticBounds === undefined || Array.isArray(v.staticBounds))
+      );
     case 'clear':
       return typeof v.message === 'string';
     default:

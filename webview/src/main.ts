@@ -1,0 +1,76 @@
+/**
+ * Webview entry (dist/webview/report.js). Restores the last report from state, says `ready`, then renders
+ * whatever valid report arrives. In a standalone HTML file the report is embedded as JSON instead.
+ */
+import {
+  assertNever,
+  isToWebview,
+  type StaticBlockBound,
+  type ToWebview,
+} from '../../core/src/protocol/webview';
+import { parseReport, type Report } from '../../core/src/report/schema';
+import { createHost } from './host';
+import { type Rendered, render } from './render';
+import { applyStyles } from './styles';
+
+const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
+
+const host = createHost();
+applyStyles(document);
+const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
+let current: Rendered | undefined;
+
+function show(report: Report, staticBounds: readonly StaticBlockBound[] = [], title?: string): void {
+  current?.dispose();
+  current = render(root, report, staticBounds, (m) => host.post(m), { standalone: host.standalone });
+  host.setState({ report, staticBounds: [...staticBounds], ...(title ? { title } : {}) });
+}
+
+function showError(message: string): void {
+  current?.dispose();
+  current = undefined;
+  const p = document.createElement('p');
+  p.textContent = message;
+  root.replaceChildren(p);
+}
+
+function handle(message: ToWebview): void {
+  switch (message.type) {
+    case 'report':
+      try {
+        // The envelope guard checked the shape of the message; the schema parser checks the report's version.
+        show(parseReport(message.report), message.staticBounds ?? [], message.title);
+      } catch (e) {
+        showError(`Cannot show this report: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return;
+    case 'clear':
+      showError(message.message);
+      return;
+    default:
+      assertNever(message);
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (isToWebview(event.data)) handle(event.data);
+});
+
+const embedded = document.getElementById(EMBEDDED_REPORT_ID);
+const saved = host.getState();
+if (embedded?.textContent) {
+  try {
+    show(parseReport(embedded.textContent));
+  } catch (e) {
+    showError(`Cannot show this report: ${e instanceof Error ? e.message : String(e)}`);
+  }
+} else if (saved?.report) {
+  try {
+    show(parseReport(saved.report), saved.staticBounds ?? []);
+  } catch {
+    showError('Run an audit to see a report.');
+  }
+} else {
+  showError('Waiting for a report…');
+}
+host.post({ type: 'ready' });

@@ -1,0 +1,167 @@
+/**
+ * Renders a report into a root element: a pure function of (report, static bounds, post). DOM is built with
+ * createElement and textContent only, so nothing in a report (model names, messages) is ever parsed as HTML.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type uPlot from 'uplot';
+import type { FromWebview, StaticBlockBound, WebviewRange } from '../../core/src/protocol/webview';
+import type { Report } from '../../core/src/report/schema';
+import { blockBars, curveChart } from './charts';
+import { type BlockRow, toViewModel } from './view-model';
+
+type Post = (m: FromWebview) => void;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function clickable(
+  e: HTMLElement,
+  file: string | undefined,
+  range: WebviewRange | undefined,
+  post: Post,
+): void {
+  if (!file || !range) return;
+  e.classList.add('clickable');
+  e.tabIndex = 0;
+  e.dataset.file = file;
+  const go = (): void => post({ type: 'reveal', file, range });
+  e.addEventListener('click', go);
+  e.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') go();
+  });
+}
+
+function num(v: number | null): string {
+  if (v === null) return '—';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+}
+
+export interface Rendered {
+  charts: uPlot[];
+  dispose(): void;
+}
+
+export function render(
+  root: HTMLElement,
+  report: Report,
+  staticBounds: readonly StaticBlockBound[],
+  post: Post,
+  options: { standalone: boolean },
+): Rendered {
+  const vm = toViewModel(report, staticBounds);
+  root.replaceChildren();
+  const charts: uPlot[] = [];
+
+  const badge = el('span', { class: `verdict ${vm.verdict}`, 'data-testid': 'verdict' }, vm.verdict);
+  const header = el('header', {}, el('h1', {}, vm.title), badge);
+  if (!options.standalone) {
+    for (const format of ['html', 'json'] as const) {
+      const b = el('vscode-button', { secondary: '' }, `Export ${format.toUpperCase()}`);
+      b.addEventListener('click', () => post({ type: 'export', format }));
+      header.append(b);
+    }
+  }
+  root.append(header, el('div', { class: 'subtitle' }, vm.subtitle));
+
+  const cards = el('div', { class: 'cards' });
+  for (const c of vm.cards) {
+    cards.append(
+      el(
+        'div',
+        { class: `card${c.bad ? ' bad' : ''}`, title: c.title, 'data-card': c.id },
+        el('div', { class: 'label' }, c.label),
+        el('div', { class: 'value' }, c.value),
+      ),
+    );
+  }
+  if (vm.cards.length === 0) cards.append(el('div', { class: 'muted' }, 'No measurements in this report.'));
+  root.append(cards);
+
+  for (const curve of vm.curves) {
+    const host = el('div', { class: 'chart', 'data-chart': curve.id });
+    root.append(el('section', {}, host));
+    charts.push(curveChart(host, curve));
+  }
+
+  if (vm.blocks.length > 0) {
+    const onBlock = (row: BlockRow): void => {
+      if (row.file && row.range) post({ type: 'reveal', file: row.file, range: row.range });
+    };
+    if (vm.blocks.some((b) => b.measuredForward !== null || b.measuredInverse !== null)) {
+      const host = el('div', { class: 'chart', 'data-chart': 'blocks' });
+      root.append(el('section', {}, host));
+      charts.push(blockBars(host, vm.blocks, onBlock));
+    }
+    const table = el(
+      'table',
+      { 'data-testid': 'blocks' },
+      el(
+        'tr',
+        {},
+        ...[
+          'block',
+          'static forward',
+          'measured forward',
+          'static inverse',
+          'measured inverse',
+          'bound source',
+        ].map((h) => el('th', {}, h)),
+      ),
+    );
+    for (const b of vm.blocks) {
+      const tr = el(
+        'tr',
+        { 'data-block': b.name },
+        ...[
+          b.name,
+          b.staticForward,
+          num(b.measuredForward),
+          b.staticInverse,
+          num(b.measuredInverse),
+          b.source,
+        ].map((c) => el('td', {}, c)),
+      );
+      clickable(tr, b.file, b.range, post);
+      table.append(tr);
+    }
+    root.append(el('section', {}, el('h2', {}, 'Blocks: static bound beside measured value'), table));
+  }
+
+  const list = el('ul', { class: 'findings', 'data-testid': 'findings' });
+  for (const f of vm.findings) {
+    const li = el(
+      'li',
+      { 'data-severity': f.severity },
+      el('span', { class: `sev ${f.severity}` }, f.severity),
+      f.message,
+      ' ',
+      el('span', { class: 'muted' }, `(${f.where})`),
+    );
+    clickable(li, f.file, f.range, post);
+    list.append(li);
+  }
+  if (vm.findings.length === 0) list.append(el('li', { class: 'muted' }, 'No findings.'));
+  root.append(el('section', {}, el('h2', {}, 'Findings'), list));
+
+  if (vm.notes.length > 0) {
+    root.append(
+      el(
+        'section',
+        {},
+        el('h2', {}, 'Notes'),
+        el('ul', {}, ...vm.notes.map((n) => el('li', { class: 'muted' }, n))),
+      ),
+    );
+  }
+  return { charts, dispose: () => charts.forEach((c) => c.destroy()) };
+}

@@ -1,0 +1,58 @@
+/** Page styles, themed by VS Code's CSS variables with fallbacks for the standalone file. */
+import uplotCss from 'uplot/dist/uPlot.min.css';
+
+const PAGE_CSS = `
+:root {
+  --ll-fg: var(--vscode-foreground, #1f2328);
+  --ll-bg: var(--vscode-editor-background, #ffffff);
+  --ll-muted: var(--vscode-descriptionForeground, #656d76);
+  --ll-border: var(--vscode-panel-border, #d0d7de);
+  --ll-red: var(--vscode-charts-red, #d1242f);
+  --ll-yellow: var(--vscode-charts-yellow, #bf8700);
+  --ll-green: var(--vscode-charts-green, #1a7f37);
+  --ll-blue: var(--vscode-charts-blue, #0969da);
+  --ll-link: var(--vscode-textLink-foreground, #0969da);
+}
+body { color: var(--ll-fg); background: var(--ll-bg); font-family: var(--vscode-font-family, system-ui, sans-serif);
+  font-size: var(--vscode-font-size, 13px); margin: 0; padding: 12px 16px; }
+header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
+header h1 { font-size: 1.3em; margin: 0; }
+.subtitle { color: var(--ll-muted); margin: 4px 0 12px; }
+.verdict { font-weight: 600; padding: 2px 8px; border-radius: 10px; border: 1px solid currentColor; }
+.verdict.stable { color: var(--ll-green); } .verdict.warnings, .verdict.partial { color: var(--ll-yellow); }
+.verdict.unstable, .verdict.failed { color: var(--ll-red); }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 8px; margin-bottom: 12px; }
+.card { border: 1px solid var(--ll-border); border-radius: 4px; padding: 8px; }
+.card .label { color: var(--ll-muted); font-size: 0.9em; }
+.card .value { font-size: 1.4em; font-variant-numeric: tabular-nums; }
+.card.bad .value { color: var(--ll-red); }
+section { margin: 12px 0; }
+section h2 { font-size: 1.05em; margin: 0 0 6px; }
+.chart { min-height: 200px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--ll-border); font-variant-numeric: tabular-nums; }
+tr.clickable { cursor: pointer; } tr.clickable:hover, li.clickable:hover { background: var(--vscode-list-hoverBackground, #f0f3f6); }
+ul.findings { list-style: none; padding: 0; margin: 0; }
+ul.findings li { padding: 4px 6px; border-bottom: 1px solid var(--ll-border); }
+li.clickable { cursor: pointer; }
+.sev { font-weight: 600; margin-right: 6px; } .sev.error { color: var(--ll-red); } .sev.warning { color: var(--ll-yellow); }
+.sev.info { color: var(--ll-blue); }
+.muted { color: var(--ll-muted); }
+.uplot { font-family: inherit; } .u-legend { color: var(--ll-fg); }
+`;
+
+/** Adopts the styles once; constructable stylesheets are not inline styles, so CSP has nothing to object to. */
+export function applyStyles(doc: Document): void {
+  const sheets = [uplotCss, PAGE_CSS].map((text) => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(text);
+    return sheet;
+  });
+  doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, ...sheets];
+}
+
+/** A theme colour as a concrete value: canvas drawing cannot use var(). */
+export function themeColor(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
