@@ -1,0 +1,211 @@
+/**
+ * Gets the model inside the worker: bundles the user's module with esbuild (their packages stay external so
+ * their own copies resolve) and evaluates it as if it lived beside the source file, or loads a checkpoint
+ * with this project's layers registered. Decides which tfjs copy runs so that only one is ever used.
+ */
+import { readFileSync } from 'node:fs';
+import Module from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { AuditRequest, BackendPreference, ModelSource } from '../protocol/worker-messages';
+import type { ModelIdentity } from '../report/schema';
+import { bundledTf, folderRequire, userTf, type ResolvedTf } from './resolve-tf';
+import type { Tf } from './target';
+
+export interface LoadedModel {
+  resolved: ResolvedTf;
+  value: unknown;
+  identity: ModelIdentity;
+}
+
+/** Node's internals used to evaluate a bundle as a module of the user's folder (not in @types/node). */
+interface ModuleInternals {
+  new (id: string): ModuleInstance;
+  _nodeModulePaths(dir: string): string[];
+}
+interface ModuleInstance {
+  filename: string;
+  paths: string[];
+  exports: unknown;
+  require(id: string): unknown;
+  _compile(code: string, filename: string): void;
+}
+
+const TFJS_IDS = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
+
+function canResolve(cwd: string, id: string): boolean {
+  try {
+    folderRequire(cwd).resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This project's layers (registers the serializable classes on the tfjs they import: the bundled one). */
+function ourLayers(): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only on this path
+  return require('../layers');
+}
+
+async function chooseTf(
+  cwd: string,
+  preference: BackendPreference,
+  needsOurLayers: boolean,
+): Promise<ResolvedTf> {
+  if (needsOurLayers)
+    return bundledTf(preference, [
+      'lipschitz-lens is not installed in the workspace: its layers and tfjs come from this tool',
+    ]);
+  return (
+    (await userTf(cwd, preference)) ??
+    bundledTf(preference, ['no tfjs found in the workspace: using the bundled copy'])
+  );
+}
+
+interface Bundle {
+  code: string;
+  externals: string[];
+}
+
+async function bundle(file: string, cwd: string): Promise<Bundle> {
+  // esbuild is loaded on demand: checkpoints need no bundler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only on this path
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [file],
+    absWorkingDir: cwd,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    metafile: true,
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    // Every package import stays a require: the user's tfjs and lipschitz-lens must be their own copies.
+    packages: 'external',
+    external: [...TFJS_IDS, 'lipschitz-lens', 'lipschitz-lens/*'],
+  });
+  const code = result.outputFiles[0]?.text ?? '';
+  const externals = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external === true).map((i) => i.path),
+  );
+  return { code, externals };
+}
+
+/** Evaluates the bundle as a module sitting beside `file`, with some requires answered by `redirects`. */
+function evaluate(code: string, file: string, redirects: Map<string, () => unknown>): unknown {
+  const M = Module as unknown as ModuleInternals;
+  const filename = join(dirname(file), `${basename(file)}.lipschitz-lens-audit.cjs`);
+  const mod = new M(filename);
+  mod.filename = filename;
+  mod.paths = M._nodeModulePaths(dirname(file));
+  const original = mod.require.bind(mod);
+  mod.require = (id: string) => redirects.get(id)?.() ?? original(id);
+  mod._compile(code, filename);
+  return mod.exports;
+}
+
+function pickExport(
+  exports: unknown,
+  source: Extract<ModelSource, { source: 'module' }>,
+): { name: string; value: unknown } {
+  const all =
+    (typeof exports === 'object' || typeof exports === 'function') && exports !== null
+      ? (exports as Record<string, unknown>)
+      : {};
+  const names = Object.keys(all).filter((k) => k !== '__esModule');
+  const wanted =
+    source.exportName ?? (names.includes('default') ? 'default' : names.length === 1 ? names[0] : undefined);
+  if (wanted === undefined)
+    throw new Error(
+      `${source.file} exports ${names.length === 0 ? 'nothing' : names.join(', ')}: choose one with --export`,
+    );
+  if (!(wanted in all))
+    throw new Error(`${source.file} has no export '${wanted}' (exports: ${names.join(', ') || 'none'})`);
+  return { name: wanted, value: all[wanted] };
+}
+
+function isClass(f: unknown): boolean {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
+/** A minimal file IOHandler on the chosen tfjs: model.json plus the weight files its manifest names. */
+function checkpointHandler(tf: Tf, path: string): Parameters<Tf['loadLayersModel']>[0] {
+  return {
+    load: async () => {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as {
+        modelTopology: object;
+        weightsManifest?: Array<{
+          paths: string[];
+          weights: Array<Parameters<Tf['io']['decodeWeights']>[1][number]>;
+        }>;
+      };
+      const manifest = json.weightsManifest ?? [];
+      const buffers = manifest.flatMap((g) =>
+        g.paths.map((p) => {
+          const b = readFileSync(join(dirname(path), p));
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+        }),
+      );
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: manifest.flatMap((g) => g.weights),
+        weightData: tf.io.concatenateArrayBuffers(buffers),
+      };
+    },
+  };
+}
+
+export async function loadModel(request: AuditRequest): Promise<LoadedModel> {
+  const src = request.model;
+  const cwd = resolve(request.cwd);
+  const preference = request.backend ?? 'auto';
+  const userHasLens = canResolve(cwd, 'lipschitz-lens');
+  if (src.source === 'checkpoint') {
+    const path = resolve(cwd, src.path);
+    const resolved = await chooseTf(cwd, preference, !userHasLens);
+    // Registering the layer classes on the same tfjs that deserialises the model.
+    if (userHasLens) folderRequire(cwd)('lipschitz-lens');
+    else ourLayers();
+    const model = await resolved.tf.loadLayersModel(checkpointHandler(resolved.tf, path));
+    const name = src.name ?? model.name;
+    return {
+      resolved,
+      value: model,
+      identity: { name, source: 'checkpoint', file: path, parameters: model.countParams() },
+    };
+  }
+  const file = resolve(cwd, src.file);
+  const { code, externals } = await bundle(file, cwd);
+  const importsLens = externals.some((e) => e === 'lipschitz-lens' || e.startsWith('lipschitz-lens/'));
+  const resolved = await chooseTf(cwd, preference, importsLens && !userHasLens);
+  const redirects = new Map<string, () => unknown>();
+  if (resolved.info.bundled) {
+    // The user's code must see the same tfjs the probes use, and our layers where it has none.
+    for (const id of TFJS_IDS) redirects.set(id, () => resolved.module);
+    redirects.set('lipschitz-lens', ourLayers);
+  }
+  const exports = evaluate(code, file, redirects);
+  const picked = pickExport(exports, src);
+  let value = picked.value;
+  if (typeof value === 'function' && !isClass(value)) {
+    // An exported function is a factory; it may be async.
+    value = await (value as (...a: unknown[]) => unknown)(...(src.args ?? []));
+  }
+  const identity: ModelIdentity = {
+    name: src.name ?? picked.name,
+    source: 'module',
+    file,
+    exportName: picked.name,
+  };
+  const params = (value as { countParams?: () => number } | null)?.countParams;
+  if (typeof params === 'function') identity.parameters = params.call(value);
+  return { resolved, value, identity };
+}

@@ -1,0 +1,174 @@
+/**
+ * The probe worker: a forked Node process per audit (bundled as dist/server/probe-worker.js). It loads the
+ * model with the user's tfjs, runs the probes and sends one `result` message; the parent kills it at the
+ * time budget, so nothing here needs to guard against a model that never returns.
+ */
+import { isToWorker, type AuditRequest, type FromWorker } from '../protocol/worker-messages';
+import { buildReport } from '../report/build';
+import type { AuditSettings, ReportError } from '../report/schema';
+import { toProbeTarget } from './adapt';
+import { loadSample, normalData, type ProbeData } from './data';
+import { loadModel } from './load-model';
+import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
+import { runProbes } from './run-probes';
+
+const startedAt = Date.now();
+const controller = new AbortController();
+
+function send(message: FromWorker): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) {
+      process.stdout.write(`${JSON.stringify(message)}\n`);
+      resolve();
+    } else process.send(message, () => resolve());
+  });
+}
+
+function describe(e: unknown): { message: string; detail?: string } {
+  if (e instanceof Error)
+    return e.stack === undefined ? { message: e.message } : { message: e.message, detail: e.stack };
+  return { message: String(e) };
+}
+
+/** Known numeric/string overrides only: a typo in an option should not silently do nothing. */
+function settingsFrom(request: AuditRequest): { settings: Partial<ProbeSettings>; unknown: string[] } {
+  const settings: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [k, v] of Object.entries(request.options ?? {})) {
+    if (k in DEFAULT_SETTINGS && typeof v === typeof DEFAULT_SETTINGS[k as keyof ProbeSettings])
+      settings[k] = v;
+    else unknown.push(k);
+  }
+  return { settings: settings as Partial<ProbeSettings>, unknown };
+}
+
+async function run(request: AuditRequest): Promise<void> {
+  const requested = request.probes ?? [...PROBE_IDS];
+  const badIds = requested.filter((p) => !isProbeId(p));
+  const probes = requested.filter(isProbeId) as ProbeId[];
+  const { settings, unknown } = settingsFrom(request);
+  const seed = request.seed ?? 0;
+  const points = request.points ?? 16;
+  const auditSettings: AuditSettings = {
+    probes,
+    seed,
+    points,
+    budgetSeconds: request.budgetSeconds,
+    data: request.sample ?? 'standard normal',
+    options: { ...DEFAULT_SETTINGS, ...settings },
+  };
+  const modelName =
+    request.model.name ?? (request.model.source === 'module' ? request.model.file : request.model.path);
+  const identity = {
+    name: modelName,
+    source: request.model.source,
+    ...(request.range ? { range: request.range } : {}),
+  };
+  const fail = async (error: ReportError): Promise<void> => {
+    await send({
+      type: 'result',
+      report: buildReport({ model: identity, settings: auditSettings, probes: [], startedAt, error }),
+    });
+  };
+  if (badIds.length > 0 || unknown.length > 0) {
+    const parts = [
+      badIds.length > 0 ? `unknown probes: ${badIds.join(', ')} (known: ${PROBE_IDS.join(', ')})` : '',
+      unknown.length > 0 ? `unknown options: ${unknown.join(', ')}` : '',
+    ];
+    return fail({ phase: 'load', message: parts.filter(Boolean).join('; ') });
+  }
+  let loaded;
+  let target;
+  let data: ProbeData;
+  try {
+    await send({
+      type: 'progress',
+      progress: { probe: 'load', index: -1, count: probes.length, fraction: 0, message: 'loading the model' },
+    });
+    loaded = await loadModel(request);
+    const sample = request.sample === undefined ? undefined : loadSample(request.sample);
+    target = toProbeTarget(
+      loaded.resolved.tf,
+      loaded.value,
+      loaded.identity.name,
+      request.inputShape ?? sample?.shape.slice(1),
+    );
+    data = sample ?? normalData(points, target.inputShape, seed);
+  } catch (e) {
+    const d = describe(e);
+    return fail({
+      phase: 'load',
+      message: `Could not load the model: ${d.message}`,
+      ...(d.detail ? { detail: d.detail } : {}),
+    });
+  }
+  const { tf } = loaded.resolved;
+  auditSettings.data = data.description;
+  const model = {
+    ...loaded.identity,
+    ...(request.range ? { range: request.range } : {}),
+    inputShape: target.inputShape,
+  };
+  if (target.blocks) Object.assign(model, { blocks: target.blocks.map((b) => b.name) });
+  // Keep a little of the budget to build and send the report before the parent's deadline.
+  const reserve = Math.min(2000, request.budgetSeconds * 100);
+  const x = tf.tensor(data.values, data.shape);
+  let outputShape: number[] | undefined;
+  try {
+    const y = tf.tidy(() => target.forward(tf.slice(x, 0, 1)));
+    outputShape = y.shape.slice(1);
+    y.dispose();
+  } catch (e) {
+    x.dispose();
+    return fail({
+      phase: 'load',
+      message: `The model failed on an input of shape [1, ${target.inputShape.join(', ')}]: ${describe(e).message}`,
+    });
+  }
+  const results = await runProbes(target, x, {
+    tf,
+    probes,
+    settings,
+    seed,
+    deadline: startedAt + request.budgetSeconds * 1000 - reserve,
+    signal: controller.signal,
+    onProgress: (progress) => void send({ type: 'progress', progress }),
+  });
+  x.dispose();
+  const stopped = results.find((r) => r.status === 'timeout' || r.status === 'cancelled');
+  const error: ReportError | undefined =
+    stopped === undefined
+      ? undefined
+      : stopped.status === 'timeout'
+        ? {
+            phase: 'timeout',
+            message: `The time budget of ${request.budgetSeconds} s ran out during ${stopped.id}; later figures are missing.`,
+          }
+        : { phase: 'cancelled', message: `Cancelled during ${stopped.id}.` };
+  const report = buildReport({
+    model: { ...model, ...(outputShape ? { outputShape } : {}) },
+    backend: loaded.resolved.info,
+    settings: auditSettings,
+    probes: results,
+    startedAt,
+    ...(error ? { error } : {}),
+    sources: {
+      ...(request.range ? { model: request.range } : {}),
+      ...(request.blockRanges ? { blocks: request.blockRanges } : {}),
+    },
+  });
+  await send({ type: 'result', report });
+}
+
+process.on('message', (m: unknown) => {
+  if (!isToWorker(m)) return;
+  if (m.type === 'cancel') controller.abort();
+  else
+    run(m.request)
+      .catch(async (e: unknown) => send({ type: 'error', ...describe(e) }))
+      .finally(() => process.exit(0));
+});
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (e: unknown) => {
+    void send({ type: 'error', ...describe(e) }).finally(() => process.exit(1));
+  });

@@ -1,0 +1,76 @@
+/**
+ * The probe worker's IPC messages (child_process.fork channel). Types only: the parent (run-audit.ts) and the
+ * worker (worker.ts) import these, and nothing else crosses the boundary but plain JSON.
+ */
+import type { SourceRange } from '../ir/model-ir';
+import type { Report } from '../report/schema';
+
+export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+/** A JSON value, for factory arguments and probe options. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type ModelSource =
+  | {
+      source: 'module';
+      /** The TS/JS file exporting the model or a factory. */
+      file: string;
+      /** Export to use; `default`, or the only model-like export, when absent. */
+      exportName?: string;
+      /** Arguments for a factory export. */
+      args?: JsonValue[];
+      name?: string;
+    }
+  | { source: 'checkpoint'; /** model.json path. */ path: string; name?: string };
+
+export interface AuditRequest {
+  model: ModelSource;
+  /** The workspace folder: the worker's cwd, where the user's tfjs is resolved. */
+  cwd: string;
+  backend?: BackendPreference;
+  budgetSeconds: number;
+  /** Number of probe points (when no sample file is given). */
+  points?: number;
+  seed?: number;
+  /** Probe ids; all of them when absent. */
+  probes?: string[];
+  /** A JSON or .npy file of probe inputs, [n, ...inputShape]. */
+  sample?: string;
+  /** One point's shape, for models that do not declare it. */
+  inputShape?: number[];
+  /** Overrides of the probe settings (see ProbeSettings). */
+  options?: Record<string, JsonValue>;
+  /** Where the model and its blocks (by layer name) are defined, for findings. */
+  range?: SourceRange;
+  blockRanges?: Record<string, SourceRange>;
+}
+
+export interface AuditProgress {
+  probe: string;
+  index: number;
+  count: number;
+  /** This probe's fraction done, in [0, 1]. */
+  fraction: number;
+  message?: string;
+}
+
+export type ToWorker = { type: 'start'; request: AuditRequest } | { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'progress'; progress: AuditProgress }
+  /** The finished (or partial, or failed-but-reported) audit. */
+  | { type: 'result'; report: Report }
+  /** The worker could not produce a report at all. */
+  | { type: 'error'; message: string; detail?: string };
+
+export function isFromWorker(m: unknown): m is FromWorker {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  return t === 'progress' || t === 'result' || t === 'error';
+}
+
+export function isToWorker(m: unknown): m is ToWorker {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  return (t === 'start' && typeof (m as { request?: unknown }).request === 'object') || t === 'cancel';
+}
