@@ -96,9 +96,11 @@ export async function userTf(cwd: string, preference: BackendPreference): Promis
 /** The tfjs bundled with this tool, with the fastest backend it can start. */
 export async function bundledTf(preference: BackendPreference, notes: string[] = []): Promise<ResolvedTf> {
   // Required lazily so that a worker using the user's tfjs never evaluates a second copy.
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded lazily, only on this path */
   const tf = require('@tensorflow/tfjs') as Tf;
   const { selectBackend } =
     require('../backend/select-backend') as typeof import('../backend/select-backend');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const choice = await selectBackend({ prefer: preference });
   return {
     tf,
