@@ -101,6 +101,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     points: settings.probes.points,
     seed: settings.probes.seed,
     ...(settings.probes.probes.length > 0 ? { probes: settings.probes.probes } : {}),
+    ...(Object.keys(settings.probes.options).length > 0 ? { options: settings.probes.options } : {}),
   };
   return { request };
 }

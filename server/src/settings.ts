@@ -15,7 +15,11 @@ export interface ProbeSettings {
   seed: number;
   /** Probe ids to run; empty means the engine's default set. */
   probes: string[];
+  /** Overrides of the probe engine's settings (iterations, scales, ...), passed through as given. */
+  options: Record<string, ProbeOption>;
 }
+
+export type ProbeOption = number | string | boolean | number[];
 
 export interface LensSettings {
   enable: boolean;
@@ -35,7 +39,7 @@ export const DEFAULT_SETTINGS: LensSettings = {
   rules: {},
   maxFileSizeMB: 2,
   lintDelayMs: 250,
-  probes: { budgetSeconds: 60, points: 64, seed: 0, probes: [] },
+  probes: { budgetSeconds: 60, points: 64, seed: 0, probes: [], options: {} },
   backend: 'auto',
   checkpoints: {},
 };
@@ -66,6 +70,13 @@ export function normalizeSettings(raw: unknown): LensSettings {
   }
   const p = record(r.probes);
   const probes = Array.isArray(p.probes) ? p.probes.filter((x): x is string => typeof x === 'string') : [];
+  const options: Record<string, ProbeOption> = {};
+  for (const [k, v] of Object.entries(record(p.options))) {
+    const ok =
+      ['number', 'string', 'boolean'].includes(typeof v) ||
+      (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)));
+    if (ok) options[k] = v as ProbeOption;
+  }
   return {
     enable: typeof r.enable === 'boolean' ? r.enable : d.enable,
     rules,
@@ -76,6 +87,7 @@ export function normalizeSettings(raw: unknown): LensSettings {
       points: Math.round(num(p.points, d.probes.points, 1, 100_000)),
       seed: Math.round(num(p.seed, d.probes.seed, 0, 2 ** 31)),
       probes,
+      options,
     },
     backend:
       typeof r.backend === 'string' && (BACKENDS as readonly string[]).includes(r.backend)

@@ -1,0 +1,105 @@
+/**
+ * A minimal LSP client for tests: forks the real server (from source through tsx) over stdio and exposes
+ * promise-based waits for what the server pushes, so tests wait for events instead of sleeping.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  ConfigurationRequest,
+  createProtocolConnection,
+  type Diagnostic,
+  PublishDiagnosticsNotification,
+  RegistrationRequest,
+  type ProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol/node';
+
+export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
+export interface Harness {
+  connection: ProtocolConnection;
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the next diagnostics for `uri` that satisfy `pred`, or the latest already received. */
+  diagnostics(uri: string, pred?: (d: Diagnostic[], version?: number) => boolean): Promise<Diagnostic[]>;
+  progress(token: string): ProgressValue[];
+  /** Resolves when a progress value of `kind` arrives for `token`. */
+  progressOf(token: string, kind: ProgressValue['kind']): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startServer(settings: unknown): Harness {
+  const root = join(__dirname, '..', '..');
+  const child = fork(join(root, 'server/src/main.ts'), ['--stdio'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    cwd: root,
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20000)));
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
+
+  const latest = new Map<string, { diagnostics: Diagnostic[]; version?: number }>();
+  let waiters: Array<{
+    uri: string;
+    pred: (d: Diagnostic[], v?: number) => boolean;
+    resolve: (d: Diagnostic[]) => void;
+  }> = [];
+  connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    latest.set(p.uri, { diagnostics: p.diagnostics, version: p.version });
+    const ready = waiters.filter((w) => w.uri === p.uri && w.pred(p.diagnostics, p.version));
+    waiters = waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve(p.diagnostics);
+  });
+
+  const progress = new Map<string, ProgressValue[]>();
+  let progressWaiters: Array<{ token: string; kind: string; resolve: () => void }> = [];
+  connection.onNotification('$/progress', (p: { token: string; value: ProgressValue }) => {
+    const list = progress.get(String(p.token)) ?? [];
+    list.push(p.value);
+    progress.set(String(p.token), list);
+    const ready = progressWaiters.filter((w) => w.token === String(p.token) && w.kind === p.value.kind);
+    progressWaiters = progressWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  });
+  void WorkDoneProgress; // the type documents what `$/progress` carries here
+
+  connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => settings));
+  connection.onRequest(RegistrationRequest.type, () => undefined);
+  connection.onNotification('window/logMessage', () => undefined);
+  connection.listen();
+
+  return {
+    connection,
+    child,
+    stderr: () => err,
+    diagnostics(uri, pred = () => true) {
+      const have = latest.get(uri);
+      if (have && pred(have.diagnostics, have.version)) return Promise.resolve(have.diagnostics);
+      return new Promise((resolve) => waiters.push({ uri, pred, resolve }));
+    },
+    progress: (token) => progress.get(token) ?? [],
+    progressOf(token, kind) {
+      if ((progress.get(token) ?? []).some((v) => v.kind === kind)) return Promise.resolve();
+      return new Promise((resolve) => progressWaiters.push({ token, kind, resolve }));
+    },
+    async close() {
+      try {
+        await connection.sendRequest('shutdown');
+        await connection.sendNotification('exit');
+      } catch {
+        // already gone
+      }
+      connection.dispose();
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
