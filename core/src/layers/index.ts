@@ -19,3 +19,4 @@ export * from './spectral-norm';
 export * from './spectral-dense';
 export * from './spectral-conv2d';
 export * from './invertible-residual';
+export * from './constraint-projection';
