@@ -17,8 +17,9 @@ export function spectralNorm(args: SpectralNormConstraintArgs = {}): SpectralNor
 export function applyConstraints(model: tf.LayersModel | tf.layers.Layer): void {
   for (const weight of model.trainableWeights) {
     if (weight.constraint == null) continue;
-    // write() skips a value it already holds, so the constraint is applied directly.
-    tf.tidy(() => weight.read().assign(weight.constraint.apply(weight.read())));
+    // write() skips a value it already holds, so the variable is assigned the projection directly.
+    const variable = weight.read() as tf.Variable;
+    tf.tidy(() => variable.assign(weight.constraint.apply(variable)));
   }
 }
 
