@@ -27,6 +27,17 @@ function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
   ];
 }
 
+/** Tick labels that stay readable over decades: 1e-4 rather than uPlot's rounded 0. */
+function tick(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-2 || a >= 1e4) ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+}
+
+function logTicks(): Pick<uPlot.Axis, 'values'> {
+  return { values: (_u, splits) => splits.map(tick) };
+}
+
 function width(host: HTMLElement): number {
   return Math.max(280, Math.min(900, host.clientWidth || 600));
 }
@@ -47,7 +58,9 @@ export function curveChart(host: HTMLElement, curve: Curve): uPlot {
     width: width(host),
     height: 260,
     scales: { x: { time: false, distr: curve.logX ? 3 : 1 }, y: { distr: curve.logY ? 3 : 1 } },
-    axes: axes(curve.xLabel, curve.yLabel),
+    axes: axes(curve.xLabel, curve.yLabel).map((a, i) =>
+      (i === 0 ? curve.logX : curve.logY) ? { ...a, ...logTicks() } : a,
+    ),
     series: [
       { label: curve.xLabel },
       ...curve.series.map((s, i) => ({
