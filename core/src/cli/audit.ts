@@ -1,0 +1,233 @@
+/**
+ * `lipschitz-lens audit <file> [--export name] [--checkpoint path] [--out dir] [--budget seconds]
+ * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and standalone HTML.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { SourceRange } from '../ir/model-ir';
+import { PROBE_IDS } from '../probes/probe';
+import { runAudit } from '../probes/run-audit';
+import type { AuditRequest, BackendPreference, JsonValue } from '../protocol/worker-messages';
+import { renderHtml } from '../report/html';
+import type { Report } from '../report/schema';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** `io` is optional so the command also runs on its own; main.ts passes its own. */
+  run(args: string[], io?: CliIo): Promise<number>;
+}
+
+const USAGE = `usage: lipschitz-lens audit <file> [options]
+  <file>               a TS/JS module exporting a model or a factory, or a model.json checkpoint
+  --export NAME        the export to audit (default: the default export, or the only one)
+  --args JSON          arguments for a factory export, as a JSON array
+  --checkpoint PATH    audit a saved model.json instead of (or as well as naming) the module
+  --out DIR            where to write <name>.report.json and .html (default: ./lipschitz-lens-audit)
+  --budget SECONDS     time budget; the worker is stopped after it (default 120)
+  --probes A,B         probes to run (default all): ${PROBE_IDS.join(', ')}
+  --points N           number of standard-normal probe points (default 16)
+  --seed N             seed of the probe points (default 0)
+  --sample PATH        probe inputs from a JSON or .npy file, [n, ...inputShape]
+  --input-shape A,B    one point's shape, when the model does not declare it
+  --backend NAME       auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
+  --option K=V         override a probe setting, e.g. --option attackSteps=50 (repeatable)`;
+
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+export interface ParsedAuditArgs {
+  request: AuditRequest;
+  outDir: string;
+}
+
+/** The folder whose node_modules the user's code resolves against: the nearest one with a package.json. */
+export function workspaceFolder(file: string): string {
+  let dir = dirname(resolve(file));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return dirname(resolve(file));
+    dir = up;
+  }
+}
+
+/** The line of `export ... name` in the file, so findings point at the model (the IR gives finer ranges). */
+export function locateExport(file: string, name: string | undefined): SourceRange | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const id = name === undefined || name === 'default' ? 'default' : name.replace(/[^\w$]/g, '');
+  const pattern =
+    id === 'default'
+      ? /^\s*export\s+default\b/
+      : new RegExp(`^\\s*export\\s+(?:async\\s+)?(?:function\\*?|const|let|var|class)\\s+${id}\\b`);
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => pattern.test(l));
+  if (line < 0) return undefined;
+  return {
+    file: resolve(file),
+    start: { line, character: 0 },
+    end: { line, character: lines[line]!.length },
+  };
+}
+
+function parseOption(raw: string): [string, JsonValue] {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new Error(`--option expects K=V, got '${raw}'`);
+  const value = raw.slice(eq + 1);
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(value) as JsonValue;
+  } catch {
+    parsed = value;
+  }
+  return [raw.slice(0, eq), parsed];
+}
+
+export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAuditArgs {
+  const flags = new Map<string, string>();
+  const options: Record<string, JsonValue> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const value = args[++i];
+    if (value === undefined) throw new Error(`${a} needs a value`);
+    if (a === '--option') {
+      const [k, v] = parseOption(value);
+      options[k] = v;
+    } else flags.set(a.slice(2), value);
+  }
+  const known = [
+    'export',
+    'args',
+    'checkpoint',
+    'out',
+    'budget',
+    'probes',
+    'points',
+    'seed',
+    'sample',
+    'input-shape',
+    'backend',
+  ];
+  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}`);
+  const file = positional[0];
+  const checkpoint = flags.get('checkpoint') ?? (file?.endsWith('.json') === true ? file : undefined);
+  if (file === undefined && checkpoint === undefined) throw new Error('missing <file>');
+  const anchor = resolve(cwd, (checkpoint ?? file)!);
+  const number = (k: string, fallback: number): number => {
+    const v = flags.get(k);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} expects a positive number, got '${v}'`);
+    return n;
+  };
+  const backend = (flags.get('backend') ?? 'auto') as BackendPreference;
+  if (!BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
+  const exportName = flags.get('export');
+  let factoryArgs: JsonValue[] | undefined;
+  if (flags.has('args')) {
+    const parsed = JSON.parse(flags.get('args')!) as JsonValue;
+    factoryArgs = Array.isArray(parsed) ? parsed : [parsed];
+  }
+  const model: AuditRequest['model'] =
+    checkpoint !== undefined
+      ? {
+          source: 'checkpoint',
+          path: resolve(cwd, checkpoint),
+          name: exportName ?? basename(dirname(resolve(cwd, checkpoint))),
+        }
+      : {
+          source: 'module',
+          file: anchor,
+          ...(exportName !== undefined ? { exportName } : {}),
+          ...(factoryArgs !== undefined ? { args: factoryArgs } : {}),
+        };
+  const range =
+    file !== undefined && !file.endsWith('.json') ? locateExport(resolve(cwd, file), exportName) : undefined;
+  const request: AuditRequest = {
+    model,
+    cwd: workspaceFolder(anchor),
+    backend,
+    budgetSeconds: number('budget', 120),
+    points: Math.round(number('points', 16)),
+    seed: flags.has('seed') ? Number(flags.get('seed')) : 0,
+    options,
+    ...(flags.has('probes')
+      ? {
+          probes: flags
+            .get('probes')!
+            .split(',')
+            .map((s) => s.trim()),
+        }
+      : {}),
+    ...(flags.has('sample') ? { sample: resolve(cwd, flags.get('sample')!) } : {}),
+    ...(flags.has('input-shape') ? { inputShape: flags.get('input-shape')!.split(',').map(Number) } : {}),
+    ...(range !== undefined ? { range } : {}),
+  };
+  return { request, outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit') };
+}
+
+function summary(report: Report): string {
+  const lines = [`${report.model.name}: ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s`];
+  if (report.backend)
+    lines.push(`  backend: ${report.backend.package} ${report.backend.version} (${report.backend.name})`);
+  if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}`);
+  for (const f of report.figures)
+    lines.push(`  ${f.label}: ${f.value === null ? (f.nonFinite ?? '-') : Number(f.value.toPrecision(4))}`);
+  for (const f of report.findings) {
+    const at = f.range ? ` (${f.range.file}:${f.range.start.line + 1})` : '';
+    lines.push(`  ${f.severity}: ${f.message}${at}`);
+  }
+  return lines.join('\n');
+}
+
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary: 'Run the stability probes on a model and write a JSON + HTML report',
+  async run(args, io = processIo()) {
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    let parsed: ParsedAuditArgs;
+    try {
+      parsed = parseAuditArgs(args, io.cwd);
+    } catch (e) {
+      io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once('SIGINT', onSigint);
+    let last = '';
+    const report = await runAudit(parsed.request, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        // Progress only on a terminal: CI logs should hold the summary, not a carriage-return stream.
+        const line = `${p.probe} ${Math.round(p.fraction * 100)}%`;
+        if (line !== last && process.stderr.isTTY) io.stderr(`\r${line.padEnd(40)}`);
+        last = line;
+      },
+    });
+    process.removeListener('SIGINT', onSigint);
+    if (process.stderr.isTTY) io.stderr(`\r${' '.repeat(40)}\r`);
+    mkdirSync(parsed.outDir, { recursive: true });
+    const stem = report.model.name.replace(/[^\w.-]+/g, '_') || 'model';
+    const json = join(parsed.outDir, `${stem}.report.json`);
+    const html = join(parsed.outDir, `${stem}.report.html`);
+    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(html, renderHtml(report));
+    io.stdout(`${summary(report)}\n  report: ${json}\n  html:   ${html}\n`);
+    if (report.status === 'failed') return EXIT_USAGE;
+    return report.findings.some((f) => f.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+  },
+};

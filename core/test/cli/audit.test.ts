@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { auditCommand, locateExport, parseAuditArgs } from '../../src/cli/audit';
+import { parseReport } from '../../src/report/schema';
+
+const fixtures = resolve(__dirname, '../probes/fixtures');
+const models = join(fixtures, 'models.ts');
+
+describe('lipschitz-lens audit', () => {
+  it('parses its options into a worker request', () => {
+    const { request, outDir } = parseAuditArgs(
+      [
+        models,
+        '--export',
+        'additiveModel',
+        '--args',
+        '[6]',
+        '--budget',
+        '30',
+        '--probes',
+        'attack,logdet',
+        '--option',
+        'attackSteps=7',
+        '--input-shape',
+        '4',
+      ],
+      '/tmp',
+    );
+    assert.deepEqual(request.model, {
+      source: 'module',
+      file: models,
+      exportName: 'additiveModel',
+      args: [6],
+    });
+    // The nearest package.json above the file: core/'s.
+    assert.equal(request.cwd, resolve(__dirname, '../..'));
+    assert.equal(request.budgetSeconds, 30);
+    assert.deepEqual(request.probes, ['attack', 'logdet']);
+    assert.deepEqual(request.options, { attackSteps: 7 });
+    assert.deepEqual(request.inputShape, [4]);
+    assert.equal(request.range?.start.line, locateExport(models, 'additiveModel')!.start.line);
+    assert.equal(outDir, '/tmp/lipschitz-lens-audit');
+    assert.equal(parseAuditArgs(['/x/ckpt/model.json'], '/').request.model.source, 'checkpoint');
+    assert.throws(() => parseAuditArgs([models, '--budget', '-1']), /positive number/);
+    assert.throws(() => parseAuditArgs([models, '--frobnicate', '1']), /unknown option/);
+  });
+
+  it('writes JSON and HTML reports and exits by their findings', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'll-cli-'));
+    let stdout = '';
+    const io = { cwd: fixtures, stdout: (t: string) => (stdout += t), stderr: () => undefined };
+    const code = await auditCommand.run(
+      [
+        models,
+        '--export',
+        'nanModel',
+        '--out',
+        out,
+        '--budget',
+        '30',
+        '--probes',
+        'forward-lipschitz,reconstruction',
+        '--backend',
+        'cpu',
+        '--points',
+        '3',
+        '--option',
+        'pairSteps=2',
+      ],
+      io,
+    );
+    assert.equal(code, 1, stdout);
+    const report = parseReport(readFileSync(join(out, 'nanModel.report.json'), 'utf8'));
+    assert.ok(report.findings.some((f) => f.code === 'nan-output'));
+    assert.match(readFileSync(join(out, 'nanModel.report.html'), 'utf8'), /Audit of nanModel/);
+    assert.match(stdout, /report: .*nanModel\.report\.json/);
+    rmSync(out, { recursive: true, force: true });
+  });
+});
