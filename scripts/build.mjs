@@ -24,7 +24,12 @@ const node = {
 };
 
 const targets = [
-  { ...node, entryPoints: [join(root, 'core/src/cli/main.ts')], outfile: join(root, 'dist/cli/lipschitz-lens.js'), banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...node,
+    entryPoints: [join(root, 'core/src/cli/main.ts')],
+    outfile: join(root, 'dist/cli/lipschitz-lens.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  },
   // The library build leaves tfjs to the user's copy (a peer dependency) so tensors never cross two engines.
   {
     ...node,
@@ -35,8 +40,17 @@ const targets = [
 ];
 const optional = [
   { ...node, entryPoints: [join(root, 'server/src/main.ts')], outfile: join(root, 'dist/server/server.js') },
-  { ...node, entryPoints: [join(root, 'core/src/probes/worker.ts')], outfile: join(root, 'dist/server/probe-worker.js') },
-  { ...node, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(root, 'dist/client/extension.js'), external: ['vscode'] },
+  {
+    ...node,
+    entryPoints: [join(root, 'core/src/probes/worker.ts')],
+    outfile: join(root, 'dist/server/probe-worker.js'),
+  },
+  {
+    ...node,
+    entryPoints: [join(root, 'client/src/extension.ts')],
+    outfile: join(root, 'dist/client/extension.js'),
+    external: ['vscode'],
+  },
   {
     bundle: true,
     platform: 'browser',
@@ -52,12 +66,12 @@ const optional = [
 ];
 for (const t of optional) if (existsSync(t.entryPoints[0])) targets.push(t);
 
-
 function copyWasm() {
   const src = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   for (const dir of ['dist/cli/wasm', 'dist/server/wasm']) {
     mkdirSync(join(root, dir), { recursive: true });
-    for (const f of readdirSync(src).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(src, f), join(root, dir, f));
+    for (const f of readdirSync(src).filter((n) => n.endsWith('.wasm')))
+      copyFileSync(join(src, f), join(root, dir, f));
   }
 }
 

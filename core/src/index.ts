@@ -3,4 +3,9 @@
  * dependency: these layers run on the user's copy. The static analysis lives in `lipschitz-lens/analysis`.
  */
 export * from './layers';
-export { describeBackend, selectBackend, type BackendChoice, type BackendKind } from './backend/select-backend';
+export {
+  describeBackend,
+  selectBackend,
+  type BackendChoice,
+  type BackendKind,
+} from './backend/select-backend';
