@@ -83,25 +83,50 @@ export async function runProbes(
     }
     const start = Date.now();
     ctx.progress(0);
-    // A scope frees whatever a failing probe left behind; results are plain data, not tensors.
-    o.tf.engine().startScope();
+    const attempt = async (): Promise<void> => {
+      // A scope frees whatever a failing probe left behind; results are plain data, not tensors.
+      o.tf.engine().startScope();
+      try {
+        const out = await probe.run({ target, data, settings }, ctx);
+        Object.assign(result, {
+          status: out.status ?? 'ok',
+          figures: out.figures,
+          tables: out.tables,
+          curves: out.curves,
+          notes: [...result.notes, ...out.notes],
+        });
+        if (out.message !== undefined) result.message = out.message;
+        if (out.status === 'timeout') result.message = 'stopped at the time budget; figures are partial';
+        if (out.status === 'cancelled') result.message = 'cancelled; figures are partial';
+      } finally {
+        o.tf.engine().endScope();
+      }
+    };
     try {
-      const out = await probe.run({ target, data, settings }, ctx);
-      Object.assign(result, {
-        status: out.status ?? 'ok',
-        figures: out.figures,
-        tables: out.tables,
-        curves: out.curves,
-        notes: out.notes,
-      });
-      if (out.message !== undefined) result.message = out.message;
-      if (out.status === 'timeout') result.message = 'stopped at the time budget; figures are partial';
-      if (out.status === 'cancelled') result.message = 'cancelled; figures are partial';
+      await attempt();
     } catch (e) {
-      result.status = 'error';
-      result.message = message(e);
-    } finally {
-      o.tf.engine().endScope();
+      const backend = o.tf.getBackend();
+      // The wasm backend lacks some gradient kernels (e.g. UnsortedSegmentSum, the gradient of gather used by
+      // permutations): rerun the probe on cpu, which has them all, rather than lose it.
+      if (
+        /not registered for backend/.test(message(e)) &&
+        backend !== 'cpu' &&
+        o.tf.findBackend('cpu') !== null
+      ) {
+        result.notes.push(`${message(e)}: this probe ran on the cpu backend instead.`);
+        await o.tf.setBackend('cpu');
+        try {
+          await attempt();
+        } catch (e2) {
+          result.status = 'error';
+          result.message = message(e2);
+        } finally {
+          await o.tf.setBackend(backend);
+        }
+      } else {
+        result.status = 'error';
+        result.message = message(e);
+      }
     }
     result.durationMs = Date.now() - start;
     ctx.progress(1);

@@ -18,6 +18,8 @@ export interface SpectralOptions {
   /** Returns true to stop early (budget, cancel); what was reached is returned. */
   shouldStop?: () => boolean;
   onIteration?: (iteration: number) => void;
+  /** The per-point sigma_max estimates after each iteration (the bench measures convergence with it). */
+  onEstimate?: (iteration: number, sigmaMax: readonly number[]) => void;
   /** Lanczos only: also wait for the smallest singular value to settle (for 1/sigma_min inverse bounds). */
   needMin?: boolean;
 }
@@ -110,6 +112,7 @@ async function powerIteration(
     v.dispose();
     v = next;
     o.onIteration?.(it);
+    o.onEstimate?.(it, sigma);
     if (tracker.update(it, sigma) || o.shouldStop?.() === true) break;
     await new Promise((r) => setImmediate(r));
   }
@@ -177,6 +180,7 @@ async function lanczos(
       if (sizeK === jac.dIn || a[i]! <= 1e-7 * sigmaMax[i]!) exact[i] = true;
     }
     o.onIteration?.(sizeK);
+    o.onEstimate?.(sizeK, sigmaMax);
     const maxDone = tracker.update(sizeK, sigmaMax, exact);
     // The smallest Ritz value creeps down slowly: only wait for it when asked to.
     const minDone = o.needMin !== true || minTracker.update(sizeK, sigmaMin, exact);
