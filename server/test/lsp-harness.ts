@@ -35,8 +35,10 @@ export interface Harness {
 
 export function startServer(settings: unknown): Harness {
   const root = join(__dirname, '..', '..');
-  const child = fork(join(root, 'server/src/main.ts'), ['--stdio'], {
-    execArgv: ['--import', 'tsx'],
+  // LIPSCHITZ_LENS_SERVER runs the same tests against a built entry (dist/server/server.js, bin/...).
+  const built = process.env.LIPSCHITZ_LENS_SERVER;
+  const child = fork(built ?? join(root, 'server/src/main.ts'), ['--stdio'], {
+    execArgv: built ? [] : ['--import', 'tsx'],
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
     cwd: root,
   });
