@@ -4,7 +4,7 @@
  * with this project's layers registered. Decides which tfjs copy runs so that only one is ever used.
  */
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AuditRequest, BackendPreference, ModelSource } from '../protocol/worker-messages';
 import type { ModelIdentity } from '../report/schema';
@@ -73,10 +73,26 @@ interface Bundle {
   externals: string[];
 }
 
+type Esbuild = typeof import('esbuild');
+
+/**
+ * esbuild on demand (checkpoints need no bundler), through createRequire so bundlers leave it alone: its API
+ * must stay inside its package to find its binary. The workspace's copy first, then the one beside this tool.
+ */
+function loadEsbuild(cwd: string): Esbuild {
+  const errors: string[] = [];
+  for (const req of [folderRequire(cwd), createRequire(__filename)]) {
+    try {
+      return req('esbuild') as Esbuild;
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message.split('\n')[0]! : String(e));
+    }
+  }
+  throw new Error(`esbuild is needed to load TS/JS modules and was not found (${errors.join('; ')})`);
+}
+
 async function bundle(file: string, cwd: string): Promise<Bundle> {
-  // esbuild is loaded on demand: checkpoints need no bundler.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only on this path
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = loadEsbuild(cwd);
   const result = await esbuild.build({
     entryPoints: [file],
     absWorkingDir: cwd,
