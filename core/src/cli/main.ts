@@ -5,6 +5,7 @@
  */
 import { version } from '../../../package.json';
 import { type CliIo, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './io';
+import { auditCommand } from './audit';
 import { runFlowDemo } from './flow-demo';
 import { runLint } from './lint';
 
@@ -20,6 +21,7 @@ export const commands: Command[] = [
     summary: 'Check TensorFlow.js model definitions for Lipschitz and invertibility problems',
     run: (args, io) => runLint(args, io, version),
   },
+  auditCommand,
   {
     name: 'flow-demo',
     summary: 'Build the bundled flow, invert it and print what its layers report',
