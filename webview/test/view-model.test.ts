@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isFromWebview, isToWebview, reportVerdict } from '../../core/src/protocol/webview';
+import { formatValue, toViewModel } from '../src/view-model';
+import { report, staticBounds } from './fixtures/report';
+
+describe('report view model', () => {
+  it('summarises a report into cards, curves, blocks and findings', () => {
+    const vm = toViewModel(report, staticBounds);
+    assert.equal(vm.verdict, 'unstable');
+    assert.deepEqual(
+      vm.cards.map((c) => [c.id, c.value, c.bad]),
+      [
+        ['forward', '1.82', false],
+        ['inverse', '2.40e+4', true],
+        ['condition', '4.40e+4', false],
+        ['reconstruction', '0.8', true],
+        ['nan-rate', '1.25%', true],
+      ],
+    );
+    assert.equal(vm.curves[0]?.id, 'error-vs-scale');
+    assert.deepEqual(vm.blocks[2], {
+      ...vm.blocks[2],
+      name: 'block_2',
+      measuredInverse: 2.4e4,
+      staticInverse: 'unbounded',
+    });
+    assert.ok(vm.findings.every((f) => f.file && f.range));
+  });
+
+  it('formats non-finite figures and says nothing when a figure is absent', () => {
+    assert.equal(formatValue({ id: 'a', label: 'a', value: null, nonFinite: 'nan' }), 'NaN');
+    assert.equal(formatValue({ id: 'a', label: 'a', value: null, nonFinite: 'inf' }), '∞');
+    assert.equal(formatValue(undefined), '—');
+    assert.equal(reportVerdict({ status: 'failed', findings: [] }), 'failed');
+    assert.equal(reportVerdict({ status: 'complete', findings: [] }), 'stable');
+  });
+});
+
+describe('webview message guards', () => {
+  it('accept the declared shapes only', () => {
+    assert.equal(isFromWebview({ type: 'ready' }), true);
+    const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } };
+    assert.equal(isFromWebview({ type: 'reveal', file: '/a.ts', range }), true);
+    assert.equal(
+      isFromWebview({
+        type: 'reveal',
+        file: '/a.ts',
+        range: { start: { line: -1, character: 0 }, end: range.end },
+      }),
+      false,
+    );
+    assert.equal(isFromWebview({ type: 'reveal', file: '', range }), false);
+    assert.equal(isFromWebview({ type: 'export', format: 'pdf' }), false);
+    assert.equal(isFromWebview({ type: 'runCode' }), false);
+    assert.equal(isFromWebview('ready'), false);
+    assert.equal(isToWebview({ type: 'report', report: {} }), true);
+    assert.equal(isToWebview({ type: 'report', report: [] }), false);
+    assert.equal(isToWebview({ type: 'clear' }), false);
+  });
+});
