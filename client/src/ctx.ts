@@ -83,7 +83,6 @@ export class Ctx implements vscode.Disposable {
       documentSelector: SELECTOR,
       outputChannel: this.output,
       initializationOptions: init,
-      synchronize: { configurationSection: undefined },
     };
     const client = new LanguageClient('lipschitzLens', 'Lipschitz Lens', serverOptions, clientOptions);
     this.client = client;

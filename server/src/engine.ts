@@ -6,7 +6,7 @@ import { type BoundsMap, computeBounds } from '../../core/src/bounds';
 import { ModelExtractor } from '../../core/src/extract';
 import type { FileIr } from '../../core/src/ir/model-ir';
 import { allRules, lintFile } from '../../core/src/rules';
-import { docsUrl, type Finding } from '../../core/src/rules/rule';
+import { docsUrl, type Finding, type RuleModule } from '../../core/src/rules/rule';
 import type { RuleLevel } from './settings';
 
 export interface FileAnalysis {
@@ -32,8 +32,12 @@ export class Engine {
   private readonly extractor = new ModelExtractor();
   private readonly urls = new Map<string, string>();
 
-  constructor(private readonly log: Logger) {
-    for (const rule of Object.values(allRules)) this.urls.set(rule.id, rule.meta.docs.url);
+  /** @param ruleSet every rule by default; tests pass their own. */
+  constructor(
+    private readonly log: Logger,
+    private readonly ruleSet: Readonly<Record<string, RuleModule>> = allRules,
+  ) {
+    for (const rule of Object.values(ruleSet)) this.urls.set(rule.id, rule.meta.docs.url);
   }
 
   docsUrl(ruleId: string): string {
@@ -46,7 +50,7 @@ export class Engine {
     if (bytes > options.maxBytes) {
       // Drop any earlier IR so a file that grew past the cap does not keep stale models around.
       this.remove(path);
-      const mb = (options.maxBytes / 1024 / 1024).toFixed(2);
+      const mb = Number((options.maxBytes / 1024 / 1024).toPrecision(3));
       return {
         ...empty,
         skipped: `Lipschitz Lens skipped this file: ${(bytes / 1024 / 1024).toFixed(2)} MB is over the ${mb} MB limit (lipschitzLens.maxFileSizeMB).`,
@@ -69,13 +73,38 @@ export class Engine {
     } catch (e) {
       this.log('error', `bounds failed for ${path}: ${describe(e)}`);
     }
-    let findings: Finding[] = [];
-    try {
-      findings = lintFile(fileIr, text, { rules: knownRules(options.rules), bounds });
-    } catch (e) {
-      this.log('error', `rules failed for ${path}: ${describe(e)}`);
-    }
+    const findings = this.lint(fileIr, text, knownRules(options.rules, this.ruleSet), bounds, path);
     return { path, version, fileIr, findings, bounds };
+  }
+
+  /**
+   * All rules in one pass; when that throws, each rule alone, so one broken rule costs only its own findings.
+   * The retry only happens on failure, so the keystroke path pays for one pass.
+   */
+  private lint(
+    fileIr: FileIr,
+    text: string,
+    rules: Record<string, RuleLevel>,
+    bounds: BoundsMap,
+    path: string,
+  ): Finding[] {
+    try {
+      return lintFile(fileIr, text, { rules, bounds, ruleSet: this.ruleSet });
+    } catch (e) {
+      this.log('error', `rules failed for ${path}, retrying one by one: ${describe(e)}`);
+    }
+    const out: Finding[] = [];
+    for (const [id, rule] of Object.entries(this.ruleSet)) {
+      if (rules[id] === 'off') continue;
+      try {
+        const level = rules[id];
+        const only = level ? { [id]: level } : {};
+        out.push(...lintFile(fileIr, text, { rules: only, bounds, ruleSet: { [id]: rule } }));
+      } catch (e) {
+        this.log('error', `rule ${id} failed on ${path}: ${describe(e)}`);
+      }
+    }
+    return out;
   }
 
   remove(path: string): void {
@@ -88,8 +117,11 @@ export class Engine {
 }
 
 /** lintFile rejects unknown rule ids (right for the CLI); in the editor a stale setting must not stop linting. */
-function knownRules(rules: Record<string, RuleLevel>): Record<string, RuleLevel> {
-  return Object.fromEntries(Object.entries(rules).filter(([id]) => allRules[id] !== undefined));
+function knownRules(
+  rules: Record<string, RuleLevel>,
+  ruleSet: Readonly<Record<string, RuleModule>>,
+): Record<string, RuleLevel> {
+  return Object.fromEntries(Object.entries(rules).filter(([id]) => ruleSet[id] !== undefined));
 }
 
 export function describe(e: unknown): string {
