@@ -11,7 +11,7 @@ import {
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import type { BoundsMap } from '../../core/src/bounds';
-import type { IrNode, ModelNode } from '../../core/src/ir/model-ir';
+import type { IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
 import type { AuditOutcome, AuditResult, ModelSummary } from '../../core/src/protocol/lsp';
 import type { StaticBlockBound } from '../../core/src/protocol/webview';
@@ -95,6 +95,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
       ? { source: 'checkpoint', path: checkpoint, name: model.name }
       : { source: 'module', file: target.path, exportName: model.exportName!, name: model.name },
     range: model.range,
+    blockRanges: blockRanges(model),
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
@@ -104,6 +105,17 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     ...(Object.keys(settings.probes.options).length > 0 ? { options: settings.probes.options } : {}),
   };
   return { request };
+}
+
+/** Runtime block names are the layers' `name` configs; where the source sets one, findings can point at it. */
+export function blockRanges(model: ModelNode): Record<string, SourceRange> {
+  const out: Record<string, SourceRange> = {};
+  for (const c of model.body.children) {
+    const layer = c.kind === 'block' ? c.instance : c;
+    const name = layer?.kind === 'layer' ? layer.config.name : undefined;
+    if (typeof name === 'string' && layer) out[name] = layer.range;
+  }
+  return out;
 }
 
 function keyOf(path: string, modelName: string): string {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { csp, makeNonce, webviewHtml } from '../../client/src/report-html';
+import { csp, makeNonce, standaloneHtml, webviewHtml } from '../../client/src/report-html';
 import type { FromWebview, ToWebview } from '../../core/src/protocol/webview';
 import { MODEL_FILE, report, staticBounds } from './fixtures/report';
 
@@ -158,5 +158,20 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
 
   it('caused no CSP violations', async () => {
     assert.deepEqual(await page.evaluate(() => (window as unknown as PageGlobals).__violations), []);
+  });
+
+  it('renders the same UI from a standalone HTML export (embedded report, no VS Code API)', async () => {
+    const standalone = await browser.newPage();
+    const violations: string[] = [];
+    standalone.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const script = readFileSync(join(out, 'webview', 'report.js'), 'utf8');
+    await standalone.setContent(standaloneHtml({ nonce: makeNonce(), script, report }));
+    await standalone.waitForFunction(() => document.querySelectorAll('canvas').length >= 2);
+    assert.equal(await standalone.locator('[data-testid=verdict]').textContent(), 'unstable');
+    assert.equal(await standalone.locator('vscode-button').count(), 0);
+    assert.deepEqual(violations, []);
+    await standalone.close();
   });
 });
