@@ -25,6 +25,7 @@ export class ShiftOnly // expect: custom-layer-missing-inverse
   }
 }
 
+/** @inputShape [8] */
 export const customFlow = new Flow([
   new LeakyScale({}),
   new AdditiveCoupling({ hiddenUnits: 32 }),

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdditiveCoupling, Flow, Permutation } from 'lipschitz-lens';
 
+/** @inputShape [8] */
 export const bnFlow = new Flow([
   new AdditiveCoupling({ hiddenUnits: 64 }),
   tf.layers.batchNormalization({ axis: -1 }), // expect: batchnorm-in-invertible

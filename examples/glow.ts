@@ -7,9 +7,10 @@ const hiddenChannels = 128;
 function glowStep(kind: 'affine' | 'additive') {
   const coupling =
     kind === 'affine'
-      ? new AffineCoupling({ hiddenChannels, scale: 'exp' }) // expect: unbounded-coupling-scale
-      : new AdditiveCoupling({ hiddenChannels });
+      ? new AffineCoupling({ hiddenChannels, scale: 'exp', zeroInit: false }) // expect: unbounded-coupling-scale
+      : new AdditiveCoupling({ hiddenChannels, zeroInit: false });
   return [new ActNorm({}), new InvertibleConv1x1({}), coupling]; // expect: batchnorm-in-invertible
 }
 
+/** @inputShape [8, 8, 2] */
 export const glow = new Flow([new Squeeze({ factor: 2 }), ...glowStep('affine'), ...glowStep('additive')]);

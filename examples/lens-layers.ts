@@ -4,6 +4,7 @@ import { AffineCoupling, Flow, InvertibleResidual, Permutation } from 'lipschitz
 
 const hiddenUnits = 64;
 
+/** @inputShape [8] */
 export const stableFlow = new Flow([
   new AffineCoupling({ hiddenUnits, scale: 'bounded-tanh', scaleBound: 2 }),
   new Permutation({ seed: 7 }),

@@ -5,12 +5,13 @@ import { AdditiveCoupling, Flow, Permutation } from 'lipschitz-lens';
 const hiddenUnits = 256;
 const hiddenLayers = 3;
 
+/** @inputShape [8] */
 export const nice = new Flow([
-  new AdditiveCoupling({ hiddenUnits, hiddenLayers }),
+  new AdditiveCoupling({ hiddenUnits, hiddenLayers, zeroInit: false }),
   new Permutation({ seed: 1 }),
-  new AdditiveCoupling({ hiddenUnits, hiddenLayers }),
+  new AdditiveCoupling({ hiddenUnits, hiddenLayers, zeroInit: false }),
   new Permutation({ seed: 2 }),
-  new AdditiveCoupling({ hiddenUnits, hiddenLayers }),
+  new AdditiveCoupling({ hiddenUnits, hiddenLayers, zeroInit: false }),
   new Permutation({ seed: 3 }),
-  new AdditiveCoupling({ hiddenUnits, hiddenLayers }),
+  new AdditiveCoupling({ hiddenUnits, hiddenLayers, zeroInit: false }),
 ]);

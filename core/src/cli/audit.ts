@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { SourceRange } from '../ir/model-ir';
+import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
 import type { AuditRequest, BackendPreference, JsonValue } from '../protocol/worker-messages';
@@ -53,26 +53,10 @@ export function workspaceFolder(file: string): string {
 }
 
 /** The line of `export ... name` in the file, so findings point at the model (the IR gives finer ranges). */
-export function locateExport(file: string, name: string | undefined): SourceRange | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const id = name === undefined || name === 'default' ? 'default' : name.replace(/[^\w$]/g, '');
-  const pattern =
-    id === 'default'
-      ? /^\s*export\s+default\b/
-      : new RegExp(`^\\s*export\\s+(?:async\\s+)?(?:function\\*?|const|let|var|class)\\s+${id}\\b`);
-  const lines = text.split('\n');
-  const line = lines.findIndex((l) => pattern.test(l));
-  if (line < 0) return undefined;
-  return {
-    file: resolve(file),
-    start: { line, character: 0 },
-    end: { line, character: lines[line]!.length },
-  };
+/** The model the static analysis finds for this export, with its JSDoc audit hints and block lines. */
+export function locateModel(file: string, name: string | undefined): AuditTarget | undefined {
+  if (!existsSync(file)) return undefined;
+  return findAuditTarget(new ModelExtractor().extractFile(file), name);
 }
 
 function parseOption(raw: string): [string, JsonValue] {
@@ -138,6 +122,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     const parsed = JSON.parse(flags.get('args')!) as JsonValue;
     factoryArgs = Array.isArray(parsed) ? parsed : [parsed];
   }
+  const target =
+    file !== undefined && !file.endsWith('.json') ? locateModel(resolve(cwd, file), exportName) : undefined;
+  if (factoryArgs === undefined && target?.args !== undefined) factoryArgs = target.args as JsonValue[];
   const model: AuditRequest['model'] =
     checkpoint !== undefined
       ? {
@@ -151,8 +138,6 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
           ...(exportName !== undefined ? { exportName } : {}),
           ...(factoryArgs !== undefined ? { args: factoryArgs } : {}),
         };
-  const range =
-    file !== undefined && !file.endsWith('.json') ? locateExport(resolve(cwd, file), exportName) : undefined;
   const request: AuditRequest = {
     model,
     cwd: workspaceFolder(anchor),
@@ -170,8 +155,12 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
         }
       : {}),
     ...(flags.has('sample') ? { sample: resolve(cwd, flags.get('sample')!) } : {}),
-    ...(flags.has('input-shape') ? { inputShape: flags.get('input-shape')!.split(',').map(Number) } : {}),
-    ...(range !== undefined ? { range } : {}),
+    ...(flags.has('input-shape')
+      ? { inputShape: flags.get('input-shape')!.split(',').map(Number) }
+      : target?.inputShape !== undefined
+        ? { inputShape: target.inputShape }
+        : {}),
+    ...(target !== undefined ? { range: target.range, blockRangesInOrder: target.blockRanges } : {}),
   };
   return { request, outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit') };
 }

@@ -71,6 +71,8 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
         }
         if (method === 'apply')
           return applyNode(interp, modelBody(interp.session, recv.m), args[0], node, env);
+        // `flow.toModel(shape)` wraps the same blocks in a tf.LayersModel: still this model.
+        if (method === 'toModel' && recv.m.api === 'flow') return recv;
         break;
       case 'array':
         return arrayMethod(interp, recv, method, args, node, env);

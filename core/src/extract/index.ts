@@ -151,3 +151,4 @@ export class ModelExtractor {
     return this.project.addSourceFileAtPath(file).compilerNode;
   }
 }
+export { auditTarget, findAuditTarget, type AuditTarget } from './audit-target';

@@ -1,4 +1,7 @@
-/** Model marks from JSDoc: `@invertible`, `@lipschitz`, `@checkpoint ./path/model.json`. */
+/**
+ * Model marks from JSDoc: `@invertible`, `@lipschitz`, `@checkpoint ./path/model.json`, and the audit's
+ * `@inputShape 8` / `@inputShape [32, 32, 3]` and `@auditArgs [4, 64]`.
+ */
 import { dirname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
 
@@ -6,6 +9,27 @@ export interface Marks {
   invertible: boolean;
   lipschitz: boolean;
   checkpoint?: string;
+  inputShape?: number[];
+  auditArgs?: unknown[];
+}
+
+/** `8`, `8, 8, 3` or `[8, 8, 3]`: positive integers, else nothing (never guessed). */
+function parseShape(text: string): number[] | undefined {
+  const dims = text
+    .replace(/[[\]]/g, ' ')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  return dims.length > 0 && dims.every((d) => Number.isInteger(d) && d > 0) ? dims : undefined;
+}
+
+function parseArgs(text: string): unknown[] | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value : [value];
+  } catch {
+    return undefined;
+  }
 }
 
 export function readMarks(node: ts.Node | undefined, file: string): Marks {
@@ -18,6 +42,12 @@ export function readMarks(node: ts.Node | undefined, file: string): Marks {
     else if (name === 'checkpoint') {
       const path = ts.getTextOfJSDocComment(tag.comment)?.trim().split(/\s+/)[0];
       if (path) marks.checkpoint = resolve(dirname(file), path);
+    } else if (name === 'inputShape') {
+      const shape = parseShape(ts.getTextOfJSDocComment(tag.comment) ?? '');
+      if (shape) marks.inputShape = shape;
+    } else if (name === 'auditArgs') {
+      const args = parseArgs(ts.getTextOfJSDocComment(tag.comment)?.trim() ?? '');
+      if (args) marks.auditArgs = args;
     }
   }
   return marks;
@@ -27,5 +57,9 @@ export function mergeMarks(a: Marks, b: Marks): Marks {
   const out: Marks = { invertible: a.invertible || b.invertible, lipschitz: a.lipschitz || b.lipschitz };
   const checkpoint = a.checkpoint ?? b.checkpoint;
   if (checkpoint) out.checkpoint = checkpoint;
+  const inputShape = a.inputShape ?? b.inputShape;
+  if (inputShape) out.inputShape = inputShape;
+  const auditArgs = a.auditArgs ?? b.auditArgs;
+  if (auditArgs) out.auditArgs = auditArgs;
   return out;
 }

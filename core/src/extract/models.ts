@@ -89,6 +89,8 @@ export function finishModel(
       marks.lipschitz || LIPSCHITZ_NAMES.test(base.name) || LIPSCHITZ_NAMES.test(exportName ?? ''),
   };
   if (marks.checkpoint) model.checkpoint = marks.checkpoint;
+  if (marks.inputShape) model.inputShape = marks.inputShape;
+  if (marks.auditArgs) model.auditArgs = marks.auditArgs;
   if (exportName) model.exportName = exportName;
   return model;
 }

@@ -151,6 +151,10 @@ export interface ModelNode {
   needsLipschitz: boolean;
   /** JSDoc `@checkpoint path/to/model.json`, resolved against the file's folder. */
   checkpoint?: string;
+  /** JSDoc `@inputShape 8` or `@inputShape [32, 32, 3]`: one point's shape, for the audit. */
+  inputShape?: number[];
+  /** JSDoc `@auditArgs [4, 64]`: the arguments the audit passes to a factory export (JSON). */
+  auditArgs?: unknown[];
   /** The export name when the model (or the factory that returns it) is exported. */
   exportName?: string;
 }

@@ -110,6 +110,11 @@ async function run(request: AuditRequest): Promise<void> {
     inputShape: target.inputShape,
   };
   if (target.blocks) Object.assign(model, { blocks: target.blocks.map((b) => b.name) });
+  const blockRanges = { ...request.blockRanges };
+  const inOrder = request.blockRangesInOrder;
+  // Positional matching is only sound when the static and run-time block lists agree in length.
+  if (target.blocks && inOrder && inOrder.length === target.blocks.length)
+    target.blocks.forEach((b, i) => (blockRanges[b.name] ??= inOrder[i]!));
   // Keep a little of the budget to build and send the report before the parent's deadline.
   const reserve = Math.min(2000, request.budgetSeconds * 100);
   const x = tf.tensor(data.values, data.shape);
@@ -154,7 +159,7 @@ async function run(request: AuditRequest): Promise<void> {
     ...(error ? { error } : {}),
     sources: {
       ...(request.range ? { model: request.range } : {}),
-      ...(request.blockRanges ? { blocks: request.blockRanges } : {}),
+      ...(Object.keys(blockRanges).length > 0 ? { blocks: blockRanges } : {}),
     },
   });
   await send({ type: 'result', report });

@@ -43,6 +43,8 @@ export interface AuditRequest {
   /** Where the model and its blocks (by layer name) are defined, for findings. */
   range?: SourceRange;
   blockRanges?: Record<string, SourceRange>;
+  /** Ranges of the top-level blocks in application order, matched to the run-time blocks by position. */
+  blockRangesInOrder?: SourceRange[];
 }
 
 export interface AuditProgress {

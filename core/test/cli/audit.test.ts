@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { auditCommand, locateExport, parseAuditArgs } from '../../src/cli/audit';
+import { auditCommand, parseAuditArgs } from '../../src/cli/audit';
 import { parseReport } from '../../src/report/schema';
 
 const fixtures = resolve(__dirname, '../probes/fixtures');
@@ -41,10 +41,33 @@ describe('lipschitz-lens audit', () => {
     assert.deepEqual(request.probes, ['attack', 'logdet']);
     assert.deepEqual(request.options, { attackSteps: 7 });
     assert.deepEqual(request.inputShape, [4]);
-    assert.equal(request.range?.start.line, locateExport(models, 'additiveModel')!.start.line);
+    const exportLine = readFileSync(models, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('export function additiveModel'));
+    assert.equal(request.range?.start.line, exportLine);
+    // The three blocks of the flow, in order, so findings can name the line that built each.
+    assert.deepEqual(
+      request.blockRangesInOrder?.map((r) => r.start.line),
+      [exportLine + 2, exportLine + 3, exportLine + 4],
+    );
     assert.equal(outDir, '/tmp/lipschitz-lens-audit');
     assert.equal(parseAuditArgs(['/x/ckpt/model.json'], '/').request.model.source, 'checkpoint');
     assert.throws(() => parseAuditArgs([models, '--budget', '-1']), /positive number/);
+    const hinted = join(mkdtempSync(join(tmpdir(), 'll-hints-')), 'hinted.ts');
+    writeFileSync(
+      hinted,
+      [
+        "import { AdditiveCoupling, Flow } from 'lipschitz-lens';",
+        '/** @inputShape [4]',
+        ' * @auditArgs [16] */',
+        'export function make(units: number) {',
+        '  return new Flow([new AdditiveCoupling({ hiddenUnits: units })]);',
+        '}',
+      ].join('\n'),
+    );
+    const fromJsDoc = parseAuditArgs([hinted, '--export', 'make'], '/tmp').request;
+    assert.deepEqual(fromJsDoc.inputShape, [4]);
+    assert.deepEqual(fromJsDoc.model, { source: 'module', file: hinted, exportName: 'make', args: [16] });
     assert.throws(() => parseAuditArgs([models, '--frobnicate', '1']), /unknown option/);
   });
 
