@@ -1,4 +1,4 @@
-// Public surface of the invertible-layer library. Internal helpers (layer-util, matrix64) stay unexported.
+// Public surface of the invertible-layer library. Internal helpers (layer-util, matrix64, spectral-layer) stay unexported.
 export * from './invertible';
 export * from './seeded-random';
 export * from './file-io';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type InverseReport, type Invertible, PACKAGE } from './invertible';
+import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
 import {
   type ActivationSpec,
   getLipschitzActivation,
@@ -7,9 +8,7 @@ import {
 } from './lipschitz-activations';
 import { SeededRandom } from './seeded-random';
 import { logAbsDet } from './small-linalg';
-import { denseSpectralNorm, normalizeDenseKernel, powerIterateDense } from './spectral-norm';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import { DENSE_OPERATOR, SpectralKernel } from './spectral-layer';
 export type LogDetMode = 'exact' | 'series' | 'auto';
 export type ProbeDistribution = 'rademacher' | 'gaussian';
 const LOG_DET_MODES: readonly LogDetMode[] = ['exact', 'series', 'auto'];
@@ -37,9 +36,8 @@ export interface InvertibleResidualArgs extends LayerArgs {
 }
 
 interface GWeights {
-  kernel: tf.LayerVariable;
+  dense: SpectralKernel<tf.Tensor2D, tf.Tensor1D>;
   bias: tf.LayerVariable;
-  u: tf.LayerVariable;
 }
 
 function positiveInt(layer: string, name: string, v: number): number {
@@ -112,7 +110,7 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     const d = shape[1];
     if (shape.length !== 2 || d == null) {
       configError(this.name, `expects rank-2 inputs [batch, d] with known d, got [${shape}]`);
@@ -122,38 +120,28 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
     this.g = widths.slice(1).map((out, i) => {
       const seed = this.seed === undefined ? undefined : this.seed + i;
       const init = tf.initializers.glorotUniform({ seed });
-      return {
-        kernel: this.addWeight(`kernel_${i}`, [widths[i]!, out], 'float32', init, undefined, true),
-        bias: this.addWeight(`bias_${i}`, [out], 'float32', tf.initializers.zeros(), undefined, true),
-        u: this.addWeight(
-          `u_${i}`,
-          [out],
-          'float32',
-          tf.initializers.randomNormal({ seed }),
-          undefined,
-          false,
-        ),
-      };
+      // Created in this order (kernel, bias, u) because saved weights keep it.
+      const kernel = this.addWeight(`kernel_${i}`, [widths[i]!, out], 'float32', init, undefined, true);
+      const bias = this.addWeight(`bias_${i}`, [out], 'float32', tf.initializers.zeros(), undefined, true);
+      const u = this.addWeight(
+        `u_${i}`,
+        [out],
+        'float32',
+        tf.initializers.randomNormal({ seed }),
+        undefined,
+        false,
+      );
+      return { dense: new SpectralKernel(kernel, u, DENSE_OPERATOR), bias };
     });
     this.inputSpec = [new tf.InputSpec({ ndim: 2, axes: { 1: d } })];
-    for (const w of this.g) {
-      w.u.write(
-        tf.tidy(() =>
-          powerIterateDense(
-            w.kernel.read() as tf.Tensor2D,
-            w.u.read() as tf.Tensor1D,
-            this.initialPowerIterations,
-          ),
-        ),
-      );
-    }
+    for (const w of this.g) w.dense.warmUp(this.initialPowerIterations);
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor2D;
-      const training = kwargs['training'] === true;
+      const x = single(inputs) as tf.Tensor2D;
+      const training = kwargs?.['training'] === true;
       const kernels = this.normalizedKernels(training ? this.powerIterations : 0, training);
       return tf.add(x, this.residual(x, kernels));
     });
@@ -204,10 +192,8 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
 
   /** Lip(g) bound from the current weights. */
   lipschitzOfResidual(iterations = 50): number {
-    const kernels = tf.tidy(() => this.normalizedKernels(0, false));
-    let L = Math.pow(this.act.lipschitz, kernels.length - 1);
-    for (const k of kernels) L *= denseSpectralNorm(k, iterations, this.seed);
-    tf.dispose(kernels);
+    let L = Math.pow(this.act.lipschitz, this.g.length - 1);
+    for (const w of this.g) L *= w.dense.operatorNorm(this.coeff, iterations, this.seed);
     return L;
   }
 
@@ -245,16 +231,7 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
 
   /** Normalized kernels; with `update`, the refreshed power-iteration vectors are written back. */
   private normalizedKernels(iterations: number, update: boolean): tf.Tensor2D[] {
-    return this.g.map((w) => {
-      const sn = normalizeDenseKernel(
-        w.kernel.read() as tf.Tensor2D,
-        w.u.read() as tf.Tensor1D,
-        this.coeff,
-        iterations,
-      );
-      if (update) w.u.write(sn.u);
-      return sn.kernel;
-    });
+    return this.g.map((w) => w.dense.normalized(this.coeff, iterations, update));
   }
 
   /** g(x) = W_n act(... act(x W_1 + b_1) ...) + b_n. */
