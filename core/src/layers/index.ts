@@ -1,4 +1,5 @@
-// Public surface of the invertible-layer library. Internal helpers (layer-util, matrix64, spectral-layer) stay unexported.
+// Public surface of the invertible-layer library. Internal helpers (layer-util, spectral-layer and the rest
+// of matrix64) stay unexported.
 export * from './invertible';
 export * from './seeded-random';
 export * from './file-io';
@@ -14,7 +15,7 @@ export * from './flow';
 // Spectral normalisation and the i-ResNet block.
 export * from './lipschitz-activations';
 export * from './initializer-config';
-export * from './small-linalg';
+export { logAbsDet } from './matrix64';
 export * from './spectral-norm';
 export * from './spectral-dense';
 export * from './spectral-conv2d';

@@ -7,7 +7,7 @@ import {
   type LipschitzActivation,
 } from './lipschitz-activations';
 import { SeededRandom } from './seeded-random';
-import { logAbsDet } from './small-linalg';
+import { logAbsDet } from './matrix64';
 import { DENSE_OPERATOR, SpectralKernel } from './spectral-layer';
 export type LogDetMode = 'exact' | 'series' | 'auto';
 export type ProbeDistribution = 'rademacher' | 'gaussian';

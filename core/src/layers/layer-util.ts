@@ -1,11 +1,11 @@
 /** Small typing helpers shared by the invertible layers. */
 import * as tf from '@tensorflow/tfjs';
+import type { Initializer } from './initializer-config';
 
 /** The constructor argument type of tf.layers.Layer (not exported by name from the tfjs barrel). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 /** The keyword-argument bag of Layer.call (e.g. `{ training: true }`). */
 export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
-export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /** Our layers take exactly one input; `call` may still receive it wrapped in an array. */
 export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

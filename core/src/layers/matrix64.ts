@@ -1,6 +1,6 @@
 /**
- * Dense float64 linear algebra in plain JS for the pieces tfjs lacks (LU, triangular inverses, singular
- * values). Sizes here are channel counts (up to a few hundred), so O(n^3) loops are fine.
+ * Dense float64 linear algebra in plain JS for the pieces tfjs lacks (LU, log-determinants, triangular
+ * inverses, singular values). Sizes here are channel counts (up to a few hundred), so O(n^3) loops are fine.
  */
 import { SeededRandom } from './seeded-random';
 
@@ -65,7 +65,35 @@ export function randomRotation(n: number, seed: number): Matrix64 {
 }
 
 /** LU with partial pivoting: rows `perm` of A equal L U, i.e. A[perm[i], :] = (L U)[i, :]. */
-export function luDecompose(a: Matrix64): { perm: number[]; lower: Matrix64; upper: Matrix64 } {
+export function luDecompose(a: Matrix64): LU {
+  const lu = factorLU(a);
+  if (lu === null) throw new Error('luDecompose: singular matrix');
+  return lu;
+}
+
+/**
+ * log |det A| for a row-major n x n matrix: the sum of log |pivot| of its LU factorization, so large products
+ * do not overflow. -Infinity when A is singular. Jacobians of invertible blocks are small (d <= a few dozen),
+ * so plain JS beats a tensor round trip.
+ */
+export function logAbsDet(entries: ArrayLike<number>, n: number): number {
+  if (entries.length !== n * n)
+    throw new Error(`logAbsDet: expected ${n * n} entries, got ${entries.length}`);
+  const lu = factorLU(matrix(n, n, entries));
+  if (lu === null) return -Infinity;
+  let logDet = 0;
+  for (let i = 0; i < n; i++) logDet += Math.log(Math.abs(lu.upper.data[i * n + i]!));
+  return logDet;
+}
+
+interface LU {
+  perm: number[];
+  lower: Matrix64;
+  upper: Matrix64;
+}
+
+/** The factorization of luDecompose, or null at a zero pivot column (A singular). */
+function factorLU(a: Matrix64): LU | null {
   const n = a.rows;
   const u = matrix(n, n, a.data);
   const lower = identity(n);
@@ -74,7 +102,7 @@ export function luDecompose(a: Matrix64): { perm: number[]; lower: Matrix64; upp
     let pivot = k;
     for (let i = k + 1; i < n; i++)
       if (Math.abs(u.data[i * n + k]!) > Math.abs(u.data[pivot * n + k]!)) pivot = i;
-    if (u.data[pivot * n + k] === 0) throw new Error('luDecompose: singular matrix');
+    if (u.data[pivot * n + k] === 0) return null;
     if (pivot !== k) {
       swapRows(u, k, pivot);
       [perm[k], perm[pivot]] = [perm[pivot]!, perm[k]!];

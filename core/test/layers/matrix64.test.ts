@@ -1,9 +1,10 @@
-import { Matrix, SVD } from 'ml-matrix';
+import { LuDecomposition, Matrix, SVD } from 'ml-matrix';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   invertLower,
   invertUpper,
+  logAbsDet,
   luDecompose,
   matMul,
   matrix,
@@ -64,5 +65,17 @@ describe('matrix64', () => {
       matMul(matMul(randomRotation(2, 6), matrix(2, 2, [1, 0, 0, 1e-6])), randomRotation(2, 7)),
     );
     assert.ok(Math.abs(hi - 1) < 1e-12 && Math.abs(lo - 1e-6) < 1e-12, `${lo} ${hi}`);
+  });
+
+  it('logAbsDet matches ml-matrix, is -Infinity for a singular matrix and checks its size', () => {
+    for (const n of [1, 5, 16]) {
+      const a = gaussian(n, n, 10 + n);
+      const det = new LuDecomposition(toMl(a)).determinant;
+      assert.ok(Math.abs(logAbsDet(a.data, n) - Math.log(Math.abs(det))) < 1e-12 * Math.max(1, n));
+    }
+    // 1e200 * 1e200 overflows a plain determinant; the sum of log pivots does not.
+    assert.ok(Math.abs(logAbsDet([1e200, 0, 0, 1e200], 2) - 400 * Math.log(10)) < 1e-9);
+    assert.equal(logAbsDet([1, 2, 2, 4], 2), -Infinity);
+    assert.throws(() => logAbsDet([1, 2, 3], 2), /expected 4 entries, got 3/);
   });
 });
