@@ -1,7 +1,35 @@
+/**
+ * Independent references for the layer tests: Jacobians by autodiff, determinants and singular values from
+ * ml-matrix, explicit operator matrices, and error measures.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { LuDecomposition, Matrix, SVD } from 'ml-matrix';
 
-/** Independent references for layer tests: SVD and determinants from ml-matrix, Jacobians by autodiff. */
+/**
+ * d f(x) / d x for a single example (batch 1), flattened to [outputs, inputs]: one tf.grad per output
+ * entry, which is plenty for the 2 to 8 dimensions these tests use.
+ */
+export function jacobian(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): number[][] {
+  const outputs = tf.tidy(() => f(x).size);
+  const rows: number[][] = [];
+  for (let i = 0; i < outputs; i++) {
+    const row = tf.tidy(() => {
+      const g = tf.grad((z: tf.Tensor) => tf.gather(tf.reshape(f(z), [-1]), [i]).sum());
+      return Array.from(g(x).dataSync());
+    });
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** log|det m| as the sum of log|u_ii| of an LU factorisation (no overflow for larger products). */
+export function logAbsDet(m: number[][]): number {
+  const lu = new LuDecomposition(new Matrix(m));
+  const u = lu.upperTriangularMatrix;
+  let sum = 0;
+  for (let i = 0; i < m.length; i++) sum += Math.log(Math.abs(u.get(i, i)));
+  return sum;
+}
 
 export function largestSingularValue(rows: number[][]): number {
   const svd = new SVD(new Matrix(rows), {
@@ -37,30 +65,30 @@ export function convOperatorMatrix(
   return new Matrix(columns).transpose().to2DArray();
 }
 
-/** Jacobian dF_i/dx_j of a batch-wise map F at a single point x, one tf.grad per output. */
-export function autodiffJacobian(f: (x: tf.Tensor2D) => tf.Tensor2D, x: number[]): number[][] {
-  const d = x.length;
-  const xt = tf.tensor2d([x]);
-  const rows: number[][] = [];
-  for (let i = 0; i < d; i++) {
-    const g = tf.tidy(() =>
-      tf.grad((z: tf.Tensor) =>
-        f(z as tf.Tensor2D)
-          .slice([0, i], [1, 1])
-          .sum(),
-      )(xt),
+/** max |a - b| / max |b|: for numbers in float64, for tensors over all entries. */
+export function relError(a: number, b: number): number;
+export function relError(a: tf.Tensor, b: tf.Tensor): number;
+export function relError(a: number | tf.Tensor, b: number | tf.Tensor): number {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) / Math.abs(b);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(b)).dataSync()[0]!);
+}
+
+/** Largest observed ratio |f(a) - f(b)| / |a - b| over random nearby pairs: a lower bound on Lip(f). */
+export function empiricalLipschitz(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, scale = 1e-2): number {
+  return tf.tidy(() => {
+    const d = tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', 7), scale);
+    const num = tf.sqrt(
+      tf.sum(
+        tf.square(tf.sub(f(tf.add(x, d)), f(x))),
+        Array.from({ length: x.rank - 1 }, (_, i) => i + 1),
+      ),
     );
-    rows.push(Array.from(g.dataSync()));
-    g.dispose();
-  }
-  xt.dispose();
-  return rows;
-}
-
-export function logAbsDetReference(m: number[][]): number {
-  return Math.log(Math.abs(new LuDecomposition(new Matrix(m)).determinant));
-}
-
-export function relativeError(estimate: number, truth: number): number {
-  return Math.abs(estimate - truth) / Math.abs(truth);
+    const den = tf.sqrt(
+      tf.sum(
+        tf.square(d),
+        Array.from({ length: x.rank - 1 }, (_, i) => i + 1),
+      ),
+    );
+    return tf.max(tf.div(num, den)).dataSync()[0]!;
+  });
 }

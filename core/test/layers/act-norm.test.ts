@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ActNorm } from '../../src/layers/act-norm';
 import { Flow } from '../../src/layers/flow';
-import { jacobian, leakedTensors, logAbsDet, relError } from '../helpers/jacobian';
+import { leakedTensors } from '../helpers/layer-checks';
+import { jacobian, logAbsDet, relError } from '../helpers/linalg';
 import { saveAndLoad, values } from '../helpers/model-io';
 
 describe('ActNorm', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { AffineCoupling, type AffineScale } from '../../src/layers/affine-coupling';
 import { Flow } from '../../src/layers/flow';
-import { jacobian, leakedTensors, logAbsDet, relError } from '../helpers/jacobian';
+import { leakedTensors } from '../helpers/layer-checks';
+import { jacobian, logAbsDet, relError } from '../helpers/linalg';
 import { saveAndLoad, values } from '../helpers/model-io';
 
 const SCALES: AffineScale[] = ['exp', 'sigmoid', 'bounded-tanh', 'sigmoid-floor'];

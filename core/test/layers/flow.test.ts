@@ -9,7 +9,8 @@ import type { InverseReport } from '../../src/layers/invertible';
 import { InvertibleConv1x1 } from '../../src/layers/invertible-conv1x1';
 import { Permutation } from '../../src/layers/permutation';
 import { Squeeze } from '../../src/layers/squeeze';
-import { jacobian, leakedTensors, logAbsDet, relError } from '../helpers/jacobian';
+import { leakedTensors } from '../helpers/layer-checks';
+import { jacobian, logAbsDet, relError } from '../helpers/linalg';
 import { saveAndLoad, values } from '../helpers/model-io';
 
 /** A Glow-like multi-scale stack on NHWC inputs with 2 channels. */

@@ -5,7 +5,8 @@ import { before, describe, it } from 'node:test';
 import { Flow } from '../../src/layers/flow';
 import { InvertibleConv1x1 } from '../../src/layers/invertible-conv1x1';
 import { InvertibleLinear } from '../../src/layers/invertible-linear';
-import { empiricalLipschitz, jacobian, leakedTensors, logAbsDet, relError } from '../helpers/jacobian';
+import { leakedTensors } from '../helpers/layer-checks';
+import { empiricalLipschitz, jacobian, logAbsDet, relError } from '../helpers/linalg';
 import { saveAndLoad, values } from '../helpers/model-io';
 
 /** Moves the trainable factors away from the rotation init so the log-det and bounds are non-trivial. */

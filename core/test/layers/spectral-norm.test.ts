@@ -9,12 +9,7 @@ import {
   randomUnit,
   SpectralNormConstraint,
 } from '../../src/layers/spectral-norm';
-import {
-  convOperatorMatrix,
-  denseOperatorMatrix,
-  largestSingularValue,
-  relativeError,
-} from '../helpers/linalg';
+import { convOperatorMatrix, denseOperatorMatrix, largestSingularValue, relError } from '../helpers/linalg';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -37,7 +32,7 @@ describe('spectral norm estimates', () => {
       const kernel = tf.randomNormal([rows, cols], 0, 1, 'float32', seed) as tf.Tensor2D;
       const truth = largestSingularValue(denseOperatorMatrix(kernel));
       const est = denseSpectralNorm(kernel, 100, seed);
-      assert.ok(relativeError(est, truth) < 0.01, `${rows}x${cols}: ${est} vs ${truth}`);
+      assert.ok(relError(est, truth) < 0.01, `${rows}x${cols}: ${est} vs ${truth}`);
       kernel.dispose();
     }
   });
@@ -48,7 +43,7 @@ describe('spectral norm estimates', () => {
     for (const { strides, padding } of convCases) {
       const truth = largestSingularValue(convOperatorMatrix(kernel, inputShape, strides, padding));
       const est = convOperatorNorm(kernel, inputShape, strides, padding, 100, 11);
-      assert.ok(relativeError(est, truth) < 0.01, `${padding} stride ${strides[0]}: ${est} vs ${truth}`);
+      assert.ok(relError(est, truth) < 0.01, `${padding} stride ${strides[0]}: ${est} vs ${truth}`);
     }
     // The reshaped-kernel norm is a different (looser or tighter) number: the operator norm is what matters.
     const reshaped = largestSingularValue(kernel.reshape([9 * 2, 3]).arraySync() as number[][]);
@@ -103,7 +98,7 @@ describe('spectral norm estimates', () => {
       u.dispose();
       u = out.u;
       const truth = largestSingularValue(denseOperatorMatrix(kernel));
-      assert.ok(relativeError(out.sigma.dataSync()[0]!, truth) < 0.01, `step ${step}`);
+      assert.ok(relError(out.sigma.dataSync()[0]!, truth) < 0.01, `step ${step}`);
       tf.dispose([out.kernel, out.sigma]);
     }
     tf.dispose([u, kernel]);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Flow } from '../../src/layers/flow';
 import { Squeeze } from '../../src/layers/squeeze';
-import { jacobian, leakedTensors, logAbsDet } from '../helpers/jacobian';
+import { leakedTensors } from '../helpers/layer-checks';
+import { jacobian, logAbsDet } from '../helpers/linalg';
 import { saveAndLoad, values } from '../helpers/model-io';
 
 describe('Squeeze', () => {
