@@ -10,7 +10,7 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 // Native tfjs backends are optional: resolved where the user runs, never bundled.
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'tsx'];
 
 const node = {
   bundle: true,
@@ -28,7 +28,6 @@ const targets = [
     ...node,
     entryPoints: [join(root, 'core/src/cli/main.ts')],
     outfile: join(root, 'dist/cli/lipschitz-lens.js'),
-    banner: { js: '#!/usr/bin/env node' },
   },
   // The library build leaves tfjs to the user's copy (a peer dependency) so tensors never cross two engines.
   {
@@ -75,11 +74,33 @@ function copyWasm() {
   }
 }
 
+/**
+ * The probe worker transpiles user modules with esbuild, whose API cannot be bundled. The .vsix ships no
+ * node_modules, so the platform-independent esbuild-wasm package is copied beside the worker.
+ */
+function copyEsbuildWasm() {
+  const src = join(root, 'node_modules/esbuild-wasm');
+  const dest = join(root, 'dist/server/esbuild-wasm');
+  for (const file of [
+    'package.json',
+    'lib/main.js',
+    'bin/esbuild',
+    'wasm_exec.js',
+    'wasm_exec_node.js',
+    'esbuild.wasm',
+  ]) {
+    mkdirSync(dirname(join(dest, file)), { recursive: true });
+    copyFileSync(join(src, file), join(dest, file));
+  }
+}
+
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();
   copyWasm();
+  copyEsbuildWasm();
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
   copyWasm();
+  copyEsbuildWasm();
   console.log(`built ${targets.length} bundles`);
 }

@@ -77,18 +77,29 @@ type Esbuild = typeof import('esbuild');
 
 /**
  * esbuild on demand (checkpoints need no bundler), through createRequire so bundlers leave it alone: its API
- * must stay inside its package to find its binary. The workspace's copy first, then the one beside this tool.
+ * must stay inside its package to find its binary. The workspace's copy first, then esbuild-wasm beside the
+ * bundled worker (the .vsix ships no node_modules), then the copies a source checkout has.
  */
-function loadEsbuild(cwd: string): Esbuild {
+export function loadEsbuild(cwd: string, candidates = esbuildCandidates(cwd)): Esbuild {
   const errors: string[] = [];
-  for (const req of [folderRequire(cwd), createRequire(__filename)]) {
+  for (const load of candidates) {
     try {
-      return req('esbuild') as Esbuild;
+      return load() as Esbuild;
     } catch (e) {
       errors.push(e instanceof Error ? e.message.split('\n')[0]! : String(e));
     }
   }
   throw new Error(`esbuild is needed to load TS/JS modules and was not found (${errors.join('; ')})`);
+}
+
+function esbuildCandidates(cwd: string): Array<() => unknown> {
+  const own = createRequire(__filename);
+  return [
+    () => folderRequire(cwd)('esbuild'),
+    () => own(join(__dirname, 'esbuild-wasm', 'lib', 'main.js')),
+    () => own('esbuild'),
+    () => own('esbuild-wasm'),
+  ];
 }
 
 async function bundle(file: string, cwd: string): Promise<Bundle> {
