@@ -2,7 +2,7 @@
  * `lipschitz-lens audit <file> [--export name] [--checkpoint path] [--out dir] [--budget seconds]
  * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and standalone HTML.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import { PROBE_IDS } from '../probes/probe';
