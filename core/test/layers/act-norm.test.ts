@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ActNorm } from '../../src/layers/act-norm';
 import { Flow } from '../../src/layers/flow';
-import { leakedTensors } from '../helpers/layer-checks';
+import { assertFlowRoundTrip, assertInvertibleNoLeak, leakedTensors } from '../helpers/layer-checks';
 import { jacobian, logAbsDet, relError } from '../helpers/linalg';
-import { saveAndLoad, values } from '../helpers/model-io';
+import { values } from '../helpers/model-io';
 
 describe('ActNorm', () => {
   before(async () => {
@@ -82,18 +82,7 @@ describe('ActNorm', () => {
       3,
       'build creates 3 weights',
     );
-    assert.equal(
-      leakedTensors(() => layer.apply(x) as tf.Tensor),
-      0,
-    );
-    assert.equal(
-      leakedTensors(() => layer.inverse(x)),
-      0,
-    );
-    assert.equal(
-      leakedTensors(() => layer.logDetJacobian(x)),
-      0,
-    );
+    assertInvertibleNoLeak(layer, x);
   });
 
   it('rejects wrong ranks and a non-positive epsilon, naming the layer', () => {
@@ -105,13 +94,9 @@ describe('ActNorm', () => {
     const layer = new ActNorm();
     const x = data([64, 2, 2, 4], 8);
     layer.initialize(x);
-    const model = new Flow([layer]).toModel([2, 2, 4]);
-    const { loaded } = await saveAndLoad(model);
-    const copy = loaded.layers[1] as ActNorm;
+    const { model, loaded, copy } = await assertFlowRoundTrip(layer, x);
     assert.equal(copy.isInitialized(), true);
-    assert.deepEqual(copy.getConfig(), layer.getConfig());
-    const other = data([8, 2, 2, 4], 9);
-    copy.apply(other, { training: true });
+    copy.apply(data([8, 2, 2, 4], 9), { training: true });
     assert.deepEqual(values(loaded.predict(x)), values(model.predict(x)));
     const y = model.predict(x) as tf.Tensor;
     assert.deepEqual(values(Flow.fromModel(loaded).inverse(y)), values(layer.inverse(y)));

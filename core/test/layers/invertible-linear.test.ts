@@ -2,12 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Matrix, SVD } from 'ml-matrix';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Flow } from '../../src/layers/flow';
 import { InvertibleConv1x1 } from '../../src/layers/invertible-conv1x1';
 import { InvertibleLinear } from '../../src/layers/invertible-linear';
-import { leakedTensors } from '../helpers/layer-checks';
+import { assertFlowRoundTrip, assertInvertibleNoLeak } from '../helpers/layer-checks';
 import { empiricalLipschitz, jacobian, logAbsDet, relError } from '../helpers/linalg';
-import { saveAndLoad, values } from '../helpers/model-io';
 
 /** Moves the trainable factors away from the rotation init so the log-det and bounds are non-trivial. */
 function perturb(layer: InvertibleLinear | InvertibleConv1x1, seed: number): void {
@@ -98,22 +96,7 @@ describe('InvertibleLinear and InvertibleConv1x1 (LU)', () => {
     const layer = new InvertibleConv1x1({ seed: 12 });
     const x = tf.randomNormal([2, 3, 3, 4]);
     layer.apply(x);
-    assert.equal(
-      leakedTensors(() => layer.apply(x) as tf.Tensor),
-      0,
-    );
-    assert.equal(
-      leakedTensors(() => layer.inverse(x)),
-      0,
-    );
-    assert.equal(
-      leakedTensors(() => layer.logDetJacobian(x)),
-      0,
-    );
-    assert.equal(
-      leakedTensors(() => void layer.lipschitzBounds()),
-      0,
-    );
+    assertInvertibleNoLeak(layer, x);
   });
 
   it('rejects the wrong rank, naming the layer', () => {
@@ -132,14 +115,6 @@ describe('InvertibleLinear and InvertibleConv1x1 (LU)', () => {
     const x = tf.randomNormal([2, 3, 3, 6], 0, 1, 'float32', 14);
     conv.apply(x);
     perturb(conv, 50);
-    const model = new Flow([conv]).toModel([3, 3, 6]);
-    const { loaded } = await saveAndLoad(model);
-    const copy = loaded.layers[1] as InvertibleConv1x1;
-    assert.ok(copy instanceof InvertibleConv1x1);
-    assert.deepEqual(copy.getConfig(), conv.getConfig());
-    assert.deepEqual(values(loaded.predict(x)), values(model.predict(x)));
-    const y = model.predict(x) as tf.Tensor;
-    assert.deepEqual(values(Flow.fromModel(loaded).inverse(y)), values(conv.inverse(y)));
-    assert.deepEqual(copy.lipschitzBounds(), conv.lipschitzBounds());
+    await assertFlowRoundTrip(conv, x);
   });
 });

@@ -1,20 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileSystemIO } from '../../src/layers/file-io';
+import { before, describe, it } from 'node:test';
 import { SpectralConv2D } from '../../src/layers/spectral-conv2d';
 import { SpectralDense } from '../../src/layers/spectral-dense';
+import { assertNoLeak, assertSaveLoadRoundTrip } from '../helpers/layer-checks';
 import { largestSingularValue, relError } from '../helpers/linalg';
 
 before(async () => {
   await tf.setBackend('cpu');
 });
-
-const dir = mkdtempSync(join(tmpdir(), 'spectral-layers-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The matrix of a bias-free linear layer, read off by applying it to basis inputs (no access to internals). */
 function operatorOf(
@@ -39,14 +33,21 @@ function uOf(layer: tf.layers.Layer): number[] {
   );
 }
 
-async function roundTrip(model: tf.LayersModel, x: tf.Tensor, sub: string): Promise<void> {
-  await model.save(fileSystemIO(join(dir, sub)));
-  const loaded = await tf.loadLayersModel(fileSystemIO(join(dir, sub)));
-  const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-  assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
-  assert.deepEqual(loaded.layers[0]!.getConfig(), model.layers[0]!.getConfig());
+async function roundTrip(model: tf.LayersModel, x: tf.Tensor): Promise<void> {
+  const { loaded } = await assertSaveLoadRoundTrip(model, x);
   assert.deepEqual(uOf(loaded.layers[0]!), uOf(model.layers[0]!), 'the power-iteration vector is saved');
-  tf.dispose([a, b]);
+}
+
+/** Inference leaves u alone, a training call moves it, and neither leaks. */
+function assertUpdatesUWhenTrainingOnly(layer: tf.layers.Layer, x: tf.Tensor): void {
+  tf.dispose(layer.apply(x) as tf.Tensor);
+  const u0 = uOf(layer);
+  assertNoLeak(() => {
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    assert.deepEqual(uOf(layer), u0);
+    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
+    assert.notDeepEqual(uOf(layer), u0);
+  });
 }
 
 describe('SpectralDense', () => {
@@ -79,14 +80,7 @@ describe('SpectralDense', () => {
   it('updates u when training only, and leaks no tensors', () => {
     const layer = new SpectralDense({ units: 4, coeff: 0.9, initialPowerIterations: 0, seed: 2 });
     const x = tf.randomNormal([3, 5], 0, 1, 'float32', 3);
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    const u0 = uOf(layer);
-    const before = tf.memory().numTensors;
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    assert.deepEqual(uOf(layer), u0);
-    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
-    assert.notDeepEqual(uOf(layer), u0);
-    assert.equal(tf.memory().numTensors, before);
+    assertUpdatesUWhenTrainingOnly(layer, x);
     x.dispose();
   });
 
@@ -129,7 +123,7 @@ describe('SpectralDense', () => {
       ],
     });
     const x = tf.randomNormal([6, 4], 0, 1, 'float32', 6);
-    await roundTrip(model, x, 'dense');
+    await roundTrip(model, x);
     x.dispose();
   });
 });
@@ -172,14 +166,7 @@ describe('SpectralConv2D', () => {
       seed: 8,
     });
     const x = tf.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 9);
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    const u0 = uOf(layer);
-    const before = tf.memory().numTensors;
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    assert.deepEqual(uOf(layer), u0);
-    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
-    assert.notDeepEqual(uOf(layer), u0);
-    assert.equal(tf.memory().numTensors, before);
+    assertUpdatesUWhenTrainingOnly(layer, x);
     x.dispose();
   });
 
@@ -225,7 +212,7 @@ describe('SpectralConv2D', () => {
       ],
     });
     const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 11);
-    await roundTrip(model, x, 'conv');
+    await roundTrip(model, x);
     x.dispose();
   });
 });
