@@ -21,7 +21,10 @@ export interface InvertibleResidualArgs extends LayerArgs {
   /** Spectral bound c per dense map, in (0, 1) so that Lip(g) < 1 and F is invertible (default 0.9). */
   coeff?: number;
   activation?: LipschitzActivation;
-  /** Fixed-point iteration stops when max |x_k - x_{k-1}| < tol (default 1e-6; absolute, float32). */
+  /**
+   * Fixed-point iteration stops when max |x_k - x_{k-1}| <= tol * max(1, max |y|) (default 1e-6). Relative to
+   * y because float32 spacing grows with |y|: an absolute 1e-6 is out of reach beyond |y| ~ 8.
+   */
   inverseTolerance?: number;
   maxInverseIterations?: number;
   /** 'auto' (default): exact when d <= 16, else the power series with Hutchinson's trace estimator. */
@@ -38,6 +41,10 @@ export interface InvertibleResidualArgs extends LayerArgs {
 interface GWeights {
   dense: SpectralKernel<tf.Tensor2D, tf.Tensor1D>;
   bias: tf.LayerVariable;
+}
+
+function maxAbs(t: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
 }
 
 function positiveInt(layer: string, name: string, v: number): number {
@@ -147,24 +154,26 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
     });
   }
 
-  /** Solves x + g(x) = y by x <- y - g(x) from x = y; contraction c^n makes the error shrink geometrically. */
+  /**
+   * Solves x + g(x) = y by x <- y - g(x) from x = y; contraction c^n makes the error shrink geometrically.
+   * Stops once max |x_k - x_{k-1}| <= inverseTolerance * max(1, max |y|).
+   */
   inverse(y: tf.Tensor): tf.Tensor {
     const target = this.checkInput('inverse', y);
+    const tolerance = this.inverseTolerance * Math.max(1, maxAbs(target));
     const kernels = tf.tidy(() => this.normalizedKernels(0, false));
     let x = target.clone();
     let residual = Infinity;
     let iterations = 0;
-    while (iterations < this.maxInverseIterations && !(residual < this.inverseTolerance)) {
+    while (iterations < this.maxInverseIterations && !(residual <= tolerance)) {
       const next = tf.tidy(() => tf.sub(target, this.residual(x, kernels)) as tf.Tensor2D);
-      const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(next, x))));
-      residual = gap.dataSync()[0]!;
-      gap.dispose();
+      residual = tf.tidy(() => maxAbs(tf.sub(next, x)));
       x.dispose();
       x = next;
       iterations++;
     }
     tf.dispose(kernels);
-    this.report = { iterations, residual, converged: residual < this.inverseTolerance };
+    this.report = { iterations, residual, converged: residual <= tolerance };
     return x;
   }
 

@@ -79,7 +79,8 @@ describe('InvertibleResidual inverse', () => {
       const report = layer.lastInverseReport();
       const relErr = maxAbs(tf.sub(xr, x)) / maxAbs(x);
       assert.ok(report.converged, JSON.stringify(report));
-      assert.ok(report.residual < 1e-6);
+      const tolerance = 1e-6 * Math.max(1, maxAbs(y));
+      assert.ok(report.residual <= tolerance);
       assert.ok(relErr < 1e-4, `relative error ${relErr}`);
       // ||x_k - x_{k-1}|| <= L^(k-1) ||g(y)|| per sample, so the stop is reached by k <= log(tol/R)/log(L) + 2.
       const L = layer.lipschitzOfResidual();
@@ -99,10 +100,28 @@ describe('InvertibleResidual inverse', () => {
             )
             .dataSync()[0]!,
       );
-      const bound = Math.floor(Math.log(1e-6 / R) / Math.log(L)) + 2;
+      const bound = Math.floor(Math.log(tolerance / R) / Math.log(L)) + 2;
       assert.ok(report.iterations <= bound, `iterations ${report.iterations} > contraction bound ${bound}`);
       assert.ok(report.iterations >= 3, `iterations ${report.iterations}`);
       iterationsByCoeff.set(coeff, report.iterations);
+      tf.dispose([x, y, xr]);
+    });
+  }
+
+  for (const coeff of [0.5, 0.9]) {
+    it(`converges on inputs scaled by 100 within 3 iterations of the unscaled case (c = ${coeff})`, () => {
+      // An absolute 1e-6 is below float32 spacing at |y| ~ 300, so this used to run to the cap unconverged.
+      const d = 6;
+      const layer = built({ hiddenUnits: [16, 16], coeff, activation: 'lipswish', seed: 3 }, d);
+      const x = tf.mul(tf.randomNormal([32, d], 0, 1, 'float32', 4), 100);
+      const y = layer.apply(x) as tf.Tensor2D;
+      const xr = layer.inverse(y);
+      const report = layer.lastInverseReport();
+      const relErr = maxAbs(tf.sub(xr, x)) / maxAbs(x);
+      assert.equal(report.converged, true, JSON.stringify(report));
+      assert.ok(report.residual <= 1e-6 * maxAbs(y), JSON.stringify(report));
+      assert.ok(report.iterations <= iterationsByCoeff.get(coeff)! + 3, JSON.stringify(report));
+      assert.ok(relErr < 1e-4, `relative error ${relErr}`);
       tf.dispose([x, y, xr]);
     });
   }
