@@ -2,10 +2,10 @@
 // Neovim into a cache outside the repository (reused when present), builds and packages the extension once,
 // then runs e2e/*.e2e.ts with Node's test runner through tsx. `--prepare-only` does the first steps and prints
 // what they produced as JSON, so one test file can also be run on its own.
-/* global setTimeout, clearTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

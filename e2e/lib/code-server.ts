@@ -3,11 +3,11 @@
  * extension installed with `--install-extension`, a copy of examples/ as the workspace, bound to 127.0.0.1 on
  * a free port with no auth and no telemetry.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { Prepared } from './prepared';
-import { EXAMPLES } from './paths';
+import { EXAMPLES, ROOT } from './paths';
 import { freePort, type Proc, run, start, waitFor } from './proc';
 
 export interface CodeServer {
@@ -38,6 +38,11 @@ export function makeWorkspace(base: string): string {
     join(ws, 'package.json'),
     `${JSON.stringify({ name: 'e2e-models', private: true, dependencies: { '@tensorflow/tfjs': '^4.22.0' } }, null, 2)}\n`,
   );
+  // The user's installed tfjs (what the manifest declares), linked from this repository: the TypeScript
+  // service resolves the imports and an audit can load the user's copy. Nothing else: a user's project need
+  // not have this repository's tools (esbuild, tsx) installed.
+  mkdirSync(join(ws, 'node_modules'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules', '@tensorflow'), join(ws, 'node_modules', '@tensorflow'), 'dir');
   return ws;
 }
 

@@ -142,8 +142,10 @@ export class Workbench {
     return { line: Number(m[1]), column: Number(m[2]) };
   }
 
+  /** The file name of the focused editor group's active tab (each group has an active tab). */
   async activeTab(): Promise<string> {
-    return (await this.page.locator('.tab.active .label-name').first().innerText()).trim();
+    const tab = this.page.locator('.editor-group-container.active .tab.active').first();
+    return ((await tab.getAttribute('aria-label')) ?? '').split(',')[0]!.trim();
   }
 
   async showProblems(): Promise<void> {
@@ -163,24 +165,21 @@ export class Workbench {
   /** The Problems panel's rows as a user reads them: file rows, then "message source(code) [Ln, Col]" rows. */
   async problems(): Promise<ProblemRow[]> {
     await this.showProblems();
-    const texts = await this.page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
-      rows.map((r) => ({
-        // The resource row carries the file name; a marker row carries the message.
-        file: r.querySelector('.resource-label .label-name')?.textContent ?? null,
-        text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
-      })),
-    );
+    const texts = await this.page
+      .locator('.markers-panel .monaco-list-row')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
     const out: ProblemRow[] = [];
     let file = '';
-    for (const t of texts) {
-      if (t.file) {
-        file = t.file.trim();
+    for (const text of texts) {
+      const pos = /\[Ln (\d+), Col (\d+)\]/.exec(text);
+      if (!pos) {
+        // A file row: "name.ts [folder] count".
+        file = text.split(' ')[0] ?? '';
         continue;
       }
-      const pos = /\[Ln (\d+), Col (\d+)\]/.exec(t.text);
-      if (!pos) continue;
-      const code = /lipschitz-lens\(([\w-]+)\)/.exec(t.text);
-      out.push({ file, line: Number(pos[1]), column: Number(pos[2]), ruleId: code?.[1], text: t.text });
+      // "source(code)": the parentheses are CSS pseudo-elements, absent from innerText.
+      const code = /lipschitz-lens\s*\(?([\w-]+)\)?\s*\[Ln/.exec(text);
+      out.push({ file, line: Number(pos[1]), column: Number(pos[2]), ruleId: code?.[1], text });
     }
     return out;
   }
@@ -214,7 +213,7 @@ export class Workbench {
     await this.page.mouse.move(5, 5);
     await this.goTo(line, column);
     await this.page.keyboard.press('Control+.');
-    const menu = this.page.locator('.action-widget');
+    const menu = this.page.locator('.action-widget:not(.action-list-submenu-panel)').first();
     await menu.waitFor({ state: 'visible', timeout: 10_000 });
     const item = menu.locator('.monaco-list-row', { hasText: title }).first();
     await item.waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {

@@ -1,0 +1,240 @@
+/**
+ * The packaged extension in a real VS Code (code-server 4.139 in headless Chromium), checked as a user sees it:
+ * the Problems panel, a hover, a quick fix, an audit with its progress notification and report webview, and a
+ * finding that reveals its source. One pass in Restricted Mode (lint only, audits disabled), one trusted.
+ * A screenshot of every step goes to test-output/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type CodeServer, startCodeServer } from './lib/code-server';
+import { columnOf, expectedFindings, keys } from './lib/expect';
+import { EXAMPLES, ROOT } from './lib/paths';
+import { prepared } from './lib/prepared';
+import { waitFor } from './lib/proc';
+import { type ProblemRow, Workbench } from './lib/workbench';
+
+interface ManifestCommand {
+  command: string;
+  title: string;
+  category?: string;
+}
+
+/** Palette labels come from the manifest ("Category: Title"), so retitling a command needs no change here. */
+function paletteTitle(id: string): string {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes?: { commands?: ManifestCommand[] };
+  };
+  const c = pkg.contributes?.commands?.find((x) => x.command === id);
+  assert.ok(c, `package.json contributes no command ${id}`);
+  return c.category ? `${c.category}: ${c.title}` : c.title;
+}
+
+const MODEL_FILE = 'mlp-classifier.ts';
+const expected = expectedFindings(join(EXAMPLES, MODEL_FILE));
+const flagged = expected[0]!;
+/** The model's lines (the `sequential({ ... })` call) and its layers' lines, in model order. */
+const modelLines = ((): { first: number; last: number; layers: number[] } => {
+  const lines = readFileSync(join(EXAMPLES, MODEL_FILE), 'utf8').split('\n');
+  const first = lines.findIndex((l) => l.includes('sequential(')) + 1;
+  const last = lines.findIndex((l, i) => i >= first && l.startsWith('});')) + 1;
+  const layers = lines.flatMap((l, i) => (i >= first && i < last && /layers\.\w+\(/.test(l) ? [i + 1] : []));
+  return { first, last, layers };
+})();
+
+function lensRows(rows: readonly ProblemRow[], file: string): ProblemRow[] {
+  return rows.filter((r) => r.file === file && r.ruleId !== undefined);
+}
+
+/** Waits until the Problems panel shows this file's Lipschitz Lens findings (the server lints after opening). */
+async function problemsFor(
+  wb: Workbench,
+  file: string,
+  count: (n: number) => boolean,
+): Promise<ProblemRow[]> {
+  let last: ProblemRow[] = [];
+  return waitFor(
+    `Problems to list ${file}'s findings`,
+    async () => {
+      last = await wb.problems();
+      const rows = lensRows(last, file);
+      return count(rows.length) ? rows : undefined;
+    },
+    60_000,
+    1000,
+  ).catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the panel shows ${JSON.stringify(last)}`);
+  });
+}
+
+async function session(trusted: boolean, name: string): Promise<{ cs: CodeServer; wb: Workbench }> {
+  const cs = await startCodeServer(prepared(), { trusted, name });
+  try {
+    const wb = await Workbench.open(cs.url);
+    return { cs, wb };
+  } catch (e) {
+    await cs.stop();
+    throw e;
+  }
+}
+
+describe('VS Code (code-server) in Restricted Mode', () => {
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+
+  before(async () => {
+    ({ cs, wb } = await session(false, 'restricted'));
+    await wb.shot('01-restricted-workbench');
+  });
+  after(async () => {
+    await wb?.close();
+    await cs?.stop();
+  });
+
+  test('static linting works: the Problems panel lists the expected findings', async () => {
+    await wb!.openFile(MODEL_FILE);
+    const rows = await problemsFor(wb!, MODEL_FILE, (n) => n >= expected.length);
+    await wb!.shot('02-restricted-problems');
+    assert.deepEqual(keys(rows.map((r) => ({ line: r.line, ruleId: r.ruleId! }))), keys(expected));
+  });
+
+  test('audits are disabled and the status item says why', async () => {
+    // The manifest hides the audit commands from the palette while the folder is untrusted...
+    const audit = paletteTitle('lipschitzLens.auditModel');
+    const listed = await wb!.paletteEntries('Lipschitz Lens');
+    assert.ok(listed.length > 0, 'no Lipschitz Lens command in the palette: is the extension active?');
+    assert.ok(!listed.includes(audit), `"${audit}" is offered in Restricted Mode: ${JSON.stringify(listed)}`);
+    // ...and the status bar item explains it.
+    const item = wb!.page.locator('.statusbar-item', { hasText: 'Lipschitz' }).first();
+    await item.hover();
+    const tip = wb!.page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /trust/i }).first();
+    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb!.shot('03-restricted-audit-disabled');
+    assert.match(await tip.innerText(), /audits disabled/i);
+  });
+});
+
+describe('VS Code (code-server), trusted workspace', () => {
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+
+  before(async () => {
+    ({ cs, wb } = await session(true, 'trusted'));
+    await wb.openFile(MODEL_FILE);
+  });
+  after(async () => {
+    await wb?.close();
+    await cs?.stop();
+  });
+
+  test('the Problems panel lists the expected findings', async () => {
+    const rows = await problemsFor(wb!, MODEL_FILE, (n) => n >= expected.length);
+    await wb!.shot('04-problems');
+    assert.deepEqual(keys(rows.map((r) => ({ line: r.line, ruleId: r.ruleId! }))), keys(expected));
+  });
+
+  test('hovering a flagged layer shows its Lipschitz bounds', async () => {
+    const column = columnOf(join(cs!.workspace, MODEL_FILE), flagged.line, 'dense');
+    const text = await wb!.hover(flagged.line, column);
+    await wb!.shot('05-hover');
+    assert.match(text, /Lipschitz Lens/);
+    assert.match(text, /forward/i);
+    assert.match(text, /inverse/i);
+  });
+
+  test('the audit command shows progress and opens the report with a chart and findings', async () => {
+    await wb!.page.mouse.move(5, 5);
+    await wb!.goTo(flagged.line, 4);
+    await wb!.runCommand(paletteTitle('lipschitzLens.auditModel'));
+    const toast = wb!.page.locator('.notification-toast', { hasText: /Auditing/i }).first();
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    await wb!.shot('06-audit-progress');
+
+    // The report is a webview: an iframe holding the active-frame iframe that holds the page.
+    const frame = await wb!.webviewFrame('[data-testid=verdict]', 180_000).catch(async (e: unknown) => {
+      await wb!.shot('07-report-missing');
+      const toasts = await wb!.notifications();
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}; notifications: ${JSON.stringify(toasts)}`,
+      );
+    });
+    await wb!.shot('07-report');
+    const findings = await frame.locator('[data-testid=findings] li').allInnerTexts();
+    const loadError = findings.find((f) => /could not load the model/i.test(f));
+    assert.equal(loadError, undefined, `the audit could not load the model: ${loadError}`);
+    await frame.locator('[data-chart] canvas').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await frame.locator('[data-chart]').first().scrollIntoViewIfNeeded();
+    await wb!.shot('07-report');
+    const verdict = (await frame.locator('[data-testid=verdict]').innerText()).trim();
+    assert.ok(verdict.length > 0, 'the report shows no verdict');
+    const chart = await frame.locator('[data-chart] canvas').first().boundingBox();
+    assert.ok(
+      chart && chart.width > 50 && chart.height > 50,
+      `the chart is not drawn: ${JSON.stringify(chart)}`,
+    );
+    assert.ok(findings.length > 0, 'the report lists no findings (not even "No findings.")');
+    assert.ok(
+      await wb!.page
+        .locator('.tab', { hasText: /Stability/ })
+        .first()
+        .isVisible(),
+      'no "Stability: <model>" editor tab',
+    );
+  });
+
+  test('clicking a finding in the report reveals its source line', async () => {
+    const frame = await wb!.webviewFrame('[data-testid=findings]', 10_000);
+    // Move the cursor away first so the reveal is visible as a change.
+    await wb!.page.locator('.tab', { hasText: MODEL_FILE }).first().click();
+    await wb!.goTo(1, 0);
+    const item = frame.locator('[data-testid=findings] li.clickable').first();
+    const count = await frame.locator('[data-testid=findings] li.clickable').count();
+    assert.ok(count > 0, 'no finding in the report points at source (none is clickable)');
+    const file = basename((await item.getAttribute('data-file')) ?? '');
+    // A finding about one block ("(block dense_Dense2)") belongs on that block's layer: the blocks table lists
+    // them in model order, as the file does.
+    const block = /\(block (\S+)\)/.exec(await item.innerText())?.[1];
+    const blocks = await frame
+      .locator('[data-testid=blocks] tr[data-block]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-block')));
+    const blockLine = block ? modelLines.layers[blocks.indexOf(block)] : undefined;
+    await item.click();
+    const at = await waitFor(
+      'the editor to reveal the finding',
+      async () => {
+        const c = await wb!.cursor();
+        return c.line !== 1 ? c : undefined;
+      },
+      15_000,
+    );
+    await wb!.shot('08-finding-revealed');
+    assert.equal(await wb!.activeTab(), file || MODEL_FILE);
+    assert.ok(
+      at.line >= modelLines.first && at.line <= modelLines.last,
+      `revealed line ${at.line} is outside the model (lines ${modelLines.first}-${modelLines.last})`,
+    );
+    if (blockLine !== undefined) {
+      assert.equal(
+        at.line,
+        blockLine,
+        `a finding about block ${block} revealed line ${at.line}, not its layer`,
+      );
+    }
+  });
+
+  test('the quick fix applies and its diagnostic goes', async () => {
+    const before = await problemsFor(wb!, MODEL_FILE, (n) => n >= expected.length);
+    const rule = flagged.ruleId;
+    const ofRule = (rows: ProblemRow[]): number => rows.filter((r) => r.ruleId === rule).length;
+    const column = columnOf(join(cs!.workspace, MODEL_FILE), flagged.line, 'dense');
+    // The rule's fix (preferred) rather than the "Disable ... for this line" suggestion.
+    const picked = await wb!.quickFix(flagged.line, column, /^(?!Disable).*(Add|Replace|Use|Lower)/);
+    await wb!.shot('09-quick-fix-applied');
+    const after = await problemsFor(wb!, MODEL_FILE, (n) => n < before.length);
+    await wb!.shot('10-problems-after-fix');
+    assert.equal(ofRule(after), ofRule(before) - 1, `"${picked}" did not remove one ${rule} diagnostic`);
+    const text = await wb!.page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+    assert.match(text, /kernelConstraint/, 'the fixed layer has no kernelConstraint');
+  });
+});
