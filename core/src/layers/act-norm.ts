@@ -2,8 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 
+/** How ActNorm stores its per-channel scale. */
+export type ActNormScaleParam = 'direct' | 'log';
+const SCALE_PARAMS: readonly ActNormScaleParam[] = ['direct', 'log'];
+
 /** Arguments of {@link ActNorm}. */
 export interface ActNormArgs extends LayerArgs {
+  /**
+   * 'log' (default): a weight `log_scale` with scale = exp(log_scale), always positive, so training can neither
+   * flip its sign nor drive it to 0 (an exploding inverse). 'direct': the scale itself, weight `scale`; configs
+   * saved before this option existed load as 'direct'.
+   */
+  scaleParam?: ActNormScaleParam;
   /** Added to the per-channel std in the data-dependent init, so a constant channel gets scale 1/eps. Default 1e-6. */
   epsilon?: number;
   /** Initialise from the first batch seen with `training: true`. Default true; `initialize(x)` works either way. */
@@ -12,14 +22,16 @@ export interface ActNormArgs extends LayerArgs {
 
 /**
  * Glow's activation normalisation: y = (x + bias) * scale per channel of the last axis (rank 2 or NHWC
- * rank 4). The first training batch (or an explicit `initialize(x)`) sets bias = -mean and
- * scale = 1 / (std + eps), giving zero-mean unit-variance outputs; the `initialized` flag is a
+ * rank 4), scale stored as its log by default. The first training batch (or an explicit `initialize(x)`) sets
+ * bias = -mean and scale = 1 / (std + eps), giving zero-mean unit-variance outputs; the `initialized` flag is a
  * non-trainable weight so it is saved with the weights and a loaded model is not re-initialised.
  */
 export class ActNorm extends LazyBuildLayer implements Invertible {
   static className = 'ActNorm';
   readonly epsilon: number;
   readonly dataInit: boolean;
+  readonly scaleParam: ActNormScaleParam;
+  /** The scale, or its log with scaleParam 'log'. */
   private scale: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
   private flag: tf.LayerVariable | null = null;
@@ -30,7 +42,14 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     super(args);
     this.epsilon = args.epsilon ?? 1e-6;
     this.dataInit = args.dataInit ?? true;
+    this.scaleParam = args.scaleParam ?? 'log';
     if (!(this.epsilon > 0)) configError(this.name, `epsilon must be > 0, got ${this.epsilon}`);
+    if (!SCALE_PARAMS.includes(this.scaleParam)) {
+      configError(
+        this.name,
+        `scaleParam must be one of ${SCALE_PARAMS.join(', ')}, got '${String(this.scaleParam)}'`,
+      );
+    }
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -43,7 +62,10 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     }
     const channels = shape[shape.length - 1];
     if (channels == null) configError(this.name, 'needs a known channel count on the last axis');
-    this.scale = this.addLayerWeight('scale', [channels], tf.initializers.ones());
+    this.scale =
+      this.scaleParam === 'log'
+        ? this.addLayerWeight('log_scale', [channels], tf.initializers.zeros())
+        : this.addLayerWeight('scale', [channels], tf.initializers.ones());
     this.bias = this.addLayerWeight('bias', [channels], tf.initializers.zeros());
     this.flag = this.addLayerWeight('initialized', [], tf.initializers.zeros(), false);
     this.built = true;
@@ -68,7 +90,8 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
       const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
       const { mean, variance } = tf.moments(x, axes);
       bias.write(tf.neg(mean));
-      scale.write(tf.div(1, tf.add(tf.sqrt(variance), this.epsilon)));
+      const spread = tf.add(tf.sqrt(variance), this.epsilon);
+      scale.write(this.scaleParam === 'log' ? tf.neg(tf.log(spread)) : tf.div(1, spread));
       flag.write(tf.scalar(1));
     });
     this.knownInitialized = true;
@@ -78,27 +101,44 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     const x = single(inputs);
     const { scale, bias } = this.vars(x);
     if (this.dataInit && kwargs?.['training'] === true && !this.isInitialized()) this.initialize(x);
-    return tf.tidy(() => tf.mul(tf.add(x, bias.read()), scale.read()));
+    return tf.tidy(() => {
+      const shifted = tf.add(x, bias.read());
+      return this.scaleParam === 'log'
+        ? tf.mul(shifted, tf.exp(scale.read()))
+        : tf.mul(shifted, scale.read());
+    });
   }
 
   inverse(y: tf.Tensor): tf.Tensor {
     const { scale, bias } = this.vars(y);
-    return tf.tidy(() => tf.sub(tf.div(y, scale.read()), bias.read()));
+    return tf.tidy(() => {
+      const unscaled =
+        this.scaleParam === 'log' ? tf.mul(y, tf.exp(tf.neg(scale.read()))) : tf.div(y, scale.read());
+      return tf.sub(unscaled, bias.read());
+    });
   }
 
   /** sum log|scale| times the number of spatial positions, the same for every example. */
   logDetJacobian(x: tf.Tensor): tf.Tensor1D {
     const { scale } = this.vars(x);
     const positions = x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
-    return tf.tidy(() =>
-      tf.mul(tf.ones([x.shape[0]!]), tf.mul(tf.sum(tf.log(tf.abs(scale.read()))), positions)),
-    );
+    return tf.tidy(() => {
+      const logScale = this.scaleParam === 'log' ? scale.read() : tf.log(tf.abs(scale.read()));
+      return tf.mul(tf.ones([x.shape[0]!]), tf.mul(tf.sum(logScale), positions));
+    });
   }
 
-  /** Forward max |scale|, inverse 1 / min |scale| (exact: the map is diagonal). Infinity before build. */
+  /**
+   * Forward max |scale|, inverse 1 / min |scale| (exact: the map is diagonal); with 'log', exp(max log_scale)
+   * and exp(-min log_scale), computed in float64. Infinity before build.
+   */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.scale === null) return { forward: Infinity, inverse: Infinity };
-    const s = Array.from(this.scale.read().dataSync(), Math.abs);
+    const stored = Array.from(this.scale.read().dataSync());
+    if (this.scaleParam === 'log') {
+      return { forward: Math.exp(Math.max(...stored)), inverse: Math.exp(-Math.min(...stored)) };
+    }
+    const s = stored.map(Math.abs);
     return { forward: Math.max(...s), inverse: 1 / Math.min(...s) };
   }
 
@@ -107,7 +147,20 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, dataInit: this.dataInit };
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      dataInit: this.dataInit,
+      scaleParam: this.scaleParam,
+    };
+  }
+
+  /** A config without scaleParam predates the option and stored the scale directly. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls({ ...config, scaleParam: config['scaleParam'] ?? 'direct' });
   }
 }
 tf.serialization.registerClass(ActNorm, PACKAGE);

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ActNorm } from '../../src/layers/act-norm';
+import { ActNorm, type ActNormScaleParam } from '../../src/layers/act-norm';
 import { Flow } from '../../src/layers/flow';
 import { assertFlowRoundTrip, assertInvertibleNoLeak, leakedTensors } from '../helpers/layer-checks';
 import { jacobian, logAbsDet, relError } from '../helpers/linalg';
 import { values } from '../helpers/model-io';
+
+const PARAMS: ActNormScaleParam[] = ['log', 'direct'];
 
 describe('ActNorm', () => {
   before(async () => {
@@ -38,40 +40,57 @@ describe('ActNorm', () => {
     );
   });
 
-  it('inverts exactly after data init (rank 2 and NHWC)', () => {
-    for (const shape of [
-      [32, 5],
-      [4, 3, 3, 6],
-    ]) {
-      const layer = new ActNorm();
-      const x = data(shape, 3);
-      layer.initialize(x);
-      const z = tf.randomNormal(shape, 0, 1, 'float32', 4);
-      const err = relError(layer.inverse(layer.apply(z) as tf.Tensor), z);
-      assert.ok(err <= 1e-5, `${shape}: ${err}`);
+  it('inverts exactly after data init (rank 2 and NHWC, both scale parameterisations)', () => {
+    for (const scaleParam of PARAMS) {
+      for (const shape of [
+        [32, 5],
+        [4, 3, 3, 6],
+      ]) {
+        const layer = new ActNorm({ scaleParam });
+        const x = data(shape, 3);
+        layer.initialize(x);
+        const z = tf.randomNormal(shape, 0, 1, 'float32', 4);
+        const err = relError(layer.inverse(layer.apply(z) as tf.Tensor), z);
+        assert.ok(err <= 1e-5, `${scaleParam} ${shape}: ${err}`);
+      }
     }
   });
 
-  it('log-det matches the brute-force Jacobian (3 dims and [1,2,2,2] = 8 dims)', () => {
-    for (const shape of [
-      [1, 3],
-      [1, 2, 2, 2],
-    ]) {
-      const layer = new ActNorm();
-      layer.initialize(data([16, ...shape.slice(1)], 5));
-      const x = tf.randomNormal(shape, 0, 1, 'float32', 6);
-      const brute = logAbsDet(jacobian((z) => layer.apply(z) as tf.Tensor, x));
-      const mine = layer.logDetJacobian(x).dataSync()[0]!;
-      assert.ok(Math.abs(brute) > 0.1);
-      assert.ok(Math.abs(brute - mine) <= 1e-3, `${brute} vs ${mine}`);
+  it('log-det matches the brute-force Jacobian (3 dims and [1,2,2,2] = 8 dims, both parameterisations)', () => {
+    for (const scaleParam of PARAMS) {
+      for (const shape of [
+        [1, 3],
+        [1, 2, 2, 2],
+      ]) {
+        const layer = new ActNorm({ scaleParam });
+        layer.initialize(data([16, ...shape.slice(1)], 5));
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 6);
+        const brute = logAbsDet(jacobian((z) => layer.apply(z) as tf.Tensor, x));
+        const mine = layer.logDetJacobian(x).dataSync()[0]!;
+        assert.ok(Math.abs(brute) > 0.1);
+        assert.ok(Math.abs(brute - mine) <= 1e-3, `${scaleParam} ${shape}: ${brute} vs ${mine}`);
+      }
     }
   });
 
-  it('bounds are max |s| forward and 1 / min |s| inverse', () => {
-    const layer = new ActNorm();
+  it("'direct' bounds are max |s| forward and 1 / min |s| inverse", () => {
+    const layer = new ActNorm({ scaleParam: 'direct' });
     layer.apply(tf.zeros([1, 3]));
     layer.setWeights([tf.tensor1d([0.5, -4, 2]), tf.zeros([3]), tf.scalar(1)]);
     assert.deepEqual(layer.lipschitzBounds(), { forward: 4, inverse: 2 });
+  });
+
+  it("'log' bounds are exp(max log s) forward and exp(-min log s) inverse; the scale stays positive", () => {
+    const layer = new ActNorm();
+    layer.apply(tf.zeros([1, 3]));
+    assert.deepEqual(
+      layer.weights.map((w) => w.name.split('/').pop()),
+      ['log_scale', 'bias', 'initialized'],
+    );
+    layer.setWeights([tf.tensor1d([0.5, -4, 2]), tf.zeros([3]), tf.scalar(1)]);
+    assert.deepEqual(layer.lipschitzBounds(), { forward: Math.exp(2), inverse: Math.exp(4) });
+    // A log-scale of -4 is a scale of exp(-4) > 0, where 'direct' would have flipped the channel's sign.
+    assert.ok(values(layer.apply(tf.ones([1, 3]))).every((v) => v > 0));
   });
 
   it('allocates nothing beyond its result', () => {
@@ -90,15 +109,46 @@ describe('ActNorm', () => {
     assert.throws(() => new ActNorm({ name: 'an_eps', epsilon: 0 }), /an_eps: epsilon/);
   });
 
-  it('a loaded model keeps its initialisation and does not re-initialise on training batches', async () => {
-    const layer = new ActNorm();
-    const x = data([64, 2, 2, 4], 8);
+  for (const scaleParam of PARAMS) {
+    it(`${scaleParam}: a loaded model keeps its initialisation and does not re-initialise on training batches`, async () => {
+      const layer = new ActNorm({ scaleParam });
+      const x = data([64, 2, 2, 4], 8);
+      layer.initialize(x);
+      const { model, loaded, copy } = await assertFlowRoundTrip(layer, x);
+      assert.equal(copy.isInitialized(), true);
+      assert.equal(copy.scaleParam, scaleParam);
+      copy.apply(data([8, 2, 2, 4], 9), { training: true });
+      assert.deepEqual(values(loaded.predict(x)), values(model.predict(x)));
+      const y = model.predict(x) as tf.Tensor;
+      assert.deepEqual(values(Flow.fromModel(loaded).inverse(y)), values(layer.inverse(y)));
+    });
+  }
+
+  it('a model saved before scaleParam existed (no field, weight `scale`) loads as direct', async () => {
+    const layer = new ActNorm({ scaleParam: 'direct' });
+    const x = data([16, 4], 10);
     layer.initialize(x);
-    const { model, loaded, copy } = await assertFlowRoundTrip(layer, x);
-    assert.equal(copy.isInitialized(), true);
-    copy.apply(data([8, 2, 2, 4], 9), { training: true });
+    const model = new Flow([layer]).toModel([4]);
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    // Strip the field the old layer did not write.
+    const legacy = JSON.parse(JSON.stringify(artifacts!)) as tf.io.ModelArtifacts;
+    const topology = legacy.modelTopology as {
+      config: { layers: Array<{ config: Record<string, unknown> }> };
+    };
+    delete topology.config.layers[1]!.config['scaleParam'];
+    legacy.weightData = artifacts!.weightData;
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(legacy));
+    assert.equal((loaded.layers[1] as ActNorm).scaleParam, 'direct');
     assert.deepEqual(values(loaded.predict(x)), values(model.predict(x)));
-    const y = model.predict(x) as tf.Tensor;
-    assert.deepEqual(values(Flow.fromModel(loaded).inverse(y)), values(layer.inverse(y)));
+  });
+
+  it('rejects an unknown scaleParam, naming the layer', () => {
+    assert.throws(() => new ActNorm({ name: 'an_sp', scaleParam: 'exp' as 'log' }), /an_sp: scaleParam/);
   });
 });
