@@ -52,6 +52,10 @@ if [ ! -f "$CS_DIR/.complete" ]; then
   start=$(date +%s)
   (
     cd "$CS_DIR"
+    # Under `npm run`, the outer npm (on Node 20) exports npm_config_* (user agent included, which
+    # code-server's postinstall reads to check the Node version): drop them so this npm speaks for Node 24.
+    for v in $(compgen -e | grep -i '^npm_'); do unset "$v"; done
+    unset NODE
     # npm 11 skips install scripts not listed in allowScripts; code-server's postinstall installs VS Code's
     # own modules (native ones built here against Node 24), so it must run.
     echo '{"name":"lipschitz-lens-e2e-code-server","private":true,"allowScripts":{"code-server":true,"argon2":true}}' >package.json
