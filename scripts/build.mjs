@@ -50,6 +50,8 @@ const optional = [
     outfile: join(root, 'dist/client/extension.js'),
     external: ['vscode'],
   },
+  // The report UI. The CLI reads it at run time (../webview/report.js); from source,
+  // core/src/report/webview-bundle.ts builds it in memory with these options: keep the two in step.
   {
     bundle: true,
     platform: 'browser',

@@ -15,9 +15,9 @@ import {
   LintWorkspaceRequest,
 } from '../../core/src/protocol/lsp';
 import { reportVerdict } from '../../core/src/protocol/webview';
+import { makeNonce, standaloneHtml } from '../../core/src/report/page';
 import type { Report } from '../../core/src/report/schema';
 import { type Ctx, req } from './ctx';
-import { makeNonce, standaloneHtml } from './report-html';
 
 export type Handler = (...args: unknown[]) => unknown;
 export type CommandFactory = (ctx: Ctx) => Handler;

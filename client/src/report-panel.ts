@@ -11,8 +11,8 @@ import {
   type WebviewRange,
   type WebviewState,
 } from '../../core/src/protocol/webview';
+import { makeNonce, webviewHtml } from '../../core/src/report/page';
 import type { Report } from '../../core/src/report/schema';
-import { makeNonce, webviewHtml } from './report-html';
 
 export const REPORT_VIEW_TYPE = 'lipschitzLens.report';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../core/src/report/build';
+import { csp, embedJson, standaloneHtml, webviewHtml } from '../../core/src/report/page';
 import { present } from '../src/health';
-import { csp, embedJson, standaloneHtml, webviewHtml } from '../src/report-html';
 import { manifestUsesTfjs } from '../src/tfjs-detect';
 
 describe('tfjs detection from package.json', () => {

@@ -8,7 +8,7 @@ import type uPlot from 'uplot';
 import type { FromWebview, StaticBlockBound, WebviewRange } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { blockBars, curveChart } from './charts';
-import { type BlockRow, toViewModel } from './view-model';
+import { type BlockRow, sourceLink, toViewModel } from './view-model';
 
 type Post = (m: FromWebview) => void;
 
@@ -38,6 +38,16 @@ function clickable(
   e.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' || ev.key === ' ') go();
   });
+}
+
+/** A standalone page has no editor to reveal source in: it shows file:line, linked to the file. */
+function sourceAnchor(
+  file: string | undefined,
+  range: WebviewRange | undefined,
+): HTMLAnchorElement | undefined {
+  if (!file || !range) return undefined;
+  const link = sourceLink(file, range);
+  return el('a', { class: 'source', href: link.href, title: link.title }, link.label);
 }
 
 function num(v: number | null): string {
@@ -97,6 +107,8 @@ export function render(
     const onBlock = (row: BlockRow): void => {
       if (row.file && row.range) post({ type: 'reveal', file: row.file, range: row.range });
     };
+    // Standalone pages link source in a column of its own, when any block knows where it was built.
+    const sourceColumn = options.standalone && vm.blocks.some((b) => b.file && b.range);
     if (vm.blocks.some((b) => b.measuredForward !== null || b.measuredInverse !== null)) {
       const host = el('div', { class: 'chart', 'data-chart': 'blocks' });
       root.append(el('section', {}, host));
@@ -115,6 +127,7 @@ export function render(
           'static inverse',
           'measured inverse',
           'bound source',
+          ...(sourceColumn ? ['source'] : []),
         ].map((h) => el('th', {}, h)),
       ),
     );
@@ -131,7 +144,8 @@ export function render(
           b.source,
         ].map((c) => el('td', {}, c)),
       );
-      clickable(tr, b.file, b.range, post);
+      if (sourceColumn) tr.append(el('td', {}, sourceAnchor(b.file, b.range) ?? ''));
+      else if (!options.standalone) clickable(tr, b.file, b.range, post);
       table.append(tr);
     }
     root.append(el('section', {}, el('h2', {}, 'Blocks: static bound beside measured value'), table));
@@ -147,7 +161,8 @@ export function render(
       ' ',
       el('span', { class: 'muted' }, `(${f.where})`),
     );
-    clickable(li, f.file, f.range, post);
+    if (!options.standalone) clickable(li, f.file, f.range, post);
+    else li.append(' ', sourceAnchor(f.file, f.range) ?? '');
     list.append(li);
   }
   if (vm.findings.length === 0) list.append(el('li', { class: 'muted' }, 'No findings.'));

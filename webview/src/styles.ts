@@ -38,6 +38,7 @@ li.clickable { cursor: pointer; }
 .sev { font-weight: 600; margin-right: 6px; } .sev.error { color: var(--ll-red); } .sev.warning { color: var(--ll-yellow); }
 .sev.info { color: var(--ll-blue); }
 .muted { color: var(--ll-muted); }
+a.source { color: var(--ll-link); font-size: 0.9em; }
 .uplot { font-family: inherit; } .u-legend { color: var(--ll-fg); }
 `;
 

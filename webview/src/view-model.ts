@@ -179,6 +179,28 @@ export function blockRows(report: Report, staticBounds: readonly StaticBlockBoun
   return rows;
 }
 
+export interface SourceLink {
+  /** `file:///path#L<line>`: what a standalone page links to, having no editor to reveal source in. */
+  href: string;
+  /** `<base name>:<line>`, shown; the full path goes in the title. */
+  label: string;
+  title: string;
+}
+
+export function sourceLink(file: string, range: WebviewRange): SourceLink {
+  const line = range.start.line + 1;
+  const slashed = file.replace(/\\/g, '/');
+  const path = encodeURI(slashed.startsWith('/') ? slashed : `/${slashed}`).replace(
+    /[?#]/g,
+    encodeURIComponent,
+  );
+  return {
+    href: `file://${path}#L${line}`,
+    label: `${slashed.slice(slashed.lastIndexOf('/') + 1)}:${line}`,
+    title: `${file}:${line}`,
+  };
+}
+
 export function toViewModel(report: Report, staticBounds: readonly StaticBlockBound[] = []): ViewModel {
   const cards = CARDS.map((c) => card(report, c)).filter((c): c is Card => c !== undefined);
   const backend = report.backend

@@ -3,16 +3,16 @@
  * charts draw, a click posts `reveal`, and nothing violates the policy. Needs Debian's chromium
  * (scripts/ensure-chromium.sh installs it in CI).
  */
-import * as esbuild from 'esbuild';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { csp, makeNonce, standaloneHtml, webviewHtml } from '../../client/src/report-html';
 import type { FromWebview, ToWebview } from '../../core/src/protocol/webview';
+import { csp, makeNonce, standaloneHtml, webviewHtml } from '../../core/src/report/page';
+import { loadWebviewBundle } from '../../core/src/report/webview-bundle';
 import { MODEL_FILE, report, staticBounds } from './fixtures/report';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,27 +42,18 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
   let browser: Browser;
   let page: Page;
   let origin = '';
+  let script = '';
 
   before(async () => {
     mkdirSync(out, { recursive: true });
-    const bundle = join(out, 'webview', 'report.js');
-    // Same options as scripts/build.mjs' webview target.
-    await esbuild.build({
-      entryPoints: [join(root, 'webview/src/main.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      loader: { '.css': 'text' },
-      logLevel: 'warning',
-    });
+    // The bundle the CLI inlines: dist/webview/report.js when fresh, else built in memory from webview/src.
+    script = await loadWebviewBundle();
     const nonce = makeNonce();
     server = createServer((req, res) => {
       const policy = csp(nonce, origin);
       if (req.url === '/report.js' || req.url === '/shim.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(req.url === '/shim.js' ? SHIM : readFileSync(bundle));
+        res.end(req.url === '/shim.js' ? SHIM : script);
         return;
       }
       const html = webviewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/report.js` }).replace(
@@ -166,11 +157,17 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
     standalone.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
-    const script = readFileSync(join(out, 'webview', 'report.js'), 'utf8');
     await standalone.setContent(standaloneHtml({ nonce: makeNonce(), script, report }));
     await standalone.waitForFunction(() => document.querySelectorAll('canvas').length >= 2);
     assert.equal(await standalone.locator('[data-testid=verdict]').textContent(), 'unstable');
     assert.equal(await standalone.locator('vscode-button').count(), 0);
+    // No editor to reveal in: findings and blocks show file:line, linked to the file, instead of posting reveal.
+    assert.equal(await standalone.locator('.clickable').count(), 0);
+    const link = standalone.locator('[data-testid=findings] a.source').first();
+    assert.match((await link.getAttribute('href'))!, /^file:\/\/\/.+#L\d+$/);
+    assert.match((await link.textContent())!, /^[^/]+:\d+$/);
+    // Block sources come from the server's static bounds, which an exported report does not carry.
+    assert.equal(await standalone.locator('[data-testid=blocks] a.source').count(), 0);
     assert.deepEqual(violations, []);
     await standalone.close();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isFromWebview, isToWebview, reportVerdict } from '../../core/src/protocol/webview';
-import { formatValue, toViewModel } from '../src/view-model';
+import { formatValue, sourceLink, toViewModel } from '../src/view-model';
 import { report, staticBounds } from './fixtures/report';
 
 describe('report view model', () => {
@@ -34,6 +34,16 @@ describe('report view model', () => {
     assert.equal(formatValue(undefined), '—');
     assert.equal(reportVerdict({ status: 'failed', findings: [] }), 'failed');
     assert.equal(reportVerdict({ status: 'complete', findings: [] }), 'stable');
+  });
+
+  it('links source for standalone pages: file URL with the 1-based line, base name shown', () => {
+    const range = { start: { line: 11, character: 2 }, end: { line: 11, character: 9 } };
+    assert.deepEqual(sourceLink('/w/my model#1.ts', range), {
+      href: 'file:///w/my%20model%231.ts#L12',
+      label: 'my model#1.ts:12',
+      title: '/w/my model#1.ts:12',
+    });
+    assert.equal(sourceLink('C:\\w\\flow.ts', range).href, 'file:///C:/w/flow.ts#L12');
   });
 });
 

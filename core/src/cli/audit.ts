@@ -1,6 +1,7 @@
 /**
  * `lipschitz-lens audit <file> [--export name] [--checkpoint path] [--out dir] [--budget seconds]
- * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and standalone HTML.
+ * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and as a standalone HTML page:
+ * the webview's report UI with its bundle inlined and the report embedded, the page the extension exports.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -8,8 +9,9 @@ import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
 import type { AuditRequest, BackendPreference, JsonValue } from '../protocol/worker-messages';
-import { renderHtml } from '../report/html';
+import { makeNonce, standaloneHtml } from '../report/page';
 import type { Report } from '../report/schema';
+import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
 
 export interface CliCommand {
@@ -194,6 +196,14 @@ export const auditCommand: CliCommand = {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
       return EXIT_USAGE;
     }
+    // Before the probes run, so a broken install does not cost a whole audit.
+    let script: string;
+    try {
+      script = await loadWebviewBundle();
+    } catch (e) {
+      io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n`);
+      return EXIT_USAGE;
+    }
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once('SIGINT', onSigint);
@@ -214,7 +224,7 @@ export const auditCommand: CliCommand = {
     const json = join(parsed.outDir, `${stem}.report.json`);
     const html = join(parsed.outDir, `${stem}.report.html`);
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(html, renderHtml(report));
+    writeFileSync(html, standaloneHtml({ nonce: makeNonce(), script, report }));
     io.stdout(`${summary(report)}\n  report: ${json}\n  html:   ${html}\n`);
     if (report.status === 'failed') return EXIT_USAGE;
     return report.findings.some((f) => f.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;

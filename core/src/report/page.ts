@@ -1,12 +1,13 @@
 /**
- * The report page, for the webview panel and for the standalone HTML export (and the CLI later). Pure string
- * building with no vscode import, so the browser test loads exactly the page the extension serves.
+ * The report page, for the webview panel, the extension's HTML export and the CLI's audit report: one UI
+ * everywhere. Pure string building (node:crypto only, no vscode), so the client, the CLI and the browser test
+ * all serve exactly the same page.
  *
  * CSP: nothing loads unless allowed; scripts and style elements need the per-load nonce. The bundle styles
  * itself through constructable stylesheets (CSSOM), which CSP does not restrict, so no 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
-import type { Report } from '../../core/src/report/schema';
+import type { Report } from './schema';
 
 export function makeNonce(): string {
   return randomBytes(16).toString('base64');

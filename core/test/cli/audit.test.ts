@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { auditCommand, parseAuditArgs } from '../../src/cli/audit';
+import { EMBEDDED_REPORT_ID } from '../../src/report/page';
 import { parseReport } from '../../src/report/schema';
+import { loadWebviewBundle } from '../../src/report/webview-bundle';
 
 const fixtures = resolve(__dirname, '../probes/fixtures');
 const models = join(fixtures, 'models.ts');
@@ -98,7 +100,22 @@ describe('lipschitz-lens audit', () => {
     assert.equal(code, 1, stdout);
     const report = parseReport(readFileSync(join(out, 'nanModel.report.json'), 'utf8'));
     assert.ok(report.findings.some((f) => f.code === 'nan-output'));
-    assert.match(readFileSync(join(out, 'nanModel.report.html'), 'utf8'), /Audit of nanModel/);
+    // The HTML is the webview's report UI: strict CSP, the bundle inlined under its nonce, the report as data.
+    const html = readFileSync(join(out, 'nanModel.report.html'), 'utf8');
+    const policy = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(policy, /^default-src &#39;none&#39;; .*script-src &#39;nonce-([\w+/=]+)&#39;$/);
+    const nonce = /nonce-([\w+/=]+)/.exec(policy)![1]!;
+    const open = `<script nonce="${nonce}">`;
+    assert.ok(html.includes(open), 'the bundle runs under the policy nonce');
+    const start = html.indexOf(open) + open.length;
+    const inlined = html.slice(start, html.indexOf('</script>', start));
+    assert.equal(inlined, (await loadWebviewBundle()).replace(/<\/script/gi, '<\\/script'));
+    assert.ok(!html.includes('<script src') && !/https?:/.test(policy), 'the page loads nothing');
+    const data = new RegExp(`<script type="application/json" id="${EMBEDDED_REPORT_ID}">(.*?)</script>`).exec(
+      html,
+    );
+    assert.deepEqual(parseReport(data![1]!), report);
+    assert.match(html, /<title>Lipschitz Lens report: nanModel<\/title>/);
     assert.match(stdout, /report: .*nanModel\.report\.json/);
     rmSync(out, { recursive: true, force: true });
   });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../src/report/build';
-import { renderHtml } from '../../src/report/html';
 import {
   figure,
   parseReport,
@@ -141,18 +140,5 @@ describe('report schema', () => {
     assert.equal(r.status, 'failed');
     assert.equal(r.findings[0]!.code, 'audit-failed');
     parseReport(r);
-  });
-});
-
-describe('html report', () => {
-  it('is standalone, escapes user strings and draws curves with failures marked', () => {
-    const html = renderHtml(sample());
-    assert.match(html, /^<!DOCTYPE html>/);
-    assert.ok(!html.includes('<script'));
-    assert.ok(html.includes('flow &lt;b&gt;') && !html.includes('flow <b>'));
-    assert.match(html, /<svg[^>]*aria-label="error vs scale"/);
-    assert.ok(html.includes('✕'));
-    assert.match(html, /exploding-inverse/);
-    assert.match(html, /\/w\/model\.ts:21/);
   });
 });
