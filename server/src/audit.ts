@@ -10,6 +10,7 @@ import {
   ResponseError,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
+import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-target';
 import type { BoundsMap } from '../../core/src/bounds';
 import type { IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
@@ -96,6 +97,8 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
       : { source: 'module', file: target.path, exportName: model.exportName!, name: model.name },
     range: model.range,
     blockRanges: blockRanges(model),
+    // Unnamed layers get tfjs's generated names, so they are matched by position as well.
+    blockRangesInOrder: staticAuditTarget(model).blockRanges,
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
