@@ -20,7 +20,7 @@ import {
 
 interface InverseEstimate {
   perPoint: number[];
-  method: 'inverse Jacobian' | '1 / sigma_min';
+  method: 'inverse Jacobian' | '1 / sigma_min' | 'not injective';
   products: number;
 }
 
@@ -41,8 +41,17 @@ async function inverseAt(
     perPoint = est.sigmaMax;
     return { perPoint, method: 'inverse Jacobian', products: est.products };
   }
+  const dOut = pointSize(maps.outputShape);
+  if (dOut < maps.dIn) {
+    // A map into fewer dimensions has a null space: no inverse exists, whatever Lanczos would report.
+    return {
+      perPoint: new Array<number>(input.shape[0] ?? 1).fill(Infinity),
+      method: 'not injective',
+      products: 0,
+    };
+  }
   const x = flat(tf, input);
-  est = await sigmaAt(ctx, maps.forward, x, pointSize(maps.outputShape), settings, true);
+  est = await sigmaAt(ctx, maps.forward, x, dOut, settings, true);
   x.dispose();
   // A zero smallest singular value is an infinite inverse constant: that is the finding, not an error.
   perPoint = est.sigmaMin.map((s) => (Number.isNaN(s) ? NaN : 1 / s));
@@ -68,6 +77,10 @@ export const inverseLipschitz: Probe = {
     );
     if (whole.method === '1 / sigma_min')
       out.notes.push('No inverse is defined: the inverse constant is 1 / sigma_min of the forward Jacobian.');
+    if (whole.method === 'not injective')
+      out.notes.push(
+        `The model maps ${maps.dIn} dimensions to ${pointSize(maps.outputShape)}: it is not injective, so no inverse exists.`,
+      );
 
     if (target.blocks !== undefined && target.blocks.length > 0) {
       const inputs = blockInputs(tf, target, data);

@@ -61,6 +61,21 @@ describe('probe accuracy against analytic truth', () => {
     assert.match(inv!.notes.join(' '), /1 \/ sigma_min/);
   });
 
+  it('a map into fewer dimensions has an infinite inverse constant, said plainly', async () => {
+    const wide = tf.randomNormal([6, 3], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const squash = {
+      name: 'squash',
+      inputShape: [6],
+      forward: (x: tf.Tensor) => tf.matMul(x as tf.Tensor2D, wide),
+    };
+    const [inv] = await run(squash, ['inverse-lipschitz']);
+    const f = inv!.figures.find((x) => x.id === 'inverse-lipschitz')!;
+    assert.equal(f.value, null);
+    assert.equal(f.nonFinite, 'inf');
+    assert.match(inv!.notes.join(' '), /maps 6 dimensions to 3: it is not injective/);
+    wide.dispose();
+  });
+
   it('a diagonal map: condition number and log-det match exactly', async () => {
     const diag = [5, 2, 1, 0.5, 0.1];
     const a = diag.map((s, i) => diag.map((_, j) => (i === j ? s : 0)));
