@@ -98,8 +98,9 @@ export function hoverMarkdown(
     '|---|---|---|---|',
   ];
   const own = node.kind === 'model' ? (bounds.get(node.id) ?? bounds.get(node.body.id)) : bounds.get(node.id);
-  lines.push(row('this', own));
   const kids = children(node);
+  // Blocks and models list their parts below their own row.
+  lines.push(row(kids.length > 0 ? `**whole ${node.kind}**` : 'upper bound', own));
   for (const c of kids.slice(0, MAX_ROWS)) lines.push(row(label(c), bounds.get(c.id)));
   if (kids.length > MAX_ROWS) lines.push(`| … ${kids.length - MAX_ROWS} more | | | |`);
   for (const note of own?.notes ?? []) lines.push('', `_${cell(note)}_`);
