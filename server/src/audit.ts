@@ -12,15 +12,15 @@ import {
 } from 'vscode-languageserver';
 import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-target';
 import type { BoundsMap } from '../../core/src/bounds';
-import type { IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
+import type { ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
 import type { AuditOutcome, AuditResult, ModelSummary } from '../../core/src/protocol/lsp';
-import type { StaticBlockBound } from '../../core/src/protocol/webview';
 import type {
   AuditProgress,
   AuditRequest as WorkerAuditRequest,
 } from '../../core/src/protocol/worker-messages';
 import type { Report } from '../../core/src/report/schema';
+import { staticBlockBounds } from '../../core/src/report/static-bounds';
 import { pathToUri } from './documents';
 import { describe } from './engine';
 import type { LensSettings } from './settings';
@@ -36,32 +36,6 @@ export interface AuditTarget {
   folder: string;
   /** The file's static bounds, shown beside the measured values. */
   bounds: BoundsMap;
-}
-
-function plainLabel(node: IrNode): string {
-  switch (node.kind) {
-    case 'layer':
-      return node.layerType;
-    case 'op':
-      return node.op;
-    case 'block':
-      return node.instance?.layerType ?? node.wiring;
-  }
-}
-
-/** The model's top-level blocks with their static bounds, in model order (the webview matches them to blocks). */
-export function staticBlockBounds(model: ModelNode, bounds: BoundsMap): StaticBlockBound[] {
-  return model.body.children.map((c) => {
-    const b = bounds.get(c.id);
-    return {
-      label: plainLabel(c),
-      forward: b?.forward ?? 'unknown',
-      inverse: b?.inverse ?? 'unknown',
-      source: b?.source ?? '',
-      file: c.range.file,
-      range: { start: c.range.start, end: c.range.end },
-    };
-  });
 }
 
 export function summarize(path: string, model: ModelNode): ModelSummary {

@@ -4,6 +4,9 @@
  */
 import {
   assertNever,
+  EMBEDDED_REPORT_ID,
+  EMBEDDED_STATIC_BOUNDS_ID,
+  isStaticBlockBound,
   isToWebview,
   type StaticBlockBound,
   type ToWebview,
@@ -12,8 +15,6 @@ import { parseReport, type Report } from '../../core/src/report/schema';
 import { createHost } from './host';
 import { type Rendered, render } from './render';
 import { applyStyles } from './styles';
-
-const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
 
 const host = createHost();
 applyStyles(document);
@@ -56,11 +57,23 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (isToWebview(event.data)) handle(event.data);
 });
 
+/** Static bounds a standalone page carries; anything malformed is dropped, not trusted. */
+function embeddedStaticBounds(): StaticBlockBound[] {
+  const text = document.getElementById(EMBEDDED_STATIC_BOUNDS_ID)?.textContent;
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter(isStaticBlockBound) : [];
+  } catch {
+    return [];
+  }
+}
+
 const embedded = document.getElementById(EMBEDDED_REPORT_ID);
 const saved = host.getState();
 if (embedded?.textContent) {
   try {
-    show(parseReport(embedded.textContent));
+    show(parseReport(embedded.textContent), embeddedStaticBounds());
   } catch (e) {
     showError(`Cannot show this report: ${e instanceof Error ? e.message : String(e)}`);
   }

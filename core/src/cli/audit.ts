@@ -5,12 +5,15 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { computeBounds } from '../bounds';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
+import type { StaticBlockBound } from '../protocol/webview';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
 import type { AuditRequest, BackendPreference, JsonValue } from '../protocol/worker-messages';
 import { makeNonce, standaloneHtml } from '../report/page';
 import type { Report } from '../report/schema';
+import { staticBlockBounds } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
 
@@ -41,6 +44,8 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-n
 export interface ParsedAuditArgs {
   request: AuditRequest;
   outDir: string;
+  /** Present when the static analysis found the model in the file. */
+  staticBounds?: StaticBlockBound[];
 }
 
 /** The folder whose node_modules the user's code resolves against: the nearest one with a package.json. */
@@ -54,11 +59,19 @@ export function workspaceFolder(file: string): string {
   }
 }
 
-/** The line of `export ... name` in the file, so findings point at the model (the IR gives finer ranges). */
-/** The model the static analysis finds for this export, with its JSDoc audit hints and block lines. */
-export function locateModel(file: string, name: string | undefined): AuditTarget | undefined {
+/**
+ * The model the static analysis finds for this export: its JSDoc audit hints, block lines, and the static
+ * bounds the report shows beside the measured values.
+ */
+export function locateModel(
+  file: string,
+  name: string | undefined,
+): { target: AuditTarget; staticBounds: StaticBlockBound[] } | undefined {
   if (!existsSync(file)) return undefined;
-  return findAuditTarget(new ModelExtractor().extractFile(file), name);
+  const fileIr = new ModelExtractor().extractFile(file);
+  const target = findAuditTarget(fileIr, name);
+  if (target === undefined) return undefined;
+  return { target, staticBounds: staticBlockBounds(target.model, computeBounds(fileIr)) };
 }
 
 function parseOption(raw: string): [string, JsonValue] {
@@ -124,8 +137,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     const parsed = JSON.parse(flags.get('args')!) as JsonValue;
     factoryArgs = Array.isArray(parsed) ? parsed : [parsed];
   }
-  const target =
+  const located =
     file !== undefined && !file.endsWith('.json') ? locateModel(resolve(cwd, file), exportName) : undefined;
+  const target = located?.target;
   if (factoryArgs === undefined && target?.args !== undefined) factoryArgs = target.args as JsonValue[];
   const model: AuditRequest['model'] =
     checkpoint !== undefined
@@ -164,7 +178,11 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
         : {}),
     ...(target !== undefined ? { range: target.range, blockRangesInOrder: target.blockRanges } : {}),
   };
-  return { request, outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit') };
+  return {
+    request,
+    outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit'),
+    ...(located ? { staticBounds: located.staticBounds } : {}),
+  };
 }
 
 function summary(report: Report): string {
@@ -224,7 +242,15 @@ export const auditCommand: CliCommand = {
     const json = join(parsed.outDir, `${stem}.report.json`);
     const html = join(parsed.outDir, `${stem}.report.html`);
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(html, standaloneHtml({ nonce: makeNonce(), script, report }));
+    writeFileSync(
+      html,
+      standaloneHtml({
+        nonce: makeNonce(),
+        script,
+        report,
+        ...(parsed.staticBounds ? { staticBounds: parsed.staticBounds } : {}),
+      }),
+    );
     io.stdout(`${summary(report)}\n  report: ${json}\n  html:   ${html}\n`);
     if (report.status === 'failed') return EXIT_USAGE;
     return report.findings.some((f) => f.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;

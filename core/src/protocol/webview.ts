@@ -27,6 +27,22 @@ export interface StaticBlockBound {
   range?: WebviewRange;
 }
 
+/** Element ids of the JSON a standalone report page embeds instead of receiving messages. */
+export const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
+export const EMBEDDED_STATIC_BOUNDS_ID = 'lipschitz-lens-static-bounds';
+
+export function isStaticBlockBound(v: unknown): v is StaticBlockBound {
+  const bound = (b: unknown): boolean => typeof b === 'number' || typeof b === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as StaticBlockBound).label === 'string' &&
+    bound((v as StaticBlockBound).forward) &&
+    bound((v as StaticBlockBound).inverse) &&
+    typeof (v as StaticBlockBound).source === 'string'
+  );
+}
+
 /** Extension -> webview. */
 export type ToWebview =
   | { type: 'report'; report: Report; title?: string; staticBounds?: StaticBlockBound[] }

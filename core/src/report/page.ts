@@ -7,6 +7,7 @@
  * itself through constructable stylesheets (CSSOM), which CSP does not restrict, so no 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
+import { EMBEDDED_REPORT_ID, EMBEDDED_STATIC_BOUNDS_ID, type StaticBlockBound } from '../protocol/webview';
 import type { Report } from './schema';
 
 export function makeNonce(): string {
@@ -72,20 +73,24 @@ export function embedJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-export const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
-
 export interface StandaloneOptions {
   nonce: string;
   /** Contents of dist/webview/report.js, inlined so the file works offline and alone. */
   script: string;
   report: Report;
+  /** The static bound calculus per top-level block, shown beside the measured values. */
+  staticBounds?: StaticBlockBound[];
   title?: string;
 }
 
 /** A self-contained HTML file: the same bundle, the report embedded as JSON, no network access at all. */
 export function standaloneHtml(o: StandaloneOptions): string {
   const n = escapeHtml(o.nonce);
-  const data = `<script type="application/json" id="${EMBEDDED_REPORT_ID}">${embedJson(o.report)}</script>`;
+  const json = (id: string, value: unknown): string =>
+    `<script type="application/json" id="${id}">${embedJson(value)}</script>`;
+  const data =
+    json(EMBEDDED_REPORT_ID, o.report) +
+    (o.staticBounds ? `\n${json(EMBEDDED_STATIC_BOUNDS_ID, o.staticBounds)}` : '');
   // `</script` inside the bundle text would end the element early; esbuild output escapes it, but be safe.
   const code = o.script.replace(/<\/script/gi, '<\\/script');
   const body = `${data}\n<script nonce="${n}">${code}</script>`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { auditCommand, parseAuditArgs } from '../../src/cli/audit';
-import { EMBEDDED_REPORT_ID } from '../../src/report/page';
+import { EMBEDDED_REPORT_ID } from '../../src/protocol/webview';
 import { parseReport } from '../../src/report/schema';
 import { loadWebviewBundle } from '../../src/report/webview-bundle';
 
@@ -13,7 +13,7 @@ const models = join(fixtures, 'models.ts');
 
 describe('lipschitz-lens audit', () => {
   it('parses its options into a worker request', () => {
-    const { request, outDir } = parseAuditArgs(
+    const { request, outDir, staticBounds } = parseAuditArgs(
       [
         models,
         '--export',
@@ -53,6 +53,16 @@ describe('lipschitz-lens audit', () => {
       [exportLine + 2, exportLine + 3, exportLine + 4],
     );
     assert.equal(outDir, '/tmp/lipschitz-lens-audit');
+    // The static calculus per block, for the report to show beside the measured constants.
+    assert.deepEqual(
+      staticBounds?.map((b) => [b.label, b.forward, b.inverse]),
+      [
+        // 1 + Lip(t): t's weights are unconstrained, so only a checkpoint could bound it.
+        ['AdditiveCoupling', 'unknown', 'unknown'],
+        ['Permutation', 1, 1],
+        ['AdditiveCoupling', 'unknown', 'unknown'],
+      ],
+    );
     assert.equal(parseAuditArgs(['/x/ckpt/model.json'], '/').request.model.source, 'checkpoint');
     assert.throws(() => parseAuditArgs([models, '--budget', '-1']), /positive number/);
     const hinted = join(mkdtempSync(join(tmpdir(), 'll-hints-')), 'hinted.ts');
