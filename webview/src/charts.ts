@@ -18,6 +18,11 @@ function color(i: number): string {
   return themeColor(name, fallback);
 }
 
+function shortName(name: string): string {
+  const last = name.slice(name.lastIndexOf('_') + 1);
+  return last.length > 0 ? last : name;
+}
+
 function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
   const stroke = themeColor('--vscode-charts-foreground', themeColor('--vscode-foreground', '#1f2328'));
   const grid = { stroke: themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.25)'), width: 1 };
@@ -93,7 +98,11 @@ export function blockBars(
       {
         ...axes('block', '')[0],
         splits: () => xs,
-        values: (_u, splits) => splits.map((i) => rows[i]?.name ?? ''),
+        // tfjs names repeat the class (`affine_coupling_AffineCoupling1`): the last part is enough under a bar,
+        // slanted so neighbours do not overlap; the table below keeps the full names.
+        values: (_u, splits) => splits.map((i) => shortName(rows[i]?.name ?? '')),
+        rotate: -30,
+        size: 70,
       },
       { ...axes('', 'log10 constant')[1] },
     ],
