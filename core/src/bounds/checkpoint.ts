@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Matrix, spectralNorm } from './spectral';
+import { type Matrix64, spectralNorm } from '../linalg/matrix64';
 
 export interface CheckpointWeight {
   name: string;
@@ -77,7 +77,7 @@ export function readCheckpoint(path: string): Checkpoint {
 }
 
 /** 2-D kernels (`.../kernel`), in manifest order, as matrices [in, out]. */
-export function denseKernels(checkpoint: Checkpoint): { name: string; matrix: Matrix }[] {
+export function denseKernels(checkpoint: Checkpoint): { name: string; matrix: Matrix64 }[] {
   return checkpoint.weights
     .filter((w) => w.shape.length === 2 && /kernel$/.test(w.name))
     .map((w) => ({ name: w.name, matrix: { rows: w.shape[0]!, cols: w.shape[1]!, data: w.values } }));

@@ -9,4 +9,4 @@ export {
   describeBounds,
   type LayerWeights,
 } from './layer-bounds';
-export { spectralNorm, type Matrix } from './spectral';
+export { spectralNorm, type Matrix64 as Matrix } from '../linalg/matrix64';

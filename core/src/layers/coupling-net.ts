@@ -4,10 +4,10 @@
  * weights `<layer>/kernel_0`, `<layer>/bias_0`, ... and loads without custom sublayer plumbing.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matrix, spectralNorm } from '../linalg/matrix64';
 import type { Initializer } from './initializer-config';
 import { configError, type Invertible } from './invertible';
 import { type LayerArgs, LazyBuildLayer, singleShape } from './layer-util';
-import { matrix, spectralNorm } from './matrix64';
 import { hashSeed } from './seeded-random';
 
 export type ConditionerActivation = 'relu' | 'tanh' | 'elu' | 'softplus' | 'sigmoid' | 'linear';

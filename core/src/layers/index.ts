@@ -1,5 +1,5 @@
 // Public surface of the invertible-layer library. Internal helpers (layer-util, spectral-layer and the rest
-// of matrix64) stay unexported.
+// of linalg/matrix64) stay unexported.
 export * from './invertible';
 export * from './seeded-random';
 export * from './file-io';
@@ -15,7 +15,7 @@ export * from './flow';
 // Spectral normalisation and the i-ResNet block.
 export * from './lipschitz-activations';
 export * from './initializer-config';
-export { logAbsDet } from './matrix64';
+export { logAbsDet } from '../linalg/matrix64';
 export * from './spectral-norm';
 export * from './spectral-dense';
 export * from './spectral-conv2d';

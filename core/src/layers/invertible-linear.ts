@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { configError, type Invertible, PACKAGE } from './invertible';
-import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import {
   invertLower,
   invertUpper,
@@ -11,8 +9,10 @@ import {
   randomRotation,
   singularValueRange,
   transpose,
-} from './matrix64';
-import { hashSeed } from './seeded-random';
+} from '../linalg/matrix64';
+import { configError, type Invertible, PACKAGE } from './invertible';
+import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
+import { hashSeed, SeededRandom } from './seeded-random';
 
 /** Arguments of the LU-parameterised invertible linear maps. */
 export interface InvertibleLinearArgs extends LayerArgs {
@@ -51,7 +51,7 @@ export abstract class LUInvertible extends LazyBuildLayer implements Invertible 
     }
     const n = shape[shape.length - 1];
     if (n == null) configError(this.name, 'needs a known channel count on the last axis');
-    const { perm, lower, upper } = luDecompose(randomRotation(n, this.seed));
+    const { perm, lower, upper } = luDecompose(randomRotation(n, new SeededRandom(this.seed)));
     // Rows perm of the rotation equal L U, so rotation = P L U with P[perm[i], i] = 1.
     const p = matrix(n, n);
     perm.forEach((row, i) => (p.data[row * n + i] = 1));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { logAbsDet } from '../linalg/matrix64';
 import { configError, type InverseReport, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
 import {
@@ -7,7 +8,6 @@ import {
   type LipschitzActivation,
 } from './lipschitz-activations';
 import { SeededRandom } from './seeded-random';
-import { logAbsDet } from './matrix64';
 import { DENSE_OPERATOR, SpectralKernel } from './spectral-layer';
 export type LogDetMode = 'exact' | 'series' | 'auto';
 export type ProbeDistribution = 'rademacher' | 'gaussian';

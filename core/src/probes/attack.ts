@@ -4,8 +4,7 @@
  * that is stable only on the data manifold is broken by inputs a rounding error away.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { flat, median, relativeRowError } from './measure';
+import { flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import { flatMaps, stopReason, type Tensor, type Tensor2D } from './target';
 

@@ -3,9 +3,9 @@
  * repeated forward-inverse round trips: errors that compound are what break memory-saving backprop.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { maxOrNaN, singularValues } from './dense-linalg';
+import { singularValues } from '../linalg/matrix64';
 import { explicitJacobian } from './jacobian';
-import { flat, median, relativeRowError } from './measure';
+import { flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import { flatMaps, pointSize, stopReason, type Tensor2D } from './target';
 

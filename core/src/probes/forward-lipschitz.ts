@@ -3,8 +3,7 @@
  * and each block, plus a pair search that bounds it from below without derivatives.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { blockInputs, flat, median, sigmaAt } from './measure';
+import { blockInputs, flat, maxOrNaN, median, sigmaAt } from './measure';
 import { pairSearch } from './pair-search';
 import { emptyOutput, type Probe } from './probe';
 import { blockMaps, flatMaps, pointSize, stopReason } from './target';

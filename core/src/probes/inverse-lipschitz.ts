@@ -4,8 +4,7 @@
  * where it has none, 1 / (smallest singular value of the forward Jacobian) from Lanczos.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { blockInputs, flat, median, sigmaAt } from './measure';
+import { blockInputs, flat, maxOrNaN, median, sigmaAt } from './measure';
 import { emptyOutput, type Probe, type ProbeSettings } from './probe';
 import type { SpectralEstimate } from './spectral';
 import {

@@ -3,7 +3,7 @@
  * differences because tfjs cannot differentiate a gradient (no forward mode, and grad-of-grad fails for
  * common ops); reverse products (J^T u) use tf.grad, which is exact.
  */
-import { mat, type Mat } from './dense-linalg';
+import { matrix, type Matrix64 } from '../linalg/matrix64';
 import type { PassCount } from '../report/schema';
 import type { Tensor, Tensor2D, Tf } from './target';
 
@@ -87,7 +87,7 @@ export function explicitJacobian(
   point: Tensor2D,
   dOut: number,
   passes: PassCount,
-): Mat {
+): Matrix64 {
   const dIn = point.shape[1];
   const rows = tf.tidy(() => {
     passes.backward++;
@@ -99,5 +99,5 @@ export function explicitJacobian(
   const data = rows.dataSync();
   rows.dispose();
   // Row k of the gradient batch is e_k^T J, i.e. row k of J.
-  return mat(dOut, dIn, data);
+  return matrix(dOut, dIn, data);
 }

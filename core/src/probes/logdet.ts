@@ -3,7 +3,7 @@
  * Jacobian (small inputs only), for the model and per block, so a wrong log-det names its block.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { logAbsDet } from './dense-linalg';
+import { logAbsDetOrNaN } from '../linalg/matrix64';
 import { explicitJacobian } from './jacobian';
 import { blockInputs, flat } from './measure';
 import { emptyOutput, type Probe } from './probe';
@@ -25,7 +25,9 @@ function compare(ctx: ProbeContext, check: Check, points: number): { claimed: nu
   const res: { claimed: number; brute: number }[] = [];
   for (let i = 0; i < Math.min(points, n); i++) {
     const p = x.slice([i, 0], [1, d]) as Tensor2D;
-    const brute = logAbsDet(explicitJacobian(tf, maps.forward, p, pointSize(maps.outputShape), ctx.passes));
+    const brute = logAbsDetOrNaN(
+      explicitJacobian(tf, maps.forward, p, pointSize(maps.outputShape), ctx.passes),
+    );
     const claimedT = tf.tidy(() => tf.reshape(check.logDet(tf.reshape(p, [1, ...inShape])), [-1]));
     const claimed = claimedT.dataSync()[0] ?? NaN;
     claimedT.dispose();

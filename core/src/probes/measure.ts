@@ -81,3 +81,23 @@ export function median(values: readonly number[]): number {
 export function countNaN(values: readonly number[]): number {
   return values.filter((v) => !Number.isFinite(v)).length;
 }
+
+/** Quantile of finite values (linear interpolation); NaN when none are finite. */
+export function quantile(values: readonly number[], q: number): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const pos = (v.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
+}
+
+/** Max that lets NaN through (a NaN anywhere means the figure is NaN): probes must not hide failures. */
+export function maxOrNaN(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) {
+    if (Number.isNaN(v)) return NaN;
+    if (v > m) m = v;
+  }
+  return m;
+}

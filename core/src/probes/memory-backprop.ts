@@ -4,8 +4,7 @@
  * reconstructed activations with those at the stored ones; an unstable inverse corrupts the former.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { blockInputs, flat, relativeRowError } from './measure';
+import { blockInputs, flat, maxOrNaN, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import { stopReason, type ProbeBlock, type ProbeContext, type Tensor, type Tensor2D } from './target';
 

@@ -3,7 +3,7 @@
  * needs no differentiability, and the only one that sees jumps between points. Gradient ascent on the log
  * ratio, from nearby pairs (local) and pairs of data points (global).
  */
-import { quantile } from './dense-linalg';
+import { quantile } from './measure';
 import { stopReason, type FlatMaps, type ProbeContext, type Tensor, type Tensor2D } from './target';
 
 export interface PairSearchResult {

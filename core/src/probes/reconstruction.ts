@@ -4,8 +4,7 @@
  * of scales. Exploding inverses show as an error that grows with the scale (Behrmann et al. 2021, Fig. 1).
  */
 import { figure, finiteOrNull, type CurveSeries } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { countNaN, flat, median, relativeRowError } from './measure';
+import { countNaN, flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import type { Rng } from './rng';
 import { flatMaps, stopReason, type FlatMaps, type Tensor2D, type Tf } from './target';

@@ -3,8 +3,7 @@
  * inverse, where an exploding inverse shows as NaN/Inf or huge samples.
  */
 import { figure } from '../report/schema';
-import { maxOrNaN } from './dense-linalg';
-import { flat, rowMaxAbs } from './measure';
+import { flat, maxOrNaN, rowMaxAbs } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import { flatMaps, pointSize, stopReason } from './target';
 

@@ -3,7 +3,7 @@
  * Golub-Kahan-Lanczos bidiagonalization (a Krylov method that also yields the smallest singular value). Both
  * cost one J v and one J^T u per iteration and run on all points at once.
  */
-import { bidiagonal, singularValues } from './dense-linalg';
+import { bidiagonal, singularValues } from '../linalg/matrix64';
 import { normalizeRows, rowNorm, type BatchedJacobian } from './jacobian';
 import type { Rng } from './rng';
 import type { Tensor2D, Tf } from './target';
