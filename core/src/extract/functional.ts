@@ -43,6 +43,18 @@ function ancestors(n: TNode, memo: Map<number, Set<number>>): Set<number> {
   return out;
 }
 
+/**
+ * Whether `target` is `from` or one of its ancestors. Ids grow with creation, so nodes older than the target
+ * cannot lead to it: the search stays within what was built after it (one step for a residual chain), where
+ * full ancestor sets would cost O(n^2) over a long chain of blocks.
+ */
+function reaches(from: TNode, target: number, seen = new Set<number>()): boolean {
+  if (from.id === target) return true;
+  if (from.id < target || from.t !== 'apply' || seen.has(from.id)) return false;
+  seen.add(from.id);
+  return from.inputs.some((i) => reaches(i, target, seen));
+}
+
 function byId(n: TNode, id: number, seen = new Set<number>()): TNode | undefined {
   if (n.id === id) return n;
   if (n.t !== 'apply' || seen.has(n.id)) return undefined;
@@ -69,10 +81,8 @@ export class GraphReader {
     if (inputs.length === 2 && isAdd(out.node)) {
       const [a, b] = inputs as [TNode, TNode];
       if (a.id !== b.id) {
-        if (ancestors(b, this.memo).has(a.id))
-          return [...this.sequence(a, stop), this.residual(b, a.id, range)];
-        if (ancestors(a, this.memo).has(b.id))
-          return [...this.sequence(b, stop), this.residual(a, b.id, range)];
+        if (reaches(b, a.id)) return [...this.sequence(a, stop), this.residual(b, a.id, range)];
+        if (reaches(a, b.id)) return [...this.sequence(b, stop), this.residual(a, b.id, range)];
       }
     }
     // The nearest common ancestor: ids grow with creation, so the largest shared id is the latest split point.

@@ -123,11 +123,22 @@ export function insertProperty(source: SourceText, range: TextRange, property: s
  * An edit importing `name` from `module` when the file does not bind it yet: merged into an existing named
  * import from the module, else a new line after the last import (or a `require` in CommonJS files).
  */
+/** Per source text: one answer per imported name, since every finding of a file asks the same question. */
+const importEdits = new WeakMap<SourceText, Map<string, TextEdit | undefined>>();
+
 export function importEdit(
   source: SourceText,
   name: string,
   module = 'lipschitz-lens',
 ): TextEdit | undefined {
+  let known = importEdits.get(source);
+  if (known === undefined) importEdits.set(source, (known = new Map()));
+  const key = `${module}\0${name}`;
+  if (!known.has(key)) known.set(key, computeImportEdit(source, name, module));
+  return known.get(key);
+}
+
+function computeImportEdit(source: SourceText, name: string, module: string): TextEdit | undefined {
   const t = source.text;
   const bound = new RegExp(`(import|const|let|var)\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`);
   if (bound.test(t)) return undefined;
