@@ -12,6 +12,7 @@ export * from './invertible-conv1x1';
 export * from './permutation';
 export * from './squeeze';
 export * from './flow';
+export * from './multi-scale-flow';
 // Spectral normalisation and the i-ResNet block.
 export * from './lipschitz-activations';
 export * from './initializer-config';
