@@ -3,7 +3,7 @@
  * class: the value may come from the user's own copy of tfjs and of this library, so `instanceof` against
  * ours would fail.
  */
-import type { ProbeBlock, ProbeTarget, Tensor, Tf } from './target';
+import { pointSize, type ProbeBlock, type ProbeTarget, type Tensor, type Tf } from './target';
 
 /** The parts of a tfjs layer the adapter uses. */
 interface LayerLike {
@@ -31,6 +31,22 @@ interface FlowLike {
   logDetJacobian?(x: Tensor): Tensor;
 }
 
+/** The MultiScaleFlow of core/src/layers, or any object with the same methods. */
+interface MultiScaleLike {
+  name?: unknown;
+  levels: unknown[];
+  inputShape?: number[];
+  forward(x: Tensor): { latents: Tensor[] };
+  inverse(latents: Tensor[]): Tensor;
+  flatten(latents: Tensor[]): Tensor;
+  unflatten(z: Tensor, inputShape?: number[]): Tensor[];
+  latentShapes(inputShape?: number[]): number[][];
+  logDetJacobian?(x: Tensor): Tensor;
+  levelForward?(i: number, h: Tensor): { h: Tensor; z?: Tensor };
+  levelInverse?(i: number, h: Tensor, z?: Tensor): Tensor;
+  levelLogDet?(i: number, h: Tensor): Tensor;
+}
+
 function isFn(v: unknown): boolean {
   return typeof v === 'function';
 }
@@ -45,6 +61,14 @@ function isModel(v: unknown): v is ModelLike {
 
 function isFlow(v: unknown): v is FlowLike {
   return has(v, 'blocks') && isFn(v.forward) && isFn(v.inverse) && Array.isArray(v.blocks);
+}
+
+function isMultiScale(v: unknown): v is MultiScaleLike {
+  return (
+    has(v, 'levels') &&
+    Array.isArray(v.levels) &&
+    ['forward', 'inverse', 'flatten', 'unflatten', 'latentShapes'].every((k) => isFn(v[k]))
+  );
 }
 
 function isTarget(v: unknown): v is ProbeTarget {
@@ -112,13 +136,85 @@ function withLogDet(tf: Tf, target: ProbeTarget): ProbeTarget {
   return target;
 }
 
+/**
+ * A multi-scale flow as a bijection R^D -> R^D: forward gives the flattened latents, concatenated in order,
+ * and the inverse splits a flat vector into every latent, so each probe inverts with all factored-out
+ * latents. Block k maps the flat state [z_0 .. z_{k-1}, h_k] (for k = 0 the input itself) to
+ * [z_0 .. z_k, h_{k+1}]: level k on the trailing state, the latents already factored out passed through.
+ */
+function fromMultiScale(tf: Tf, flow: MultiScaleLike, name: string, inputShape: number[]): ProbeTarget {
+  const shapes = flow.latentShapes(inputShape);
+  const sizes = shapes.map(pointSize);
+  const rows = (t: Tensor): Tensor => tf.reshape(t, [t.shape[0]!, -1]);
+  const target: ProbeTarget = {
+    name,
+    inputShape,
+    forward: (x) => tf.tidy(() => flow.flatten(flow.forward(x).latents)),
+    inverse: (y) => tf.tidy(() => flow.inverse(flow.unflatten(rows(y), inputShape))),
+  };
+  if (isFn(flow.logDetJacobian)) target.logDet = (x) => flow.logDetJacobian!(x);
+  const { levelForward, levelInverse } = flow;
+  if (levelForward === undefined || levelInverse === undefined || !isFn(levelForward) || !isFn(levelInverse))
+    return target;
+  const last = shapes.length - 1;
+  const flowName = typeof flow.name === 'string' ? flow.name : name;
+  const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  // The state entering level k: the input, then the kept half of the previous level (shaped like its latent).
+  const split = (k: number, s: Tensor): { prefix?: Tensor; h: Tensor } => {
+    const n = s.shape[0]!;
+    if (k === 0) return { h: tf.reshape(s, [n, ...inputShape]) };
+    const flat = rows(s);
+    return {
+      prefix: tf.slice(flat, [0, 0], [n, offsets[k]!]),
+      h: tf.reshape(tf.slice(flat, [0, offsets[k]!], [n, -1]), [n, ...shapes[k - 1]!]),
+    };
+  };
+  target.blocks = shapes.map((shape, k) => {
+    const b: ProbeBlock = {
+      name: `${flowName}/level_${k}`,
+      forward: (s) =>
+        tf.tidy(() => {
+          const { prefix, h } = split(k, s);
+          const out = levelForward.call(flow, k, h);
+          const parts = [prefix, out.z === undefined ? undefined : rows(out.z), rows(out.h)];
+          return tf.concat(
+            parts.filter((p): p is Tensor => p !== undefined),
+            1,
+          );
+        }),
+      inverse: (y) =>
+        tf.tidy(() => {
+          const n = y.shape[0]!;
+          const flat = rows(y);
+          const at = (from: number, count: number): Tensor =>
+            tf.reshape(tf.slice(flat, [0, from], [n, count]), [n, ...shape]);
+          const o = offsets[k]!;
+          const x =
+            k === last
+              ? levelInverse.call(flow, k, at(o, sizes[k]!))
+              : levelInverse.call(flow, k, at(o + sizes[k]!, sizes[k]!), at(o, sizes[k]!));
+          return k === 0 ? x : tf.concat([tf.slice(flat, [0, 0], [n, o]), rows(x)], 1);
+        }),
+    };
+    const { levelLogDet } = flow;
+    if (levelLogDet !== undefined && isFn(levelLogDet))
+      b.logDet = (s) =>
+        tf.tidy(() => {
+          const { h } = split(k, s);
+          return levelLogDet.call(flow, k, h);
+        });
+    return b;
+  });
+  return target;
+}
+
 function knownShape(shape: Array<number | null> | undefined): number[] | undefined {
   if (shape === undefined || shape.slice(1).some((d) => d === null)) return undefined;
   return shape.slice(1) as number[];
 }
 
 /**
- * Adapts a model, a Flow, a layer, a ProbeTarget-shaped object or a plain function. `inputShape` (one
+ * Adapts a model, a Flow, a MultiScaleFlow, a layer, a ProbeTarget-shaped object or a plain function. `inputShape` (one
  * point, no batch axis) is needed where the value does not say it.
  */
 export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?: number[]): ProbeTarget {
@@ -127,6 +223,8 @@ export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?:
     if (shape === undefined) throw new Error(`${name}: the input shape is unknown; pass --input-shape`);
     return shape;
   };
+  // Before isTarget: a MultiScaleFlow has forward and inputShape too, but its forward gives a list of latents.
+  if (isMultiScale(value)) return fromMultiScale(tf, value, name, need(value.inputShape));
   if (isTarget(value)) return withLogDet(tf, value);
   if (isModel(value)) {
     const shape = need(knownShape(value.inputs[0]?.shape));
@@ -151,5 +249,5 @@ export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?:
       inputShape: need(undefined),
       forward: (x) => asTensor((value as (x: Tensor) => unknown)(x), name),
     };
-  throw new Error(`${name}: not a model, Flow, invertible layer or function`);
+  throw new Error(`${name}: not a model, Flow, MultiScaleFlow, invertible layer or function`);
 }
