@@ -87,10 +87,12 @@ export abstract class LUInvertible extends LazyBuildLayer implements Invertible 
     const upper = v.upper.read() as tf.Tensor2D;
     const n = lower.shape[0];
     const eye = tf.eye(n);
-    const l = tf.add(tf.sub(tf.linalg.bandPart(lower, -1, 0), tf.linalg.bandPart(lower, 0, 0)), eye);
+    // Constant triangular masks rather than tf.linalg.bandPart, whose unstack/stack gradient throws in tfjs.
+    const strictLower = tf.sub(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), eye);
+    const l = tf.add(tf.mul(lower, strictLower), eye);
     // eye * s broadcasts s along rows, i.e. diag(s); tf.diag has no gradient in tfjs.
     const diag = tf.mul(eye, tf.mul(v.sign.read(), tf.exp(v.logScale.read())));
-    const u = tf.add(tf.sub(tf.linalg.bandPart(upper, 0, -1), tf.linalg.bandPart(upper, 0, 0)), diag);
+    const u = tf.add(tf.mul(upper, tf.transpose(strictLower)), diag);
     return tf.matMul(tf.matMul(v.perm.read() as tf.Tensor2D, l as tf.Tensor2D), u as tf.Tensor2D);
   }
 
