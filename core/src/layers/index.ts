@@ -22,3 +22,4 @@ export * from './spectral-dense';
 export * from './spectral-conv2d';
 export * from './invertible-residual';
 export * from './constraint-projection';
+export * from './bilipschitz-regularizer';
