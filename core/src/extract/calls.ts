@@ -124,6 +124,13 @@ function callNs(
       const a = args[0];
       return newModel('flow', a?.t === 'object' ? listOf(prop(a, 'layers')) : listOf(a));
     }
+    // `new MultiScaleFlow({ levels: [[...steps], ...] })`: the steps of every level in order. The squeezes and
+    // the factored-out halves belong to the flow itself (permutations), so only the user's steps are linted.
+    if (name === 'MultiScaleFlow')
+      return newModel(
+        'flow',
+        listOf(prop(args[0], 'levels')).flatMap((level) => listOf(level)),
+      );
     const layerType = lensLayerName(path);
     if (layerType) return { t: 'layer', node: makeLayer(s, mod, node, layerType, 'lipschitz-lens', args[0]) };
     return { t: 'call', callee: name, args, range: mod.range(node) };

@@ -3,7 +3,7 @@
  * class: the value may come from the user's own copy of tfjs and of this library, so `instanceof` against
  * ours would fail.
  */
-import { pointSize, type ProbeBlock, type ProbeTarget, type Tensor, type Tf } from './target';
+import { pointSize, type ProbeBlock, type ProbeTarget, type Tensor, type Tf, type Variable } from './target';
 
 /** The parts of a tfjs layer the adapter uses. */
 interface LayerLike {
@@ -11,6 +11,7 @@ interface LayerLike {
   apply(x: Tensor): unknown;
   inverse?(y: Tensor): Tensor;
   logDetJacobian?(x: Tensor): Tensor;
+  trainableWeights?: Array<{ read(): Tensor }>;
   getClassName?(): string;
   batchInputShape?: Array<number | null>;
   inboundNodes?: Array<{ inboundLayers?: LayerLike[] }>;
@@ -33,7 +34,6 @@ interface FlowLike {
 
 /** The MultiScaleFlow of core/src/layers, or any object with the same methods. */
 interface MultiScaleLike {
-  name?: unknown;
   levels: unknown[];
   inputShape?: number[];
   forward(x: Tensor): { latents: Tensor[] };
@@ -88,6 +88,9 @@ function block(layer: LayerLike): ProbeBlock {
   const b: ProbeBlock = { name: layer.name, forward: (x) => asTensor(layer.apply(x), layer.name) };
   if (isFn(layer.inverse)) b.inverse = (y) => layer.inverse!(y);
   if (isFn(layer.logDetJacobian)) b.logDet = (x) => layer.logDetJacobian!(x);
+  // tfjs LayerVariable.read() is the backing tf.Variable.
+  if (Array.isArray(layer.trainableWeights))
+    b.trainableWeights = () => (layer.trainableWeights ?? []).map((w) => w.read() as Variable);
   return b;
 }
 
@@ -157,7 +160,6 @@ function fromMultiScale(tf: Tf, flow: MultiScaleLike, name: string, inputShape: 
   if (levelForward === undefined || levelInverse === undefined || !isFn(levelForward) || !isFn(levelInverse))
     return target;
   const last = shapes.length - 1;
-  const flowName = typeof flow.name === 'string' ? flow.name : name;
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
   // The state entering level k: the input, then the kept half of the previous level (shaped like its latent).
   const split = (k: number, s: Tensor): { prefix?: Tensor; h: Tensor } => {
@@ -171,7 +173,7 @@ function fromMultiScale(tf: Tf, flow: MultiScaleLike, name: string, inputShape: 
   };
   target.blocks = shapes.map((shape, k) => {
     const b: ProbeBlock = {
-      name: `${flowName}/level_${k}`,
+      name: `${name}/level_${k}`,
       forward: (s) =>
         tf.tidy(() => {
           const { prefix, h } = split(k, s);

@@ -74,6 +74,31 @@ const f = new Flow([new AC({ scale: 'exp' }), new ll.ActNorm({})]);`);
   });
 });
 
+describe('extract: MultiScaleFlow', () => {
+  it('reads the steps of every level, in order, as an invertible flow', () => {
+    const src = `import { MultiScaleFlow, ActNorm, AffineCoupling, AdditiveCoupling } from 'lipschitz-lens';
+const step = (scale: string) => [new ActNorm({}), new AffineCoupling({ scale })];
+/** @inputShape [8, 8, 2] */
+export const msf = new MultiScaleFlow({
+  levels: [[...step('exp'), ...step('bounded-tanh')], [new AdditiveCoupling({})]],
+});`;
+    const f = model(extractSource(src), 'msf');
+    assert.equal(f.api, 'flow');
+    assert.equal(f.invertible, true);
+    assert.deepEqual(f.inputShape, [8, 8, 2]);
+    assert.deepEqual(
+      layersOf(f.body).map((l) => [l.layerType, l.config.scale]),
+      [
+        ['ActNorm', undefined],
+        ['AffineCoupling', 'exp'],
+        ['ActNorm', undefined],
+        ['AffineCoupling', 'bounded-tanh'],
+        ['AdditiveCoupling', undefined],
+      ],
+    );
+  });
+});
+
 describe('extract: values', () => {
   it('resolves constants, arithmetic, spreads and Math, and keeps the rest unknown', () => {
     const ir = extractSource(`import * as tf from '@tensorflow/tfjs';

@@ -110,6 +110,6 @@ describe('probes on a MultiScaleFlow', () => {
     const worst = result!.figures.find((f) => f.id === 'max-error')!.value!;
     assert.ok(worst <= 1e-3, `log-det error ${worst}`);
     const checked = new Set(result!.tables[0]!.rows.map((r) => r[0]));
-    assert.deepEqual([...checked], ['(model)', 'glow2/level_0', 'glow2/level_1']);
+    assert.deepEqual([...checked], ['(model)', 'tiny/level_0', 'tiny/level_1']);
   });
 });
