@@ -1,17 +1,65 @@
 /**
  * Memory-saving backprop check: invertible networks can drop activations and rebuild them with the inverse
  * during the backward pass. Compares, block by block from the output down, gradients computed at the
- * reconstructed activations with those at the stored ones; an unstable inverse corrupts the former.
+ * reconstructed activations with those at the stored ones; an unstable inverse corrupts the former. Both the
+ * gradient wrt each block's input (what flows further down) and wrt each block's trainable weights (what the
+ * optimizer uses) are compared, the latter for blocks that expose `trainableWeights`.
  */
 import { figure, finiteOrNull } from '../report/schema';
 import { blockInputs, flat, maxOrNaN, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
-import { stopReason, type ProbeBlock, type ProbeContext, type Tensor, type Tensor2D } from './target';
+import {
+  stopReason,
+  type ProbeBlock,
+  type ProbeContext,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+} from './target';
 
 function vjp(ctx: ProbeContext, block: ProbeBlock, x: Tensor, cot: Tensor): Tensor {
   const { tf } = ctx;
   ctx.passes.backward++;
   return tf.tidy(() => tf.grad((xx: Tensor) => tf.sum(tf.mul(block.forward(xx), cot)))(x));
+}
+
+/**
+ * The gradient of <block(x), cot> wrt the block's trainable weights, flattened and concatenated; undefined when
+ * the block exposes no weights or none of them reaches its output.
+ */
+function weightVjp(ctx: ProbeContext, block: ProbeBlock, x: Tensor, cot: Tensor): Tensor1D | undefined {
+  const { tf } = ctx;
+  const vars = block.trainableWeights?.() ?? [];
+  if (vars.length === 0) return undefined;
+  ctx.passes.backward++;
+  try {
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(x), cot)), vars);
+      value.dispose();
+      const parts = vars.map((v) => {
+        const g = grads[v.name];
+        return g === undefined ? tf.zeros([v.size]) : tf.reshape(g, [-1]);
+      });
+      return tf.concat(parts) as Tensor1D;
+    });
+  } catch {
+    // tfjs throws when no variable is connected to the result.
+    return undefined;
+  }
+}
+
+/** ||a - b|| / ||b|| over whole vectors (0 when both vanish), NaN when either is not finite. */
+function vectorError(ctx: ProbeContext, a: Tensor1D, b: Tensor1D): number {
+  const { tf } = ctx;
+  const [diff, ref] = tf
+    .tidy(() => [tf.norm(tf.sub(a, b)), tf.norm(b)])
+    .map((t) => {
+      const v = t.dataSync()[0]!;
+      t.dispose();
+      return v;
+    }) as [number, number];
+  if (!Number.isFinite(diff) || !Number.isFinite(ref)) return NaN;
+  return diff === 0 ? 0 : diff / Math.max(ref, 1e-30);
 }
 
 function rowError(ctx: ProbeContext, a: Tensor, b: Tensor): number {
@@ -48,6 +96,8 @@ export const memoryBackprop: Probe = {
     let cotRebuilt: Tensor = tf.clone(cotStored);
     const rows: Array<Array<string | number | null>> = [];
     let worst = 0;
+    let worstWeight = 0;
+    let weightBlocks = 0;
     for (let k = blocks.length - 1; k >= 0; k--) {
       if (stopReason(ctx) !== undefined) break;
       const gs = vjp(ctx, blocks[k]!, stored[k]!, cotStored);
@@ -55,7 +105,18 @@ export const memoryBackprop: Probe = {
       const actErr = rowError(ctx, rebuilt[k]!, stored[k]!);
       const gradErr = rowError(ctx, gr, gs);
       worst = Number.isNaN(gradErr) || Number.isNaN(worst) ? NaN : Math.max(worst, gradErr);
-      rows.unshift([blocks[k]!.name, finiteOrNull(actErr), finiteOrNull(gradErr)]);
+      // Weight gradients at the same block input and output cotangent a memory-saving backward pass would use.
+      const ws = weightVjp(ctx, blocks[k]!, stored[k]!, cotStored);
+      const wr = ws === undefined ? undefined : weightVjp(ctx, blocks[k]!, rebuilt[k]!, cotRebuilt);
+      let weightErr: number | null = null;
+      if (ws !== undefined && wr !== undefined) {
+        const e = vectorError(ctx, wr, ws);
+        weightErr = finiteOrNull(e);
+        worstWeight = Number.isNaN(e) || Number.isNaN(worstWeight) ? NaN : Math.max(worstWeight, e);
+        weightBlocks++;
+      }
+      tf.dispose([ws, wr].filter((t): t is Tensor1D => t !== undefined));
+      rows.unshift([blocks[k]!.name, finiteOrNull(actErr), finiteOrNull(gradErr), weightErr]);
       cotStored.dispose();
       cotRebuilt.dispose();
       cotStored = gs;
@@ -67,10 +128,20 @@ export const memoryBackprop: Probe = {
     out.figures.push(
       figure('gradient-error', 'Largest relative error of input gradients from rebuilt activations', worst),
     );
+    if (weightBlocks > 0)
+      out.figures.push(
+        figure(
+          'weight-gradient-error',
+          'Largest relative error of weight gradients from rebuilt activations',
+          worstWeight,
+        ),
+      );
     out.tables.push({
       id: 'blocks',
-      title: 'Per block (gradient wrt the block input, backpropagated from a random output cotangent)',
-      columns: ['block', 'activation_error', 'gradient_error'],
+      title:
+        'Per block (gradients wrt the block input and, for blocks with trainable weights, wrt the weights, ' +
+        'backpropagated from a random output cotangent)',
+      columns: ['block', 'activation_error', 'gradient_error', 'weight_gradient_error'],
       rows,
     });
     const stop = stopReason(ctx);

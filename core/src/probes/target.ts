@@ -9,7 +9,9 @@ import type { Rng } from './rng';
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
+export type Tensor1D = tfjs.Tensor1D;
 export type Tensor2D = tfjs.Tensor2D;
+export type Variable = tfjs.Variable;
 
 /** One stage of the model; its name is what the report shows for "the exploding block". */
 export interface ProbeBlock {
@@ -18,6 +20,8 @@ export interface ProbeBlock {
   inverse?(y: Tensor): Tensor;
   /** log |det dF/dx| per batch element, shape [batch]. */
   logDet?(x: Tensor): Tensor;
+  /** The variables `forward` reads that training updates (for weight-gradient checks); absent: none known. */
+  trainableWeights?(): Variable[];
 }
 
 /**
