@@ -43,12 +43,14 @@ function worstBlock(
   probe: ProbeResult,
   tableId: string,
   column: string,
+  nullIsWorst = true,
 ): { name: string; value: number } | undefined {
   const table = probe.tables.find((t) => t.id === tableId);
   const col = table?.columns.indexOf(column) ?? -1;
   if (table === undefined || col < 0) return undefined;
   let best: { name: string; value: number } | undefined;
   for (const row of table.rows) {
+    if (row[col] === null && !nullIsWorst) continue;
     const v = row[col] === null ? Infinity : Number(row[col]);
     if (best === undefined || v > best.value) best = { name: String(row[0]), value: v };
   }
@@ -171,14 +173,20 @@ export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = 
         break;
       }
       case 'memory-backprop': {
-        const e = value(p, 'gradient-error');
-        if (exceeds(e, 1e-3)) {
-          const block = worstBlock(p, 'blocks', 'gradient_error');
+        // Input and weight gradients are checked alike: either being wrong breaks memory-saving training.
+        for (const [id, column, what] of [
+          ['gradient-error', 'gradient_error', 'Input gradients'],
+          ['weight-gradient-error', 'weight_gradient_error', 'Weight gradients'],
+        ] as const) {
+          const e = value(p, id);
+          if (!exceeds(e, 1e-3)) continue;
+          // A null weight cell is a block without weights, not a failure.
+          const block = worstBlock(p, 'blocks', column, column === 'gradient_error');
           add(
-            'memory-backprop',
+            id === 'gradient-error' ? 'memory-backprop' : 'memory-backprop-weights',
             'warning',
             p.id,
-            `Gradients from rebuilt activations are off by ${show(e)} (relative)${block ? `, worst in ${block.name}` : ''}.`,
+            `${what} from rebuilt activations are off by ${show(e)} (relative)${block ? `, worst in ${block.name}` : ''}.`,
             block?.name,
           );
         }

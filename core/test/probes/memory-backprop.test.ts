@@ -10,6 +10,7 @@ import { Rng } from '../../src/probes/rng';
 import { runProbes } from '../../src/probes/run-probes';
 import type { ProbeTarget } from '../../src/probes/target';
 import type { ProbeResult } from '../../src/report/schema';
+import { deriveFindings } from '../../src/report/findings';
 
 const D = 8;
 
@@ -92,6 +93,10 @@ describe('memory-backprop: weight gradients from rebuilt activations', () => {
           `input-gradient error ${String(grad)}`,
       );
       worst.push(figureValue(r, 'weight-gradient-error'));
+      // The report names the weight-gradient failure and the block to blame.
+      const finding = deriveFindings([r]).find((f) => f.code === 'memory-backprop-weights');
+      assert.ok(finding, `a weight-gradient finding at ${scale}x`);
+      assert.match(finding.message, /^Weight gradients from rebuilt activations are off by/);
       data.dispose();
     }
     assert.ok(worst[0]! > 0.1, `at 6x: ${worst[0]}`);
