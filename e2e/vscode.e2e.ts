@@ -1,18 +1,19 @@
 /**
  * The packaged extension in a real VS Code (code-server 4.139 in headless Chromium), checked as a user sees it:
  * the Problems panel, a hover, a quick fix, an audit with its progress notification and report webview, and a
- * finding that reveals its source. One pass in Restricted Mode (lint only, audits disabled), one trusted.
+ * finding that reveals its source. One pass in Restricted Mode (lint only; the audit commands explain that they need trust), one trusted.
  * A screenshot of every step goes to test-output/e2e/.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { after, before, describe, test } from 'node:test';
 import { type CodeServer, startCodeServer } from './lib/code-server';
 import { columnOf, expectedFindings, keys } from './lib/expect';
 import { EXAMPLES, ROOT } from './lib/paths';
 import { prepared } from './lib/prepared';
-import { waitFor } from './lib/proc';
+import { delay, waitFor } from './lib/proc';
 import { type ProblemRow, Workbench } from './lib/workbench';
 
 interface ManifestCommand {
@@ -68,6 +69,20 @@ async function problemsFor(
   });
 }
 
+/** The Restricted Mode explanation of an audit command (a warning toast). */
+function explanation(wb: Workbench): Locator {
+  return wb.page.locator('.notification-toast', { hasText: /disabled until you trust the folder/i }).first();
+}
+
+function manageTrust(wb: Workbench): Locator {
+  return explanation(wb).locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first();
+}
+
+async function clearNotifications(wb: Workbench): Promise<void> {
+  await wb.runCommand('Notifications: Clear All Notifications');
+  await waitFor('the notifications to clear', async () => (await wb.notifications()).length === 0, 10_000);
+}
+
 async function session(trusted: boolean, name: string): Promise<{ cs: CodeServer; wb: Workbench }> {
   const cs = await startCodeServer(prepared(), { trusted, name });
   try {
@@ -99,19 +114,74 @@ describe('VS Code (code-server) in Restricted Mode', () => {
     assert.deepEqual(keys(rows.map((r) => ({ line: r.line, ruleId: r.ruleId! }))), keys(expected));
   });
 
-  test('audits are disabled and the status item says why', async () => {
-    // The manifest hides the audit commands from the palette while the folder is untrusted...
+  test('the audit command is offered, explains that audits need trust, and starts nothing', async () => {
     const audit = paletteTitle('lipschitzLens.auditModel');
     const listed = await wb!.paletteEntries('Lipschitz Lens');
     assert.ok(listed.length > 0, 'no Lipschitz Lens command in the palette: is the extension active?');
-    assert.ok(!listed.includes(audit), `"${audit}" is offered in Restricted Mode: ${JSON.stringify(listed)}`);
-    // ...and the status bar item explains it.
+    assert.ok(
+      listed.includes(audit),
+      `"${audit}" is not offered in Restricted Mode: ${JSON.stringify(listed)}`,
+    );
+    await wb!.page.mouse.move(5, 5);
+    await wb!.goTo(flagged.line, 4);
+    await wb!.runCommand(audit);
+    const toast = explanation(wb!);
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    // A trial click waits for the button to be visible and stable: the toast has finished sliding in.
+    await manageTrust(wb!).click({ trial: true, timeout: 10_000 });
+    await wb!.shot('03-restricted-audit-explained');
+    assert.match(await toast.innerText(), /run this workspace's model code/i);
+    // Absence needs a window to look in: an audit would have shown its progress toast within it.
+    await delay(2000);
+    const toasts = await wb!.notifications();
+    assert.ok(!toasts.some((t) => /Auditing/i.test(t)), `an audit started: ${JSON.stringify(toasts)}`);
+    assert.equal(
+      await wb!.page.locator('.tab', { hasText: /Stability/ }).count(),
+      0,
+      'a report panel opened',
+    );
+  });
+
+  test('the CodeLens says trust is required and leads to the same explanation', async () => {
+    await clearNotifications(wb!);
+    const lens = wb!.page.locator('.codelens-decoration a', { hasText: 'Audit stability' }).first();
+    await lens.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await lens.innerText(), /trust required/);
+    await lens.click();
+    await explanation(wb!).waitFor({ state: 'visible', timeout: 15_000 });
+  });
+
+  test('the status item says why audits are disabled', async () => {
+    await clearNotifications(wb!);
     const item = wb!.page.locator('.statusbar-item', { hasText: 'Lipschitz' }).first();
     await item.hover();
     const tip = wb!.page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /trust/i }).first();
     await tip.waitFor({ state: 'visible', timeout: 10_000 });
-    await wb!.shot('03-restricted-audit-disabled');
+    await wb!.shot('03-restricted-status-tooltip');
     assert.match(await tip.innerText(), /audits disabled/i);
+  });
+
+  test('"Manage Workspace Trust" grants trust, and the lens offers the audit without a reload', async () => {
+    await wb!.runCommand(paletteTitle('lipschitzLens.auditModel'));
+    await manageTrust(wb!).click();
+    const trust = wb!.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+    await trust.click({ timeout: 15_000 });
+    await wb!.shot('03-trust-granted');
+    // The trust editor opens as a modal editor: close it and go back to the model.
+    await waitFor(
+      'Restricted Mode to end',
+      async () => (await wb!.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()) === 0,
+      15_000,
+    );
+    await wb!.page.keyboard.press('Escape');
+    await wb!.openFile(MODEL_FILE);
+    const lens = wb!.page.locator('.codelens-decoration a', { hasText: 'Audit stability' }).first();
+    await waitFor(
+      'the lens to drop "(trust required)"',
+      async () => !/trust required/.test(await lens.innerText().catch(() => 'trust required')),
+      20_000,
+    );
+    await wb!.shot('03-trust-granted-lens');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * Commands as a table of `(ctx) => handler` factories. Audits are gated twice: by `isWorkspaceTrusted` in the
- * manifest's `when` clauses and by `workspace.isTrusted` here, since a keybinding or another extension can call
- * a command whatever its `when`.
+ * Commands as a table of `(ctx) => handler` factories. Audit commands are offered everywhere, but in an
+ * untrusted workspace they explain why they cannot run (and offer to manage trust) instead of sending a request:
+ * `workspace.isTrusted` is checked here, and the server refuses untrusted audits as a second line of defence.
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -17,33 +17,46 @@ import {
 import { reportVerdict } from '../../core/src/protocol/webview';
 import { makeNonce, standaloneHtml } from '../../core/src/report/page';
 import type { Report } from '../../core/src/report/schema';
+import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
 
 export type Handler = (...args: unknown[]) => unknown;
 export type CommandFactory = (ctx: Ctx) => Handler;
 
-function running(ctx: Ctx): boolean {
-  if (ctx.client?.isRunning()) return true;
+function offerRestart(): void {
   void vscode.window
     .showWarningMessage('Lipschitz Lens: the language server is not running.', 'Start it')
     .then((pick) => (pick ? vscode.commands.executeCommand('lipschitzLens.restartServer') : undefined));
+}
+
+/** A plain (not modal) warning: audits need trust, with the button that manages it. */
+function explainUntrusted(ctx: Ctx): void {
+  ctx.output.info('audit not started: the workspace is not trusted (Restricted Mode)');
+  void vscode.window
+    .showWarningMessage(UNTRUSTED_AUDIT_MESSAGE, MANAGE_TRUST.title)
+    .then((pick) => (pick ? vscode.commands.executeCommand(MANAGE_TRUST.command) : undefined));
+}
+
+function running(ctx: Ctx): boolean {
+  if (ctx.client?.isRunning()) return true;
+  offerRestart();
   return false;
 }
 
-function trusted(): boolean {
-  if (vscode.workspace.isTrusted) return true;
-  void vscode.window
-    .showWarningMessage(
-      'Lipschitz Lens audits run the workspace code, so they need a trusted workspace.',
-      'Manage Workspace Trust',
-    )
-    .then((pick) => (pick ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
-  return false;
+/** Whether an audit may start; if not, says why. Nothing is sent to the server when it may not. */
+function mayAudit(ctx: Ctx): boolean {
+  const blocker = auditBlocker({
+    trusted: vscode.workspace.isTrusted,
+    serverRunning: ctx.client?.isRunning() === true,
+  });
+  if (blocker === 'untrusted') explainUntrusted(ctx);
+  else if (blocker === 'server-stopped') offerRestart();
+  return blocker === undefined;
 }
 
 /** Runs an audit under a cancellable notification; the server's `$/progress` fills in its messages. */
 async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void> {
-  if (!trusted() || !running(ctx)) return;
+  if (!mayAudit(ctx)) return;
   const client = ctx.client!;
   const result = await vscode.window
     .withProgress(
@@ -75,6 +88,10 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
       },
     )
     .then(undefined, (e: unknown) => {
+      if (isUntrustedRefusal(e)) {
+        explainUntrusted(ctx);
+        return undefined;
+      }
       const message = e instanceof Error ? e.message : String(e);
       ctx.output.error(`audit failed: ${message}`);
       void vscode.window.showErrorMessage(`Lipschitz Lens: ${message}`);
@@ -145,6 +162,7 @@ const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } 
 export const commands: Record<string, CommandFactory> = {
   'lipschitzLens.auditModel': (ctx) => async (uri?: unknown, modelId?: unknown) => {
     // From a CodeLens: (uri, modelId). From the palette: the model at the cursor.
+    if (!mayAudit(ctx)) return;
     if (typeof uri === 'string' && typeof modelId === 'string') {
       return audit(ctx, { scope: 'model', uri, modelId }, 'Auditing model stability');
     }
@@ -153,11 +171,12 @@ export const commands: Record<string, CommandFactory> = {
       await audit(ctx, { scope: 'model', uri: at.uri, position: at.position }, 'Auditing model stability');
   },
   'lipschitzLens.auditFile': (ctx) => async () => {
+    if (!mayAudit(ctx)) return;
     const at = cursor();
     if (at) await audit(ctx, { scope: 'file', uri: at.uri }, 'Auditing every model in the file');
   },
   'lipschitzLens.auditWorkspace': (ctx) => async () => {
-    if (!running(ctx)) return;
+    if (!mayAudit(ctx)) return;
     await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
     await audit(ctx, { scope: 'workspace' }, 'Auditing every model in the workspace');
   },

@@ -14,7 +14,12 @@ import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-t
 import type { BoundsMap } from '../../core/src/bounds';
 import type { ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
-import type { AuditOutcome, AuditResult, ModelSummary } from '../../core/src/protocol/lsp';
+import {
+  type AuditOutcome,
+  type AuditResult,
+  LensErrorCodes,
+  type ModelSummary,
+} from '../../core/src/protocol/lsp';
 import type {
   AuditProgress,
   AuditRequest as WorkerAuditRequest,
@@ -25,8 +30,8 @@ import { pathToUri } from './documents';
 import { describe } from './engine';
 import type { LensSettings } from './settings';
 
-/** Error code for "refused: untrusted workspace", in the server-defined range. */
-export const UNTRUSTED_ERROR = -32001;
+/** Error code for "refused: untrusted workspace" (the client explains it rather than showing it raw). */
+export const UNTRUSTED_ERROR = LensErrorCodes.Untrusted;
 
 export interface AuditTarget {
   path: string;

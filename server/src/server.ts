@@ -2,6 +2,7 @@
 import {
   CodeActionKind,
   type CodeLens,
+  CodeLensRefreshRequest,
   type Connection,
   DidChangeConfigurationNotification,
   type InitializeResult,
@@ -13,7 +14,6 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  AuditModelCommand,
   AuditRequest,
   type AuditParams,
   type InitializationOptions,
@@ -30,6 +30,7 @@ import { reportVerdict } from '../../core/src/protocol/webview';
 import { AnalysisStore } from './analyses';
 import { type AuditTarget, AuditService, summarize } from './audit';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
+import { auditLenses } from './code-lens';
 import { uriToPath } from './documents';
 import { Engine } from './engine';
 import { hoverMarkdown, modelAt, nodeAt } from './hover';
@@ -59,6 +60,7 @@ export function startServer(connection: Connection): void {
   let analyses = new AnalysisStore(connection, engine, settings);
   // Untrusted until the client says otherwise: a client that says nothing (a plain LSP client) gets lint only.
   const audits = new AuditService(false, log);
+  let canRefreshLenses = false;
   let status: ServerStatusParams = { state: 'starting' };
   const setStatus = (patch: Partial<ServerStatusParams>): void => {
     status = { ...status, ...patch };
@@ -67,6 +69,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     const canPull = params.capabilities.workspace?.configuration === true;
+    canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     settings = new SettingsCache(
       canPull
         ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'lipschitzLens' })
@@ -130,14 +133,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const doc = documents.get(params.textDocument.uri);
     const analysis = doc ? await store().fresh(doc) : undefined;
-    return (analysis?.fileIr?.models ?? []).map((m) => ({
-      range: { start: m.range.start, end: m.range.start },
-      command: {
-        title: 'Audit stability',
-        command: AuditModelCommand,
-        arguments: [params.textDocument.uri, m.id],
-      },
-    }));
+    return auditLenses(params.textDocument.uri, analysis?.fileIr?.models ?? [], audits.isTrusted());
   });
 
   connection.onRequest(req(LintWorkspaceRequest), async (params, token) => {
@@ -196,8 +192,14 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onNotification(note(TrustNotification), (params) => {
-    audits.setTrusted(params.trusted === true);
-    log('info', `workspace trust: ${params.trusted ? 'trusted' : 'untrusted'}`);
+    const trusted = params.trusted === true;
+    if (trusted === audits.isTrusted()) return;
+    audits.setTrusted(trusted);
+    log('info', `workspace trust: ${trusted ? 'trusted' : 'untrusted'}`);
+    // Restricted settings (checkpoints, backend, probe options) now read differently: pull them again.
+    settings.clear();
+    // The lenses' titles depend on trust: have the client ask for them again, no reload needed.
+    if (canRefreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   });
 
   async function auditTargets(params: AuditParams): Promise<AuditTarget[]> {

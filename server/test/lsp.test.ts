@@ -7,6 +7,9 @@ import {
   CancellationTokenSource,
   type CodeAction,
   CodeActionRequest,
+  type CodeLens,
+  CodeLensRefreshRequest,
+  CodeLensRequest,
   DiagnosticSeverity,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
@@ -64,7 +67,10 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
       processId: process.pid,
       rootUri: pathToFileURL(folder).href,
       workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'fixture' }],
-      capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } },
+      capabilities: {
+        workspace: { configuration: true, codeLens: { refreshSupport: true } },
+        window: { workDoneProgress: true },
+      },
       initializationOptions: init,
     });
     assert.ok(result.capabilities.hoverProvider);
@@ -183,6 +189,26 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
         return true;
       },
     );
+  });
+
+  it('titles the audit lens "(trust required)" until trust is granted, then asks for a lens refresh', async () => {
+    const lenses = async (): Promise<string[]> =>
+      ((await h.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[]).map(
+        (l) => `${l.command?.command} ${l.command?.title}`,
+      );
+    assert.deepEqual(await lenses(), [
+      'lipschitzLens.auditModel Audit stability (trust required)',
+      'lipschitzLens.auditModel Audit stability (trust required)',
+    ]);
+    const refreshed = new Promise<void>((resolve) =>
+      h.connection.onRequest(CodeLensRefreshRequest.type, () => resolve()),
+    );
+    await h.connection.sendNotification(TrustNotification.method, { trusted: true });
+    await refreshed;
+    assert.deepEqual(await lenses(), [
+      'lipschitzLens.auditModel Audit stability',
+      'lipschitzLens.auditModel Audit stability',
+    ]);
   });
 
   it('audits a model with $/progress once trusted, and hovers show the measurement', async () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { FileIr, LayerNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { checkpointOf, progressFraction, toRequest } from '../src/audit';
 import { mergeEdits } from '../src/code-actions';
+import { auditLenses } from '../src/code-lens';
 import { Debouncer, isLintedPath, mayHoldModels } from '../src/documents';
 import { nodeAt } from '../src/hover';
 import { DEFAULT_SETTINGS, normalizeSettings, SettingsCache } from '../src/settings';
@@ -141,5 +142,24 @@ describe('documents', () => {
     });
     assert.deepEqual(runs, [2]);
     d.dispose();
+  });
+});
+
+describe('audit code lens', () => {
+  it('sits at the start of each model and runs the audit command with (uri, model id)', () => {
+    const [lens, ...rest] = auditLenses('file:///w/m.ts', [model], true);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(lens!.range, { start: model.range.start, end: model.range.start });
+    assert.deepEqual(lens!.command, {
+      title: 'Audit stability',
+      command: 'lipschitzLens.auditModel',
+      arguments: ['file:///w/m.ts', 'model1'],
+    });
+  });
+
+  it('stays when untrusted, with the same command, and says that trust is required', () => {
+    const [lens] = auditLenses('file:///w/m.ts', [model], false);
+    assert.equal(lens!.command?.title, 'Audit stability (trust required)');
+    assert.equal(lens!.command?.command, 'lipschitzLens.auditModel');
   });
 });

@@ -131,3 +131,9 @@ export const ServerStatusNotification = notification<ServerStatusParams>('lipsch
 
 /** Client command ids the server refers to (CodeLens). */
 export const AuditModelCommand = 'lipschitzLens.auditModel';
+
+/** Error codes of the custom requests, in the server-defined range. */
+export const LensErrorCodes = {
+  /** The audit was refused: the workspace is not trusted, and an audit runs its code. */
+  Untrusted: -32001,
+} as const;
