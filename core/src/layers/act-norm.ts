@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
-import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
+import { type Kwargs, type LayerArgs, LazyBuildLayer, single, vectorOrImageShape } from './layer-util';
 
 /** How ActNorm stores its per-channel scale. */
 export type ActNormScaleParam = 'direct' | 'log';
@@ -53,14 +53,7 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = singleShape(inputShape);
-    if (shape.length !== 2 && shape.length !== 4) {
-      configError(
-        this.name,
-        `expects rank 2 [batch, features] or rank 4 NHWC input, got rank ${shape.length}`,
-      );
-    }
-    const channels = shape[shape.length - 1];
+    const { channels } = vectorOrImageShape(this.name, inputShape);
     if (channels == null) configError(this.name, 'needs a known channel count on the last axis');
     this.scale =
       this.scaleParam === 'log'

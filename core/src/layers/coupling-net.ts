@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { matrix, spectralNorm } from '../linalg/matrix64';
 import type { Initializer } from './initializer-config';
 import { configError, type Invertible } from './invertible';
-import { type LayerArgs, LazyBuildLayer, singleShape } from './layer-util';
+import { type LayerArgs, LazyBuildLayer, vectorOrImageShape } from './layer-util';
 import { hashSeed } from './seeded-random';
 
 export type ConditionerActivation = 'relu' | 'tanh' | 'elu' | 'softplus' | 'sigmoid' | 'linear';
@@ -163,14 +163,7 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = singleShape(inputShape);
-    if (shape.length !== 2 && shape.length !== 4) {
-      configError(
-        this.name,
-        `expects rank 2 [batch, features] or rank 4 NHWC input, got rank ${shape.length}`,
-      );
-    }
-    const channels = shape[shape.length - 1];
+    const { shape, channels } = vectorOrImageShape(this.name, inputShape);
     if (channels == null || channels % 2 !== 0) {
       configError(
         this.name,

@@ -1,6 +1,7 @@
 /** Small typing helpers shared by the invertible layers. */
 import * as tf from '@tensorflow/tfjs';
 import type { Initializer } from './initializer-config';
+import { configError } from './invertible';
 
 /** The constructor argument type of tf.layers.Layer (not exported by name from the tfjs barrel). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -15,6 +16,18 @@ export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 /** The shape of the single input, unwrapping the list form tfjs sometimes passes to build(). */
 export function singleShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+}
+
+/** A [batch, features] or NHWC input shape and its channel count (null when unknown); other ranks throw. */
+export function vectorOrImageShape(
+  layerName: string,
+  inputShape: tf.Shape | tf.Shape[],
+): { shape: tf.Shape; channels: number | null } {
+  const shape = singleShape(inputShape);
+  if (shape.length !== 2 && shape.length !== 4) {
+    configError(layerName, `expects rank 2 [batch, features] or rank 4 NHWC input, got rank ${shape.length}`);
+  }
+  return { shape, channels: shape[shape.length - 1] ?? null };
 }
 
 /** Sum over every axis but the batch axis, giving shape [batch]. */
