@@ -103,6 +103,18 @@ export function coefficientOf(layer: LayerNode): number | undefined {
   return configNumber(layer.config, ...COEFF_KEYS);
 }
 
+/**
+ * M of an ActNorm whose config gives a known numeric `scaleBound` the layer accepts (a finite number > 1 with
+ * scaleParam 'log' or absent): every scale then lies in [1/M, M]. Undefined when absent, unknown or invalid.
+ */
+export function actNormScaleBound(layer: LayerNode): number | undefined {
+  if (layer.layerType !== 'ActNorm') return undefined;
+  const m = configNumber(layer.config, 'scaleBound');
+  const param = layer.config['scaleParam'];
+  if (m === undefined || !(m > 1) || !Number.isFinite(m)) return undefined;
+  return param === undefined || param === 'log' ? m : undefined;
+}
+
 /** The width a layer produces, when its config says so (`units` or `filters`). */
 export function outputWidth(layer: LayerNode): number | undefined {
   return configNumber(layer.config, 'units', 'filters', 'outputDim');

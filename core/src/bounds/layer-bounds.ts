@@ -11,6 +11,7 @@ import {
   residualInverse,
 } from './bound';
 import {
+  actNormScaleBound,
   configNumber,
   configString,
   DEFAULT_SPECTRAL_COEFF,
@@ -189,12 +190,18 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
       return couplingScaleBounds(configString(layer.config, 'scale') ?? 'bounded-tanh', layer.config);
     case 'AdditiveCoupling':
       return bounds('unknown', 'unknown', '1 + Lip(t) both ways; Lip(t) depends on the conditioner');
-    case 'ActNorm':
+    case 'ActNorm': {
+      const m = actNormScaleBound(layer);
+      if (m !== undefined) {
+        const ms = formatNumber(m);
+        return bounds(m, m, `ActNorm scaleBound ${ms}: scale in [1/${ms}, ${ms}]`);
+      }
       return bounds(
         'unknown',
         'unknown',
         'ActNorm: per-channel scale learned from data; bounds need the trained scale',
       );
+    }
     case 'InvertibleLinear':
     case 'InvertibleConv1x1':
       return bounds('unknown', 'unknown', `${t}: ||W|| and ||W^-1|| depend on trained weights`);

@@ -20,7 +20,7 @@ const SCALES = [1, 10, 100, 1000];
 /** The bundled flow: every kind of block the library offers, with bounded scales. */
 function buildFlow(scale: AffineScale): Flow {
   return new Flow([
-    new ActNorm({ name: 'actnorm' }),
+    new ActNorm({ name: 'actnorm', scaleBound: 10 }),
     new InvertibleLinear({ name: 'lu_linear', seed: 1 }),
     new AffineCoupling({ name: `affine_${scale}`, scale, hiddenUnits: 32, zeroInit: false, seed: 2 }),
     new Permutation({ name: 'reverse', mode: 'reverse' }),

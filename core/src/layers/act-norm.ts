@@ -6,6 +6,13 @@ import { type Kwargs, type LayerArgs, LazyBuildLayer, single, vectorOrImageShape
 export type ActNormScaleParam = 'direct' | 'log';
 const SCALE_PARAMS: readonly ActNormScaleParam[] = ['direct', 'log'];
 
+/**
+ * With a scaleBound, the data-dependent init solves log(M) tanh(u) = target for the stored u; the ratio
+ * target / log(M) is clipped to [-(1 - ATANH_MARGIN), 1 - ATANH_MARGIN] so u stays finite (|u| <= about 7.25) and
+ * tanh(u) does not round to +-1 in float32, where training could no longer move it.
+ */
+const ATANH_MARGIN = 1e-6;
+
 /** Arguments of {@link ActNorm}. */
 export interface ActNormArgs extends LayerArgs {
   /**
@@ -14,6 +21,14 @@ export interface ActNormArgs extends LayerArgs {
    * saved before this option existed load as 'direct'.
    */
   scaleParam?: ActNormScaleParam;
+  /**
+   * M > 1, only with scaleParam 'log': the weight `log_scale` holds u and scale = exp(log(M) tanh(u)), so every
+   * scale lies in [1/M, M] whatever training does; forward gain <= M and inverse gain 1/min scale <= M
+   * (Behrmann et al. 2021). The data-dependent init targets scale = 1/(std + eps) as usual, clipped into the
+   * representable range: a channel with std + eps outside (1/M, M) gets a scale just inside [1/M, M] (see
+   * {@link ATANH_MARGIN}), so its output variance is not 1. Default: none (unbounded, as in Glow).
+   */
+  scaleBound?: number;
   /** Added to the per-channel std in the data-dependent init, so a constant channel gets scale 1/eps. Default 1e-6. */
   epsilon?: number;
   /** Initialise from the first batch seen with `training: true`. Default true; `initialize(x)` works either way. */
@@ -22,16 +37,19 @@ export interface ActNormArgs extends LayerArgs {
 
 /**
  * Glow's activation normalisation: y = (x + bias) * scale per channel of the last axis (rank 2 or NHWC
- * rank 4), scale stored as its log by default. The first training batch (or an explicit `initialize(x)`) sets
- * bias = -mean and scale = 1 / (std + eps), giving zero-mean unit-variance outputs; the `initialized` flag is a
- * non-trainable weight so it is saved with the weights and a loaded model is not re-initialised.
+ * rank 4), scale stored as its log by default and kept in [1/M, M] given a `scaleBound` M. The first training
+ * batch (or an explicit `initialize(x)`) sets bias = -mean and scale = 1 / (std + eps), giving zero-mean
+ * unit-variance outputs; the `initialized` flag is a non-trainable weight so it is saved with the weights and a
+ * loaded model is not re-initialised.
  */
 export class ActNorm extends LazyBuildLayer implements Invertible {
   static className = 'ActNorm';
   readonly epsilon: number;
   readonly dataInit: boolean;
   readonly scaleParam: ActNormScaleParam;
-  /** The scale, or its log with scaleParam 'log'. */
+  /** M: every scale lies in [1/M, M]. Undefined: unbounded. */
+  readonly scaleBound: number | undefined;
+  /** The scale; its log with scaleParam 'log'; u with log scale = log(M) tanh(u) given a scaleBound. */
   private scale: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
   private flag: tf.LayerVariable | null = null;
@@ -49,6 +67,15 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
         this.name,
         `scaleParam must be one of ${SCALE_PARAMS.join(', ')}, got '${String(this.scaleParam)}'`,
       );
+    }
+    this.scaleBound = args.scaleBound ?? undefined;
+    if (this.scaleBound !== undefined) {
+      if (!(this.scaleBound > 1) || !Number.isFinite(this.scaleBound)) {
+        configError(this.name, `scaleBound must be a finite number > 1, got ${this.scaleBound}`);
+      }
+      if (this.scaleParam !== 'log') {
+        configError(this.name, `scaleBound needs scaleParam 'log', got '${this.scaleParam}'`);
+      }
     }
   }
 
@@ -76,7 +103,11 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     return this.knownInitialized;
   }
 
-  /** Sets bias = -mean and scale = 1 / (std + eps) per channel from the batch `x`. */
+  /**
+   * Sets bias = -mean and scale = 1 / (std + eps) per channel from the batch `x`; with a scaleBound M the
+   * target log-scale is clipped into the open interval (-log M, log M) before inverting the tanh (see
+   * {@link ATANH_MARGIN}).
+   */
   initialize(x: tf.Tensor): void {
     const { scale, bias, flag } = this.vars(x);
     tf.tidy(() => {
@@ -84,10 +115,24 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
       const { mean, variance } = tf.moments(x, axes);
       bias.write(tf.neg(mean));
       const spread = tf.add(tf.sqrt(variance), this.epsilon);
-      scale.write(this.scaleParam === 'log' ? tf.neg(tf.log(spread)) : tf.div(1, spread));
+      scale.write(
+        this.scaleParam === 'log' ? this.storedLogScale(tf.neg(tf.log(spread))) : tf.div(1, spread),
+      );
       flag.write(tf.scalar(1));
     });
     this.knownInitialized = true;
+  }
+
+  /** The weight value giving log scale `target` (clipped into the representable range with a scaleBound). */
+  private storedLogScale(target: tf.Tensor): tf.Tensor {
+    if (this.scaleBound === undefined) return target;
+    const limit = 1 - ATANH_MARGIN;
+    return tf.atanh(tf.clipByValue(tf.div(target, Math.log(this.scaleBound)), -limit, limit));
+  }
+
+  /** log scale per channel from the stored weight, for scaleParam 'log'. */
+  private logScale(stored: tf.Tensor): tf.Tensor {
+    return this.scaleBound === undefined ? stored : tf.mul(tf.tanh(stored), Math.log(this.scaleBound));
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
@@ -97,7 +142,7 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     return tf.tidy(() => {
       const shifted = tf.add(x, bias.read());
       return this.scaleParam === 'log'
-        ? tf.mul(shifted, tf.exp(scale.read()))
+        ? tf.mul(shifted, tf.exp(this.logScale(scale.read())))
         : tf.mul(shifted, scale.read());
     });
   }
@@ -106,7 +151,9 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     const { scale, bias } = this.vars(y);
     return tf.tidy(() => {
       const unscaled =
-        this.scaleParam === 'log' ? tf.mul(y, tf.exp(tf.neg(scale.read()))) : tf.div(y, scale.read());
+        this.scaleParam === 'log'
+          ? tf.mul(y, tf.exp(tf.neg(this.logScale(scale.read()))))
+          : tf.div(y, scale.read());
       return tf.sub(unscaled, bias.read());
     });
   }
@@ -116,20 +163,27 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
     const { scale } = this.vars(x);
     const positions = x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
     return tf.tidy(() => {
-      const logScale = this.scaleParam === 'log' ? scale.read() : tf.log(tf.abs(scale.read()));
+      const logScale = this.scaleParam === 'log' ? this.logScale(scale.read()) : tf.log(tf.abs(scale.read()));
       return tf.mul(tf.ones([x.shape[0]!]), tf.mul(tf.sum(logScale), positions));
     });
   }
 
   /**
    * Forward max |scale|, inverse 1 / min |scale| (exact: the map is diagonal); with 'log', exp(max log_scale)
-   * and exp(-min log_scale), computed in float64. Infinity before build.
+   * and exp(-min log_scale), computed in float64. With a scaleBound M both are capped at M (exp(log M) can round
+   * to just above M). Infinity before build.
    */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.scale === null) return { forward: Infinity, inverse: Infinity };
     const stored = Array.from(this.scale.read().dataSync());
     if (this.scaleParam === 'log') {
-      return { forward: Math.exp(Math.max(...stored)), inverse: Math.exp(-Math.min(...stored)) };
+      const m = this.scaleBound;
+      const logs = m === undefined ? stored : stored.map((u) => Math.log(m) * Math.tanh(u));
+      const forward = Math.exp(Math.max(...logs));
+      const inverse = Math.exp(-Math.min(...logs));
+      return m === undefined
+        ? { forward, inverse }
+        : { forward: Math.min(forward, m), inverse: Math.min(inverse, m) };
     }
     const s = stored.map(Math.abs);
     return { forward: Math.max(...s), inverse: 1 / Math.min(...s) };
@@ -145,6 +199,8 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
       epsilon: this.epsilon,
       dataInit: this.dataInit,
       scaleParam: this.scaleParam,
+      // Omitted when unbounded, so such configs read exactly as before the option existed.
+      ...(this.scaleBound === undefined ? {} : { scaleBound: this.scaleBound }),
     };
   }
 

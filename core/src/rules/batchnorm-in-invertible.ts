@@ -1,31 +1,24 @@
-import { configString } from '../bounds/config';
+import { actNormScaleBound } from '../bounds/config';
 import type { LayerNode } from '../ir/model-ir';
-import { replaceLayerFix } from './fixes';
+import { BOUNDED_ACTNORM_CALL, replaceLayerFix } from './fixes';
 import { forEachLayer, layerLabel } from './placement';
 import { defineRule, docsUrl, type FixData } from './rule';
 import type { SourceText } from './source-text';
 
 const id = 'batchnorm-in-invertible';
 
-type MessageId = 'batchNorm' | 'batchNormInBranch' | 'unboundedScale';
+type MessageId = 'batchNorm' | 'batchNormInBranch' | 'unboundedScale' | 'unboundedLinear';
 
 const NORMALISATIONS = new Set(['batchNormalization', 'layerNormalization']);
-const LEARNED_LINEAR = new Set(['ActNorm', 'InvertibleLinear', 'InvertibleConv1x1']);
-/** Config keys that bound a learned scale or linear map away from 0 (and infinity). */
-const BOUND_KEYS = ['scaleBound', 'scaleFloor', 'minScale', 'maxScale', 'minSingularValue', 'conditionBound'];
-const BOUNDED_SCALES = new Set(['bounded-tanh', 'sigmoid-floor']);
-
-function hasBound(layer: LayerNode): boolean {
-  const scale = configString(layer.config, 'scale');
-  return (
-    BOUND_KEYS.some((k) => typeof layer.config[k] === 'number') ||
-    (scale !== undefined && BOUNDED_SCALES.has(scale))
-  );
-}
+/**
+ * LU-parameterised maps: no option bounds them, since even a bounded diagonal of U leaves sigma_min(W) free
+ * (the triangular factors can be arbitrarily ill-conditioned), so the hint stays.
+ */
+const LU_LINEAR = new Set(['InvertibleLinear', 'InvertibleConv1x1']);
 
 function actNormFix(source: SourceText, layer: LayerNode): FixData | undefined {
   if (layer.layerType !== 'batchNormalization') return undefined;
-  return replaceLayerFix(source, layer.range, 'new ActNorm({})', 'ActNorm');
+  return replaceLayerFix(source, layer.range, BOUNDED_ACTNORM_CALL, 'ActNorm');
 }
 
 export const rule = defineRule<MessageId>({
@@ -42,7 +35,9 @@ export const rule = defineRule<MessageId>({
       batchNormInBranch:
         '{{layer}} in a residual branch: its gain gamma/sqrt(var + eps) is learned and unbounded, so Lip(g) < 1 cannot be guaranteed.',
       unboundedScale:
-        '{{layer}} has no bound on its learned scale: its inverse gain grows without limit if the scale approaches 0.',
+        '{{layer}} has no bound on its learned scale: its inverse gain grows without limit if the scale approaches 0. Give it a numeric scaleBound M > 1 to keep every scale in [1/M, M].',
+      unboundedLinear:
+        '{{layer}} learns an unconstrained linear map: its inverse gain 1/sigma_min(W) grows without limit as W approaches singular (the LU diagonal does not bound sigma_min).',
     },
     defaultSeverity: 'error',
   },
@@ -60,8 +55,13 @@ export const rule = defineRule<MessageId>({
             : { messageId: 'batchNorm', severity: 'error' }),
           ...(fix ? { fix } : {}),
         });
-      } else if (LEARNED_LINEAR.has(layer.layerType) && placement.mainPath && !hasBound(layer)) {
+      } else if (!placement.mainPath) {
+        return;
+      } else if (layer.layerType === 'ActNorm' && actNormScaleBound(layer) === undefined) {
+        // A scaleBound whose value is unknown (or invalid) keeps the hint: the bound is never guessed.
         context.report({ node: layer, data, messageId: 'unboundedScale', severity: 'hint' });
+      } else if (LU_LINEAR.has(layer.layerType)) {
+        context.report({ node: layer, data, messageId: 'unboundedLinear', severity: 'hint' });
       }
     });
   },

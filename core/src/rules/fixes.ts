@@ -12,6 +12,16 @@ export const SAFE_COEFF = 0.9;
  */
 export const SPECTRAL_NORM_CALL = `spectralNorm({ coeff: ${SAFE_COEFF} })`;
 
+/**
+ * The scaleBound M given to ActNorm by fixes: every scale in [1/10, 10], so forward and inverse gains are at most
+ * 10 and each channel's log-det term within +-log 10 (about 2.3), while data-dependent init still normalises
+ * channels whose std is between about 0.1 and 10 to unit variance.
+ */
+export const DEFAULT_ACTNORM_SCALE_BOUND = 10;
+
+/** The layer inserted for BatchNormalization by fixes. */
+export const BOUNDED_ACTNORM_CALL = `new ActNorm({ scaleBound: ${DEFAULT_ACTNORM_SCALE_BOUND} })`;
+
 function withImport(source: SourceText, edits: (TextEdit | undefined)[], name: string): TextEdit[] {
   const all = edits.filter((e): e is TextEdit => e !== undefined);
   const imp = importEdit(source, name);

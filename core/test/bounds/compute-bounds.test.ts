@@ -163,6 +163,20 @@ describe('computeBounds', () => {
     assert.equal(b.get(nodes[4]!.id)?.inverse, 'unbounded');
   });
 
+  it('ActNorm: M both ways given a numeric scaleBound M, unknown otherwise', () => {
+    const bounded = layer('ActNorm', { scaleBound: 10 }, 'lipschitz-lens');
+    const log = layer('ActNorm', { scaleParam: 'log', scaleBound: 1.5 }, 'lipschitz-lens');
+    const direct = layer('ActNorm', { scaleParam: 'direct', scaleBound: 10 }, 'lipschitz-lens');
+    const tooSmall = layer('ActNorm', { scaleBound: 1 }, 'lipschitz-lens');
+    const b = computeBounds(file(block('sequence', [bounded, log, direct, tooSmall])).ir);
+    assert.equal(b.get(bounded.id)?.forward, 10);
+    assert.equal(b.get(bounded.id)?.inverse, 10);
+    assert.equal(b.get(bounded.id)?.source, 'ActNorm scaleBound 10: scale in [1/10, 10]');
+    assert.equal(b.get(log.id)?.inverse, 1.5);
+    assert.equal(b.get(direct.id)?.inverse, 'unknown', 'the layer rejects scaleBound with direct');
+    assert.equal(b.get(tooSmall.id)?.forward, 'unknown', 'M <= 1 is rejected by the layer');
+  });
+
   it('maxNorm dense: sqrt(units) * maxValue', () => {
     const d = layer('dense', {
       units: 16,

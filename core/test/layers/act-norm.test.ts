@@ -151,4 +151,107 @@ describe('ActNorm', () => {
   it('rejects an unknown scaleParam, naming the layer', () => {
     assert.throws(() => new ActNorm({ name: 'an_sp', scaleParam: 'exp' as 'log' }), /an_sp: scaleParam/);
   });
+
+  describe('scaleBound', () => {
+    const M = 10;
+    /** The per-channel scale actually applied: f(1) - f(0) on a [1, c] input. */
+    const appliedScales = (layer: ActNorm, c: number): number[] =>
+      tf.tidy(() => {
+        const one = layer.apply(tf.ones([1, c])) as tf.Tensor;
+        const zero = layer.apply(tf.zeros([1, c])) as tf.Tensor;
+        return Array.from(tf.sub(one, zero).dataSync());
+      });
+
+    it('inverts after data init (rank 2 and NHWC)', () => {
+      for (const shape of [
+        [32, 5],
+        [4, 3, 3, 6],
+      ]) {
+        const layer = new ActNorm({ scaleBound: M });
+        layer.initialize(data(shape, 11));
+        const z = tf.randomNormal(shape, 0, 1, 'float32', 12);
+        const err = relError(layer.inverse(layer.apply(z) as tf.Tensor), z);
+        assert.ok(err <= 1e-5, `${shape}: ${err}`);
+      }
+    });
+
+    it('log-det matches the brute-force Jacobian (3 dims and [1,2,2,2] = 8 dims)', () => {
+      for (const shape of [
+        [1, 3],
+        [1, 2, 2, 2],
+      ]) {
+        const layer = new ActNorm({ scaleBound: 3 });
+        layer.initialize(data([16, ...shape.slice(1)], 13));
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 14);
+        const brute = logAbsDet(jacobian((z) => layer.apply(z) as tf.Tensor, x));
+        const mine = layer.logDetJacobian(x).dataSync()[0]!;
+        assert.ok(Math.abs(brute) > 0.1);
+        assert.ok(Math.abs(brute - mine) <= 1e-3, `${shape}: ${brute} vs ${mine}`);
+      }
+    });
+
+    it('keeps forward and inverse bounds <= M whatever the weights', () => {
+      const layer = new ActNorm({ scaleBound: M });
+      layer.apply(tf.zeros([1, 4]));
+      for (const extreme of [
+        [1e6, -1e6, 0.3, 0],
+        [50, 50, 50, 50],
+        [-1e30, 0, 0, 1e30],
+      ]) {
+        layer.setWeights([tf.tensor1d(extreme), tf.zeros([4]), tf.scalar(1)]);
+        const { forward, inverse } = layer.lipschitzBounds();
+        assert.ok(forward <= M && inverse <= M, `${extreme}: ${forward}, ${inverse}`);
+        for (const s of appliedScales(layer, 4)) {
+          assert.ok(s > 0 && s <= M * (1 + 1e-6) && 1 / s <= M * (1 + 1e-6), `${extreme}: scale ${s}`);
+        }
+      }
+      layer.setWeights([tf.tensor1d([1e6, -1e6, 0.3, 0]), tf.zeros([4]), tf.scalar(1)]);
+      assert.deepEqual(layer.lipschitzBounds(), { forward: M, inverse: M });
+    });
+
+    it('data init clips tiny and huge spreads to scales in [1/M, M]; a normal channel gets unit variance', () => {
+      const layer = new ActNorm({ scaleBound: M });
+      const x = tf.tidy(() => tf.randomNormal([512, 3], 0, 1, 'float32', 15).mul([1e-4, 1, 1e4]));
+      layer.initialize(x);
+      const [tiny, unit, huge] = appliedScales(layer, 3);
+      // Clipped just inside the range: tiny std wants 1e4, huge std wants 1e-4.
+      assert.ok(tiny! <= M * (1 + 1e-6) && tiny! > M * 0.999, `tiny-std channel scale ${tiny}`);
+      assert.ok(huge! >= (1 / M) * (1 - 1e-6) && huge! < (1 / M) * 1.001, `huge-std channel scale ${huge}`);
+      const { variance } = tf.moments(layer.apply(x) as tf.Tensor, 0);
+      assert.ok(Math.abs(variance.dataSync()[1]! - 1) < 1e-4, `unit channel variance ${unit}`);
+      const { forward, inverse } = layer.lipschitzBounds();
+      assert.ok(forward <= M && inverse <= M && forward > 0.999 * M && inverse > 0.999 * M);
+      assert.ok(layer.getWeights()[0]!.dataSync().every(Number.isFinite), 'stored u stays finite');
+    });
+
+    it('allocates nothing beyond its result', () => {
+      const layer = new ActNorm({ scaleBound: M });
+      const x = data([8, 2, 2, 4], 16);
+      assert.equal(
+        leakedTensors(() => layer.apply(x, { training: true }) as tf.Tensor),
+        3,
+      );
+      assertInvertibleNoLeak(layer, x);
+    });
+
+    it('round-trips through save/load with its bound', async () => {
+      const layer = new ActNorm({ scaleBound: M });
+      const x = data([64, 2, 2, 4], 17);
+      layer.initialize(x);
+      const { copy } = await assertFlowRoundTrip(layer, x);
+      assert.equal(copy.scaleBound, M);
+      assert.equal(copy.getConfig()['scaleBound'], M);
+      assert.equal('scaleBound' in new ActNorm().getConfig(), false, 'unbounded configs read as before');
+    });
+
+    it('rejects M <= 1 and M with scaleParam direct, naming the layer', () => {
+      for (const scaleBound of [1, 0.5, -2, NaN, Infinity]) {
+        assert.throws(() => new ActNorm({ name: 'an_m', scaleBound }), /an_m: scaleBound must be/);
+      }
+      assert.throws(
+        () => new ActNorm({ name: 'an_direct', scaleParam: 'direct', scaleBound: 2 }),
+        /an_direct: scaleBound needs scaleParam 'log'/,
+      );
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { rule } from '../../src/rules/batchnorm-in-invertible';
 import { ruleTester } from './rule-tester';
 
 const TF = "import * as tf from '@tensorflow/tfjs';";
-const LENS = "import { ActNorm, AffineCoupling, Flow } from 'lipschitz-lens';";
+const LENS = "import { ActNorm, AffineCoupling, Flow, InvertibleLinear } from 'lipschitz-lens';";
 
 ruleTester(rule, {
   valid: [
@@ -20,6 +20,20 @@ ruleTester(rule, {
         "export const f = new Flow({ layers: [new AffineCoupling({ scale: 'bounded-tanh' })] });",
       ].join('\n'),
     },
+    {
+      name: 'ActNorm with a numeric scaleBound',
+      code: [TF, LENS, 'export const f = new Flow({ layers: [new ActNorm({ scaleBound: 10 })] });'].join(
+        '\n',
+      ),
+    },
+    {
+      name: "ActNorm with a scaleBound and scaleParam 'log'",
+      code: [
+        TF,
+        LENS,
+        "export const f = new Flow({ layers: [new ActNorm({ scaleParam: 'log', scaleBound: 1.5 })] });",
+      ].join('\n'),
+    },
   ],
   invalid: [
     {
@@ -33,7 +47,7 @@ ruleTester(rule, {
       output: [
         TF,
         "import { ActNorm, Flow } from 'lipschitz-lens';",
-        'export const f = new Flow({ layers: [new ActNorm({})] });',
+        'export const f = new Flow({ layers: [new ActNorm({ scaleBound: 10 })] });',
       ].join('\n'),
     },
     {
@@ -50,6 +64,41 @@ ruleTester(rule, {
       name: 'ActNorm without a bound: hint',
       code: [TF, LENS, 'export const f = new Flow({ layers: [new ActNorm()] });'].join('\n'),
       errors: [{ messageId: 'unboundedScale', line: 3, column: 38, severity: 'hint' }],
+    },
+    {
+      name: 'ActNorm({}) without a bound: hint',
+      code: [TF, LENS, 'export const f = new Flow({ layers: [new ActNorm({})] });'].join('\n'),
+      errors: [{ messageId: 'unboundedScale', line: 3, column: 38, severity: 'hint' }],
+    },
+    {
+      name: 'ActNorm whose scaleBound is unknown: hint (the value is never guessed)',
+      code: [
+        TF,
+        LENS,
+        'declare const m: number;',
+        'export const f = new Flow({ layers: [new ActNorm({ scaleBound: m })] });',
+      ].join('\n'),
+      errors: [{ messageId: 'unboundedScale', line: 4, column: 38, severity: 'hint' }],
+    },
+    {
+      name: 'ActNorm with an invalid scaleBound (M <= 1, or scaleParam direct): hint',
+      code: [
+        TF,
+        LENS,
+        'export const f = new Flow({ layers: [new ActNorm({ scaleBound: 1 })] });',
+        "export const g = new Flow({ layers: [new ActNorm({ scaleParam: 'direct', scaleBound: 10 })] });",
+      ].join('\n'),
+      errors: [
+        { messageId: 'unboundedScale', line: 3, column: 38, severity: 'hint' },
+        { messageId: 'unboundedScale', line: 4, column: 38, severity: 'hint' },
+      ],
+    },
+    {
+      name: 'InvertibleLinear: hint whatever its config (the LU diagonal does not bound sigma_min)',
+      code: [TF, LENS, 'export const f = new Flow({ layers: [new InvertibleLinear({ seed: 1 })] });'].join(
+        '\n',
+      ),
+      errors: [{ messageId: 'unboundedLinear', line: 3, column: 38, severity: 'hint' }],
     },
   ],
 });
