@@ -23,6 +23,7 @@ import {
 import type {
   AuditProgress,
   AuditRequest as WorkerAuditRequest,
+  JsonValue,
 } from '../../core/src/protocol/worker-messages';
 import type { Report } from '../../core/src/report/schema';
 import { staticBlockBounds } from '../../core/src/report/static-bounds';
@@ -73,7 +74,15 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
   const request: WorkerAuditRequest = {
     model: checkpoint
       ? { source: 'checkpoint', path: checkpoint, name: model.name }
-      : { source: 'module', file: target.path, exportName: model.exportName!, name: model.name },
+      : {
+          source: 'module',
+          file: target.path,
+          exportName: model.exportName!,
+          name: model.name,
+          ...(model.auditArgs ? { args: model.auditArgs as JsonValue[] } : {}),
+        },
+    // The JSDoc hints the CLI honours too, so editor and CI audit the same thing.
+    ...(model.inputShape ? { inputShape: model.inputShape } : {}),
     range: model.range,
     blockRanges: blockRanges(model),
     // Unnamed layers get tfjs's generated names, so they are matched by position as well.

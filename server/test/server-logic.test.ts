@@ -107,6 +107,15 @@ describe('hover target and audit request', () => {
     });
     const viaModule = toRequest({ ...base, model, settings: DEFAULT_SETTINGS });
     assert.equal(viaModule.request?.model.source, 'module');
+    assert.equal(viaModule.request?.inputShape, undefined);
+    // JSDoc @inputShape and @auditArgs reach the worker, as they do from the CLI.
+    const hinted = toRequest({
+      ...base,
+      model: { ...model, inputShape: [8, 8, 2], auditArgs: [4, 64] },
+      settings: DEFAULT_SETTINGS,
+    }).request;
+    assert.deepEqual(hinted?.inputShape, [8, 8, 2]);
+    assert.deepEqual(hinted?.model.source === 'module' ? hinted.model.args : undefined, [4, 64]);
     const hidden = toRequest({
       ...base,
       model: { ...model, exportName: undefined },

@@ -222,7 +222,10 @@ function knownShape(shape: Array<number | null> | undefined): number[] | undefin
 export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?: number[]): ProbeTarget {
   const need = (found: number[] | undefined): number[] => {
     const shape = inputShape ?? found;
-    if (shape === undefined) throw new Error(`${name}: the input shape is unknown; pass --input-shape`);
+    if (shape === undefined)
+      throw new Error(
+        `${name}: the input shape is unknown; declare it in the model's JSDoc (@inputShape [8]) or pass --input-shape to the CLI`,
+      );
     return shape;
   };
   // Before isTarget: a MultiScaleFlow has forward and inputShape too, but its forward gives a list of latents.
