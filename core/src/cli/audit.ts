@@ -10,7 +10,12 @@ import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import type { StaticBlockBound } from '../protocol/webview';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
-import type { AuditRequest, BackendPreference, JsonValue } from '../protocol/worker-messages';
+import {
+  AUDIT_DEFAULTS,
+  type AuditRequest,
+  type BackendPreference,
+  type JsonValue,
+} from '../protocol/worker-messages';
 import { makeNonce, standaloneHtml } from '../report/page';
 import type { Report } from '../report/schema';
 import { staticBlockBounds } from '../report/static-bounds';
@@ -30,10 +35,10 @@ const USAGE = `usage: lipschitz-lens audit <file> [options]
   --args JSON          arguments for a factory export, as a JSON array
   --checkpoint PATH    audit a saved model.json instead of (or as well as naming) the module
   --out DIR            where to write <name>.report.json and .html (default: ./lipschitz-lens-audit)
-  --budget SECONDS     time budget; the worker is stopped after it (default 120)
+  --budget SECONDS     time budget; the worker is stopped after it (default ${AUDIT_DEFAULTS.budgetSeconds})
   --probes A,B         probes to run (default all): ${PROBE_IDS.join(', ')}
-  --points N           number of standard-normal probe points (default 16)
-  --seed N             seed of the probe points (default 0)
+  --points N           number of standard-normal probe points (default ${AUDIT_DEFAULTS.points})
+  --seed N             seed of the probe points (default ${AUDIT_DEFAULTS.seed})
   --sample PATH        probe inputs from a JSON or .npy file, [n, ...inputShape]
   --input-shape A,B    one point's shape, when the model does not declare it
   --backend NAME       auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
@@ -119,8 +124,14 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   ];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}`);
   const file = positional[0];
-  const checkpoint = flags.get('checkpoint') ?? (file?.endsWith('.json') === true ? file : undefined);
-  if (file === undefined && checkpoint === undefined) throw new Error('missing <file>');
+  if (file === undefined && !flags.has('checkpoint')) throw new Error('missing <file>');
+  const exportName = flags.get('export');
+  const located =
+    file !== undefined && !file.endsWith('.json') ? locateModel(resolve(cwd, file), exportName) : undefined;
+  const target = located?.target;
+  // A flag wins; else a model.json given as the file; else the model's JSDoc @checkpoint, as in the editor.
+  const checkpoint =
+    flags.get('checkpoint') ?? (file?.endsWith('.json') === true ? file : target?.model.checkpoint);
   const anchor = resolve(cwd, (checkpoint ?? file)!);
   const number = (k: string, fallback: number): number => {
     const v = flags.get(k);
@@ -131,22 +142,18 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   };
   const backend = (flags.get('backend') ?? 'auto') as BackendPreference;
   if (!BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
-  const exportName = flags.get('export');
   let factoryArgs: JsonValue[] | undefined;
   if (flags.has('args')) {
     const parsed = JSON.parse(flags.get('args')!) as JsonValue;
     factoryArgs = Array.isArray(parsed) ? parsed : [parsed];
   }
-  const located =
-    file !== undefined && !file.endsWith('.json') ? locateModel(resolve(cwd, file), exportName) : undefined;
-  const target = located?.target;
   if (factoryArgs === undefined && target?.args !== undefined) factoryArgs = target.args as JsonValue[];
   const model: AuditRequest['model'] =
     checkpoint !== undefined
       ? {
           source: 'checkpoint',
           path: resolve(cwd, checkpoint),
-          name: exportName ?? basename(dirname(resolve(cwd, checkpoint))),
+          name: exportName ?? target?.model.name ?? basename(dirname(resolve(cwd, checkpoint))),
         }
       : {
           source: 'module',
@@ -158,9 +165,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     model,
     cwd: workspaceFolder(anchor),
     backend,
-    budgetSeconds: number('budget', 120),
-    points: Math.round(number('points', 16)),
-    seed: flags.has('seed') ? Number(flags.get('seed')) : 0,
+    budgetSeconds: number('budget', AUDIT_DEFAULTS.budgetSeconds),
+    points: Math.round(number('points', AUDIT_DEFAULTS.points)),
+    seed: flags.has('seed') ? Number(flags.get('seed')) : AUDIT_DEFAULTS.seed,
     options,
     ...(flags.has('probes')
       ? {

@@ -47,6 +47,9 @@ export interface AuditRequest {
   blockRangesInOrder?: SourceRange[];
 }
 
+/** Defaults shared by the CLI and the extension's settings, so editor and CI audit alike. */
+export const AUDIT_DEFAULTS = { budgetSeconds: 120, points: 16, seed: 0 } as const;
+
 export interface AuditProgress {
   probe: string;
   index: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { auditCommand, parseAuditArgs } from '../../src/cli/audit';
 import { EMBEDDED_REPORT_ID } from '../../src/protocol/webview';
@@ -80,6 +80,21 @@ describe('lipschitz-lens audit', () => {
     const fromJsDoc = parseAuditArgs([hinted, '--export', 'make'], '/tmp').request;
     assert.deepEqual(fromJsDoc.inputShape, [4]);
     assert.deepEqual(fromJsDoc.model, { source: 'module', file: hinted, exportName: 'make', args: [16] });
+    const linked = join(dirname(hinted), 'linked.ts');
+    writeFileSync(
+      linked,
+      [
+        "import { AdditiveCoupling, Flow } from 'lipschitz-lens';",
+        '/** @checkpoint ./ck/model.json */',
+        'export const trained = new Flow([new AdditiveCoupling({ hiddenUnits: 8 })]);',
+      ].join('\n'),
+    );
+    // The JSDoc checkpoint is audited, as the editor does, unless --checkpoint says otherwise.
+    assert.deepEqual(parseAuditArgs([linked], '/tmp').request.model, {
+      source: 'checkpoint',
+      path: join(dirname(hinted), 'ck', 'model.json'),
+      name: 'trained',
+    });
     assert.throws(() => parseAuditArgs([models, '--frobnicate', '1']), /unknown option/);
   });
 
