@@ -6,7 +6,6 @@
 import { version } from '../../../package.json';
 import { type CliIo, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './io';
 import { auditCommand } from './audit';
-import { runFlowDemo } from './flow-demo';
 import { runLint } from './lint';
 
 export interface Command {
@@ -25,7 +24,8 @@ export const commands: Command[] = [
   {
     name: 'flow-demo',
     summary: 'Build the bundled flow, invert it and print what its layers report',
-    run: runFlowDemo,
+    // Loaded on demand: tfjs and the layers must not load for `lint`.
+    run: async (args, io) => (await import('./flow-demo')).runFlowDemo(args, io),
   },
 ];
 
