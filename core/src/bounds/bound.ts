@@ -26,12 +26,6 @@ export function productOf(bounds: readonly Bound[]): Bound {
   return bounds.reduce<Bound>((acc, b) => mulBound(acc, b), 1);
 }
 
-export function maxBound(a: Bound, b: Bound): Bound {
-  if (a === 'unbounded' || b === 'unbounded') return 'unbounded';
-  if (a === 'unknown' || b === 'unknown') return 'unknown';
-  return Math.max(a, b);
-}
-
 /** x + g(x) has forward Lipschitz constant at most 1 + Lip(g). */
 export function residualForward(l: Bound): Bound {
   return typeof l === 'number' ? 1 + l : l;

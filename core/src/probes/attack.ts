@@ -6,7 +6,7 @@
 import { figure, finiteOrNull } from '../report/schema';
 import { flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
-import { flatMaps, stopReason, type Tensor, type Tensor2D } from './target';
+import { flatMaps, stopReason, type Tensor, type Tensor2D, yieldToEventLoop } from './target';
 
 export const attack: Probe = {
   id: 'attack',
@@ -67,7 +67,7 @@ export const attack: Probe = {
       if (done % every === 0 || done === steps) record(errorsAt(x));
       ctx.progress(done / steps, `step ${done}`);
       if (gradientFailed && done % every !== 0) continue;
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
     for (const t of [x, x0, lo, hi]) t.dispose();
     const worstMax = maxOrNaN(worst);

@@ -7,7 +7,7 @@ import { singularValues } from '../linalg/matrix64';
 import { explicitJacobian } from './jacobian';
 import { flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
-import { flatMaps, pointSize, stopReason, type Tensor2D } from './target';
+import { flatMaps, pointSize, stopReason, type Tensor2D, yieldToEventLoop } from './target';
 
 export const condition: Probe = {
   id: 'condition',
@@ -60,7 +60,7 @@ export const condition: Probe = {
         trips.push(k);
         maxes.push(finiteOrNull(maxOrNaN(err)));
         medians.push(finiteOrNull(median(err)));
-        await new Promise((r) => setImmediate(r));
+        await yieldToEventLoop();
       }
       cur.dispose();
       const last = maxes[maxes.length - 1];

@@ -7,7 +7,15 @@ import { logAbsDetOrNaN } from '../linalg/matrix64';
 import { explicitJacobian } from './jacobian';
 import { blockInputs, flat } from './measure';
 import { emptyOutput, type Probe } from './probe';
-import { flatMaps, pointSize, stopReason, type ProbeContext, type Tensor, type Tensor2D } from './target';
+import {
+  flatMaps,
+  pointSize,
+  stopReason,
+  type ProbeContext,
+  type Tensor,
+  type Tensor2D,
+  yieldToEventLoop,
+} from './target';
 
 interface Check {
   name: string;
@@ -86,7 +94,7 @@ export const logdet: Probe = {
         rows.push([c.name, p, finiteOrNull(r.claimed), finiteOrNull(r.brute), finiteOrNull(diff)]);
       }
       ctx.progress((i + 1) / checks.length, c.name);
-      await new Promise((res) => setImmediate(res));
+      await yieldToEventLoop();
     }
     inputs.forEach((t) => t.dispose());
     out.figures.push(

@@ -15,6 +15,7 @@ import {
   type Tensor,
   type Tensor1D,
   type Tensor2D,
+  yieldToEventLoop,
 } from './target';
 
 function vjp(ctx: ProbeContext, block: ProbeBlock, x: Tensor, cot: Tensor): Tensor {
@@ -122,7 +123,7 @@ export const memoryBackprop: Probe = {
       cotStored = gs;
       cotRebuilt = gr;
       ctx.progress((blocks.length - k) / blocks.length, blocks[k]!.name);
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
     for (const t of [...stored, ...rebuilt, cotStored, cotRebuilt]) t.dispose();
     out.figures.push(

@@ -4,7 +4,14 @@
  * ratio, from nearby pairs (local) and pairs of data points (global).
  */
 import { quantile } from './measure';
-import { stopReason, type FlatMaps, type ProbeContext, type Tensor, type Tensor2D } from './target';
+import {
+  stopReason,
+  type FlatMaps,
+  type ProbeContext,
+  type Tensor,
+  type Tensor2D,
+  yieldToEventLoop,
+} from './target';
 
 export interface PairSearchResult {
   /** Best ratio per pair, over all steps. */
@@ -64,7 +71,7 @@ export async function pairSearch(
     b = nb as Tensor2D;
     done = step + 1;
     ctx.progress((step + 1) / steps);
-    await new Promise((res) => setImmediate(res));
+    await yieldToEventLoop();
   }
   a.dispose();
   b.dispose();

@@ -7,7 +7,7 @@ import { figure, finiteOrNull, type CurveSeries } from '../report/schema';
 import { countNaN, flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import type { Rng } from './rng';
-import { flatMaps, stopReason, type FlatMaps, type Tensor2D, type Tf } from './target';
+import { flatMaps, stopReason, type FlatMaps, type Tensor2D, type Tf, yieldToEventLoop } from './target';
 
 export type InputKind = 'data' | 'uniform' | 'structured';
 export const INPUT_KINDS: readonly InputKind[] = ['data', 'uniform', 'structured'];
@@ -82,13 +82,13 @@ export const reconstruction: Probe = {
         oodMax = Number.isNaN(worst) || Number.isNaN(oodMax) ? NaN : Math.max(oodMax, worst);
       }
       ctx.progress((si + 1) / settings.scales.length, `scale ${scale}`);
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
     x.dispose();
     out.figures.push(
       figure('ood-max', 'Largest relative error over the sweep (NaN if any input broke the model)', oodMax),
     );
-    const failingLabel = 'Smallest input scale whose error crosses the threshold (null: none)';
+    const failingLabel = 'Smallest input scale whose error crosses the threshold';
     // A null value without `nonFinite` means no scale of the sweep crossed the threshold.
     out.figures.push(
       Number.isFinite(firstFailing)

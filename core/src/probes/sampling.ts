@@ -5,7 +5,7 @@
 import { figure } from '../report/schema';
 import { flat, maxOrNaN, rowMaxAbs } from './measure';
 import { emptyOutput, type Probe } from './probe';
-import { flatMaps, pointSize, stopReason } from './target';
+import { flatMaps, pointSize, stopReason, yieldToEventLoop } from './target';
 
 export const sampling: Probe = {
   id: 'sampling',
@@ -35,7 +35,7 @@ export const sampling: Probe = {
       nanRates.push(m.filter((v) => !Number.isFinite(v)).length / count);
       hugeRates.push(m.filter((v) => Number.isFinite(v) && v > huge).length / count);
       ctx.progress((i + 1) / settings.temperatures.length, `T = ${t}`);
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
     const maxRate = (r: Array<number | null>): number => Math.max(0, ...r.map((v) => v ?? 0));
     out.figures.push(

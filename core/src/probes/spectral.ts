@@ -7,6 +7,7 @@ import { bidiagonal, singularValues } from '../linalg/matrix64';
 import { normalizeRows, rowNorm, type BatchedJacobian } from './jacobian';
 import type { Rng } from './rng';
 import type { Tensor2D, Tf } from './target';
+import { yieldToEventLoop } from './target';
 
 export type SpectralMethod = 'power' | 'lanczos';
 
@@ -114,7 +115,7 @@ async function powerIteration(
     o.onIteration?.(it);
     o.onEstimate?.(it, sigma);
     if (tracker.update(it, sigma) || o.shouldStop?.() === true) break;
-    await new Promise((r) => setImmediate(r));
+    await yieldToEventLoop();
   }
   v.dispose();
   return {
@@ -200,7 +201,7 @@ async function lanczos(
       betas[i]!.push(x);
       if (x <= 1e-7 * sigmaMax[i]!) exact[i] = true;
     });
-    await new Promise((r) => setImmediate(r));
+    await yieldToEventLoop();
   }
   for (const t of [...vs, ...us]) t.dispose();
   return {

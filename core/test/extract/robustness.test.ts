@@ -39,11 +39,9 @@ describe('extract: broken and large code never throws', () => {
       lines.push(`m.add(tf.layers.dense({ units: u${i} * 2, activation: 'relu' }));`);
       lines.push(`function helper${i}(x: number) { return tf.layers.dense({ units: x + u${i} }); }`);
     }
-    const t0 = performance.now();
+    // Its speed is measured in bench/lint.bench.ts, not asserted here.
     const ir = extractSource(lines.join('\n'));
-    const ms = performance.now() - t0;
     assert.ok(layersOf(model(ir, 'm').body).length > 1000);
-    assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
   });
 
   it('stops runaway recursion and huge loops with notes', () => {
