@@ -201,9 +201,10 @@ export const commands: Record<string, CommandFactory> = {
     const pick = await vscode.window.showQuickPick(['html', 'json'], { placeHolder: 'Export format' });
     if (pick === 'html' || pick === 'json') await exportReport(ctx, report, pick);
   },
+  // Also run when `activation` changes: with `off` (or `auto` and no tfjs) it stops the server and leaves it off.
   'lipschitzLens.restartServer': (ctx) => async () => {
     await ctx.stop();
-    await ctx.start();
+    await ctx.startIfWanted();
   },
   'lipschitzLens.showOutput': (ctx) => () => ctx.output.show(true),
 };

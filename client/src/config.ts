@@ -1,7 +1,6 @@
 /** Typed access to the `lipschitzLens.*` settings the client itself reads; the server pulls the rest. */
 import * as vscode from 'vscode';
-
-export type Activation = 'auto' | 'always' | 'off';
+import type { Activation } from './activation';
 
 export class Config {
   static readonly section = 'lipschitzLens';

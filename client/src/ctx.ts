@@ -16,6 +16,7 @@ import {
   ServerStatusNotification,
   TrustNotification,
 } from '../../core/src/protocol/lsp';
+import { type ActivationDecision, decideActivation, stayingOffMessage } from './activation';
 import { Config } from './config';
 import { ReportPanel, type ExportHandler } from './report-panel';
 import { StatusItem } from './status';
@@ -55,9 +56,11 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** Whether to run here: `always`, or `auto` and some package.json outside node_modules names tfjs. */
-  async wanted(): Promise<boolean> {
-    const mode = this.config.activation;
-    if (mode !== 'auto') return mode === 'always';
+  decide(): Promise<ActivationDecision> {
+    return decideActivation(this.config.activation, () => this.workspaceUsesTfjs());
+  }
+
+  private async workspaceUsesTfjs(): Promise<boolean> {
     const manifests = await vscode.workspace.findFiles('**/package.json', '**/node_modules/**', 200);
     for (const uri of manifests) {
       try {
@@ -67,6 +70,14 @@ export class Ctx implements vscode.Disposable {
       }
     }
     return false;
+  }
+
+  /** Starts the server when the activation mode wants it; otherwise logs why it stays off. */
+  async startIfWanted(): Promise<boolean> {
+    const decision = await this.decide();
+    if (decision.start) await this.start();
+    else this.output.info(stayingOffMessage(decision.reason));
+    return decision.start;
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,4 @@
-/** Thin entry: build the context, register the command table, start the server where tfjs is used. */
+/** Thin entry: build the context, register the command table, start the server when activation wants it. */
 import * as vscode from 'vscode';
 import { commands, exportReport } from './commands';
 import { Ctx } from './ctx';
@@ -16,15 +16,11 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
       if (c.config.needsRestart(e)) void vscode.commands.executeCommand('lipschitzLens.restartServer');
     }),
   );
-  if (await c.wanted()) {
-    await c.start();
-    return;
-  }
-  c.output.info('No package.json here depends on @tensorflow/tfjs: the server stays off until one does.');
+  if (await c.startIfWanted()) return;
   // Adding tfjs later should not need a reload.
   const watcher = vscode.workspace.createFileSystemWatcher('**/package.json');
   const recheck = async (): Promise<void> => {
-    if (!c.client && (await c.wanted())) await c.start();
+    if (!c.client && (await c.decide()).start) await c.start();
   };
   watcher.onDidChange(recheck);
   watcher.onDidCreate(recheck);
