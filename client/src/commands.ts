@@ -14,11 +14,11 @@ import {
   LastReportRequest,
   LintWorkspaceRequest,
 } from '../../core/src/protocol/lsp';
-import { reportVerdict } from '../../core/src/protocol/webview';
-import { makeNonce, standaloneHtml } from '../../core/src/report/page';
+import { reportVerdict, type StaticBlockBound } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
+import { exportedHtml } from './report-export';
 
 export type Handler = (...args: unknown[]) => unknown;
 export type CommandFactory = (ctx: Ctx) => Handler;
@@ -127,7 +127,13 @@ function cursor(): { uri: string; position: vscode.Position } | undefined {
   return { uri: editor.document.uri.toString(), position: editor.selection.active };
 }
 
-export async function exportReport(ctx: Ctx, report: Report, format: 'json' | 'html'): Promise<void> {
+/** Saves a report as JSON, or as a self-contained HTML page with the static bounds the CLI's page has too. */
+export async function exportReport(
+  ctx: Ctx,
+  report: Report,
+  format: 'json' | 'html',
+  staticBounds?: StaticBlockBound[],
+): Promise<void> {
   const base = report.model.name.replace(/[^\w.-]+/g, '_') || 'report';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({
@@ -139,8 +145,11 @@ export async function exportReport(ctx: Ctx, report: Report, format: 'json' | 'h
   if (format === 'json') text = `${JSON.stringify(report, null, 2)}\n`;
   else {
     const bundle = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview', 'report.js');
-    const script = new TextDecoder().decode(await vscode.workspace.fs.readFile(bundle));
-    text = standaloneHtml({ nonce: makeNonce(), script, report });
+    text = exportedHtml(
+      report,
+      new TextDecoder().decode(await vscode.workspace.fs.readFile(bundle)),
+      staticBounds,
+    );
   }
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   void vscode.window.showInformationMessage(`Lipschitz Lens: report saved to ${target.fsPath}.`);
@@ -152,8 +161,13 @@ async function lastReport(ctx: Ctx): Promise<AuditOutcome | undefined> {
     if (outcome?.report) return outcome;
   }
   const report = ctx.panel.lastReport;
+  const staticBounds = ctx.panel.lastStaticBounds;
   return report
-    ? { model: { id: '', name: report.model.name, uri: '', range: ZERO, invertible: false }, report }
+    ? {
+        model: { id: '', name: report.model.name, uri: '', range: ZERO, invertible: false },
+        report,
+        ...(staticBounds ? { staticBounds } : {}),
+      }
     : undefined;
 }
 
@@ -196,10 +210,11 @@ export const commands: Record<string, CommandFactory> = {
       );
   },
   'lipschitzLens.exportReport': (ctx) => async () => {
-    const report = (await lastReport(ctx))?.report;
-    if (!report) return void vscode.window.showInformationMessage('Lipschitz Lens: no report to export yet.');
+    const last = await lastReport(ctx);
+    if (!last?.report)
+      return void vscode.window.showInformationMessage('Lipschitz Lens: no report to export yet.');
     const pick = await vscode.window.showQuickPick(['html', 'json'], { placeHolder: 'Export format' });
-    if (pick === 'html' || pick === 'json') await exportReport(ctx, report, pick);
+    if (pick === 'html' || pick === 'json') await exportReport(ctx, last.report, pick, last.staticBounds);
   },
   // Also run when `activation` changes: with `off` (or `auto` and no tfjs) it stops the server and leaves it off.
   'lipschitzLens.restartServer': (ctx) => async () => {

@@ -6,7 +6,9 @@ import { Ctx } from './ctx';
 let ctx: Ctx | undefined;
 
 export async function activate(extension: vscode.ExtensionContext): Promise<void> {
-  const c: Ctx = new Ctx(extension, (report, format): Promise<void> => exportReport(c, report, format));
+  const c: Ctx = new Ctx(extension, (report, format, staticBounds) =>
+    exportReport(c, report, format, staticBounds),
+  );
   ctx = c;
   for (const [id, factory] of Object.entries(commands)) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, factory(c)));

@@ -16,13 +16,18 @@ import type { Report } from '../../core/src/report/schema';
 
 export const REPORT_VIEW_TYPE = 'lipschitzLens.report';
 
-export type ExportHandler = (report: Report, format: 'json' | 'html') => Promise<void>;
+export type ExportHandler = (
+  report: Report,
+  format: 'json' | 'html',
+  staticBounds?: StaticBlockBound[],
+) => Promise<void>;
 
 export class ReportPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private pending: ToWebview | undefined;
   private report: Report | undefined;
+  private staticBounds: StaticBlockBound[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -35,7 +40,10 @@ export class ReportPanel implements vscode.Disposable {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           // The webview restores its own report from getState(); we only re-attach the host side.
           const s = state as WebviewState | undefined;
-          if (s?.report) this.report = s.report;
+          if (s?.report) {
+            this.report = s.report;
+            this.staticBounds = s.staticBounds;
+          }
           this.attach(panel);
         },
       }),
@@ -46,8 +54,14 @@ export class ReportPanel implements vscode.Disposable {
     return this.report;
   }
 
+  /** The static bounds shown beside the last report, if its audit had them. */
+  get lastStaticBounds(): StaticBlockBound[] | undefined {
+    return this.staticBounds;
+  }
+
   show(report: Report, staticBounds?: StaticBlockBound[]): void {
     this.report = report;
+    this.staticBounds = staticBounds;
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(
         REPORT_VIEW_TYPE,
@@ -119,7 +133,7 @@ export class ReportPanel implements vscode.Disposable {
       case 'reveal':
         return this.reveal(m.file, m.range);
       case 'export':
-        if (this.report) await this.onExport(this.report, m.format);
+        if (this.report) await this.onExport(this.report, m.format, this.staticBounds);
         return;
     }
   }

@@ -26,8 +26,8 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** A source map comment would point at a file the standalone page does not have. */
-function stripSourceMap(code: string): string {
+/** A source map comment would point at a file the standalone page does not have (the extension's export too). */
+export function stripSourceMap(code: string): string {
   return code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 }
 
