@@ -118,12 +118,19 @@ export class AuditService {
   private trusted: boolean;
   private readonly latest = new Map<string, AuditOutcome>();
   private lastKey: string | undefined;
+  /** One per audit request in flight: dispose() aborts them all. */
+  private readonly running = new Set<AbortController>();
 
   constructor(
     trusted: boolean,
     private readonly log: (level: 'error' | 'warn' | 'info', message: string) => void,
   ) {
     this.trusted = trusted;
+  }
+
+  /** On shutdown: aborts every running audit, so runAudit stops (and after its grace SIGKILLs) each worker. */
+  dispose(): void {
+    for (const controller of this.running) controller.abort();
   }
 
   setTrusted(trusted: boolean): void {
@@ -160,6 +167,7 @@ export class AuditService {
       );
     }
     const controller = new AbortController();
+    this.running.add(controller);
     const sub = token.onCancellationRequested(() => controller.abort());
     const outcomes: AuditOutcome[] = [];
     progress.begin('Lipschitz Lens audit', 0, `${targets.length} model(s)`, true);
@@ -178,6 +186,7 @@ export class AuditService {
       }
     } finally {
       sub.dispose();
+      this.running.delete(controller);
       progress.done();
     }
     if (token.isCancellationRequested)

@@ -233,6 +233,12 @@ export function startServer(connection: Connection): void {
   }
 
   documents.listen(connection);
-  connection.onShutdown(() => store().dispose());
+  // Stop every audit's worker: a probe worker must not outlive the server. runAudit also SIGKILLs its worker when
+  // this process exits, which is what stops a worker stuck in the model's code when `exit` follows at once.
+  connection.onShutdown(() => {
+    audits.dispose();
+    store().dispose();
+  });
+  connection.onExit(() => audits.dispose());
   connection.listen();
 }

@@ -1,7 +1,8 @@
 /**
  * The parent side of an audit: forks the probe worker with the workspace folder as cwd, relays progress,
- * forwards cancellation, and kills the worker at the time budget plus a grace period. Always resolves with a
- * Report: when the worker dies, hangs or cannot load the model, the report carries the error.
+ * forwards cancellation, and kills the worker at the time budget plus a grace period, after a cancel's grace, or
+ * when this process exits. Always resolves with a Report: when the worker dies, hangs or cannot load the model,
+ * the report carries the error.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -75,12 +76,16 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
     let child: ChildProcess | undefined;
     let stderr = '';
     const timers: NodeJS.Timeout[] = [];
+    const kill = (): void => {
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
     const finish = (report: Report): void => {
       if (settled) return;
       settled = true;
       timers.forEach(clearTimeout);
       options.signal?.removeEventListener('abort', onAbort);
-      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      process.removeListener('exit', kill);
+      kill();
       resolve(report);
     };
     const fail = (error: ReportError): void => finish(failedReport(request, startedAt, error));
@@ -118,6 +123,10 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
       });
       return;
     }
+    // This process may exit before any timer fires (the language server on `exit`): the worker must not outlive
+    // it, and a worker stuck in the model's code cannot notice its IPC channel closing. 'exit' listeners run
+    // synchronously, and kill() is.
+    process.once('exit', kill);
     child.stderr?.on('data', (chunk: Buffer) => {
       // Keep only the end: tfjs can be chatty and only the last lines explain a crash.
       stderr = (stderr + chunk.toString('utf8')).slice(-8000);

@@ -173,6 +173,8 @@ process.on('message', (m: unknown) => {
       .catch(async (e: unknown) => send({ type: 'error', ...describe(e) }))
       .finally(() => process.exit(0));
 });
+// The parent's IPC channel closed (it exited or was killed): nobody will read a report, so stop now.
+process.on('disconnect', () => process.exit(1));
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
   process.on(event, (e: unknown) => {
     void send({ type: 'error', ...describe(e) }).finally(() => process.exit(1));
