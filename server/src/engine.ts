@@ -5,9 +5,9 @@
 import { type BoundsMap, computeBounds } from '../../core/src/bounds';
 import { ModelExtractor } from '../../core/src/extract';
 import type { FileIr } from '../../core/src/ir/model-ir';
-import { allRules, lintFile } from '../../core/src/rules';
+import { allRules, checkRuleSetting, lintFile } from '../../core/src/rules';
 import { docsUrl, type Finding, type RuleModule } from '../../core/src/rules/rule';
-import type { RuleLevel } from './settings';
+import type { RuleConfig } from './settings';
 
 export interface FileAnalysis {
   path: string;
@@ -21,7 +21,7 @@ export interface FileAnalysis {
 }
 
 export interface AnalyzeOptions {
-  rules: Record<string, RuleLevel>;
+  rules: Record<string, RuleConfig>;
   maxBytes: number;
 }
 
@@ -31,6 +31,8 @@ export class Engine {
   /** Long-lived, so an edit re-parses one file instead of rebuilding the project. */
   private readonly extractor = new ModelExtractor();
   private readonly urls = new Map<string, string>();
+  /** Rule-setting warnings already logged: settings are re-read on every lint, the log says each once. */
+  private readonly warned = new Set<string>();
 
   /** @param ruleSet every rule by default; tests pass their own. */
   constructor(
@@ -73,7 +75,7 @@ export class Engine {
     } catch (e) {
       this.log('error', `bounds failed for ${path}: ${describe(e)}`);
     }
-    const findings = this.lint(fileIr, text, knownRules(options.rules, this.ruleSet), bounds, path);
+    const findings = this.lint(fileIr, text, this.usableRules(options.rules), bounds, path);
     return { path, version, fileIr, findings, bounds };
   }
 
@@ -84,7 +86,7 @@ export class Engine {
   private lint(
     fileIr: FileIr,
     text: string,
-    rules: Record<string, RuleLevel>,
+    rules: Record<string, RuleConfig>,
     bounds: BoundsMap,
     path: string,
   ): Finding[] {
@@ -95,16 +97,46 @@ export class Engine {
     }
     const out: Finding[] = [];
     for (const [id, rule] of Object.entries(this.ruleSet)) {
-      if (rules[id] === 'off') continue;
+      const setting = rules[id];
+      if (setting === 'off' || (Array.isArray(setting) && setting[0] === 'off')) continue;
       try {
-        const level = rules[id];
-        const only = level ? { [id]: level } : {};
+        const only = setting ? { [id]: setting } : {};
         out.push(...lintFile(fileIr, text, { rules: only, bounds, ruleSet: { [id]: rule } }));
       } catch (e) {
         this.log('error', `rule ${id} failed on ${path}: ${describe(e)}`);
       }
     }
     return out;
+  }
+
+  /**
+   * What lintFile may be given without throwing: lintFile rejects unknown rule ids and bad options (right for the
+   * CLI), but in the editor a stale or mistyped setting must not stop linting. An unknown id is dropped; bad
+   * options give the rule its default options at the configured level, with a warning.
+   */
+  private usableRules(rules: Record<string, RuleConfig>): Record<string, RuleConfig> {
+    const out: Record<string, RuleConfig> = {};
+    for (const [id, setting] of Object.entries(rules)) {
+      const rule = this.ruleSet[id];
+      if (rule === undefined) continue;
+      try {
+        checkRuleSetting(id, rule, setting);
+        out[id] = setting;
+      } catch (e) {
+        const level = Array.isArray(setting) ? setting[0] : setting;
+        this.warnOnce(
+          `lipschitzLens.rules: ${e instanceof Error ? e.message : String(e)}; using the rule's default options`,
+        );
+        out[id] = level;
+      }
+    }
+    return out;
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.log('warn', message);
   }
 
   remove(path: string): void {
@@ -114,14 +146,6 @@ export class Engine {
       this.log('warn', `removeFile failed for ${path}: ${describe(e)}`);
     }
   }
-}
-
-/** lintFile rejects unknown rule ids (right for the CLI); in the editor a stale setting must not stop linting. */
-function knownRules(
-  rules: Record<string, RuleLevel>,
-  ruleSet: Readonly<Record<string, RuleModule>>,
-): Record<string, RuleLevel> {
-  return Object.fromEntries(Object.entries(rules).filter(([id]) => ruleSet[id] !== undefined));
 }
 
 export function describe(e: unknown): string {

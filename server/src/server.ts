@@ -74,6 +74,7 @@ export function startServer(connection: Connection): void {
       canPull
         ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: 'lipschitzLens' })
         : undefined,
+      (message) => log('warn', message),
     );
     analyses = new AnalysisStore(connection, engine, settings);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);

@@ -5,6 +5,8 @@
  */
 
 export type RuleLevel = 'off' | 'hint' | 'info' | 'warning' | 'error';
+/** A level, or `[level, options]` (options as the rule's docs page lists them; checked against its schema later). */
+export type RuleConfig = RuleLevel | [RuleLevel, Record<string, unknown>];
 export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 export interface ProbeSettings {
@@ -23,8 +25,8 @@ export type ProbeOption = number | string | boolean | number[];
 
 export interface LensSettings {
   enable: boolean;
-  /** Per-rule level overrides; rules not listed keep the rule's own grading. */
-  rules: Record<string, RuleLevel>;
+  /** Per-rule level (and option) overrides; rules not listed keep the rule's own grading. */
+  rules: Record<string, RuleConfig>;
   /** Files larger than this are skipped with one info diagnostic. */
   maxFileSizeMB: number;
   lintDelayMs: number;
@@ -55,14 +57,43 @@ function num(v: unknown, fallback: number, min: number, max: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
 }
 
-/** Turns whatever the client sent into valid settings, field by field. */
-export function normalizeSettings(raw: unknown): LensSettings {
+function isLevel(v: unknown): v is RuleLevel {
+  return typeof v === 'string' && (LEVELS as readonly string[]).includes(v);
+}
+
+/**
+ * One `lipschitzLens.rules` entry: a level, or `[level]` / `[level, {options}]`. A bad level drops the entry (the
+ * rule keeps its own grading); bad options keep the level with the rule's default options. Either way `warn` says.
+ */
+function ruleConfig(id: string, v: unknown, warn: (message: string) => void): RuleConfig | undefined {
+  const [level, options] = Array.isArray(v) ? v : [v, undefined];
+  if (!isLevel(level) || (Array.isArray(v) && v.length > 2)) {
+    warn(
+      `lipschitzLens.rules.${id}: expected a level (${LEVELS.join(', ')}) or [level, {options}], got ${JSON.stringify(v)}; the rule keeps its defaults`,
+    );
+    return undefined;
+  }
+  if (options === undefined) return level;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    warn(
+      `lipschitzLens.rules.${id}: options must be an object, got ${JSON.stringify(options)}; using the defaults`,
+    );
+    return level;
+  }
+  return [level, { ...(options as Record<string, unknown>) }];
+}
+
+/** Turns whatever the client sent into valid settings, field by field; `warn` hears about dropped rule settings. */
+export function normalizeSettings(
+  raw: unknown,
+  warn: (message: string) => void = () => undefined,
+): LensSettings {
   const r = record(raw);
   const d = DEFAULT_SETTINGS;
-  const rules: Record<string, RuleLevel> = {};
-  for (const [id, level] of Object.entries(record(r.rules))) {
-    if (typeof level === 'string' && (LEVELS as readonly string[]).includes(level))
-      rules[id] = level as RuleLevel;
+  const rules: Record<string, RuleConfig> = {};
+  for (const [id, v] of Object.entries(record(r.rules))) {
+    const config = ruleConfig(id, v, warn);
+    if (config !== undefined) rules[id] = config;
   }
   const checkpoints: Record<string, string> = {};
   for (const [name, path] of Object.entries(record(r.checkpoints))) {
@@ -103,15 +134,24 @@ export type SettingsFetcher = (uri: string) => Promise<unknown>;
 export class SettingsCache {
   private readonly cache = new Map<string, Promise<LensSettings>>();
 
-  /** @param fetcher undefined when the client has no `workspace/configuration`: defaults are used. */
-  constructor(private readonly fetcher: SettingsFetcher | undefined) {}
+  /**
+   * @param fetcher undefined when the client has no `workspace/configuration`: defaults are used.
+   * @param warn hears about settings that were dropped, once per pull.
+   */
+  constructor(
+    private readonly fetcher: SettingsFetcher | undefined,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
 
   get(uri: string): Promise<LensSettings> {
     let hit = this.cache.get(uri);
     if (!hit) {
       const fetcher = this.fetcher;
       hit = fetcher
-        ? fetcher(uri).then(normalizeSettings, () => DEFAULT_SETTINGS)
+        ? fetcher(uri).then(
+            (raw) => normalizeSettings(raw, this.warn),
+            () => DEFAULT_SETTINGS,
+          )
         : Promise.resolve(DEFAULT_SETTINGS);
       this.cache.set(uri, hit);
     }

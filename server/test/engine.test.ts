@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { rule as residualRule } from '../../core/src/rules/residual-coefficient-too-large';
 import { defineRule } from '../../core/src/rules/rule';
 import { Engine } from '../src/engine';
 
@@ -60,5 +61,38 @@ describe('engine robustness', () => {
     });
     assert.equal(broken.skipped, undefined);
     assert.ok(Array.isArray(broken.findings));
+  });
+});
+
+describe('engine rule options', () => {
+  const residual = `import * as tf from '@tensorflow/tfjs';
+import { spectralNorm } from 'lipschitz-lens';
+const x = tf.input({ shape: [8] });
+const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;
+export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });
+`;
+  const id = residualRule.id;
+  const lint = (engine: Engine, rules: Parameters<Engine['analyze']>[3]['rules']): string[] =>
+    engine
+      .analyze('/tmp/ll-engine/residual.ts', residual, 1, { rules, maxBytes: 1e6 })
+      .findings.map((f) => `${f.ruleId} ${f.severity}`);
+
+  it('passes valid options to the rule', () => {
+    const engine = new Engine(() => undefined, { [id]: residualRule });
+    assert.deepEqual(lint(engine, {}), [`${id} warning`]);
+    assert.deepEqual(lint(engine, { [id]: ['warning', { threshold: 0.98 }] }), []);
+  });
+
+  it('bad options: the configured level with the default options, and one warning however often it lints', () => {
+    const logs: string[] = [];
+    const engine = new Engine((level, m) => logs.push(`${level}: ${m}`), { [id]: residualRule });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(lint(engine, { [id]: ['error', { threshold: 'high' }] }), [`${id} error`]);
+      assert.deepEqual(lint(engine, { [id]: ['info', { treshold: 0.98 }] }), [`${id} info`]);
+    }
+    assert.deepEqual(logs, [
+      `warn: lipschitzLens.rules: ${id}: option 'threshold' must be a number; using the rule's default options`,
+      `warn: lipschitzLens.rules: ${id}: unknown option 'treshold'; using the rule's default options`,
+    ]);
   });
 });

@@ -30,6 +30,8 @@ export interface Harness {
   progress(token: string): ProgressValue[];
   /** Resolves when a progress value of `kind` arrives for `token`. */
   progressOf(token: string, kind: ProgressValue['kind']): Promise<void>;
+  /** What `workspace/configuration` answers from now on (send didChangeConfiguration to have it pulled). */
+  setSettings(settings: unknown): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,8 @@ export function startServer(settings: unknown): Harness {
   });
   void WorkDoneProgress; // the type documents what `$/progress` carries here
 
-  connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => settings));
+  let current = settings;
+  connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => current));
   connection.onRequest(RegistrationRequest.type, () => undefined);
   connection.onNotification('window/logMessage', () => undefined);
   connection.listen();
@@ -89,6 +92,9 @@ export function startServer(settings: unknown): Harness {
       return new Promise((resolve) => waiters.push({ uri, pred, resolve }));
     },
     progress: (token) => progress.get(token) ?? [],
+    setSettings(s) {
+      current = s;
+    },
     progressOf(token, kind) {
       if ((progress.get(token) ?? []).some((v) => v.kind === kind)) return Promise.resolve();
       return new Promise((resolve) => progressWaiters.push({ token, kind, resolve }));

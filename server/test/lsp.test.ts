@@ -11,6 +11,7 @@ import {
   CodeLensRefreshRequest,
   CodeLensRequest,
   DiagnosticSeverity,
+  DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   HoverRequest,
@@ -173,6 +174,41 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
     assert.equal(d.length, 1);
     assert.equal(d[0]!.severity, DiagnosticSeverity.Information);
     assert.match(d[0]!.message, /over the 0\.05 MB limit/);
+  });
+
+  it('rule options set through workspace/configuration change the diagnostics', async () => {
+    const residual = pathToFileURL(join(folder, 'residual.ts')).href;
+    const rule = 'residual-coefficient-too-large';
+    await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: {
+        uri: residual,
+        languageId: 'typescript',
+        version: 1,
+        text: [
+          "import * as tf from '@tensorflow/tfjs';",
+          "import { spectralNorm } from 'lipschitz-lens';",
+          'const x = tf.input({ shape: [8] });',
+          'const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;',
+          'export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
+        ].join('\n'),
+      },
+    });
+    const codes = (d: { code?: unknown }[]): unknown[] => d.map((x) => x.code).filter((c) => c === rule);
+    // c = 0.97 is above the default threshold (0.95).
+    assert.deepEqual(codes(await h.diagnostics(residual, (d) => codes(d).length > 0)), [rule]);
+    try {
+      h.setSettings({ ...settings, rules: { [rule]: ['warning', { threshold: 0.98 }] } });
+      await h.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      await h.diagnostics(residual, (d) => codes(d).length === 0);
+      // Bad options: the rule's defaults again (and a logged warning), never a crash.
+      h.setSettings({ ...settings, rules: { [rule]: ['error', { threshold: 'high' }] } });
+      await h.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      const bad = await h.diagnostics(residual, (d) => codes(d).length > 0);
+      assert.equal(bad.find((d) => d.code === rule)?.severity, DiagnosticSeverity.Error);
+    } finally {
+      h.setSettings(settings);
+      await h.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    }
   });
 
   it('lints the workspace on request', async () => {

@@ -17,6 +17,7 @@ Options:
   -f, --format <text|json|sarif>  Output format (default: text)
   -o, --output-file <path>        Write the report to a file instead of stdout
       --rule <id>=<level>         Set a rule's level: off, error, warning, info or hint (repeatable)
+      --rule <id>=<level>:<json>  ... and its options, e.g. 'residual-coefficient-too-large=warning:{"threshold":0.9}'
       --quiet                     Report errors only
   -h, --help                      Show this help
 
@@ -61,12 +62,8 @@ export function parseLintArgs(args: readonly string[]): LintArgs {
         out.outputFile = value();
         break;
       case '--rule': {
-        const [id, level] = value().split(/[=:]/);
-        if (id === undefined || level === undefined || !SEVERITIES_WITH_OFF.includes(level)) {
-          throw new UsageError(`--rule takes <id>=<${SEVERITIES_WITH_OFF.join('|')}>`);
-        }
-        if (allRules[id] === undefined) throw new UsageError(`unknown rule '${id}'`);
-        out.rules[id] = level as RuleSetting;
+        const [id, setting] = parseRuleArg(value());
+        out.rules[id] = setting;
         break;
       }
       case '--quiet':
@@ -82,6 +79,29 @@ export function parseLintArgs(args: readonly string[]): LintArgs {
     }
   }
   return out;
+}
+
+/** `<id>=<level>` or `<id>=<level>:<options as a JSON object>` (`:` also separates id and level, as before). */
+export function parseRuleArg(text: string): [string, RuleSetting] {
+  const m = /^([^=:]+)[=:]([a-z]+)(?::([\s\S]*))?$/.exec(text);
+  const [, id, level, json] = m ?? [];
+  if (id === undefined || level === undefined || !SEVERITIES_WITH_OFF.includes(level)) {
+    throw new UsageError(`--rule takes <id>=<${SEVERITIES_WITH_OFF.join('|')}>[:<json options>]`);
+  }
+  if (allRules[id] === undefined) throw new UsageError(`unknown rule '${id}'`);
+  if (json === undefined) return [id, level as RuleSetting];
+  let options: unknown;
+  try {
+    options = JSON.parse(json);
+  } catch (e) {
+    throw new UsageError(
+      `--rule ${id}: options are not JSON (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new UsageError(`--rule ${id}: options must be a JSON object, e.g. {"threshold":0.9}`);
+  // Option names and types are checked against the rule's schema by lintFile (a RuleConfigError: exit 2).
+  return [id, [level, options as Record<string, unknown>] as RuleSetting];
 }
 
 export async function runLint(args: readonly string[], io: CliIo, version: string): Promise<number> {

@@ -1,6 +1,7 @@
 export { allRules } from './all-rules';
 export type { Finding, FixData, RelatedInfo, RuleModule, Severity, TextEdit, TextRange } from './rule';
 export {
+  checkRuleSetting,
   lintFile,
   type LintOptions,
   type RuleSetting,

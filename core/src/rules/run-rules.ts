@@ -51,6 +51,14 @@ function resolve(id: string, rule: RuleModule, setting: RuleSetting | undefined)
   return level === undefined ? { rule, options } : { rule, severity: level, options };
 }
 
+/**
+ * Throws the RuleConfigError lintFile would throw for this rule's setting (unknown severity or option, wrong
+ * option type), so callers that must not fail (the language server) can check each rule up front.
+ */
+export function checkRuleSetting(id: string, rule: RuleModule, setting: RuleSetting): void {
+  resolve(id, rule, setting);
+}
+
 export function lintFile(fileIr: FileIr, sourceText: string, options: LintOptions = {}): Finding[] {
   const ruleSet = options.ruleSet ?? allRules;
   for (const id of Object.keys(options.rules ?? {})) {
