@@ -4,6 +4,8 @@
  * the default, never throw on the keystroke path.
  */
 
+import { AUDIT_DEFAULTS } from '../../core/src/protocol/worker-messages';
+
 export type RuleLevel = 'off' | 'hint' | 'info' | 'warning' | 'error';
 /** A level, or `[level, options]` (options as the rule's docs page lists them; checked against its schema later). */
 export type RuleConfig = RuleLevel | [RuleLevel, Record<string, unknown>];
@@ -41,7 +43,8 @@ export const DEFAULT_SETTINGS: LensSettings = {
   rules: {},
   maxFileSizeMB: 2,
   lintDelayMs: 250,
-  probes: { budgetSeconds: 60, points: 64, seed: 0, probes: [], options: {} },
+  // The CLI's defaults too, so editor and CI audit alike.
+  probes: { ...AUDIT_DEFAULTS, probes: [], options: {} },
   backend: 'auto',
   checkpoints: {},
 };

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { allRules } from '../../core/src/rules';
-import { normalizeSettings, SettingsCache } from '../src/settings';
+import { AUDIT_DEFAULTS } from '../../core/src/protocol/worker-messages';
+import { DEFAULT_SETTINGS, normalizeSettings, SettingsCache } from '../src/settings';
 
 describe('lipschitzLens.rules: a level or [level, options]', () => {
   it('keeps levels and [level, {options}], copying the options', () => {
@@ -74,5 +75,22 @@ describe('the lipschitzLens.rules settings schema (package.json)', () => {
       const checked = Object.entries(rule.meta.schema?.properties ?? {}).map(([k, v]) => `${k}:${v.type}`);
       assert.deepEqual(documented, checked, id);
     }
+  });
+});
+
+describe('audit defaults', () => {
+  it('the manifest, the server and the CLI share AUDIT_DEFAULTS', () => {
+    const props = (
+      JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+        contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+      }
+    ).contributes.configuration.properties;
+    assert.equal(props['lipschitzLens.probes.budgetSeconds']!.default, AUDIT_DEFAULTS.budgetSeconds);
+    assert.equal(props['lipschitzLens.probes.points']!.default, AUDIT_DEFAULTS.points);
+    assert.equal(props['lipschitzLens.probes.seed']!.default, AUDIT_DEFAULTS.seed);
+    assert.deepEqual(
+      { ...DEFAULT_SETTINGS.probes, probes: undefined, options: undefined },
+      { ...AUDIT_DEFAULTS, probes: undefined, options: undefined },
+    );
   });
 });
