@@ -14,3 +14,6 @@ process.on('unhandledRejection', (e) =>
 );
 
 startServer(connection);
+
+// Node's default for SIGTERM skips 'exit' handlers, and those are what kill a probe worker stuck in model code.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

@@ -68,8 +68,16 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined): P
   }
 }
 
-describe('language server shutdown', { timeout: 120_000 }, () => {
-  it('kills a probe worker stuck in the model factory on shutdown/exit', async (t) => {
+describe('language server shutdown', { timeout: 240_000 }, () => {
+  for (const how of ['shutdown/exit', 'SIGTERM'] as const)
+    it(`kills a probe worker stuck in the model factory on ${how}`, (t) => stuckWorkerEnds(t, how));
+});
+
+async function stuckWorkerEnds(
+  t: { after(fn: () => void): void },
+  how: 'shutdown/exit' | 'SIGTERM',
+): Promise<void> {
+  {
     const h = startServer({ lintDelayMs: 10, backend: 'cpu', probes: { budgetSeconds: 60, points: 4 } });
     const found: { worker?: number } = {};
     t.after(() => {
@@ -111,11 +119,14 @@ describe('language server shutdown', { timeout: 120_000 }, () => {
     await until('the worker to spin in the factory', 60_000, () => (cpuSeconds(w) >= 4 ? true : undefined));
     assert.ok(alive(w));
 
-    // Not h.close(): it also SIGTERMs the server right away, and this is about the LSP shutdown/exit path.
+    // Not h.close(): it does both at once; each path must end the worker on its own.
     const exited = new Promise<void>((resolve) => h.child.once('exit', () => resolve()));
-    await h.connection.sendRequest('shutdown');
-    await h.connection.sendNotification('exit');
+    if (how === 'SIGTERM') h.child.kill('SIGTERM');
+    else {
+      await h.connection.sendRequest('shutdown');
+      await h.connection.sendNotification('exit');
+    }
     await exited;
     await until('the worker to end', 5_000, () => (alive(w) ? undefined : true));
-  });
-});
+  }
+}
