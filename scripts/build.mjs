@@ -21,6 +21,9 @@ const node = {
   minify: production,
   logLevel: 'warning',
   external: optionalNative,
+  // tfjs's `main` is a prebuilt bundle with its own tfjs-core inside; its ESM entry shares the one copy the
+  // backends register kernels on, so the bundle holds one engine.
+  mainFields: ['module', 'main'],
 };
 
 const targets = [
