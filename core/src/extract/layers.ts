@@ -5,20 +5,6 @@ import type { ModuleCtx } from './module';
 import type { Session } from './session';
 import { toConfig, type Val } from './values';
 
-/** This project's layer classes (origin `lipschitz-lens`). */
-export const LENS_LAYERS = new Set([
-  'SpectralDense',
-  'SpectralConv2D',
-  'InvertibleResidual',
-  'AdditiveCoupling',
-  'AffineCoupling',
-  'ActNorm',
-  'InvertibleLinear',
-  'InvertibleConv1x1',
-  'Permutation',
-  'Squeeze',
-]);
-
 /** The project's layers that are bijections: a model containing one must stay invertible. */
 export const INVERTIBLE_LENS_LAYERS = new Set([
   'InvertibleResidual',
@@ -30,6 +16,9 @@ export const INVERTIBLE_LENS_LAYERS = new Set([
   'Permutation',
   'Squeeze',
 ]);
+
+/** This project's layer classes (origin `lipschitz-lens`): the bijections and the spectrally normalised ones. */
+export const LENS_LAYERS = new Set(['SpectralDense', 'SpectralConv2D', ...INVERTIBLE_LENS_LAYERS]);
 
 /** tfjs merge layers: `apply` takes a list of tensors. */
 export const MERGE_LAYERS = new Set([
