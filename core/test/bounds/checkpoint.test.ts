@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
 import { computeBounds, kernelNorms, readCheckpoint } from '../../src/bounds';
-import type { BlockNode, ConfigValue, FileIr, LayerNode } from '../../src/ir/model-ir';
+import type { BlockNode, ConfigValue, LayerNode } from '../../src/ir/model-ir';
 import { randomValues, writeCheckpoint } from './checkpoint-fixture';
+import { fileOf, R } from './ir-builders';
 
-const R = { file: '/m.ts', start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 const dir = mkdtempSync(join(tmpdir(), 'll-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,25 +58,7 @@ describe('checkpoint reading', () => {
     const d1 = dense(5, 'sigmoid');
     const d2 = dense(3);
     const body: BlockNode = { kind: 'block', id: 'b', wiring: 'sequence', children: [d1, d2], range: R };
-    const ir: FileIr = {
-      file: '/m.ts',
-      models: [
-        {
-          kind: 'model',
-          id: 'm',
-          name: 'm',
-          api: 'sequential',
-          range: R,
-          body,
-          invertible: false,
-          needsLipschitz: true,
-          checkpoint: path,
-        },
-      ],
-      customLayers: [],
-      looseLayers: [],
-      notes: [],
-    };
+    const { ir } = fileOf(body, { invertible: false, needsLipschitz: true, checkpoint: path });
     const b = computeBounds(ir);
     const s1 = svdNorm(6, 5, f32(k1));
     const s2 = svdNorm(5, 3, f32(k2));
@@ -89,25 +71,7 @@ describe('checkpoint reading', () => {
 
   it('a missing checkpoint is a note, not a crash', () => {
     const body: BlockNode = { kind: 'block', id: 'b', wiring: 'sequence', children: [], range: R };
-    const ir: FileIr = {
-      file: '/m.ts',
-      models: [
-        {
-          kind: 'model',
-          id: 'm',
-          name: 'm',
-          api: 'sequential',
-          range: R,
-          body,
-          invertible: false,
-          needsLipschitz: false,
-          checkpoint: join(dir, 'nope.json'),
-        },
-      ],
-      customLayers: [],
-      looseLayers: [],
-      notes: [],
-    };
+    const { ir } = fileOf(body, { invertible: false, checkpoint: join(dir, 'nope.json') });
     assert.match(computeBounds(ir).get('m')!.notes.join(), /not read/);
   });
 });

@@ -8,18 +8,9 @@ import {
   mulBound,
   residualInverse,
 } from '../../src/bounds';
-import type {
-  BlockNode,
-  ConfigValue,
-  FileIr,
-  IrNode,
-  LayerNode,
-  ModelNode,
-  ScaleForm,
-  Wiring,
-} from '../../src/ir/model-ir';
+import type { BlockNode, ConfigValue, IrNode, LayerNode, ScaleForm, Wiring } from '../../src/ir/model-ir';
+import { fileOf, R } from './ir-builders';
 
-const R = { file: '/m.ts', start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 let next = 0;
 
 function layer(
@@ -35,20 +26,7 @@ function sn(c: number): ConfigValue {
 function block(wiring: Wiring, children: IrNode[], scale?: ScaleForm): BlockNode {
   return { kind: 'block', id: `b${next++}`, wiring, children, range: R, ...(scale ? { scale } : {}) };
 }
-function file(body: BlockNode, extra: Partial<ModelNode> = {}): { ir: FileIr; model: ModelNode } {
-  const model: ModelNode = {
-    kind: 'model',
-    id: 'm',
-    name: 'm',
-    api: 'sequential',
-    range: R,
-    body,
-    invertible: true,
-    needsLipschitz: false,
-    ...extra,
-  };
-  return { ir: { file: '/m.ts', models: [model], customLayers: [], looseLayers: [], notes: [] }, model };
-}
+const file = fileOf;
 function close(actual: Bound | undefined, expected: number): void {
   assert.equal(typeof actual, 'number', `expected a number, got ${String(actual)}`);
   assert.ok(Math.abs((actual as number) - expected) < 1e-9, `${String(actual)} != ${expected}`);
