@@ -9,7 +9,7 @@ function glowStep(kind: 'affine' | 'additive') {
     kind === 'affine'
       ? new AffineCoupling({ hiddenChannels, scale: 'exp', zeroInit: false }) // expect: unbounded-coupling-scale
       : new AdditiveCoupling({ hiddenChannels, zeroInit: false });
-  return [new ActNorm({}), new InvertibleConv1x1({}), coupling]; // expect: batchnorm-in-invertible
+  return [new ActNorm({}), new InvertibleConv1x1({}), coupling]; // expect: unbounded-inverse-gain
 }
 
 /** @inputShape [8, 8, 2] */

@@ -9,7 +9,7 @@ const hiddenChannels = 64;
 function glowStep(seed: number) {
   return [
     new ActNorm({ scaleBound: 10 }),
-    new InvertibleConv1x1({ seed }), // expect: batchnorm-in-invertible
+    new InvertibleConv1x1({ seed }), // expect: unbounded-inverse-gain
     new AffineCoupling({ hiddenChannels, scale: 'bounded-tanh', scaleBound: 2, seed }),
   ];
 }

@@ -50,7 +50,7 @@ export function summarize(path: string, model: ModelNode): ModelSummary {
     name: model.name,
     uri: pathToUri(path),
     range: { start: model.range.start, end: model.range.end },
-    invertible: model.invertible,
+    invertible: model.intent.kind === 'invertible',
   };
 }
 

@@ -32,8 +32,7 @@ const model: ModelNode = {
     range: r(2, 22, 8, 2),
     children: [layer('l1', r(4, 4, 4, 40)), layer('l2', r(5, 4, 5, 40))],
   },
-  invertible: false,
-  needsLipschitz: true,
+  intent: { kind: 'lipschitz', signals: [] },
   exportName: 'critic',
 };
 

@@ -10,6 +10,7 @@ import { analyzeClass, customInstance } from './custom-layers';
 import { Interp } from './interpreter';
 import { mergeMarks, readMarks, type Marks } from './jsdoc';
 import { MERGE_LAYERS } from './layers';
+import { decideIntents } from './intent';
 import { finishModel, modelBody } from './models';
 import type { ModuleCtx } from './module';
 import { BudgetExceeded, Session } from './session';
@@ -141,15 +142,13 @@ export function extractModule(mod: ModuleCtx): FileIr {
         true,
       );
 
-  const claims = (name: string): boolean =>
-    [...session.classes.values()].some((c) => c.className === name && c.claimsInvertible);
   const models: ModelNode[] = [];
   for (const r of regs) {
     guard(r.build.node, () => {
       const body = modelBody(session, r.build);
       const range = r.nameNode ? mod.range(r.nameNode) : r.build.range;
       models.push(
-        finishModel(session, { name: r.name, api: r.build.api, range, body }, r.marks, r.exportName, claims),
+        finishModel(session, { name: r.name, api: r.build.api, range, body }, r.marks, r.exportName),
       );
     });
   }
@@ -180,7 +179,6 @@ export function extractModule(mod: ModuleCtx): FileIr {
           { name: info.className, api: 'custom-layer', range: info.range, body },
           marks,
           exportName,
-          claims,
         ),
       );
     });
@@ -188,7 +186,7 @@ export function extractModule(mod: ModuleCtx): FileIr {
 
   return {
     file: mod.file,
-    models,
+    models: decideIntents(models, mod),
     customLayers: classes.map((c) => c.info),
     looseLayers: looseLayers(session.layers, models, mod.file),
     notes: session.notes,

@@ -1,9 +1,9 @@
 /** Model bodies from what was built, and the marks that say what a model must satisfy. */
-import type { BlockNode, IrNode, ModelNode } from '../ir/model-ir';
-import { walk } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, IrNode, ModelNode } from '../ir/model-ir';
 import { GraphReader } from './functional';
 import type { Marks } from './jsdoc';
-import { INVERTIBLE_LENS_LAYERS, unknownLayer } from './layers';
+import { rememberStructure, structuralIntent } from './intent';
+import { unknownLayer } from './layers';
 import type { Session } from './session';
 import type { ModelBuild, Val } from './values';
 
@@ -57,37 +57,24 @@ function functionalChildren(session: Session, m: ModelBuild): IrNode[] {
   return [];
 }
 
-/** Whether the body holds something that only makes sense invertible: couplings, flow layers, inverses. */
-export function containsInvertible(body: BlockNode, isInvertibleClass: (name: string) => boolean): boolean {
-  let found = false;
-  walk(body, (n) => {
-    if (n.kind === 'block' && (n.wiring === 'affine-coupling' || n.wiring === 'additive-coupling'))
-      found = true;
-    if (n.kind === 'layer' && n.origin === 'lipschitz-lens' && INVERTIBLE_LENS_LAYERS.has(n.layerType))
-      found = true;
-    if (n.kind === 'layer' && n.origin === 'custom' && n.customClass && isInvertibleClass(n.customClass))
-      found = true;
-  });
-  return found;
-}
-
-const LIPSCHITZ_NAMES = /critic|discriminator/i;
-
 export function finishModel(
   session: Session,
   base: Pick<ModelNode, 'name' | 'api' | 'range' | 'body'>,
   marks: Marks,
   exportName: string | undefined,
-  isInvertibleClass: (name: string) => boolean,
 ): ModelNode {
   const model: ModelNode = {
     kind: 'model',
     id: session.id('m'),
     ...base,
-    invertible: base.api === 'flow' || marks.invertible || containsInvertible(base.body, isInvertibleClass),
-    needsLipschitz:
-      marks.lipschitz || LIPSCHITZ_NAMES.test(base.name) || LIPSCHITZ_NAMES.test(exportName ?? ''),
+    // Decided for the whole file by decideIntents, once every model is known.
+    intent: { kind: 'ordinary', signals: [] },
   };
+  const classOf = (name: string): CustomLayerInfo | undefined => {
+    for (const c of session.classes.values()) if (c.className === name) return c;
+    return undefined;
+  };
+  rememberStructure(model, structuralIntent(base.api, base.body, marks, base.range, classOf));
   if (marks.checkpoint) model.checkpoint = marks.checkpoint;
   if (marks.inputShape) model.inputShape = marks.inputShape;
   if (marks.auditArgs) model.auditArgs = marks.auditArgs;

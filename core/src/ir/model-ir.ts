@@ -81,6 +81,11 @@ export interface LayerNode {
   customClass?: string;
   /** For custom layers whose class lives in another file (imported relatively): that file. */
   customClassFile?: string;
+  /**
+   * For a layer written in another file than the one extracted (a helper imported from it): the call in the
+   * extracted file that leads to its creation.
+   */
+  via?: SourceRange;
 }
 
 /** A tensor op applied directly (functional API or inside a custom layer), e.g. `tf.exp(h)` or `tf.relu`. */
@@ -142,13 +147,8 @@ export interface ModelNode {
   /** The name's identifier (variable, function or class) when there is one, else the creating call. */
   range: SourceRange;
   body: BlockNode;
-  /**
-   * Whether the model must be invertible: it is a `Flow`, contains invertible layers or couplings, or its JSDoc
-   * carries `@invertible`.
-   */
-  invertible: boolean;
-  /** Whether a global Lipschitz bound is required: JSDoc `@lipschitz`, or a critic/discriminator by name. */
-  needsLipschitz: boolean;
+  /** What the model is meant to be, decided from the code; the rules grade by it (see `ModelIntent`). */
+  intent: ModelIntent;
   /** JSDoc `@checkpoint path/to/model.json`, resolved against the file's folder. */
   checkpoint?: string;
   /** JSDoc `@inputShape 8` or `@inputShape [32, 32, 3]`: one point's shape, for the audit. */
@@ -157,6 +157,37 @@ export interface ModelNode {
   auditArgs?: unknown[];
   /** The export name when the model (or the factory that returns it) is exported. */
   exportName?: string;
+}
+
+/**
+ * What a model is meant to be. `invertible`: it must have an inverse (a flow, an i-ResNet); `lipschitz`: it must
+ * have a global Lipschitz bound (a Wasserstein critic); `ordinary`: neither (a classifier, a VAE, a GAN
+ * discriminator trained with cross-entropy). Invertible wins over lipschitz, which wins over ordinary.
+ */
+export type IntentKind = 'invertible' | 'lipschitz' | 'ordinary';
+
+/** One piece of evidence read from the code, with where it was read. */
+export interface IntentSignal {
+  /** What was seen, as a phrase: "contains an affine coupling", "a gradient penalty (tf.grad and a norm)". */
+  message: string;
+  range: SourceRange;
+}
+
+export interface ModelIntent {
+  kind: IntentKind;
+  /** The evidence that decided `kind`, strongest first; for `ordinary`, what was seen instead (may be empty). */
+  signals: IntentSignal[];
+}
+
+/** One line for messages and hovers: "invertible (contains an affine coupling; a log-determinant term)". */
+export function describeIntent(intent: ModelIntent): string {
+  const why = intent.signals
+    .slice(0, 3)
+    .map((s) => s.message)
+    .join('; ');
+  if (intent.kind === 'ordinary')
+    return why ? `ordinary (${why})` : 'ordinary (no sign that it must be invertible or Lipschitz-bounded)';
+  return `${intent.kind} (${why})`;
 }
 
 /** What a custom layer class computes, read from its `call()`. */

@@ -7,6 +7,7 @@ import { rule as nonLipschitzActivation } from './non-lipschitz-activation';
 import { rule as residualCoefficientTooLarge } from './residual-coefficient-too-large';
 import type { RuleModule } from './rule';
 import { rule as unboundedCouplingScale } from './unbounded-coupling-scale';
+import { rule as unboundedInverseGain } from './unbounded-inverse-gain';
 
 /** Every rule by id, in catalogue order (docs/rules/README.md). */
 export const allRules: Readonly<Record<string, RuleModule>> = {
@@ -15,6 +16,7 @@ export const allRules: Readonly<Record<string, RuleModule>> = {
   [residualCoefficientTooLarge.id]: residualCoefficientTooLarge,
   [unboundedCouplingScale.id]: unboundedCouplingScale,
   [batchnormInInvertible.id]: batchnormInInvertible,
+  [unboundedInverseGain.id]: unboundedInverseGain,
   [nonInvertibleOpInFlow.id]: nonInvertibleOpInFlow,
   [customLayerMissingInverse.id]: customLayerMissingInverse,
   [nonLipschitzActivation.id]: nonLipschitzActivation,

@@ -1,18 +1,24 @@
 import { layerConstraint, WEIGHTED_LAYERS } from '../bounds/config';
 import type { LayerNode } from '../ir/model-ir';
 import { addSpectralConstraintFix } from './fixes';
-import { customClassOf, forEachLayer, layerLabel, lipschitzReason, type Placement } from './placement';
+import { customClassOf, forEachLayer, intentReason, layerLabel, type Placement } from './placement';
 import { defineRule, docsUrl, type Severity } from './rule';
 
 const id = 'missing-lipschitz-constraint';
 
-type MessageId = 'inResidualBranch' | 'inInvertible' | 'inLipschitzModel' | 'unconstrained';
+type MessageId = 'inResidualBranch' | 'inInvertible' | 'inConditioner' | 'inLipschitzModel' | 'unconstrained';
 
 /** Layer types the spectral-norm fix applies to (a kernel of rank 2 or a convolution kernel). */
 const FIXABLE = new Set(['dense', 'conv1d', 'conv2d', 'conv3d', 'conv2dTranspose', 'conv3dTranspose']);
 
+/**
+ * By the model's intent: a residual branch of an invertible model must be contractive (error); a conditioner is
+ * never inverted (info); a Lipschitz-bounded model needs every layer bounded (warning); elsewhere, including the
+ * skip connections of an ordinary ResNet, the missing bound is only worth knowing (info).
+ */
 function grade(p: Placement): { messageId: MessageId; severity: Severity } {
-  if (p.residual) return { messageId: 'inResidualBranch', severity: 'error' };
+  if (p.invertible && p.coupling) return { messageId: 'inConditioner', severity: 'info' };
+  if (p.invertible && p.residual) return { messageId: 'inResidualBranch', severity: 'error' };
   if (p.invertible) return { messageId: 'inInvertible', severity: 'error' };
   if (p.needsLipschitz) return { messageId: 'inLipschitzModel', severity: 'warning' };
   return { messageId: 'unconstrained', severity: 'info' };
@@ -39,8 +45,10 @@ export const rule = defineRule<MessageId>({
         '{{layer}} has no Lipschitz constraint in a residual branch: x + g(x) is invertible, with inverse bound 1/(1 - Lip(g)), only if Lip(g) < 1, and Lip(g) here depends on the trained weights.',
       inInvertible:
         "{{layer}} has no Lipschitz constraint in invertible model '{{model}}': its forward and inverse bounds depend on the trained weights.",
+      inConditioner:
+        '{{layer}} has no Lipschitz constraint; it is in a coupling conditioner, which is never inverted, so invertibility does not depend on it.',
       inLipschitzModel:
-        "{{layer}} has no Lipschitz constraint, but model '{{model}}' needs a global Lipschitz bound ({{reason}}).",
+        "{{layer}} has no Lipschitz constraint, but model '{{model}}' must be Lipschitz-bounded: {{reason}}.",
       unconstrained:
         '{{layer}} has no Lipschitz constraint: its Lipschitz constant depends on the trained weights.',
     },
@@ -62,8 +70,9 @@ export const rule = defineRule<MessageId>({
         data: {
           layer: layerLabel(layer),
           model: placement.model?.name ?? '',
-          reason: placement.model ? lipschitzReason(placement.model) : '',
+          reason: intentReason(placement.model),
         },
+        ...(placement.model ? { model: placement.model } : {}),
         ...(fix ? { fix } : {}),
       });
     };

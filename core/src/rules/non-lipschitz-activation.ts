@@ -1,7 +1,7 @@
 import { activationConstants } from '../bounds/activations';
 import { formatNumber } from '../bounds/bound';
 import { configString } from '../bounds/config';
-import type { FileIr, IrNode, OpNode, SourceRange } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, FileIr, IrNode, OpNode, SourceRange } from '../ir/model-ir';
 import { customClassOf, forEachLayer, forEachNode, layerLabel, type Placement } from './placement';
 import { defineRule, docsUrl } from './rule';
 import type { SourceText } from './source-text';
@@ -11,9 +11,10 @@ const id = 'non-lipschitz-activation';
 type MessageId = 'notLipschitz' | 'largeConstant';
 
 function where(p: Placement): string {
-  if (p.residual) return 'a residual branch';
-  if (p.invertible) return `invertible model '${p.model?.name ?? ''}'`;
-  return `model '${p.model?.name ?? ''}', which needs a global Lipschitz bound`;
+  const model = `'${p.model?.name ?? ''}'`;
+  if (p.residual) return `a residual branch of ${p.intent} model ${model}`;
+  if (p.invertible) return `invertible model ${model}`;
+  return `model ${model}, which must be Lipschitz-bounded`;
 }
 
 /** `tf.pow(x, 3)` / `x.pow(3)`: the exponent when it is a literal. */
@@ -67,15 +68,16 @@ export const rule = defineRule<MessageId>({
       if (anchors.some((a) => isSame(a, node.range))) return;
       const what = node.kind === 'layer' ? `${layerLabel(node)} with activation '${name}'` : `tf.${name}`;
       const data = { what, where: where(placement) };
+      const withModel = placement.model ? { model: placement.model } : {};
       if (name === 'pow') {
         const p = powExponent(source, node.range);
         if (p !== undefined && p > 1)
-          context.report({ node, messageId: 'notLipschitz', data, severity: 'error' });
+          context.report({ node, messageId: 'notLipschitz', data, severity: 'error', ...withModel });
         return;
       }
       const k = activationConstants(name);
       if (k?.forward === 'unbounded')
-        context.report({ node, messageId: 'notLipschitz', data, severity: 'error' });
+        context.report({ node, messageId: 'notLipschitz', data, severity: 'error', ...withModel });
       else if (typeof k?.forward === 'number' && k.forward > 1.0001) {
         const constant = formatNumber(k.forward);
         context.report({
@@ -83,6 +85,7 @@ export const rule = defineRule<MessageId>({
           messageId: 'largeConstant',
           data: { ...data, constant },
           severity: 'warning',
+          ...withModel,
         });
       }
     };
@@ -91,33 +94,22 @@ export const rule = defineRule<MessageId>({
       const name = activationOf(node);
       if (name !== undefined) judge(node, name, placement);
     });
-    // Ops inside custom layers' call(): judged where the class is used (or always, for residual layers).
+    // Ops inside custom layers' call(): judged where the class is used, the ops of a residual class as its
+    // branch. A coupling class's own ops form its conditioner and scale (unbounded-coupling-scale's concern).
     const seen = new Set<string>();
-    const judgeClassOps = (className: string, ops: readonly OpNode[], placement: Placement): void => {
-      if (seen.has(className)) return;
-      seen.add(className);
-      for (const op of ops) judge(op, op.op, placement);
-    };
     forEachLayer(fileIr, (layer, placement) => {
       const info = customClassOf(layer, fileIr);
-      if (info && !info.addsInput && placement.needsBound) judgeClassOps(info.className, info.ops, placement);
+      if (!info || !placement.needsBound || seen.has(info.className)) return;
+      if (info.wiring === 'affine-coupling' || info.wiring === 'additive-coupling') return;
+      seen.add(info.className);
+      const inner: Placement = info.addsInput
+        ? { ...placement, residual: residualOf(info), mainPath: false }
+        : placement;
+      for (const op of info.ops) judge(op, op.op, inner);
     });
-    for (const info of fileIr.customLayers) {
-      if (info.addsInput) judgeClassOps(info.className, info.ops, residualPlacement);
-    }
   },
 });
 
-/** Placement of a custom residual layer's own ops: its call() is the branch g. */
-const residualPlacement: Placement = {
-  ancestors: [],
-  residual: { kind: 'block', id: '', wiring: 'residual', children: [], range: emptyRange() },
-  invertible: false,
-  needsLipschitz: false,
-  needsBound: true,
-  mainPath: false,
-};
-
-function emptyRange(): SourceRange {
-  return { file: '', start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+function residualOf(info: CustomLayerInfo): BlockNode {
+  return { kind: 'block', id: `${info.className}#call`, wiring: 'residual', children: [], range: info.range };
 }

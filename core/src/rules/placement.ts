@@ -1,20 +1,34 @@
 /**
- * Where a node sits, which is what most rules grade by: the same unconstrained dense layer is an error in a
- * residual branch, a warning in a critic and a hint in a plain classifier.
+ * Where a node sits and what its model is meant to be, which is what most rules grade by: the same
+ * unconstrained dense layer is an error in an i-ResNet's residual branch, a warning in a Wasserstein critic and
+ * information in a classifier or a coupling's conditioner.
  */
-import type { BlockNode, CustomLayerInfo, FileIr, IrNode, LayerNode, ModelNode } from '../ir/model-ir';
-import { walk } from '../ir/model-ir';
+import type {
+  BlockNode,
+  CustomLayerInfo,
+  FileIr,
+  IntentKind,
+  IrNode,
+  LayerNode,
+  ModelNode,
+} from '../ir/model-ir';
+import { describeIntent, walk } from '../ir/model-ir';
 
 export interface Placement {
   model?: ModelNode;
   ancestors: readonly BlockNode[];
+  /** What the model is meant to be; `ordinary` outside any model. */
+  intent: IntentKind;
   /** Innermost enclosing residual block: the node is part of its branch g in x + g(x). */
   residual?: BlockNode;
   /** Innermost enclosing coupling block: the node is part of its conditioner, which is never inverted. */
   coupling?: BlockNode;
   invertible: boolean;
   needsLipschitz: boolean;
-  /** A Lipschitz bound is required here: residual branch, invertible model or `@lipschitz` model. */
+  /**
+   * A Lipschitz bound is required here: an invertible model outside its conditioners (its residual branches
+   * included), or a Lipschitz-bounded model anywhere.
+   */
   needsBound: boolean;
   /** On the path that must be inverted: an invertible model, outside branches and conditioners. */
   mainPath: boolean;
@@ -30,16 +44,18 @@ function innermost(ancestors: readonly BlockNode[], test: (b: BlockNode) => bool
 export function placementOf(model: ModelNode | undefined, ancestors: readonly BlockNode[]): Placement {
   const residual = innermost(ancestors, (b) => b.wiring === 'residual');
   const coupling = innermost(ancestors, (b) => COUPLINGS.has(b.wiring));
-  const invertible = model?.invertible ?? false;
-  const needsLipschitz = model?.needsLipschitz ?? false;
+  const intent = model?.intent.kind ?? 'ordinary';
+  const invertible = intent === 'invertible';
+  const needsLipschitz = intent === 'lipschitz';
   return {
     model,
     ancestors,
+    intent,
     residual,
     coupling,
     invertible,
     needsLipschitz,
-    needsBound: residual !== undefined || invertible || needsLipschitz,
+    needsBound: (invertible && coupling === undefined) || needsLipschitz,
     mainPath: invertible && residual === undefined && coupling === undefined,
   };
 }
@@ -91,11 +107,9 @@ export function customClassOf(layer: LayerNode, fileIr: FileIr): CustomLayerInfo
   return fileIr.customLayers.find((c) => c.className === name);
 }
 
-/** Human-readable reason a model needs a global bound, for messages. */
-export function lipschitzReason(model: ModelNode): string {
-  return /critic|discriminator/i.test(model.name)
-    ? `'${model.name}' is a critic/discriminator`
-    : '@lipschitz';
+/** Why the model is what it is, for messages: "invertible (contains an affine coupling)". */
+export function intentReason(model: ModelNode | undefined): string {
+  return model ? describeIntent(model.intent) : 'ordinary (outside any model)';
 }
 
 /** The layer's name for messages: `dense`, `conv2d`, `MyLayer`. */

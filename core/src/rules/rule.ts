@@ -39,7 +39,7 @@ export interface Finding {
   severity: Severity;
   range: SourceRange;
   related: RelatedInfo[];
-  /** The preferred fix, when one is safe to apply without review. */
+  /** The preferred fix, when one is safe to apply without review. Edits apply to `range.file`. */
   fix?: FixData;
   /** Alternatives to review; always includes a disable comment. */
   suggestions: FixData[];
@@ -56,6 +56,10 @@ export interface ReportDescriptor<MessageIds extends string> {
   /** Overrides the rule's default severity (the rules grade by where the node sits). */
   severity?: Severity;
   related?: RelatedInfo[];
+  /** The model whose intent graded the finding: the signals that decided it become related information. */
+  model?: ModelNode;
+  /** For a node written in another file: the call in the linted file that leads to it. */
+  via?: SourceRange;
   fix?: FixData;
   suggestions?: FixData[];
 }
@@ -63,6 +67,8 @@ export interface ReportDescriptor<MessageIds extends string> {
 export interface RuleContext<MessageIds extends string, Options> {
   fileIr: FileIr;
   source: SourceText;
+  /** The text of the file a range is in: fixes for a layer written in another file are edits of that file. */
+  sourceFor(range: SourceRange): SourceText;
   bounds: BoundsMap;
   options: Options;
   report(descriptor: ReportDescriptor<MessageIds>): void;

@@ -1,9 +1,12 @@
 /** Runs the rules over one file's IR: configuration, inline suppressions, fixes, ordering. */
 import { type BoundsMap, computeBounds } from '../bounds';
-import type { FileIr } from '../ir/model-ir';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { FileIr, ModelNode, SourceRange } from '../ir/model-ir';
 import { allRules } from './all-rules';
 import {
   type Finding,
+  type RelatedInfo,
   type ReportDescriptor,
   type RuleModule,
   renderMessage,
@@ -19,6 +22,11 @@ export interface LintOptions {
   rules?: Record<string, RuleSetting>;
   /** Precomputed bounds (the server shares them with hovers); computed here otherwise. */
   bounds?: BoundsMap;
+  /**
+   * The text of another file a finding points into (a layer written in an imported helper); read from disk when
+   * not given. The language server passes its open documents.
+   */
+  sourceOf?: (file: string) => string | undefined;
   /** The rule set (tests pass a single rule); all rules by default. */
   ruleSet?: Readonly<Record<string, RuleModule>>;
 }
@@ -59,6 +67,39 @@ export function checkRuleSetting(id: string, rule: RuleModule, setting: RuleSett
   resolve(id, rule, setting);
 }
 
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
+
+/** Whether `a` is more severe than `b`. */
+export function moreSevere(a: Severity, b: Severity): boolean {
+  return RANK[a] < RANK[b];
+}
+
+/** How many intent signals a finding carries as related information. */
+const INTENT_SIGNALS = 2;
+
+const where = (model: ModelNode | undefined): string => (model ? `in '${model.name}'` : 'elsewhere');
+
+function intentRelated(model: ModelNode): RelatedInfo[] {
+  return model.intent.signals.slice(0, INTENT_SIGNALS).map((sig) => ({
+    message: `'${model.name}' is ${model.intent.kind}: ${sig.message}`,
+    range: sig.range,
+  }));
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lints one file. Findings sit where the flagged code is written: a layer created by a helper in another file
+ * is reported in that file (its `range.file`, with fixes and disable comments for that file), and the linted
+ * file gets one information finding per call site that leads there, naming those layers. Route findings by
+ * `range.file` (see `mergeFindings`).
+ */
 export function lintFile(fileIr: FileIr, sourceText: string, options: LintOptions = {}): Finding[] {
   const ruleSet = options.ruleSet ?? allRules;
   for (const id of Object.keys(options.rules ?? {})) {
@@ -67,9 +108,23 @@ export function lintFile(fileIr: FileIr, sourceText: string, options: LintOption
   }
   const source = new SourceText(sourceText);
   const bounds = options.bounds ?? computeBounds(fileIr);
-  const suppressed = parseSuppressions(source);
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
+  const files = new Map<string, { source: SourceText; suppressed: Suppressions } | null>();
+  files.set(fileIr.file, { source, suppressed: parseSuppressions(source) });
+  const fileOf = (file: string): { source: SourceText; suppressed: Suppressions } | undefined => {
+    let f = files.get(file);
+    if (f === undefined) {
+      const text = (options.sourceOf ?? readText)(file);
+      const st = text === undefined ? undefined : new SourceText(text);
+      f = st ? { source: st, suppressed: parseSuppressions(st) } : null;
+      files.set(file, f);
+    }
+    return f ?? undefined;
+  };
+  const sourceFor = (range: SourceRange): SourceText => fileOf(range.file)?.source ?? source;
+  const byPos = new Map<string, { finding: Finding; model: string | undefined }[]>();
+  const all = new Set<Finding>();
+  /** For findings placed in another file: the call site in this file that leads to them. */
+  const siteOf = new Map<Finding, SourceRange>();
   for (const [id, module] of Object.entries(ruleSet)) {
     const resolved = resolve(id, module, options.rules?.[id]);
     if (resolved === undefined) continue;
@@ -80,32 +135,113 @@ export function lintFile(fileIr: FileIr, sourceText: string, options: LintOption
       if (template === undefined) throw new Error(`${id}: unknown messageId '${d.messageId}'`);
       const range = d.range ?? d.node?.range;
       if (range === undefined) throw new Error(`${id}: report without node or range`);
-      if (suppressed.has(id, range.start.line)) return;
-      // One finding per rule, message and position: a custom class used by two models reports once.
-      const key = `${id}:${d.messageId}:${range.start.line}:${range.start.character}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      findings.push({
+      const file = fileOf(range.file);
+      // A finding in a file that cannot be read cannot be placed, fixed or suppressed: never shown elsewhere.
+      if (file === undefined || file.suppressed.has(id, range.start.line)) return;
+      const severity = resolved.severity ?? d.severity ?? rule.meta.defaultSeverity;
+      const message = renderMessage(template, d.data);
+      const related = [...(d.related ?? []), ...(d.model ? intentRelated(d.model) : [])];
+      // One finding per rule and position: a layer reached through several models keeps its most severe
+      // placement, the others become related information. Different problems of one node in one model (a dense
+      // layer with relu that also changes the dimension) stay separate findings.
+      const pos = `${id}:${range.file}:${range.start.line}:${range.start.character}`;
+      const atPos = byPos.get(pos) ?? [];
+      const modelId = d.model?.id;
+      if (atPos.some((e) => e.model === modelId && e.finding.messageId === d.messageId)) return;
+      const other = atPos.find((e) => e.model !== modelId);
+      if (other && !moreSevere(severity, other.finding.severity)) {
+        other.finding.related.push({ message: `also ${where(d.model)} (${severity}): ${message}`, range });
+        return;
+      }
+      const finding: Finding = {
         ruleId: id,
         messageId: d.messageId,
-        message: renderMessage(template, d.data),
-        severity: resolved.severity ?? d.severity ?? rule.meta.defaultSeverity,
+        message,
+        severity,
         range,
-        related: d.related ?? [],
+        related: other
+          ? [...related, { message: `also (${other.finding.severity}): ${other.finding.message}`, range }]
+          : related,
         ...(d.fix ? { fix: d.fix } : {}),
         suggestions: [
           ...(d.suggestions ?? []),
-          { title: `Disable ${id} for this line`, edits: [disableEdit(source, range.start.line, id)] },
+          { title: `Disable ${id} for this line`, edits: [disableEdit(file.source, range.start.line, id)] },
         ],
-      });
+      };
+      if (other) {
+        all.delete(other.finding);
+        other.finding = finding;
+        other.model = modelId;
+      } else atPos.push({ finding, model: modelId });
+      byPos.set(pos, atPos);
+      all.add(finding);
+      if (range.file !== fileIr.file) {
+        const site = d.via ?? (d.node && 'via' in d.node ? d.node.via : undefined) ?? d.model?.range;
+        if (site && site.file === fileIr.file) siteOf.set(finding, site);
+      }
     };
-    rule.check({ fileIr, source, bounds, options: resolved.options, report });
+    rule.check({ fileIr, source, sourceFor, bounds, options: resolved.options, report });
   }
+  const findings = [...all];
+  const uses = new Map<string, { site: SourceRange; findings: Finding[] }>();
+  for (const f of findings) {
+    const site = siteOf.get(f);
+    if (!site) continue;
+    const k = `${site.start.line}:${site.start.character}`;
+    const use = uses.get(k) ?? { site, findings: [] };
+    use.findings.push(f);
+    uses.set(k, use);
+  }
+  for (const { site, findings: elsewhere } of uses.values())
+    findings.push(useFinding(site, elsewhere, source));
   return findings.sort(
     (a, b) =>
+      a.range.file.localeCompare(b.range.file) ||
       a.range.start.line - b.range.start.line ||
       a.range.start.character - b.range.start.character ||
       a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/** The one finding at a call site whose callee creates flagged layers in another file. */
+function useFinding(site: SourceRange, elsewhere: Finding[], source: SourceText): Finding {
+  const worst = elsewhere.reduce((a, b) => (moreSevere(b.severity, a.severity) ? b : a));
+  const file = basename(worst.range.file);
+  const lines = [...new Set(elsewhere.map((f) => f.range.start.line + 1))].sort((a, b) => a - b);
+  const counts = SEVERITIES.map((sev) => [sev, elsewhere.filter((f) => f.severity === sev).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([sev, n]) => `${n} ${sev}${n > 1 ? 's' : ''}`);
+  return {
+    ruleId: worst.ruleId,
+    messageId: 'findingsElsewhere',
+    message: `This call uses layers written in ${file} (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}) that have ${counts.join(', ')} there.`,
+    severity: 'info',
+    range: site,
+    related: elsewhere.map((f) => ({ message: `${f.severity}: ${f.message}`, range: f.range })),
+    suggestions: [
+      {
+        title: `Disable ${worst.ruleId} for this line`,
+        edits: [disableEdit(source, site.start.line, worst.ruleId)],
+      },
+    ],
+  };
+}
+
+/**
+ * Findings of several lint runs, routed to one file: those placed in `file`, one per rule and position, the
+ * most severe kept (a layer in a helper file is linted with the file and with every file that uses it).
+ */
+export function mergeFindings(file: string, runs: readonly (readonly Finding[])[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const run of runs)
+    for (const f of run) {
+      if (f.range.file !== file) continue;
+      const key = `${f.ruleId}:${f.messageId === 'findingsElsewhere' ? 'use:' : ''}${f.range.start.line}:${f.range.start.character}`;
+      const prior = byKey.get(key);
+      if (!prior || moreSevere(f.severity, prior.severity)) byKey.set(key, f);
+    }
+  return [...byKey.values()].sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
   );
 }
 

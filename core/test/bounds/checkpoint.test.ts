@@ -58,7 +58,7 @@ describe('checkpoint reading', () => {
     const d1 = dense(5, 'sigmoid');
     const d2 = dense(3);
     const body: BlockNode = { kind: 'block', id: 'b', wiring: 'sequence', children: [d1, d2], range: R };
-    const { ir } = fileOf(body, { invertible: false, needsLipschitz: true, checkpoint: path });
+    const { ir } = fileOf(body, { intent: { kind: 'lipschitz', signals: [] }, checkpoint: path });
     const b = computeBounds(ir);
     const s1 = svdNorm(6, 5, f32(k1));
     const s2 = svdNorm(5, 3, f32(k2));
@@ -71,7 +71,10 @@ describe('checkpoint reading', () => {
 
   it('a missing checkpoint is a note, not a crash', () => {
     const body: BlockNode = { kind: 'block', id: 'b', wiring: 'sequence', children: [], range: R };
-    const { ir } = fileOf(body, { invertible: false, checkpoint: join(dir, 'nope.json') });
+    const { ir } = fileOf(body, {
+      intent: { kind: 'ordinary', signals: [] },
+      checkpoint: join(dir, 'nope.json'),
+    });
     assert.match(computeBounds(ir).get('m')!.notes.join(), /not read/);
   });
 });

@@ -11,8 +11,7 @@ export function fileOf(body: BlockNode, extra: Partial<ModelNode> = {}): { ir: F
     api: 'sequential',
     range: R,
     body,
-    invertible: true,
-    needsLipschitz: false,
+    intent: { kind: 'invertible', signals: [] },
     ...extra,
   };
   return { ir: { file: '/m.ts', models: [model], customLayers: [], looseLayers: [], notes: [] }, model };

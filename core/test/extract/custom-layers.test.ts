@@ -46,7 +46,7 @@ describe('extract: hand-written couplings', () => {
         b!.children.map((c) => c.kind === 'layer' && c.layerType),
         ['dense'],
       );
-      assert.equal(model(ir, 'm').invertible, true);
+      assert.equal(model(ir, 'm').intent.kind === 'invertible', true);
       if (form !== 'unknown' && form !== 'identity')
         assert.equal(b!.anchor?.start.line, lineOf(src, 'const s ='));
       const info = ir.customLayers[0]!;
@@ -128,7 +128,7 @@ export const m = tf.sequential({ layers: [new Res({}), new Plain({})] });`;
     const [r, p] = model(ir, 'm').body.children;
     assert.ok(r?.kind === 'block' && r.wiring === 'residual' && r.instance?.customClass === 'Res');
     assert.ok(p?.kind === 'layer' && p.origin === 'custom' && p.customClass === 'Plain');
-    assert.equal(model(ir, 'm').invertible, true, 'Plain claims to be invertible');
+    assert.equal(model(ir, 'm').intent.kind === 'invertible', true, 'Plain claims to be invertible');
   });
 
   it('turns a layer class no model uses into a custom-layer model', () => {
@@ -140,7 +140,7 @@ export class Critic extends tf.layers.Layer {
 }`);
     const m = model(ir, 'Critic');
     assert.equal(m.api, 'custom-layer');
-    assert.equal(m.needsLipschitz, true);
+    assert.equal(m.intent.kind === 'lipschitz', true);
     assert.equal(m.exportName, 'Critic');
     assert.deepEqual(ir.looseLayers, []);
     assert.equal(ir.customLayers[0]!.layers!.length, 1);

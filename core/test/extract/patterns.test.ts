@@ -63,7 +63,7 @@ const f = new Flow([new AC({ scale: 'exp' }), new ll.ActNorm({})]);`);
     assert.deepEqual(kc.args, [{ coeff: 0.5 }]);
     const f = model(ir, 'f');
     assert.equal(f.api, 'flow');
-    assert.equal(f.invertible, true);
+    assert.equal(f.intent.kind === 'invertible', true);
     assert.deepEqual(
       layersOf(f.body).map((l) => [l.layerType, l.config.scale]),
       [
@@ -84,7 +84,7 @@ export const msf = new MultiScaleFlow({
 });`;
     const f = model(extractSource(src), 'msf');
     assert.equal(f.api, 'flow');
-    assert.equal(f.invertible, true);
+    assert.equal(f.intent.kind === 'invertible', true);
     assert.deepEqual(f.inputShape, [8, 8, 2]);
     assert.deepEqual(
       layersOf(f.body).map((l) => [l.layerType, l.config.scale]),
@@ -235,14 +235,15 @@ const plain = tf.sequential({ layers: [] });`,
       '/proj/models/net.ts',
     );
     const net = model(ir, 'makeNet');
-    assert.equal(net.needsLipschitz, true);
+    assert.equal(net.intent.kind === 'lipschitz', true);
     assert.equal(net.checkpoint, '/proj/models/ckpt/model.json');
     assert.equal(net.exportName, 'makeNet');
-    assert.equal(model(ir, 'inv').invertible, true);
-    assert.equal(model(ir, 'myDiscriminator').needsLipschitz, true);
-    assert.equal(model(ir, 'Critic2').needsLipschitz, true);
-    assert.equal(model(ir, 'plain').needsLipschitz, false);
-    assert.equal(model(ir, 'plain').invertible, false);
+    assert.equal(model(ir, 'inv').intent.kind === 'invertible', true);
+    // A name alone is not evidence that a Lipschitz bound is wanted.
+    assert.equal(model(ir, 'myDiscriminator').intent.kind, 'ordinary');
+    assert.equal(model(ir, 'Critic2').intent.kind, 'ordinary');
+    assert.equal(model(ir, 'plain').intent.kind === 'lipschitz', false);
+    assert.equal(model(ir, 'plain').intent.kind === 'invertible', false);
   });
 
   it('names a model built by a factory after the variable, and keeps the factory JSDoc', () => {
@@ -255,7 +256,7 @@ export const big = make(64);`);
       ir.models.map((m) => m.name),
       ['small', 'big'],
     );
-    assert.ok(ir.models.every((m) => m.needsLipschitz));
+    assert.ok(ir.models.every((m) => m.intent.kind === 'lipschitz'));
     assert.equal(layersOf(model(ir, 'big').body)[0]!.config.units, 64);
     assert.equal(blocksOf(model(ir, 'big').body).length, 1);
   });

@@ -19,12 +19,14 @@ ruleTester(rule, {
       name: 'maxNorm in a critic: warning with the Frobenius bound, replaced by spectralNorm',
       code: [
         TF,
+        '/** @lipschitz */',
         'export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 16, kernelConstraint: tf.constraints.maxNorm({ maxValue: 2 }) })] });',
       ].join('\n'),
-      errors: [{ messageId: 'columnNormWithBound', line: 2, column: 95, severity: 'warning' }],
+      errors: [{ messageId: 'columnNormWithBound', line: 3, column: 95, severity: 'warning' }],
       output: [
         TF,
         "import { spectralNorm } from 'lipschitz-lens';",
+        '/** @lipschitz */',
         'export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 16, kernelConstraint: spectralNorm({ coeff: 0.9 }) })] });',
       ].join('\n'),
     },

@@ -18,6 +18,17 @@ ruleTester(rule, {
     { code: critic('tanh') },
     { code: critic('softplus') },
     {
+      name: 'the same residual layer in an ordinary model: no bound required',
+      code: [
+        TF,
+        'export class Res extends tf.layers.Layer {',
+        '  call(x: tf.Tensor): tf.Tensor {',
+        '    return tf.add(x, tf.square(tf.exp(x)));',
+        '  }',
+        '}',
+      ].join('\n'),
+    },
+    {
       name: 'no bound required',
       code: [
         TF,
@@ -35,10 +46,10 @@ ruleTester(rule, {
       errors: [{ messageId: 'largeConstant', line: 4, column: 35, severity: 'warning' }],
     },
     {
-      name: 'exp and square ops in a residual custom layer',
+      name: 'exp and square ops in an invertible residual custom layer',
       code: [
         TF,
-        'export class Res extends tf.layers.Layer {',
+        '/** @invertible */ export class Res extends tf.layers.Layer {',
         '  call(x: tf.Tensor): tf.Tensor {',
         '    return tf.add(x, tf.square(tf.exp(x)));',
         '  }',

@@ -1,0 +1,43 @@
+import { actNormScaleBound } from '../bounds/config';
+import { forEachLayer, layerLabel } from './placement';
+import { defineRule, docsUrl } from './rule';
+
+const id = 'unbounded-inverse-gain';
+
+type MessageId = 'unboundedScale' | 'unboundedLinear';
+
+/**
+ * LU-parameterised maps: no option bounds them, since even a bounded diagonal of U leaves sigma_min(W) free
+ * (the triangular factors can be arbitrarily ill-conditioned), so the hint stays.
+ */
+const LU_LINEAR = new Set(['InvertibleLinear', 'InvertibleConv1x1']);
+
+export const rule = defineRule<MessageId>({
+  id,
+  meta: {
+    docs: {
+      description:
+        'Invertible layers with a learned scale or matrix (ActNorm without scaleBound, InvertibleLinear, InvertibleConv1x1): the inverse gain 1/min scale is only bounded by the trained weights.',
+      url: docsUrl(id),
+    },
+    messages: {
+      unboundedScale:
+        '{{layer}}: inverse gain 1/min(scale) is unbounded if training drives a scale to 0. Set scaleBound: M to keep scales in [1/M, M].',
+      unboundedLinear:
+        '{{layer}}: inverse gain 1/sigma_min(W) is unbounded as W nears singular (the LU diagonal does not bound it). Check it from weights.',
+    },
+    defaultSeverity: 'hint',
+  },
+  check(context) {
+    forEachLayer(context.fileIr, (layer, placement) => {
+      if (!placement.mainPath) return;
+      const data = { layer: layerLabel(layer) };
+      const model = placement.model ? { model: placement.model } : {};
+      // A scaleBound whose value is unknown (or invalid) keeps the hint: the bound is never guessed.
+      if (layer.layerType === 'ActNorm' && actNormScaleBound(layer) === undefined)
+        context.report({ node: layer, data, messageId: 'unboundedScale', ...model });
+      else if (LU_LINEAR.has(layer.layerType))
+        context.report({ node: layer, data, messageId: 'unboundedLinear', ...model });
+    });
+  },
+});
