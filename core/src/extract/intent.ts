@@ -65,17 +65,16 @@ const INVERTIBLE_WORDS = new Set([
   'normalizing',
   'normalising',
 ]);
-/** Acronyms that are English words in lower case: only counted as written in capitals. */
-const INVERTIBLE_ACRONYMS = /(^|[^A-Za-z])(NICE|INN|MADE)([^a-z]|$)|(NICE|INN|MADE)[A-Z]?[a-z]/;
+/** Acronyms that are English words in lower case: only counted as written in capitals, as a word of their own. */
+const INVERTIBLE_ACRONYMS = /(?<![A-Z])(NICE|INN|MADE)(?:(?![A-Za-z])|(?=[A-Z][a-z]))/;
+/** Names that camel-case splitting cuts apart (`iResNet` -> i, res, net). */
+const INVERTIBLE_JOINED = /iresnet|irevnet|revnet|realnvp/;
 
 /** Why a name suggests an invertible model, or undefined. */
 export function invertibleName(name: string): string | undefined {
   if (INVERTIBLE_ACRONYMS.test(name)) return name;
-  const w = words(name);
-  if (w.some((x) => INVERTIBLE_WORDS.has(x))) return name;
-  // `i_resnet`, `i-ResNet`
-  for (let i = 0; i + 1 < w.length; i++) if (w[i] === 'i' && /^re[sv]net$/.test(w[i + 1]!)) return name;
-  return undefined;
+  if (INVERTIBLE_JOINED.test(name.toLowerCase().replace(/[^a-z0-9]/g, ''))) return name;
+  return words(name).some((x) => INVERTIBLE_WORDS.has(x)) ? name : undefined;
 }
 
 function isLogDetName(name: string): boolean {

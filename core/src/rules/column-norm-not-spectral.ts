@@ -41,7 +41,7 @@ export const rule = defineRule<MessageId>({
               data: { ...data, units, bound: formatNumber(Math.sqrt(units) * c.maxValue) },
             }),
         // A string identifier ('maxNorm') has no range of its own: only calls are replaced.
-        ...(c.call ? { fix: replaceWithSpectralFix(context.source, c.call.range) } : {}),
+        ...(c.call ? { fix: replaceWithSpectralFix(context.sourceFor(c.call.range), c.call.range) } : {}),
       });
     });
   },

@@ -51,6 +51,7 @@ export const rule = defineRule<MessageId>({
           messageId: 'usedInInvertible',
           data: { className: info.className, model: use.model.name },
           related: use.related,
+          model: use.model,
         });
       } else if (info.claimsInvertible) {
         context.report({ node: info, messageId: 'claimsInvertible', data: { className: info.className } });

@@ -55,14 +55,16 @@ export const rule = defineRule<MessageId>({
     defaultSeverity: 'error',
   },
   check(context) {
-    const { fileIr, source } = context;
+    const { fileIr } = context;
     const visit = (layer: LayerNode, placement: Placement): void => {
       const custom = customClassOf(layer, fileIr);
       const customWeighted = custom?.weighted === true && layer.origin === 'custom';
       if (!isUnconstrained(layer, customWeighted)) return;
       const { messageId, severity } = grade(placement);
       const key = WEIGHTED_LAYERS[layer.layerType] ?? 'kernelConstraint';
-      const fix = FIXABLE.has(layer.layerType) ? addSpectralConstraintFix(source, layer, key) : undefined;
+      const fix = FIXABLE.has(layer.layerType)
+        ? addSpectralConstraintFix(context.sourceFor(layer.range), layer, key)
+        : undefined;
       context.report({
         messageId,
         severity,

@@ -62,7 +62,7 @@ export const rule = defineRule<MessageId>({
     defaultSeverity: 'error',
   },
   check(context) {
-    const { source, fileIr } = context;
+    const { fileIr } = context;
     const anchors = scaleAnchors(fileIr);
     const judge = (node: IrNode | OpNode, name: string, placement: Placement): void => {
       if (anchors.some((a) => isSame(a, node.range))) return;
@@ -70,7 +70,7 @@ export const rule = defineRule<MessageId>({
       const data = { what, where: where(placement) };
       const withModel = placement.model ? { model: placement.model } : {};
       if (name === 'pow') {
-        const p = powExponent(source, node.range);
+        const p = powExponent(context.sourceFor(node.range), node.range);
         if (p !== undefined && p > 1)
           context.report({ node, messageId: 'notLipschitz', data, severity: 'error', ...withModel });
         return;

@@ -67,12 +67,17 @@ export const rule = defineRule<MessageId, Options>({
     forEachLayer(context.fileIr, (layer, placement) => {
       // An InvertibleResidual is a residual block by itself; other layers count inside a residual branch.
       const isBlock = layer.layerType === 'InvertibleResidual';
-      if (!isBlock && placement.residual === undefined) return;
+      // A skip connection only needs Lip(g) < 1 where the model must be inverted.
+      if (!isBlock && (placement.residual === undefined || !placement.invertible)) return;
       const found = coefficient(layer);
       if (found === undefined || found.c <= threshold) return;
       const { c, range } = found;
-      const fix = lowerCoefficientFix(context.source, range, COEFF_KEYS);
-      const common = { range, ...(fix ? { fix } : {}) };
+      const fix = lowerCoefficientFix(context.sourceFor(range), range, COEFF_KEYS);
+      const common = {
+        range,
+        ...(fix ? { fix } : {}),
+        ...(placement.model ? { model: placement.model } : {}),
+      };
       if (c >= 1) {
         context.report({
           ...common,

@@ -4,19 +4,20 @@ import { ruleTester } from './rule-tester';
 const TF = "import * as tf from '@tensorflow/tfjs';";
 const LENS = "import { Flow, InvertibleResidual, spectralNorm } from 'lipschitz-lens';";
 
-function residual(c: number): string {
+function residual(c: number, name = 'iresnet'): string {
   return [
     TF,
     LENS,
     'const x = tf.input({ shape: [8] });',
     `const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: ${c} }) }).apply(x) as tf.SymbolicTensor;`,
-    'export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
+    `export const ${name} = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });`,
   ].join('\n');
 }
 
 ruleTester(rule, {
   valid: [
     { code: residual(0.9) },
+    { name: 'a skip connection in a model not meant to be inverted', code: residual(1, 'resnet') },
     {
       code: [
         TF,
