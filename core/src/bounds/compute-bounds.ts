@@ -19,7 +19,7 @@ import {
   residualInverse,
 } from './bound';
 import { kernelNorms, type KernelNorm } from './checkpoint';
-import { couplingScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
+import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
 
 export type BoundsMap = Map<string, NodeBounds>;
 
@@ -141,7 +141,7 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
       };
     }
     case 'affine-coupling': {
-      const scale = couplingScaleBounds(block.scale ?? 'unknown');
+      const scale = blockScaleBounds(block);
       return {
         ...scale,
         source: `${scale.source}; conditioner Lipschitz ${l}`,

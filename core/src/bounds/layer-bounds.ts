@@ -1,5 +1,5 @@
 /** Bounds of single layers and ops, read from their config (and trained weights when a checkpoint is linked). */
-import type { CustomLayerInfo, LayerNode, OpNode } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, LayerNode, OpNode } from '../ir/model-ir';
 import { activationConstants } from './activations';
 import {
   type Bound,
@@ -113,10 +113,35 @@ function activationLayerBounds(layer: LayerNode): NodeBounds | undefined {
   return bounds(act.forward, act.inverse, act.note);
 }
 
+const COUPLING_CAVEAT =
+  'x2-direction gains only: the cross term x2 * ds/dx1 grows with |x2|, so not globally bi-Lipschitz';
+
+/**
+ * A hand-written affine coupling: the gains its scale's form proves (the extractor reads them from the code,
+ * scale-form.ts); without them, only what the form alone says. A bounded form whose constants are not known
+ * (exp(c tanh(h / c)) with c from the config) stays unknown: never this project's layer defaults.
+ */
+export function blockScaleBounds(block: BlockNode): NodeBounds {
+  const form = block.scale ?? 'unknown';
+  const g = block.scaleGains;
+  if (g === undefined) {
+    const known = new Set(['exp', 'softplus', 'sigmoid', 'identity']);
+    return known.has(form)
+      ? couplingScaleBounds(form)
+      : bounds('unknown', 'unknown', `affine coupling with scale '${form}': constants not known`);
+  }
+  const bounded = !['exp', 'sigmoid', 'softplus', 'identity', 'unknown'].includes(form);
+  return bounds(
+    g.forward,
+    g.inverse,
+    `affine coupling with scale '${form}', x2 gains ${formatBound(g.forward)} / ${formatBound(g.inverse)}`,
+    bounded ? [COUPLING_CAVEAT] : [],
+  );
+}
+
 /** Affine coupling scale forms: gains of the x2 direction (y2 = s * x2 + t). */
 export function couplingScaleBounds(scale: string, config: LayerNode['config'] = {}): NodeBounds {
-  const caveat =
-    'x2-direction gains only: the cross term x2 * ds/dx1 grows with |x2|, so not globally bi-Lipschitz';
+  const caveat = COUPLING_CAVEAT;
   switch (scale) {
     case 'exp':
       return bounds('unbounded', 'unbounded', 'affine coupling with s = exp(h): s in (0, inf)');
@@ -159,7 +184,12 @@ function customLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds
   const info = ctx.customLayers.find((c) => c.className === cls);
   if (info === undefined) return bounds('unknown', 'unknown', `custom layer ${cls}: class not found`);
   let forward: Bound = 'unknown';
+  const anchor = info.scaleAnchor?.start;
   for (const op of info.ops) {
+    // The exp of a learned scale (x * exp(logs)) is constant in the input, not a non-Lipschitz op.
+    const isScale =
+      anchor && op.range.start.line === anchor.line && op.range.start.character === anchor.character;
+    if (isScale && info.scale === 'learned-param') continue;
     const act = activationConstants(op.op);
     if (act?.forward === 'unbounded') forward = 'unbounded';
   }

@@ -103,13 +103,42 @@ export interface OpNode {
  * - `residual`: x + branch(x); children form the branch, the skip is the identity.
  * - `additive-coupling`: y2 = x2 + t(x1); children form t.
  * - `affine-coupling`: y2 = x2 * s(x1) + t(x1); children form the conditioner; `scale` says how s is formed.
+ *   Also MAF-style autoregressive transforms (y = x * s(x<i) + t(x<i)) and elementwise scalings by learned
+ *   weights (x1 empty).
  * - `graph`: wiring the extractor recognised only partly; bounds are unknown.
  */
 export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'graph';
 
-/** How an affine coupling turns the conditioner's output h into the scale s. */
+/**
+ * How an affine coupling turns the conditioner's output h into the scale s (see core/src/extract/scale-form.ts).
+ * - Unbounded: `exp` (exp(h)), `sigmoid` and `softplus` (can reach 0), `identity` (s = h).
+ * - Bounded: `bounded-tanh` (exp(c tanh(h / c))), `soft-clamp` (exp(c 0.636 atan(h / c))), `clamped`
+ *   (exp(clipByValue(h, a, b)), exp(minimum(maximum(h, a), b)), sigmoid of a bounded h), `sigmoid-floor`
+ *   (sigmoid(h + 2) + eps), `softplus-floor` (softplus(h) + eps: bounded below only).
+ * - `learned-param`: exp of a learned weight (ActNorm-style, NICE's final scaling): finite for given weights,
+ *   but training can drive it to 0 or infinity.
+ */
 export type ScaleForm =
-  'exp' | 'sigmoid' | 'softplus' | 'bounded-tanh' | 'sigmoid-floor' | 'identity' | 'unknown';
+  | 'exp'
+  | 'sigmoid'
+  | 'softplus'
+  | 'bounded-tanh'
+  | 'soft-clamp'
+  | 'clamped'
+  | 'sigmoid-floor'
+  | 'softplus-floor'
+  | 'learned-param'
+  | 'identity'
+  | 'unknown';
+
+/** A proven gain, `'unbounded'`, or `'unknown'` (finite, but a constant or weight it needs is not known). */
+export type ScaleGain = number | 'unbounded' | 'unknown';
+
+/** The x2-direction gains of an affine transform, forward and inverse, as far as the scale's form proves them. */
+export interface ScaleGains {
+  forward: ScaleGain;
+  inverse: ScaleGain;
+}
 
 export interface BlockNode {
   kind: 'block';
@@ -123,6 +152,8 @@ export interface BlockNode {
   range: SourceRange;
   /** For affine couplings. */
   scale?: ScaleForm;
+  /** For hand-written affine couplings: the gains the scale's form proves (never guessed constants). */
+  scaleGains?: ScaleGains;
   /** The node that creates the wiring (the residual `add`, the coupling's scale op), for related information. */
   anchor?: SourceRange;
   /**
@@ -212,6 +243,7 @@ export interface CustomLayerInfo {
   /** For an affine coupling: how the scale is formed, and the op that forms it. */
   scale?: ScaleForm;
   scaleAnchor?: SourceRange;
+  scaleGains?: ScaleGains;
   /** Layers the class creates (in the constructor, `build()`, fields): the conditioner or branch. */
   layers?: LayerNode[];
 }

@@ -1,0 +1,463 @@
+/**
+ * Reads a custom layer's `call()` (and the class methods it calls): its ops, whether it splits its input, adds
+ * its input back (residual) or is an affine transform, and how that transform forms its scale (scale-form.ts).
+ */
+import { ts } from 'ts-morph';
+import type { CustomLayerInfo, LayerNode, OpNode, Wiring } from '../ir/model-ir';
+import { isUnknown } from '../ir/model-ir';
+import type { Interp } from './interpreter';
+import type { ModuleCtx } from './module';
+import {
+  classifyScale,
+  type Inlined,
+  type Leaf,
+  Locals,
+  type OpRead,
+  type ScaleReading,
+  type ScaleResolver,
+  scaleOperand,
+  strip,
+} from './scale-form';
+import type { Env } from './values';
+
+/** Tensor methods read as ops when called on something that is not a namespace (`h.exp()`, `x2.mul(s)`). */
+const TENSOR_METHODS = new Set(
+  (
+    'exp expm1 log log1p sigmoid logSigmoid softplus tanh atan erf relu relu6 elu selu leakyRelu prelu add sub ' +
+    'mul div square pow sqrt rsqrt abs neg sum mean split slice concat reshape matMul clipByValue maximum ' +
+    'minimum sin cos softmax transpose unstack stack squeeze expandDims reciprocal'
+  ).split(' '),
+);
+const SPLIT_OPS = new Set(['split', 'slice', 'unstack', 'stridedSlice', 'gather']);
+/** tf.* functions that are bookkeeping, not math on the data. */
+const NOT_OPS = new Set(['tidy', 'keep', 'dispose', 'memory', 'print', 'getBackend', 'setBackend', 'ready']);
+/** Applying a layer or model to a tensor. */
+const APPLY_METHODS = new Set(['apply', 'predict', 'call']);
+const MAX_DEPTH = 8;
+
+interface OpUse extends OpRead {
+  node: ts.CallExpression;
+}
+
+type DataKind = 'half' | 'input';
+
+interface Candidate {
+  kind: DataKind;
+  reading: ScaleReading;
+  scale: ts.Expression;
+  node: ts.CallExpression;
+}
+
+export class CallReader implements ScaleResolver {
+  private locals = new Locals();
+  /** Names destructured from a split of the data (x1, x2). */
+  private halves = new Set<string>();
+  /** Names destructured from a split of a conditioner's output (shift, log-scale). */
+  private parts = new Set<string>();
+  /** Parameters of call() and the helpers it calls: data. */
+  private params = new Set<string>();
+  private input = '';
+  private uses: OpUse[] = [];
+  /** `this.x` definitions anywhere in the class: property initializers and assignments. */
+  private fields = new Map<string, ts.Expression[]>();
+
+  constructor(
+    private interp: Interp,
+    private mod: ModuleCtx,
+    private env: Env,
+    private methods: Map<string, ts.FunctionLikeDeclaration>,
+    private info: CustomLayerInfo,
+  ) {}
+
+  read(call: ts.FunctionLikeDeclaration): void {
+    const p = call.parameters[0];
+    if (p && ts.isIdentifier(p.name)) this.input = p.name.text;
+    this.readFields(call);
+    const seen = new Set<ts.Node>([call]);
+    const enter = (fn: ts.FunctionLikeDeclaration): void => {
+      for (const q of fn.parameters) if (ts.isIdentifier(q.name)) this.params.add(q.name.text);
+      if (fn.body) {
+        this.locals.collect(fn.body);
+        ts.forEachChild(fn.body, visit);
+      }
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isVariableDeclaration(n) && n.initializer && ts.isArrayBindingPattern(n.name)) {
+        const target = this.isDataSplit(n.initializer)
+          ? this.halves
+          : this.isSplit(n.initializer)
+            ? this.parts
+            : undefined;
+        if (target)
+          for (const el of n.name.elements)
+            if (ts.isBindingElement(el) && ts.isIdentifier(el.name)) target.add(el.name.text);
+      }
+      if (ts.isCallExpression(n)) {
+        const use = this.opOf(n);
+        if (use) {
+          this.uses.push(use);
+          const op: OpNode = {
+            kind: 'op',
+            id: this.interp.session.id('o'),
+            op: use.op,
+            range: this.mod.range(n),
+          };
+          this.info.ops.push(op);
+        }
+        // Helpers on the same class (`this.coupling(x)`) count as part of call().
+        const c = n.expression;
+        if (ts.isPropertyAccessExpression(c) && c.expression.kind === ts.SyntaxKind.ThisKeyword) {
+          const m = this.methods.get(c.name.text);
+          if (m?.body && !seen.has(m)) {
+            seen.add(m);
+            enter(m);
+          }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    this.params.add(this.input);
+    if (call.body) {
+      for (const q of call.parameters) if (ts.isIdentifier(q.name)) this.params.add(q.name.text);
+      this.locals.collect(call.body);
+      ts.forEachChild(call.body, visit);
+    }
+    this.conclude();
+  }
+
+  private readFields(call: ts.Node): void {
+    let cls: ts.Node | undefined = call.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    if (!cls || !ts.isClassLike(cls)) return;
+    const add = (name: string, e: ts.Expression): void => {
+      const list = this.fields.get(name) ?? [];
+      list.push(e);
+      this.fields.set(name, list);
+    };
+    for (const m of cls.members)
+      if (ts.isPropertyDeclaration(m) && m.initializer && ts.isIdentifier(m.name))
+        add(m.name.text, m.initializer);
+    const visit = (n: ts.Node): void => {
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(n.left) &&
+        n.left.expression.kind === ts.SyntaxKind.ThisKeyword
+      )
+        add(n.left.name.text, n.right);
+      ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(cls, visit);
+  }
+
+  private conclude(): void {
+    const info = this.info;
+    info.splitsInput =
+      this.uses.some((u) => SPLIT_OPS.has(u.op) && !this.fromConditioner(u.operands[0])) ||
+      this.halves.size > 0;
+    info.addsInput = this.uses.some(
+      (u) => u.op === 'add' && u.operands.some((o) => this.isInput(o) && !this.isHalf(o)),
+    );
+    const candidates: Candidate[] = [];
+    for (const u of this.uses) {
+      const m = scaleOperand(u, (e) => this.dataKind(e) !== undefined);
+      if (!m) continue;
+      const kind = this.dataKind(m.data)!;
+      candidates.push({
+        kind,
+        reading: classifyScale(m.scale, this, m.divides),
+        scale: m.scale,
+        node: u.node,
+      });
+    }
+    const halves = candidates.filter((c) => c.kind === 'half' && info.splitsInput);
+    const whole = candidates.filter(
+      (c) => c.kind === 'input' && c.reading.anchor && c.reading.form !== 'identity',
+    );
+    let wiring: Wiring | undefined;
+    let chosen = halves.find((c) => c.reading.form !== 'unknown') ?? halves[0];
+    if (chosen) wiring = 'affine-coupling';
+    else if (
+      info.splitsInput &&
+      this.uses.some((u) => u.op === 'add' && u.operands.some((o) => this.isHalf(o)))
+    )
+      wiring = 'additive-coupling';
+    else {
+      // The whole input scaled: an affine transform when the class says it is invertible, or when a
+      // conditioner's output is split into a shift and a scale (MAF/MADE: u = (x - mu) * exp(-alpha)).
+      chosen = whole.find((c) => this.isInvertibleTransform(c));
+      if (chosen) {
+        wiring = 'affine-coupling';
+        info.addsInput = false;
+      } else {
+        // A learned weight's exp is constant in the input: never a non-Lipschitz op, whatever the class.
+        const learned = whole.find((c) => c.reading.form === 'learned-param');
+        if (learned) this.setScale(learned);
+      }
+    }
+    if (chosen) this.setScale(chosen);
+    if (!wiring && info.addsInput) wiring = 'residual';
+    if (wiring) info.wiring = wiring;
+  }
+
+  private setScale(c: Candidate): void {
+    this.info.scale = c.reading.form;
+    this.info.scaleAnchor = this.mod.range(c.reading.anchor ?? c.node);
+    this.info.scaleGains = c.reading.gains;
+  }
+
+  private isInvertibleTransform(c: Candidate): boolean {
+    if (c.reading.form === 'unknown') return false;
+    if (this.info.hasInverse || this.info.claimsInvertible) return true;
+    const mentionsPart = (e: ts.Expression): boolean => this.mentions(e, (id) => this.parts.has(id.text), 0);
+    return (
+      mentionsPart(c.scale) &&
+      this.uses.some((u) => (u.op === 'add' || u.op === 'sub') && u.operands.some(mentionsPart))
+    );
+  }
+
+  /** Whether `e` (through locals) names something `test` accepts. */
+  private mentions(e: ts.Expression, test: (id: ts.Identifier) => boolean, depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isIdentifier(n)) {
+        if (test(n)) found = true;
+        else {
+          const def = this.locals.at(n.text, n);
+          if (def && this.mentions(def, test, depth + 1)) found = true;
+        }
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(e);
+    return found;
+  }
+
+  // --- ScaleResolver ---
+
+  op(call: ts.CallExpression): OpRead | undefined {
+    return this.opOf(call);
+  }
+
+  leaf(e: ts.Identifier | ts.PropertyAccessExpression): Leaf {
+    if (ts.isIdentifier(e)) {
+      const def = this.locals.at(e.text, e);
+      if (def) return { kind: 'expr', exprs: [def] };
+      if (this.params.has(e.text) || this.locals.has(e.text)) return { kind: 'tensor' };
+      return this.moduleValue(e);
+    }
+    if (e.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      const defs = this.fields.get(e.name.text);
+      if (!defs) return { kind: 'constant' };
+      if (defs.some((d) => this.isWeight(d))) return { kind: 'parameter' };
+      return { kind: 'expr', exprs: defs };
+    }
+    // `args.clamp`, `config.eps`: data when read from a local tensor, else a number (known or not).
+    let root: ts.Expression = e;
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
+      root = strip(root.expression);
+    if (ts.isIdentifier(root) && (this.params.has(root.text) || this.locals.has(root.text)))
+      return { kind: 'tensor' };
+    return this.moduleValue(e);
+  }
+
+  inline(call: ts.CallExpression): Inlined | undefined {
+    const c = call.expression;
+    if (ts.isPropertyAccessExpression(c) && c.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      const m = this.methods.get(c.name.text);
+      return m ? { fn: m, args: call.arguments } : undefined;
+    }
+    if (!ts.isIdentifier(c) && !ts.isPropertyAccessExpression(c)) return undefined;
+    if (ts.isIdentifier(c)) {
+      const def = this.locals.at(c.text, c);
+      if (def) {
+        const f = strip(def);
+        return ts.isArrowFunction(f) || ts.isFunctionExpression(f)
+          ? { fn: f, args: call.arguments }
+          : undefined;
+      }
+      if (this.params.has(c.text)) return undefined;
+    }
+    const v = this.interp.eval(c, this.env);
+    if (v.t === 'ns' && v.origin === 'tfjs' && v.path === 'tidy') {
+      const f = call.arguments.find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+      return f && (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) ? { fn: f, args: [] } : undefined;
+    }
+    return v.t === 'fn' ? { fn: v.decl, args: call.arguments } : undefined;
+  }
+
+  applied(call: ts.CallExpression): string | undefined {
+    const c = call.expression;
+    if (!ts.isPropertyAccessExpression(c) || !APPLY_METHODS.has(c.name.text)) return undefined;
+    return this.outputActivation(c.expression, 0);
+  }
+
+  /** The activation of what a layer or model expression outputs; `'linear'` when it cannot be read. */
+  private outputActivation(e: ts.Expression, depth: number): string {
+    e = strip(e);
+    if (depth > MAX_DEPTH) return 'linear';
+    if (ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      const defs = this.fields.get(e.name.text);
+      return defs?.length === 1 ? this.outputActivation(defs[0]!, depth + 1) : 'linear';
+    }
+    if (ts.isIdentifier(e)) {
+      const def = this.locals.at(e.text, e);
+      return def ? this.outputActivation(def, depth + 1) : 'linear';
+    }
+    if (!ts.isCallExpression(e)) return 'linear';
+    const layer = this.layerAt(e);
+    if (layer) {
+      const act = layer.config['activation'];
+      return typeof act === 'string' ? act : isUnknown(act) ? 'unknown' : 'linear';
+    }
+    // `tf.sequential({ layers: [..., last] })`: the last layer's activation.
+    const arg = e.arguments[0];
+    if (arg && ts.isObjectLiteralExpression(arg)) {
+      for (const p of arg.properties) {
+        if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name) || p.name.text !== 'layers') continue;
+        const list = strip(p.initializer);
+        const last = ts.isArrayLiteralExpression(list) ? list.elements[list.elements.length - 1] : undefined;
+        if (last && !ts.isSpreadElement(last)) return this.outputActivation(last, depth + 1);
+      }
+    }
+    return 'linear';
+  }
+
+  /** The layer the class created with this call (its constructor, fields, `build()`). */
+  private layerAt(e: ts.CallExpression): LayerNode | undefined {
+    const r = this.mod.range(e);
+    return this.info.layers?.find(
+      (l) => l.range.start.line === r.start.line && l.range.start.character === r.start.character,
+    );
+  }
+
+  private moduleValue(e: ts.Expression): Leaf {
+    const v = this.interp.eval(e, this.env);
+    if (v.t === 'data' && typeof v.v === 'number') return { kind: 'number', value: v.v };
+    return v.t === 'tensor' ? { kind: 'tensor' } : { kind: 'constant' };
+  }
+
+  private isWeight(e: ts.Expression): boolean {
+    const r = strip(e);
+    if (!ts.isCallExpression(r)) return false;
+    const c = r.expression;
+    if (ts.isPropertyAccessExpression(c) && c.name.text === 'addWeight') return true;
+    return this.opOf(r)?.op === 'variable';
+  }
+
+  // --- the data: halves and the input ---
+
+  private opOf(n: ts.CallExpression): OpUse | undefined {
+    const c = n.expression;
+    if (ts.isPropertyAccessExpression(c)) {
+      const name = c.name.text;
+      if (c.expression.kind === ts.SyntaxKind.ThisKeyword) return undefined;
+      const recv =
+        ts.isIdentifier(c.expression) || ts.isPropertyAccessExpression(c.expression)
+          ? this.interp.eval(c.expression, this.env)
+          : undefined;
+      if (recv?.t === 'ns')
+        return recv.origin === 'tfjs' && !recv.path && !NOT_OPS.has(name)
+          ? { op: name, operands: [...n.arguments], node: n }
+          : undefined;
+      if (recv?.t === 'unknown' && recv.text === 'Math') return undefined;
+      if (TENSOR_METHODS.has(name)) return { op: name, operands: [c.expression, ...n.arguments], node: n };
+      return undefined;
+    }
+    if (ts.isIdentifier(c)) {
+      const v = this.interp.eval(c, this.env);
+      if (v.t === 'ns' && v.origin === 'tfjs' && !v.path.includes('.') && !NOT_OPS.has(v.path))
+        return { op: v.path, operands: [...n.arguments], node: n };
+    }
+    return undefined;
+  }
+
+  private resolve(e: ts.Expression, depth: number): ts.Expression {
+    e = strip(e);
+    if (ts.isIdentifier(e) && depth < MAX_DEPTH) {
+      const init = this.locals.at(e.text, e);
+      if (init) return this.resolve(init, depth + 1);
+    }
+    return e;
+  }
+
+  private isSplit(e: ts.Expression): boolean {
+    const r = this.resolve(e, 0);
+    if (!ts.isCallExpression(r)) return false;
+    const use = this.opOf(r);
+    return !!use && SPLIT_OPS.has(use.op);
+  }
+
+  /** A split of the data, not of a conditioner's output (`tf.split(this.made.apply(x), 2, -1)`). */
+  private isDataSplit(e: ts.Expression): boolean {
+    const r = this.resolve(e, 0);
+    if (!ts.isCallExpression(r)) return false;
+    const use = this.opOf(r);
+    return !!use && SPLIT_OPS.has(use.op) && !this.fromConditioner(use.operands[0]);
+  }
+
+  /** Whether `e` is computed by applying a layer or model (through locals and shape ops). */
+  private fromConditioner(e: ts.Expression | undefined, depth = 0): boolean {
+    if (!e || depth > MAX_DEPTH) return false;
+    const r = this.resolve(e, 0);
+    if (!ts.isCallExpression(r)) return false;
+    if (this.applied(r) !== undefined) return true;
+    const use = this.opOf(r);
+    return !!use && use.operands.some((o) => this.fromConditioner(o, depth + 1));
+  }
+
+  private isHalf(e: ts.Expression, depth = 0): boolean {
+    const s = strip(e);
+    if (ts.isIdentifier(s) && this.halves.has(s.text)) return true;
+    if (depth > MAX_DEPTH) return false;
+    const r = this.resolve(s, 0);
+    if (ts.isElementAccessExpression(r)) return this.isDataSplit(r.expression);
+    if (ts.isIdentifier(s) && r !== s) return this.isHalf(r, depth + 1);
+    return ts.isCallExpression(r) && this.isDataSplit(r);
+  }
+
+  private isInput(e: ts.Expression, depth = 0): boolean {
+    const s = strip(e);
+    if (ts.isIdentifier(s)) {
+      if (s.text === this.input) return true;
+      const init = this.locals.at(s.text, s);
+      return !!init && depth < MAX_DEPTH && this.isInput(init, depth + 1);
+    }
+    if (ts.isElementAccessExpression(s)) return this.isInput(s.expression, depth + 1);
+    if (ts.isConditionalExpression(s))
+      return this.isInput(s.whenTrue, depth + 1) || this.isInput(s.whenFalse, depth + 1);
+    // `getExactlyOneTensor(inputs)` and similar unwrapping helpers.
+    if (
+      ts.isCallExpression(s) &&
+      s.arguments.length === 1 &&
+      /Tensor/.test(s.expression.getText(this.mod.sf))
+    )
+      return this.isInput(s.arguments[0]!, depth + 1);
+    return false;
+  }
+
+  /**
+   * What a scale multiplies: a half of the split input (`x2`, `x2 + t`: Glow's `(x2 + t) * s`), or the whole
+   * input (`x`, `x - mu`: MAF's `(x - mu) * exp(-alpha)`, ActNorm's `x * exp(logs)`).
+   */
+  private dataKind(e: ts.Expression, depth = 0): DataKind | undefined {
+    if (this.isHalf(e)) return 'half';
+    if (this.isInput(e)) return 'input';
+    if (depth > MAX_DEPTH) return undefined;
+    const r = this.resolve(e, 0);
+    if (!ts.isCallExpression(r)) return undefined;
+    const use = this.opOf(r);
+    if (!use) return undefined;
+    if (use.op === 'add' || use.op === 'sub') {
+      const kinds = use.operands.map((o) => this.dataKind(o, depth + 1));
+      const found = kinds.filter((k) => k !== undefined);
+      return found.length === 1 ? found[0] : undefined;
+    }
+    if (use.op === 'reshape' || use.op === 'squeeze' || use.op === 'expandDims')
+      return use.operands[0] ? this.dataKind(use.operands[0], depth + 1) : undefined;
+    return undefined;
+  }
+}
