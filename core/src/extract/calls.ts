@@ -1,11 +1,12 @@
 /** Calls and `new`: tfjs and project namespaces, layer `apply`, `model.add`, array helpers, user functions. */
 import { ts } from 'ts-morph';
 import type { IrNode, OpNode } from '../ir/model-ir';
-import { customInstance } from './custom-layers';
+import { analyzeClass, customInstance } from './custom-layers';
 import { tensorApply, tensorInput, tensorOpaque, type TNode } from './functional';
 import type { Interp } from './interpreter';
 import { lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import { modelBody } from './models';
+import { instantiate } from './plain-classes';
 import { Env, foldMath, num, prop, unknown, type ModelBuild, type Val } from './values';
 
 /** Unknown values that flow into tensor positions become one opaque tensor each, so x + f(x) still matches. */
@@ -43,6 +44,8 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
     const spec = node.arguments[0];
     if (spec && ts.isStringLiteral(spec)) {
       const imp = mod.importsFor(spec.text);
+      // `module.exports = createModel` in the required file: require() returns that value.
+      if (imp?.t === 'module' && imp.mod.exportsValue) return interp.exported(imp.mod, 'default', node, mod);
       if (imp) return imp;
     }
     return unknown(mod.text(node), 'module not read');
@@ -58,7 +61,7 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
       case 'object': {
         const f = interp.member(recv, method, callee, env);
         return f.t === 'fn'
-          ? interp.callFn(f, args, node, env)
+          ? interp.callFn(f, args, node, env, recv)
           : unknown(mod.text(node), 'not a known function');
       }
       case 'layer':
@@ -98,7 +101,10 @@ export function evalNew(interp: Interp, node: ts.NewExpression, env: Env): Val {
   const cls = interp.eval(node.expression, env);
   const args = evalArgs(interp, node.arguments ?? [], env);
   if (cls.t === 'ns') return callNs(interp, cls.origin, cls.path, args, node, env);
-  if (cls.t === 'class') return customInstance(interp, cls, args, node, env);
+  if (cls.t === 'class')
+    return analyzeClass(interp, cls)
+      ? customInstance(interp, cls, args, node, env)
+      : instantiate(interp, cls, args, node, env);
   return unknown(env.mod.text(node), 'class not known statically', env.mod.range(node));
 }
 

@@ -13,14 +13,32 @@ import { Env, unknown, type Val } from './values';
 
 type ClassVal = Extract<Val, { t: 'class' }>;
 
-/** Whether a class is a layer: it extends tfjs `Layer`, a project layer, or another layer class. */
+function hasMethod(decl: ts.ClassLikeDeclaration, name: string): boolean {
+  return decl.members.some((m) => m.name && ts.isIdentifier(m.name) && m.name.text === name);
+}
+
+/**
+ * Whether a class is a layer: it extends tfjs `Layer`, a project layer, or another layer class; or it is a
+ * hand-written transform with a `forward` method (a flow or block written without tfjs's Layer); or it extends
+ * something unknown and has a `call` method.
+ */
 export function isLayerClass(interp: Interp, cls: ClassVal, depth = 0): boolean {
+  if (depth > 5) return false;
   const ext = cls.decl.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
-  if (!ext || depth > 5) return false;
-  const base = interp.eval(ext.expression, cls.mod.top);
-  if (base.t === 'ns') return base.origin === 'lens' || /(^|\.)(Layer|RNN)$/.test(base.path);
-  if (base.t === 'class') return isLayerClass(interp, base, depth + 1);
-  return cls.decl.members.some((m) => m.name && ts.isIdentifier(m.name) && m.name.text === 'call');
+  if (ext) {
+    const base = interp.eval(ext.expression, cls.closure ?? cls.mod.top);
+    if (base.t === 'ns') return base.origin === 'lens' || /(^|\.)(Layer|RNN)$/.test(base.path);
+    if (base.t === 'class' && base.decl !== cls.decl && isLayerClass(interp, base, depth + 1)) return true;
+    if (base.t !== 'class' && hasMethod(cls.decl, 'call')) return true;
+  }
+  return hasMethod(cls.decl, 'forward');
+}
+
+/** The method that computes the layer's output: `call`, or `forward` for hand-written transforms. */
+function outputMethod(
+  methods: Map<string, ts.FunctionLikeDeclaration>,
+): ts.FunctionLikeDeclaration | undefined {
+  return methods.get('call') ?? methods.get('forward');
 }
 
 export function customInstance(interp: Interp, cls: ClassVal, args: Val[], node: ts.Node, env: Env): Val {
@@ -53,7 +71,7 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
   if (!isLayerClass(interp, cls)) return undefined;
   const mod = cls.mod;
   const decl = cls.decl;
-  const env = new Env(mod, mod.top);
+  const env = new Env(mod, cls.closure ?? mod.top);
   const methods = new Map<string, ts.FunctionLikeDeclaration>();
   for (const m of decl.members) {
     if (!m.name || !ts.isIdentifier(m.name)) continue;
@@ -92,7 +110,7 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
     ts.forEachChild(n, visit);
   };
   ts.forEachChild(decl, visit);
-  const call = methods.get('call');
+  const call = outputMethod(methods);
   if (call?.body) new CallReader(interp, mod, env, methods, info).read(call);
   return info;
 }

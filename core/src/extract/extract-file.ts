@@ -10,6 +10,7 @@ import { analyzeClass, customInstance } from './custom-layers';
 import { Interp } from './interpreter';
 import { mergeMarks, readMarks, type Marks } from './jsdoc';
 import { MERGE_LAYERS } from './layers';
+import { functionName, readUnreached } from './unreached';
 import { decideIntents } from './intent';
 import { finishModel, modelBody } from './models';
 import type { ModuleCtx } from './module';
@@ -92,9 +93,20 @@ export function extractModule(mod: ModuleCtx): FileIr {
         });
     } else if (ts.isExportAssignment(st)) {
       guard(st, () => {
-        const v = interp.eval(st.expression, mod.top);
+        const v =
+          mod.decls.get('default') === st.expression
+            ? interp.lookupTop('default', mod, st)
+            : interp.eval(st.expression, mod.top);
         if (v.t === 'model') register(v.m, 'default', undefined, readMarks(st, mod.file), 'default', false);
       });
+    } else if (mod.exportStatements.has(st)) {
+      // `exports.model = tf.sequential(...)`, `module.exports = { build: () => ... }`: each value once.
+      for (const { key, exportName } of mod.exportStatements.get(st)!)
+        guard(st, () => {
+          const v = interp.lookupTop(key, mod, st);
+          if (v.t === 'model')
+            register(v.m, exportName, undefined, readMarks(st, mod.file), exportName, false);
+        });
     } else if (!ts.isFunctionDeclaration(st) && !ts.isClassDeclaration(st) && !ts.isImportDeclaration(st)) {
       guard(st, () => void interp.stmt(st, mod.top));
     }
@@ -114,7 +126,15 @@ export function extractModule(mod: ModuleCtx): FileIr {
         mod.top,
       );
       const nameNode = (decl as ts.FunctionDeclaration | ts.VariableDeclaration).name;
-      if (v.t === 'model') register(v.m, name, nameNode, readMarks(decl, mod.file), exportOf(name), true);
+      const display = name.replace(/^exports\./, '');
+      // JSDoc of `exports.build = () => ...` is on the statement, of `{ build: () => ... }` on the property.
+      const host = !ts.isExpression(decl)
+        ? decl
+        : ts.isBinaryExpression(decl.parent)
+          ? decl.parent.parent
+          : decl.parent;
+      const marks = readMarks(host, mod.file);
+      if (v.t === 'model') register(v.m, display, nameNode, marks, exportOf(name), true);
     });
   }
 
@@ -130,17 +150,21 @@ export function extractModule(mod: ModuleCtx): FileIr {
     });
   }
 
-  // 4. Models built but never bound to a name: named after the enclosing function.
-  for (const b of session.models)
-    if (b.mod === mod && !byNode.has(b.node))
-      register(
-        b,
-        enclosingName(b.node) ?? 'model',
-        undefined,
-        readMarks(undefined, mod.file),
-        undefined,
-        true,
-      );
+  // 4. What nothing above ran: callbacks, nested functions, object-literal methods, plain classes' methods.
+  readUnreached(interp, mod, guard, (v, fn) => {
+    const named = v.t === 'model' ? functionName(fn) : undefined;
+    if (v.t === 'model' && named)
+      register(v.m, named.name, named.node, readMarks(named.decl, mod.file), undefined, true);
+  });
+
+  // 5. Models built but never bound to a name: named after the class field holding them, or the enclosing
+  // function.
+  for (const b of session.models) {
+    if (b.mod !== mod || byNode.has(b.node)) continue;
+    const field = session.fieldNames.get(b);
+    const name = field?.name ?? enclosingName(b.node) ?? 'model';
+    register(b, name, field?.node, readMarks(undefined, mod.file), undefined, true);
+  }
 
   const models: ModelNode[] = [];
   for (const r of regs) {
@@ -153,7 +177,7 @@ export function extractModule(mod: ModuleCtx): FileIr {
     });
   }
 
-  // 5. Layer classes no model here uses become models of their own, so their couplings are still linted.
+  // 6. Layer classes no model here uses become models of their own, so their couplings are still linted.
   const used = new Set<string>();
   for (const m of models)
     walk(m.body, (n) => n.kind === 'layer' && n.customClass && !n.customClassFile && used.add(n.customClass));
@@ -194,7 +218,8 @@ export function extractModule(mod: ModuleCtx): FileIr {
 }
 
 function functionOf(decl: ts.Node): ts.SignatureDeclaration | undefined {
-  if (ts.isFunctionDeclaration(decl)) return decl;
+  if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) return decl;
+  if (ts.isArrowFunction(decl) || ts.isFunctionExpression(decl)) return decl;
   if (ts.isVariableDeclaration(decl) && decl.initializer) {
     const init = decl.initializer;
     if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;

@@ -4,17 +4,21 @@
  * syntactic: no type checker, so it stays cheap enough for every keystroke.
  */
 import { ts } from 'ts-morph';
+import { alternatives, type Completion, WriteLog } from './branches';
 import { evalCall, evalNew } from './calls';
 import type { ModuleCtx } from './module';
-import { MAX_DEPTH, MAX_UNROLL, type Session } from './session';
+import { MAX_DEPTH, type Session } from './session';
+import { exec, stmt } from './statements';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
 
-/** A function's `return`, carried out of nested statements. */
-interface Returned {
-  value: Val;
-}
+type FnVal = Extract<Val, { t: 'fn' }>;
 
 export class Interp {
+  /** Writes of the path being read, when it is one of several (see branches.ts). */
+  readonly log = new WriteLog();
+  /** Per running function: values returned on paths whose condition is not known statically. */
+  readonly pending: Val[][] = [];
+
   constructor(readonly session: Session) {}
 
   eval(node: ts.Expression, env: Env): Val {
@@ -45,8 +49,13 @@ export class Interp {
     if (ts.isBinaryExpression(node)) return this.binary(node, env);
     if (ts.isConditionalExpression(node)) {
       const c = truthy(this.eval(node.condition, env));
-      if (c === undefined) return unknown(mod.text(node), 'condition not known statically', mod.range(node));
-      return this.eval(c ? node.whenTrue : node.whenFalse, env);
+      if (c !== undefined) return this.eval(c ? node.whenTrue : node.whenFalse, env);
+      const options = [this.eval(node.whenTrue, env), this.eval(node.whenFalse, env)];
+      return alternatives(this.session, options, node, mod);
+    }
+    if (node.kind === ts.SyntaxKind.ThisKeyword || node.kind === ts.SyntaxKind.SuperKeyword) {
+      const name = node.kind === ts.SyntaxKind.ThisKeyword ? 'this' : 'super';
+      return env.find(name)?.vars.get(name) ?? unknown(name, `'${name}' not known here`);
     }
     if (ts.isObjectLiteralExpression(node)) return this.object(node, env);
     if (ts.isArrayLiteralExpression(node)) {
@@ -71,11 +80,22 @@ export class Interp {
     }
     if (ts.isCallExpression(node)) return evalCall(this, node, env);
     if (ts.isNewExpression(node)) return evalNew(this, node, env);
-    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node))
-      return { t: 'fn', decl: node, closure: env };
-    if (ts.isClassExpression(node)) return { t: 'class', decl: node, mod };
+    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return this.fn(node, env);
+    if (ts.isClassExpression(node)) return this.cls(node, env);
     if (ts.isAwaitExpression(node)) return this.eval(node.expression, env);
     return unknown(mod.text(node), 'expression not read statically', mod.range(node));
+  }
+
+  /** A function value; its scope is remembered so the function can still be read if nothing calls it. */
+  fn(decl: ts.SignatureDeclaration, env: Env): FnVal {
+    this.session.closures.set(decl, env);
+    return { t: 'fn', decl, closure: env };
+  }
+
+  cls(decl: ts.ClassLikeDeclaration, env: Env): Val {
+    if (env === env.mod.top) return { t: 'class', decl, mod: env.mod };
+    this.session.closures.set(decl, env);
+    return { t: 'class', decl, mod: env.mod, closure: env };
   }
 
   lookup(name: string, env: Env, at: ts.Node): Val {
@@ -93,9 +113,11 @@ export class Interp {
       mod.evaluating.add(name);
       try {
         let v: Val;
-        if (ts.isFunctionDeclaration(decl)) v = { t: 'fn', decl, closure: mod.top };
+        if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) v = this.fn(decl, mod.top);
         else if (ts.isClassDeclaration(decl)) v = { t: 'class', decl, mod };
         else if (ts.isVariableDeclaration(decl) && decl.initializer) v = this.eval(decl.initializer, mod.top);
+        // `exports.build = function () {...}` and other CommonJS exports that have no local name.
+        else if (ts.isExpression(decl)) v = this.eval(decl, mod.top);
         else v = unknown(name, 'declared without a value');
         mod.top.vars.set(name, v);
         return v;
@@ -116,19 +138,43 @@ export class Interp {
     }
     if (name === 'undefined') return unknown('undefined', 'undefined');
     if (name === 'Infinity') return { t: 'data', v: Infinity };
+    // A browser script loaded after `<script src=".../tf.min.js">`: the free global `tf` is the namespace.
+    if (name === 'tf' && !imp) return { t: 'ns', origin: 'tfjs', path: '' };
     return unknown(name, 'not a constant in this file');
   }
 
   exported(other: ModuleCtx, exportName: string, at: ts.Node, from: ModuleCtx): Val {
-    const local = other.exports.get(exportName);
-    if (local === undefined) {
-      this.session.note(
-        `'${exportName}' is not exported by ${other.file} (re-exports are not followed).`,
-        from.range(at),
-      );
-      return unknown(exportName, 'not found in the imported file');
+    const v = this.findExport(other, exportName, at, new Set());
+    if (v) return v;
+    // `import m from './cjs'` where the file assigns `module.exports = { ... }`: the default is the module.
+    if (exportName === 'default' && other.commonJs) return { t: 'module', mod: other };
+    this.session.note(`'${exportName}' is not exported by ${other.file}.`, from.range(at));
+    return unknown(exportName, 'not found in the imported file');
+  }
+
+  /** An export of `mod`, its own or re-exported (`export { x } from`, `export * from`); undefined if none. */
+  private findExport(mod: ModuleCtx, name: string, at: ts.Node, seen: Set<ModuleCtx>): Val | undefined {
+    if (seen.has(mod) || seen.size > 16) return undefined;
+    seen.add(mod);
+    const local = mod.exports.get(name);
+    if (local !== undefined) return this.lookupTop(local, mod, at);
+    const re = mod.reexports.get(name);
+    if (re) {
+      const target = mod.importsFor(re.specifier);
+      if (target?.t === 'ns') return re.name === '*' ? target : this.member(target, re.name, at, mod.top);
+      if (target?.t !== 'module') return undefined;
+      if (re.name === '*') return target;
+      return this.findExport(target.mod, re.name, at, seen);
     }
-    return this.lookupTop(local, other, at);
+    if (name === 'default') return undefined;
+    const targets = mod.starExports.map((specifier) => mod.importsFor(specifier));
+    for (const target of targets) {
+      const v = target?.t === 'module' ? this.findExport(target.mod, name, at, seen) : undefined;
+      if (v) return v;
+    }
+    // `export * from '@tensorflow/tfjs'`: a name no file re-exports is a tfjs export.
+    const ns = targets.find((t) => t?.t === 'ns');
+    return ns ? this.member(ns, name, at, mod.top) : undefined;
   }
 
   member(obj: Val, name: string, node: ts.Node, env: Env): Val {
@@ -192,7 +238,15 @@ export class Interp {
       if (ts.isIdentifier(node.left)) this.assign(node.left.text, v, env);
       else if (ts.isPropertyAccessExpression(node.left)) {
         const target = this.eval(node.left.expression, env);
-        if (target.t === 'object') target.props.set(node.left.name.text, v);
+        if (target.t === 'object') {
+          this.log.write(target.props, node.left.name.text, v);
+          // `this.policyNet = tf.sequential()` in a plain class: the model is named after the class and field.
+          if (target.cls && v.t === 'model' && !this.session.fieldNames.has(v.m))
+            this.session.fieldNames.set(v.m, {
+              name: `${target.cls}.${node.left.name.text}`,
+              node: node.left.name,
+            });
+        }
       }
       return v;
     }
@@ -223,12 +277,13 @@ export class Interp {
   }
 
   assign(name: string, v: Val, env: Env): void {
-    (env.find(name) ?? env.mod.top).vars.set(name, v);
+    this.log.write((env.find(name) ?? env.mod.top).vars, name, v);
   }
 
   private object(node: ts.ObjectLiteralExpression, env: Env): Val {
     const props = new Map<string, Val>();
     let partial: string | undefined;
+    let methods: Env | undefined;
     for (const p of node.properties) {
       if (ts.isSpreadAssignment(p)) {
         const v = this.eval(p.expression, env);
@@ -247,9 +302,17 @@ export class Interp {
       } else if (ts.isPropertyAssignment(p)) {
         const key = this.propName(p.name, env);
         if (key !== undefined) props.set(key, this.eval(p.initializer, env));
+      } else if (ts.isMethodDeclaration(p)) {
+        const key = this.propName(p.name, env);
+        methods ??= new Env(env.mod, env);
+        if (key !== undefined) props.set(key, this.fn(p, methods));
+        else this.fn(p, methods);
       }
     }
-    return partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
+    const obj: Val = partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
+    // Object-literal methods see the object as `this`.
+    methods?.vars.set('this', obj);
+    return obj;
   }
 
   propName(name: ts.PropertyName, env: Env): string | undefined {
@@ -261,11 +324,17 @@ export class Interp {
     return undefined;
   }
 
-  /** Calls a user function with its arguments bound: the helper is inlined at the call site. */
-  callFn(fn: Extract<Val, { t: 'fn' }>, args: (Val | undefined)[], site: ts.Node, env: Env): Val {
+  /**
+   * Calls a user function with its arguments bound: the helper is inlined at the call site. `self` is the
+   * receiver of a method call (`obj.f()`), the `this` of a plain function; arrows and methods keep their own.
+   */
+  callFn(fn: FnVal, args: (Val | undefined)[], site: ts.Node, env: Env, self?: Val): Val {
     const s = this.session;
     if (s.depth >= MAX_DEPTH) return unknown(env.mod.text(site), 'helper calls nested too deeply');
+    s.executed.add(fn.decl);
     const scope = new Env(fn.closure.mod, fn.closure);
+    if (ts.isFunctionDeclaration(fn.decl) || ts.isFunctionExpression(fn.decl))
+      scope.vars.set('this', self ?? unknown('this', 'receiver not known statically'));
     fn.decl.parameters.forEach((p, i) => {
       if (p.dotDotDotToken)
         this.bind(p.name, { t: 'array', items: args.slice(i).filter((a): a is Val => !!a) }, scope);
@@ -274,10 +343,20 @@ export class Interp {
     const body = (fn.decl as ts.FunctionLikeDeclaration).body;
     if (!body) return unknown(env.mod.text(site), 'function without a body');
     s.depth++;
+    this.pending.push([]);
     try {
-      if (!ts.isBlock(body)) return this.eval(body, scope);
-      return this.exec(body.statements, scope)?.value ?? unknown(env.mod.text(site), 'returns nothing');
+      let result: Val | undefined;
+      if (!ts.isBlock(body)) result = this.eval(body, scope);
+      else {
+        const c = this.exec(body.statements, scope);
+        if (c?.kind === 'return') result = c.value;
+      }
+      // Values returned on paths whose condition is not known: each is a possible result.
+      const alts = this.pending[this.pending.length - 1]!;
+      if (alts.length > 0) result = alternatives(s, result ? [...alts, result] : alts, site, env.mod);
+      return result ?? unknown(env.mod.text(site), 'returns nothing');
     } finally {
+      this.pending.pop();
       s.depth--;
     }
   }
@@ -315,110 +394,14 @@ export class Interp {
     });
   }
 
-  /** Runs statements; returns the value of a `return` reached. */
-  exec(stmts: readonly ts.Statement[], env: Env): Returned | undefined {
-    for (const st of stmts)
-      if (ts.isFunctionDeclaration(st) && st.name)
-        env.vars.set(st.name.text, { t: 'fn', decl: st, closure: env });
-    for (const st of stmts) {
-      const r = this.stmt(st, env);
-      if (r) return r;
-    }
-    return undefined;
+  /** Runs statements; returns how they ended when not by reaching the end (`return`, `break`, ...). */
+  exec(stmts: readonly ts.Statement[], env: Env): Completion | undefined {
+    return exec(this, stmts, env);
   }
 
-  stmt(st: ts.Statement, env: Env): Returned | undefined {
-    this.session.step();
-    const mod = env.mod;
-    if (ts.isVariableStatement(st)) {
-      for (const d of st.declarationList.declarations)
-        this.bind(
-          d.name,
-          d.initializer ? this.eval(d.initializer, env) : unknown(mod.text(d.name), 'no initial value'),
-          env,
-        );
-    } else if (ts.isExpressionStatement(st)) this.eval(st.expression, env);
-    else if (ts.isReturnStatement(st))
-      return { value: st.expression ? this.eval(st.expression, env) : unknown('undefined', 'undefined') };
-    else if (ts.isBlock(st)) return this.exec(st.statements, new Env(mod, env));
-    else if (ts.isIfStatement(st)) {
-      const c = truthy(this.eval(st.expression, env));
-      if (c === undefined)
-        this.session.note(
-          'Condition not known statically: both branches were read.',
-          mod.range(st.expression),
-        );
-      if (c !== false) {
-        const r = this.stmt(st.thenStatement, env);
-        if (r && c) return r;
-      }
-      if (c !== true && st.elseStatement) {
-        const r = this.stmt(st.elseStatement, env);
-        if (r && c === false) return r;
-      }
-    } else if (ts.isForStatement(st)) return this.forLoop(st, env);
-    else if (ts.isForOfStatement(st)) return this.forOf(st, env);
-    else if (ts.isWhileStatement(st) || ts.isDoStatement(st)) {
-      this.session.note('Loop bound not known statically: its body was read once.', mod.range(st));
-      return this.stmt(st.statement, new Env(mod, env));
-    } else if (ts.isTryStatement(st)) return this.exec(st.tryBlock.statements, new Env(mod, env));
-    else if (ts.isClassDeclaration(st) && st.name) env.vars.set(st.name.text, { t: 'class', decl: st, mod });
-    return undefined;
+  stmt(st: ts.Statement, env: Env): Completion | undefined {
+    return stmt(this, st, env);
   }
-
-  private forLoop(st: ts.ForStatement, env: Env): Returned | undefined {
-    const scope = new Env(env.mod, env);
-    if (st.initializer) {
-      if (ts.isVariableDeclarationList(st.initializer))
-        for (const d of st.initializer.declarations)
-          this.bind(d.name, d.initializer ? this.eval(d.initializer, scope) : undefined, scope);
-      else this.eval(st.initializer, scope);
-    }
-    for (let i = 0; ; i++) {
-      const c = st.condition ? truthy(this.eval(st.condition, scope)) : undefined;
-      if (c === false) return undefined;
-      if (c === undefined || i >= MAX_UNROLL) {
-        if (i === 0 || i >= MAX_UNROLL) {
-          const why =
-            i === 0
-              ? 'Loop bound not known statically: its body was read once.'
-              : `Loop unrolled ${MAX_UNROLL} times only.`;
-          this.session.note(why, env.mod.range(st));
-          if (i === 0) for (const d of loopVars(st)) scope.vars.set(d, unknown(d, 'loop variable'));
-          if (i === 0) return this.stmt(st.statement, new Env(env.mod, scope));
-        }
-        return undefined;
-      }
-      const r = this.stmt(st.statement, new Env(env.mod, scope));
-      if (r) return r;
-      if (st.incrementor) this.eval(st.incrementor, scope);
-    }
-  }
-
-  private forOf(st: ts.ForOfStatement, env: Env): Returned | undefined {
-    const list = this.eval(st.expression, env);
-    const decl = ts.isVariableDeclarationList(st.initializer)
-      ? st.initializer.declarations[0]?.name
-      : undefined;
-    const items =
-      list.t === 'array'
-        ? list.items.slice(0, MAX_UNROLL)
-        : [unknown(env.mod.text(st.expression), 'not a known list')];
-    if (list.t !== 'array')
-      this.session.note('Loop over a list not known statically: its body was read once.', env.mod.range(st));
-    for (const item of items) {
-      const scope = new Env(env.mod, env);
-      if (decl) this.bind(decl, item, scope);
-      const r = this.stmt(st.statement, scope);
-      if (r) return r;
-    }
-    return undefined;
-  }
-}
-
-function loopVars(st: ts.ForStatement): string[] {
-  if (!st.initializer || !ts.isVariableDeclarationList(st.initializer)) return [];
-  return st.initializer.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [d.name.text] : []));
 }
 
 const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {

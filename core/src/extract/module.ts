@@ -12,8 +12,21 @@ export class ModuleCtx {
   readonly imports: Map<string, ImportBinding>;
   /** Top-level declarations by local name. */
   readonly decls = new Map<string, ts.Node>();
-  /** Export name -> local name. */
+  /** Export name -> local name (a key of `decls`). */
   readonly exports = new Map<string, string>();
+  /** `export { a as b } from './x'`: export name -> the module and the name there ('*' for `export * as b`). */
+  readonly reexports = new Map<string, { specifier: string; name: string }>();
+  /** `export * from './x'`, in order. */
+  readonly starExports: string[] = [];
+  /** The file assigns `module.exports` or `exports.x`: a CommonJS module. */
+  commonJs = false;
+  /** `module.exports = value` (not an object literal): `require()` of this file is that value, its default. */
+  exportsValue = false;
+  /**
+   * CommonJS export statements whose value has no local name (`exports.build = function () {...}`), with the
+   * `decls` key each value was given, so the top level evaluates each once, as that declaration.
+   */
+  readonly exportStatements = new Map<ts.Statement, { key: string; exportName: string }[]>();
   /** Top-level values, filled in order for the main file and lazily for imported ones. */
   readonly top: Env;
   /** Names whose lazy evaluation is running, to stop cycles. */
@@ -35,6 +48,10 @@ export class ModuleCtx {
     if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
       this.decls.set(st.name.text, st);
       if (exported) this.exports.set(isDefault ? 'default' : st.name.text, st.name.text);
+    } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && exported && isDefault) {
+      // `export default function () {...}`
+      this.decls.set('default', st);
+      this.exports.set('default', 'default');
     } else if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         if (!ts.isIdentifier(d.name)) continue;
@@ -49,9 +66,64 @@ export class ModuleCtx {
     ) {
       for (const el of st.exportClause.elements)
         this.exports.set(el.name.text, (el.propertyName ?? el.name).text);
-    } else if (ts.isExportAssignment(st) && ts.isIdentifier(st.expression)) {
-      this.exports.set('default', st.expression.text);
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      const specifier = st.moduleSpecifier.text;
+      const clause = st.exportClause;
+      if (!clause) this.starExports.push(specifier);
+      else if (ts.isNamespaceExport(clause)) this.reexports.set(clause.name.text, { specifier, name: '*' });
+      else
+        for (const el of clause.elements)
+          this.reexports.set(el.name.text, { specifier, name: (el.propertyName ?? el.name).text });
+    } else if (ts.isExportAssignment(st)) {
+      if (ts.isIdentifier(st.expression)) this.exports.set('default', st.expression.text);
+      else if (!this.decls.has('default')) {
+        this.decls.set('default', st.expression);
+        this.exports.set('default', 'default');
+      }
+    } else if (ts.isExpressionStatement(st)) this.indexCommonJs(st);
+  }
+
+  /** `module.exports = x`, `module.exports = { a, b: f }`, `exports.a = ...`, `module.exports.a = ...`. */
+  private indexCommonJs(st: ts.ExpressionStatement): void {
+    const e = st.expression;
+    if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+    const target = e.left.getText(this.sf).replace(/\s+/g, '');
+    const named = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(target)?.[1];
+    if (target === 'module.exports') {
+      this.commonJs = true;
+      const value = e.right;
+      if (ts.isObjectLiteralExpression(value)) {
+        for (const p of value.properties) {
+          if (ts.isShorthandPropertyAssignment(p)) this.exports.set(p.name.text, p.name.text);
+          else if (
+            (ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p)) &&
+            (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
+          ) {
+            const init = ts.isPropertyAssignment(p) ? p.initializer : undefined;
+            if (init && ts.isIdentifier(init)) this.exports.set(p.name.text, init.text);
+            else this.exportValue(st, p.name.text, init ?? p);
+          }
+        }
+      } else {
+        this.exportsValue = true;
+        if (ts.isIdentifier(value)) this.exports.set('default', value.text);
+        else this.exportValue(st, 'default', value);
+      }
+    } else if (named) {
+      this.commonJs = true;
+      if (ts.isIdentifier(e.right)) this.exports.set(named, e.right.text);
+      else this.exportValue(st, named, e.right);
     }
+  }
+
+  /** An exported value with no local name: declared under the export's name (if free), evaluated once. */
+  private exportValue(st: ts.Statement, exportName: string, value: ts.Node): void {
+    const key = this.decls.has(exportName) ? `exports.${exportName}` : exportName;
+    this.decls.set(key, value);
+    this.exports.set(exportName, key);
+    const list = this.exportStatements.get(st) ?? [];
+    list.push({ key, exportName });
+    this.exportStatements.set(st, list);
   }
 
   /** The absolute path a relative specifier points to, trying the usual extensions. */

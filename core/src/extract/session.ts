@@ -1,7 +1,7 @@
 /** State of one extraction: ids, notes, the work budget, and what was created along the way. */
 import type { ts } from 'ts-morph';
 import type { CustomLayerInfo, ExtractionNote, LayerNode, SourceRange } from '../ir/model-ir';
-import type { ModelBuild } from './values';
+import type { Env, ModelBuild, Val } from './values';
 
 /** Thrown when the work budget runs out; caught per statement so a huge file still returns something. */
 export class BudgetExceeded extends Error {}
@@ -25,6 +25,14 @@ export class Session {
   readonly models: ModelBuild[] = [];
   /** Custom layer classes analysed, by declaration. */
   readonly classes = new Map<ts.Node, CustomLayerInfo>();
+  /** Functions, methods and constructors run at least once, by declaration. */
+  readonly executed = new Set<ts.Node>();
+  /** The scope each function or class expression was last created in, so an unreached one runs in it. */
+  readonly closures = new Map<ts.Node, Env>();
+  /** The first instance of each plain (non-layer) class, with the scope its methods run in. */
+  readonly instances = new Map<ts.Node, { inst: Val; env: Env }>();
+  /** Models assigned to a field of a class instance (`this.policyNet = tf.sequential()`): `Class.field`. */
+  readonly fieldNames = new Map<ModelBuild, { name: string; node: ts.Node }>();
 
   id(prefix: string): string {
     const n = (this.counters.get(prefix) ?? 0) + 1;

@@ -25,15 +25,19 @@ export type Val =
   | { t: 'data'; v: number | string | boolean | null }
   | { t: 'call'; callee: string; args: Val[]; range: SourceRange }
   | { t: 'array'; items: Val[] }
-  /** `partial`: the text of a spread that could not be resolved, so keys may be missing. */
-  | { t: 'object'; props: Map<string, Val>; partial?: string }
+  /**
+   * `partial`: the text of a spread that could not be resolved, so keys may be missing. `cls`: the object is an
+   * instance of this user class (not a layer class), the `this` of its constructor and methods.
+   */
+  | { t: 'object'; props: Map<string, Val>; partial?: string; cls?: string }
   | { t: 'ns'; origin: NsOrigin; path: string }
   /** An un-applied layer instance; a block for a custom layer recognised as a coupling/residual. */
   | { t: 'layer'; node: LayerNode | BlockNode }
   | { t: 'tensor'; tn: TNode }
   | { t: 'model'; m: ModelBuild }
   | { t: 'fn'; decl: ts.SignatureDeclaration; closure: Env }
-  | { t: 'class'; decl: ts.ClassLikeDeclaration; mod: ModuleCtx }
+  /** `closure`: the scope the class was declared in, when not the module's top level. */
+  | { t: 'class'; decl: ts.ClassLikeDeclaration; mod: ModuleCtx; closure?: Env }
   /** `import * as blocks from './blocks'`. */
   | { t: 'module'; mod: ModuleCtx }
   | { t: 'unknown'; text: string; reason: string; range?: SourceRange };

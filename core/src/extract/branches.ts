@@ -1,0 +1,149 @@
+/**
+ * Code whose path is not known statically: `if`/`switch` on an unknown condition, `c ? a : b`, `try`/`catch`.
+ * Every path is read, each from the same starting state; what the paths assign is merged afterwards, and a value
+ * that differs between paths becomes the set of its alternatives: several layers become one `graph` block holding
+ * each possible layer (every alternative is linted, the bound is unknown), other values become unknown.
+ */
+import type { ts } from 'ts-morph';
+import type { BlockNode, IrNode } from '../ir/model-ir';
+import { tensorApply } from './functional';
+import type { ModuleCtx } from './module';
+import type { Session } from './session';
+import { unknown, type Val } from './values';
+
+/** How a statement ended: a `return` (with its value), `break`, `continue` or `throw`. */
+export type Completion =
+  { kind: 'return'; value: Val } | { kind: 'break' } | { kind: 'continue' } | { kind: 'throw' };
+
+/** One write to a scope's variables or an object's properties, with what it replaced (for undoing a path). */
+interface Write {
+  map: Map<string, Val>;
+  key: string;
+  had: boolean;
+  prev: Val | undefined;
+}
+
+/** One path's outcome: how it ended, and the value after it of every slot it wrote. */
+interface PathResult {
+  completion: Completion | undefined;
+  after: Map<Map<string, Val>, Map<string, Val | undefined>>;
+}
+
+/** Records writes while a path runs, so the path can be undone and its writes merged with the others'. */
+export class WriteLog {
+  private writes: Write[] | undefined;
+
+  write(map: Map<string, Val>, key: string, v: Val): void {
+    this.writes?.push({ map, key, had: map.has(key), prev: map.get(key) });
+    map.set(key, v);
+  }
+
+  /**
+   * Runs each path from the same state and leaves the state as the merge of the paths that fall through
+   * (`undefined` completion, `break` or `continue`); `null` is the empty path (a missing `else`).
+   */
+  runPaths(
+    paths: ((() => Completion | undefined) | null)[],
+    merge: (alternatives: Val[]) => Val,
+  ): PathResult[] {
+    const outer = this.writes;
+    const results: PathResult[] = [];
+    const before = new Map<Map<string, Val>, Map<string, { had: boolean; prev: Val | undefined }>>();
+    try {
+      for (const path of paths) {
+        this.writes = [];
+        let completion: Completion | undefined;
+        try {
+          completion = path ? path() : undefined;
+        } finally {
+          const writes = this.writes;
+          const after = new Map<Map<string, Val>, Map<string, Val | undefined>>();
+          for (const w of writes) {
+            let slots = before.get(w.map);
+            if (!slots) before.set(w.map, (slots = new Map()));
+            if (!slots.has(w.key)) slots.set(w.key, { had: w.had, prev: w.prev });
+            let a = after.get(w.map);
+            if (!a) after.set(w.map, (a = new Map()));
+            a.set(w.key, w.map.get(w.key));
+          }
+          for (let i = writes.length - 1; i >= 0; i--) {
+            const w = writes[i]!;
+            if (w.had) w.map.set(w.key, w.prev!);
+            else w.map.delete(w.key);
+          }
+          results.push({ completion: completion ?? undefined, after });
+        }
+      }
+    } finally {
+      this.writes = outer;
+    }
+    const live = results.filter(
+      (r) => !r.completion || r.completion.kind === 'break' || r.completion.kind === 'continue',
+    );
+    if (live.length === 0) return results;
+    for (const [map, slots] of before) {
+      for (const [key, { had, prev }] of slots) {
+        const vals: Val[] = [];
+        for (const r of live) {
+          const a = r.after.get(map);
+          const v = a?.has(key) ? a.get(key) : had ? prev : undefined;
+          if (v) vals.push(v);
+        }
+        if (vals.length > 0) this.write(map, key, merge(vals));
+      }
+    }
+    return results;
+  }
+}
+
+/** `let x;`, `undefined`: a value no path would use as a layer. */
+function isUndefinedish(v: Val): boolean {
+  return v.t === 'unknown' && (v.text === 'undefined' || v.reason === 'no initial value');
+}
+
+/** Equal as far as the extractor can tell: the same object, constant, namespace, module or class. */
+function same(a: Val, b: Val): boolean {
+  if (a === b) return true;
+  if (a.t === 'data' && b.t === 'data') return a.v === b.v;
+  // `tf = require('@tensorflow/tfjs-node-gpu')` on one path and `require('@tensorflow/tfjs-node')` on the other.
+  if (a.t === 'ns' && b.t === 'ns') return a.origin === b.origin && a.path === b.path;
+  if (a.t === 'module' && b.t === 'module') return a.mod === b.mod;
+  if (a.t === 'class' && b.t === 'class') return a.decl === b.decl;
+  return false;
+}
+
+/** An empty block: the merge point of tensor alternatives (identity; the graph block around it is unknown). */
+function choicePoint(session: Session, mod: ModuleCtx, site: ts.Node): BlockNode {
+  return { kind: 'block', id: session.id('b'), wiring: 'sequence', children: [], range: mod.range(site) };
+}
+
+/** The value of something that is one of `vals`, depending on a path not known statically. */
+export function alternatives(session: Session, vals: Val[], site: ts.Node, mod: ModuleCtx): Val {
+  const distinct: Val[] = [];
+  for (const v of vals) if (!distinct.some((d) => same(d, v))) distinct.push(v);
+  if (distinct.length === 1) return distinct[0]!;
+  const defined = distinct.filter((v) => !isUndefinedish(v));
+  if (defined.length > 0 && defined.every((v) => v.t === 'layer')) {
+    if (defined.length === 1) return defined[0]!;
+    const children: IrNode[] = defined.map((v) => (v as Extract<Val, { t: 'layer' }>).node);
+    const range = mod.range(site);
+    const block: BlockNode = {
+      kind: 'block',
+      id: session.id('b'),
+      wiring: 'graph',
+      children,
+      range,
+      anchor: range,
+    };
+    return { t: 'layer', node: block };
+  }
+  if (distinct.every((v) => v.t === 'tensor'))
+    return {
+      t: 'tensor',
+      tn: tensorApply(
+        choicePoint(session, mod, site),
+        distinct.map((v) => (v as Extract<Val, { t: 'tensor' }>).tn),
+      ),
+    };
+  return unknown(mod.text(site), 'one of several values, depending on a condition not known statically');
+}
