@@ -21,7 +21,7 @@ export class RealNvpCoupling extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const [x1, x2] = tf.split(x, 2, -1);
-      const scale = tf.exp(this.s.apply(x1) as tf.Tensor); // expect: unbounded-coupling-scale
+      const scale = tf.exp(this.s.apply(x1) as tf.Tensor);
       const y2 = tf.add(tf.mul(x2, scale), this.t.apply(x1) as tf.Tensor);
       return tf.concat([x1, y2], -1);
     });

@@ -1,10 +1,14 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rule as nonLipschitz } from '../../src/rules/non-lipschitz-activation';
 import { rule } from '../../src/rules/unbounded-coupling-scale';
-import { ruleTester } from './rule-tester';
+import { lint, ruleTester } from './rule-tester';
 
 const TF = "import * as tf from '@tensorflow/tfjs';";
 const LENS = "import { AffineCoupling, Flow } from 'lipschitz-lens';";
 
-function customCoupling(scale: string): string {
+/** A hand-written coupling whose scale is `scale` (in terms of h = net(x1)), used by an invertible model. */
+function customCoupling(scale: string, out = 'tf.mul(x2, s)'): string {
   return [
     TF,
     'export class Coupling extends tf.layers.Layer {',
@@ -12,7 +16,7 @@ function customCoupling(scale: string): string {
     '  call(x: tf.Tensor): tf.Tensor {',
     '    const [x1, x2] = tf.split(x, 2, -1);',
     `    const s = ${scale};`,
-    '    return tf.concat([x1, tf.mul(x2, s)], -1);',
+    `    return tf.concat([x1, ${out}], -1);`,
     '  }',
     '  inverse(y: tf.Tensor): tf.Tensor {',
     '    return y;',
@@ -20,6 +24,77 @@ function customCoupling(scale: string): string {
     '}',
   ].join('\n');
 }
+
+/** The same coupling in plain JS with method chaining; `h` is the conditioner's output. */
+function jsCoupling(scale: string, out = 'x2.mul(s).add(h)'): string {
+  return [
+    TF,
+    'const clamp = 2;',
+    'export class Coupling extends tf.layers.Layer {',
+    '  constructor(config) {',
+    '    super(config);',
+    '    this.net = tf.layers.dense({ units: 2 });',
+    '  }',
+    '  call(inputs) {',
+    '    const [x1, x2] = tf.split(inputs, 2, -1);',
+    '    const h = this.net.apply(x1);',
+    `    const s = ${scale};`,
+    `    return tf.concat([x1, ${out}], -1);`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** MAF/MADE: a masked net outputs a shift and a log-scale for the whole input. */
+const MAF = [
+  TF,
+  'export class MaskedAffine extends tf.layers.Layer {',
+  '  made = tf.sequential({ layers: [tf.layers.dense({ units: 16, activation: "relu" }), tf.layers.dense({ units: 8 })] });',
+  '  call(inputs) {',
+  '    const x = Array.isArray(inputs) ? inputs[0] : inputs;',
+  '    const [mu, alpha] = tf.split(this.made.apply(x), 2, -1);',
+  '    return tf.mul(tf.sub(x, mu), tf.exp(tf.neg(alpha)));',
+  '  }',
+  '}',
+].join('\n');
+
+/** ActNorm written by hand: (x + b) * exp(logs) with learned b and logs. */
+const ACTNORM = [
+  TF,
+  'export class ActNormish extends tf.layers.Layer {',
+  '  build(shape) {',
+  "    this.logs = this.addWeight('logs', [shape[1]], 'float32', tf.initializers.zeros());",
+  "    this.bias = this.addWeight('bias', [shape[1]], 'float32', tf.initializers.zeros());",
+  '  }',
+  '  call(x) {',
+  '    return tf.mul(tf.add(x, this.bias.read()), tf.exp(this.logs.read()));',
+  '  }',
+  '  inverse(y) {',
+  '    return tf.sub(tf.mul(y, tf.exp(tf.neg(this.logs.read()))), this.bias.read());',
+  '  }',
+  '}',
+].join('\n');
+
+/** NICE's final diagonal scaling, with no inverse() of its own, at the end of a flow. */
+const NICE_SCALING = [
+  TF,
+  LENS.replace('AffineCoupling', 'AdditiveCoupling'),
+  'class Scaling extends tf.layers.Layer {',
+  '  logScale = tf.variable(tf.zeros([8]));',
+  '  call(x) { return x.mul(this.logScale.exp()); }',
+  '}',
+  'export const nice = new Flow([new AdditiveCoupling({}), new Scaling({})]);',
+].join('\n');
+
+/** A learned temperature in a classifier: the same shape, but nothing says it must be inverted. */
+const TEMPERATURE = [
+  TF,
+  'class Temperature extends tf.layers.Layer {',
+  "  build() { this.logT = this.addWeight('logT', [1], 'float32'); }",
+  '  call(x) { return x.mul(tf.exp(this.logT.read())); }',
+  '}',
+  'export const classifier = tf.sequential({ layers: [tf.layers.dense({ units: 10 }), new Temperature({})] });',
+].join('\n');
 
 ruleTester(rule, {
   valid: [
@@ -34,6 +109,38 @@ ruleTester(rule, {
       name: 'the default scale is bounded',
       code: [TF, LENS, 'export const f = new Flow({ layers: [new AffineCoupling({})] });'].join('\n'),
     },
+    {
+      name: 'exp(c * tanh(h / c))',
+      code: customCoupling('tf.exp(tf.mul(2, tf.tanh(tf.div(this.net.apply(x1) as tf.Tensor, 2))))'),
+    },
+    { name: 'exp(tanh(h))', code: customCoupling('tf.exp(tf.tanh(this.net.apply(x1) as tf.Tensor))') },
+    {
+      name: 'exp(clipByValue(h, -a, b))',
+      code: customCoupling('tf.exp(tf.clipByValue(this.net.apply(x1) as tf.Tensor, -2, 3))'),
+    },
+    { name: 'exp(minimum(maximum(h, a), b))', code: jsCoupling('tf.exp(tf.minimum(tf.maximum(h, -2), 2))') },
+    {
+      name: 'FrEIA soft clamp: exp(c * 0.636 * atan(h / c))',
+      code: jsCoupling('h.div(clamp).atan().mul(clamp * 0.636).exp()'),
+    },
+    { name: 'sigmoid(h + 2) + eps', code: jsCoupling('tf.sigmoid(h.add(2)).add(1e-3)') },
+    { name: 'softplus(h) + eps', code: jsCoupling('tf.add(tf.softplus(h), 1e-3)') },
+    {
+      name: 'bounded in the chain: h.clipByValue(-3, 3).exp()',
+      code: jsCoupling('h.clipByValue(-3, 3).exp()'),
+    },
+    {
+      name: 'the scale computed in a helper method of the class',
+      code: jsCoupling('this.scaleOf(h)').replace(
+        '  call(inputs) {',
+        '  scaleOf(h) { return tf.exp(tf.mul(clamp, tf.tanh(tf.div(h, clamp)))); }\n  call(inputs) {',
+      ),
+    },
+    {
+      name: 'a conditioner whose last layer is tanh: exp(h) with h in [-1, 1]',
+      code: jsCoupling('tf.exp(h)').replace('{ units: 2 }', "{ units: 2, activation: 'tanh' }"),
+    },
+    { name: 'a learned temperature in a classifier is not a coupling scale', code: TEMPERATURE },
   ],
   invalid: [
     {
@@ -59,8 +166,84 @@ ruleTester(rule, {
     {
       name: 'hand-written coupling: reported at the exp op, replaced by a bounded form',
       code: customCoupling('tf.exp(this.net.apply(x1) as tf.Tensor)'),
-      errors: [{ messageId: 'expScale', line: 6, column: 15 }],
+      errors: [{ messageId: 'expScale', line: 6, column: 15, severity: 'warning' }],
       output: customCoupling('tf.exp(tf.mul(Math.log(2), tf.tanh(this.net.apply(x1) as tf.Tensor)))'),
     },
+    {
+      name: 'h.exp() in JS, fixed in the chain',
+      code: jsCoupling('h.exp()'),
+      errors: [{ messageId: 'expScale', line: 11, column: 15 }],
+      output: jsCoupling('h.tanh().mul(Math.log(2)).exp()'),
+    },
+    {
+      name: 'plain sigmoid(h) can reach 0',
+      code: jsCoupling('tf.sigmoid(h)'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 15 }],
+      output: jsCoupling('tf.add(tf.sigmoid(tf.add(h, 2)), 0.05)'),
+    },
+    {
+      name: 'plain softplus(h) can reach 0',
+      code: jsCoupling('h.softplus()'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 15 }],
+    },
+    {
+      name: 'sigmoid(h + 2) without a floor',
+      code: jsCoupling('tf.sigmoid(tf.add(h, 2))'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 15 }],
+    },
+    {
+      name: "Glow's ordering: (x2 + shift) * sigmoid(raw + 2)",
+      code: jsCoupling('tf.sigmoid(tf.add(h, 2))', 'tf.mul(tf.add(x2, h), s)'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 15 }],
+    },
+    {
+      name: 'x2 / s: the forward pass divides',
+      code: jsCoupling('h.sigmoid()', 'x2.div(s)'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 15 }],
+    },
+    {
+      name: 'x2 * exp(-a)',
+      code: jsCoupling('tf.exp(tf.neg(h))'),
+      errors: [{ messageId: 'expScale', line: 11, column: 15 }],
+    },
+    {
+      name: 'one-sided clamp: exp(minimum(h, 2)) still reaches 0',
+      code: jsCoupling('tf.exp(tf.minimum(h, 2))'),
+      errors: [{ messageId: 'expScale', line: 11, column: 15 }],
+    },
+    {
+      name: 'MAF: (x - mu) * exp(-alpha) with mu, alpha split from a MADE net',
+      code: MAF,
+      errors: [{ messageId: 'expScale', line: 7, column: 34 }],
+    },
+    {
+      name: 'ActNorm by hand: a learned log-scale is a hint',
+      code: ACTNORM,
+      errors: [{ messageId: 'learnedScale', line: 8, column: 48, severity: 'hint' }],
+      output: null,
+    },
+    {
+      name: "NICE's final scaling layer in a flow",
+      code: NICE_SCALING,
+      errors: [{ messageId: 'learnedScale', line: 5, column: 26, severity: 'hint' }],
+    },
   ],
+});
+
+describe('unbounded-coupling-scale and non-lipschitz-activation', () => {
+  const opsFlagged = (code: string): string[] =>
+    lint(nonLipschitz, code).map((f) => `${f.range.start.line + 1}:${f.range.start.character + 1}`);
+  const flow = (cls: string, name: string): string =>
+    `${cls}\n/** @invertible */\nexport const flow = tf.sequential({ layers: [new ${name}({})] });`;
+
+  it('the exp of a learned scale is not reported as non-Lipschitz', () => {
+    assert.deepEqual(opsFlagged(flow(ACTNORM, 'ActNormish')), []);
+    assert.deepEqual(opsFlagged(NICE_SCALING), []);
+  });
+
+  it('a bounded scale exp is not reported as non-Lipschitz', () => {
+    const code = flow(jsCoupling('tf.exp(tf.tanh(h))'), 'Coupling');
+    assert.deepEqual(opsFlagged(code), []);
+    assert.deepEqual(lint(rule, code), []);
+  });
 });

@@ -1,0 +1,339 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ts } from 'ts-morph';
+import { extractSource } from '../../src/extract';
+import { classifyScale, type Leaf, type ScaleResolver } from '../../src/extract/scale-form';
+import type { CustomLayerInfo, ScaleForm, ScaleGain, ScaleGains } from '../../src/ir/model-ir';
+
+/**
+ * A coupling class in TS or JS: `h` is the conditioner's output, `clamp` a module constant (2), `eps` 1e-3;
+ * `s` is the scale and `out` what replaces x2.
+ */
+function coupling(lang: 'ts' | 'js', s: string, out = 'tf.mul(x2, s)'): string {
+  const t = (x: string): string => (lang === 'ts' ? x : '');
+  return `import * as tf from '@tensorflow/tfjs';
+const clamp = 2;
+const eps = 1e-3;
+export class C extends tf.layers.Layer {
+  net${t(': tf.layers.Layer')} = tf.layers.dense({ units: 4 });
+  call(inputs${t(': tf.Tensor | tf.Tensor[]')}) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const [x1, x2] = tf.split(x, 2, -1);
+    const h = this.net.apply(x1)${t(' as tf.Tensor')};
+    const s = ${s};
+    return tf.concat([x1, ${out}], -1);
+  }
+  inverse(y${t(': tf.Tensor')}) { return y; }
+}`;
+}
+
+function read(code: string, lang: 'ts' | 'js'): CustomLayerInfo {
+  const ir = extractSource(code, `model.${lang}`);
+  const info = ir.customLayers[0];
+  assert.ok(info, 'a custom layer');
+  return info;
+}
+
+const E2 = Math.exp(2);
+
+/** [scale in the tf.* style, the same in method chaining, form, gains when proven]. */
+const FORMS: [string, string, ScaleForm, ScaleGains?][] = [
+  // Unbounded.
+  ['tf.exp(h)', 'h.exp()', 'exp', { forward: 'unbounded', inverse: 'unbounded' }],
+  ['tf.sigmoid(h)', 'h.sigmoid()', 'sigmoid', { forward: 1, inverse: 'unbounded' }],
+  ['tf.softplus(h)', 'h.softplus()', 'softplus', { forward: 'unbounded', inverse: 'unbounded' }],
+  ['tf.sigmoid(tf.add(h, 2))', 'h.add(2).sigmoid()', 'sigmoid', { forward: 1, inverse: 'unbounded' }],
+  ['tf.exp(tf.neg(h))', 'h.neg().exp()', 'exp'],
+  ['tf.exp(tf.minimum(h, 2))', 'h.minimum(2).exp()', 'exp', { forward: E2, inverse: 'unbounded' }],
+  // Bounded, constants known: gains proven.
+  [
+    'tf.exp(tf.mul(clamp, tf.tanh(tf.div(h, clamp))))',
+    'h.div(clamp).tanh().mul(clamp).exp()',
+    'bounded-tanh',
+    { forward: E2, inverse: E2 },
+  ],
+  ['tf.exp(tf.tanh(h))', 'h.tanh().exp()', 'bounded-tanh', { forward: Math.E, inverse: Math.E }],
+  [
+    'tf.exp(tf.mul(Math.log(3), tf.tanh(h)))',
+    'h.tanh().mul(Math.log(3)).exp()',
+    'bounded-tanh',
+    { forward: 3, inverse: 3 },
+  ],
+  [
+    'tf.exp(tf.clipByValue(h, -2, 3))',
+    'h.clipByValue(-2, 3).exp()',
+    'clamped',
+    { forward: Math.exp(3), inverse: E2 },
+  ],
+  [
+    'tf.exp(tf.minimum(tf.maximum(h, -2), 2))',
+    'h.maximum(-2).minimum(2).exp()',
+    'clamped',
+    { forward: E2, inverse: E2 },
+  ],
+  [
+    'tf.exp(tf.mul(clamp * 0.636, tf.atan(tf.div(h, clamp))))',
+    'h.div(clamp).atan().mul(clamp * 0.636).exp()',
+    'soft-clamp',
+    { forward: Math.exp(2 * 0.636 * (Math.PI / 2)), inverse: Math.exp(2 * 0.636 * (Math.PI / 2)) },
+  ],
+  [
+    'tf.add(tf.sigmoid(tf.add(h, 2)), eps)',
+    'h.add(2).sigmoid().add(eps)',
+    'sigmoid-floor',
+    { forward: 1 + 1e-3, inverse: 1e3 },
+  ],
+  [
+    'tf.add(tf.mul(tf.sigmoid(tf.add(h, 2)), 1 - eps), eps)',
+    'h.add(2).sigmoid().mul(1 - eps).add(eps)',
+    'sigmoid-floor',
+    { forward: 1, inverse: 1e3 },
+  ],
+  [
+    'tf.add(tf.softplus(h), eps)',
+    'h.softplus().add(eps)',
+    'softplus-floor',
+    { forward: 'unbounded', inverse: 1e3 },
+  ],
+  ['tf.sigmoid(tf.clipByValue(h, -4, 4))', 'h.clipByValue(-4, 4).sigmoid()', 'clamped'],
+  // Not a recognised scale.
+  ['h', 'h', 'identity'],
+  ['tf.relu(h)', 'h.relu()', 'unknown', { forward: 'unknown', inverse: 'unknown' }],
+];
+
+function closeGains(actual: ScaleGains | undefined, expected: ScaleGains): void {
+  assert.ok(actual);
+  for (const dir of ['forward', 'inverse'] as const) {
+    const a: ScaleGain = actual[dir];
+    const e: ScaleGain = expected[dir];
+    if (typeof e === 'number' && typeof a === 'number')
+      assert.ok(Math.abs(a - e) < 1e-9 * e, `${dir}: ${a} vs ${e}`);
+    else assert.equal(a, e, dir);
+  }
+}
+
+describe('scale-form: each form, tf.* and method chaining, TS and JS', () => {
+  for (const [tfStyle, chained, form, gains] of FORMS) {
+    for (const lang of ['ts', 'js'] as const) {
+      for (const s of new Set([tfStyle, chained])) {
+        it(`${lang}: s = ${s} is '${form}'`, () => {
+          const info = read(coupling(lang, s), lang);
+          assert.equal(info.wiring, 'affine-coupling');
+          assert.equal(info.scale, form);
+          if (gains) closeGains(info.scaleGains, gains);
+        });
+      }
+    }
+  }
+});
+
+describe('scale-form: where the inverse divides by the scale', () => {
+  const cases: [string, string, string, ScaleForm][] = [
+    ['x2 * s + t', 'tf.exp(h)', 'tf.add(tf.mul(x2, s), h)', 'exp'],
+    ['s * x2', 'tf.exp(h)', 'tf.mul(s, x2)', 'exp'],
+    ['x2.mul(s).add(t)', 'tf.exp(h)', 'x2.mul(s).add(h)', 'exp'],
+    ["Glow's (x2 + t) * s", 'tf.sigmoid(tf.add(h, 2))', 'tf.mul(tf.add(x2, h), s)', 'sigmoid'],
+    ['(x2 + t) * s, chained', 'h.add(2).sigmoid()', 'x2.add(h).mul(s)', 'sigmoid'],
+    ['x2 / s', 'tf.sigmoid(h)', 'tf.div(x2, s)', 'sigmoid'],
+    ['x2 * exp(-a)', 'tf.exp(tf.neg(h))', 'x2.mul(s)', 'exp'],
+  ];
+  for (const [name, s, out, form] of cases) {
+    it(name, () => {
+      const info = read(coupling('js', s, out), 'js');
+      assert.equal(info.wiring, 'affine-coupling');
+      assert.equal(info.scale, form);
+    });
+  }
+
+  it('x2 / sigmoid(h): the forward gain is the unbounded one', () => {
+    const info = read(coupling('js', 'tf.sigmoid(h)', 'x2.div(s)'), 'js');
+    assert.deepEqual(info.scaleGains, { forward: 'unbounded', inverse: 1 });
+  });
+
+  const halves: [string, string][] = [
+    ['x.slice', 'const x1 = x.slice([0, 0], [-1, 2]);\n    const x2 = x.slice([0, 2], [-1, 2]);'],
+    ['tf.slice', 'const x1 = tf.slice(x, [0, 0], [-1, 2]);\n    const x2 = tf.slice(x, [0, 2], [-1, 2]);'],
+    ['tf.gather', 'const x1 = tf.gather(x, [0, 1], 1);\n    const x2 = tf.gather(x, [2, 3], 1);'],
+    ['tf.unstack', 'const [x1, x2] = tf.unstack(x, 1);'],
+    [
+      'indexing a split',
+      'const parts = tf.split(x, 2, -1);\n    const x1 = parts[0];\n    const x2 = parts[1];',
+    ],
+    ['x.split', 'const [x1, x2] = x.split(2, -1);'],
+  ];
+  for (const [name, split] of halves) {
+    it(`halves from ${name}`, () => {
+      const code = coupling('js', 'tf.exp(h)').replace('const [x1, x2] = tf.split(x, 2, -1);', split);
+      const info = read(code, 'js');
+      assert.equal(info.wiring, 'affine-coupling');
+      assert.equal(info.scale, 'exp');
+    });
+  }
+});
+
+describe('scale-form: constants and helpers', () => {
+  it('a clamp from the config is bounded, with unknown gains (never a default)', () => {
+    const code = coupling('js', 'tf.exp(tf.mul(this.clamp, tf.tanh(tf.div(h, this.clamp))))').replace(
+      '  call(inputs) {',
+      '  constructor(args) { super(args); this.clamp = args.clamp; }\n  call(inputs) {',
+    );
+    const info = read(code, 'js');
+    assert.equal(info.scale, 'bounded-tanh');
+    assert.deepEqual(info.scaleGains, { forward: 'unknown', inverse: 'unknown' });
+  });
+
+  it('a floor from the config: sigmoid-floor, inverse gain unknown', () => {
+    const code = coupling('js', 'tf.sigmoid(h).add(this.eps)').replace(
+      '  call(inputs) {',
+      '  constructor(args) { super(args); this.eps = args.eps; }\n  call(inputs) {',
+    );
+    const info = read(code, 'js');
+    assert.equal(info.scale, 'sigmoid-floor');
+    assert.equal(info.scaleGains?.inverse, 'unknown');
+  });
+
+  it('a scale computed in a helper method, its parameter bound to the argument', () => {
+    const helper =
+      '  bound(z) { const t = tf.tanh(z); return tf.exp(t); }\n  raw(z) { const u = z.mul(2); return u.exp(); }\n';
+    const withHelpers = (s: string): string =>
+      coupling('js', s).replace('  call(inputs) {', `${helper}  call(inputs) {`);
+    assert.equal(read(withHelpers('this.bound(h)'), 'js').scale, 'bounded-tanh');
+    assert.equal(read(withHelpers('this.raw(h)'), 'js').scale, 'exp');
+  });
+
+  it('a local arrow and tf.tidy are read through', () => {
+    const arrow = 'const soft = (z) => tf.exp(tf.mul(2, tf.tanh(tf.div(z, 2))));\n    const s = soft(h);';
+    const code = coupling('js', 'null').replace('const s = null;', arrow);
+    assert.equal(read(code, 'js').scale, 'bounded-tanh');
+    assert.equal(read(coupling('js', 'tf.tidy(() => tf.exp(tf.tanh(h)))'), 'js').scale, 'bounded-tanh');
+  });
+
+  it('s = tanh(s) reassignments read the earlier value', () => {
+    const code = coupling('js', 'null').replace(
+      'const s = null;',
+      'let a = h;\n    a = tf.mul(clamp, tf.tanh(tf.div(a, clamp)));\n    const s = tf.exp(a);',
+    );
+    assert.equal(read(code, 'js').scale, 'bounded-tanh');
+  });
+
+  it("a conditioner's last activation bounds h: tanh yes, relu no", () => {
+    const net = (act: string): string =>
+      coupling('js', 'tf.exp(h)').replace('{ units: 4 }', `{ units: 4, activation: '${act}' }`);
+    assert.equal(read(net('tanh'), 'js').scale, 'bounded-tanh');
+    assert.equal(read(net('relu'), 'js').scale, 'exp');
+    const seq = coupling('js', 'tf.exp(h)').replace(
+      'tf.layers.dense({ units: 4 })',
+      "tf.sequential({ layers: [tf.layers.dense({ units: 8, activation: 'relu' }), tf.layers.dense({ units: 4, activation: 'tanh' })] })",
+    );
+    assert.equal(read(seq, 'js').scale, 'bounded-tanh');
+  });
+});
+
+describe('scale-form: learned weights and autoregressive transforms', () => {
+  const layer = (body: string, extra = ''): string =>
+    `import * as tf from '@tensorflow/tfjs';\nexport class L extends tf.layers.Layer {\n${extra}${body}\n}`;
+
+  it('exp of an addWeight log-scale: learned-param, gains unknown', () => {
+    const code = layer(
+      '  call(x) { return tf.mul(tf.add(x, this.b.read()), tf.exp(this.logs.read())); }\n  inverse(y) { return y; }',
+      "  build(s) { this.logs = this.addWeight('logs', [s[1]], 'float32'); this.b = this.addWeight('b', [s[1]], 'float32'); }\n",
+    );
+    const info = read(code, 'js');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'learned-param');
+    assert.deepEqual(info.scaleGains, { forward: 'unknown', inverse: 'unknown' });
+    assert.equal(info.addsInput, false, 'x + b is the shift, not a residual');
+  });
+
+  it('exp of a tf.variable, no inverse(): the scale is known, the wiring is not claimed', () => {
+    const info = read(
+      layer('  call(x) { return x.mul(this.logScale.exp()); }', '  logScale = tf.variable(tf.zeros([8]));\n'),
+      'js',
+    );
+    assert.equal(info.scale, 'learned-param');
+    assert.equal(info.wiring, undefined);
+  });
+
+  const made =
+    "  made = tf.sequential({ layers: [tf.layers.dense({ units: 16, activation: 'relu' }), tf.layers.dense({ units: 8 })] });\n";
+  it('MAF: (x - mu) * exp(-alpha), mu and alpha split from the MADE output', () => {
+    const info = read(
+      layer(
+        '  call(x) {\n    const [mu, alpha] = tf.split(this.made.apply(x), 2, -1);\n    return x.sub(mu).mul(alpha.neg().exp());\n  }',
+        made,
+      ),
+      'js',
+    );
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'exp');
+    assert.equal(info.splitsInput, false, "splitting the conditioner's output is not splitting the input");
+  });
+
+  it('MAF with a floored softplus scale: x * (softplus(a) + eps) + shift is bounded below', () => {
+    const info = read(
+      layer(
+        '  call(x) {\n    const p = this.made.apply(x);\n    const [shift, a] = tf.split(p, 2, -1);\n    return tf.add(tf.mul(x, tf.add(tf.softplus(a), 1e-3)), shift);\n  }',
+        made,
+      ),
+      'ts',
+    );
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'softplus-floor');
+  });
+
+  it('a gate x * sigmoid(f(x)) with no shift and no inverse is not an affine transform', () => {
+    const info = read(
+      layer(
+        '  call(x) { return x.mul(tf.sigmoid(this.fc.apply(x))); }',
+        '  fc = tf.layers.dense({ units: 4 });\n',
+      ),
+      'js',
+    );
+    assert.equal(info.wiring, undefined);
+    assert.equal(info.scale, undefined);
+  });
+});
+
+describe('scale-form: the pure reader with a hand-written resolver', () => {
+  /** Reads `tf.f(...)` and `x.f(...)` as op f; names from `leaves`, everything else data. */
+  function resolver(leaves: Record<string, Leaf>): ScaleResolver {
+    return {
+      op(call) {
+        const c = call.expression;
+        if (!ts.isPropertyAccessExpression(c)) return undefined;
+        if (ts.isIdentifier(c.expression) && c.expression.text === 'tf')
+          return { op: c.name.text, operands: call.arguments };
+        return { op: c.name.text, operands: [c.expression, ...call.arguments] };
+      },
+      leaf: (e) => leaves[e.getText()] ?? { kind: 'tensor' },
+      inline: () => undefined,
+      applied: () => undefined,
+    };
+  }
+  function scaleOf(text: string, leaves: Record<string, Leaf> = {}, divides = false) {
+    const sf = ts.createSourceFile('s.ts', `const s = ${text};`, ts.ScriptTarget.Latest, true);
+    const decl = (sf.statements[0] as ts.VariableStatement).declarationList.declarations[0]!;
+    return classifyScale(decl.initializer!, resolver(leaves), divides);
+  }
+
+  it('reads forms without tfjs or the interpreter', () => {
+    assert.equal(scaleOf('tf.exp(h)').form, 'exp');
+    assert.equal(
+      scaleOf('tf.exp(tf.mul(c, tf.tanh(h)))', { c: { kind: 'number', value: 1.5 } }).form,
+      'bounded-tanh',
+    );
+    assert.equal(scaleOf('tf.exp(w)', { w: { kind: 'parameter' } }).form, 'learned-param');
+    assert.equal(scaleOf('tf.sigmoid(h).add(e)', { e: { kind: 'constant' } }).form, 'sigmoid-floor');
+  });
+
+  it('gains swap when the forward pass divides', () => {
+    const leaves: Record<string, Leaf> = { c: { kind: 'number', value: 1 } };
+    assert.deepEqual(scaleOf('tf.add(tf.sigmoid(h), c)', leaves).gains, { forward: 2, inverse: 1 });
+    assert.deepEqual(scaleOf('tf.add(tf.sigmoid(h), c)', leaves, true).gains, { forward: 1, inverse: 2 });
+  });
+
+  it('an unknown factor never yields a number', () => {
+    const g = scaleOf('tf.exp(tf.mul(k, tf.tanh(h)))', { k: { kind: 'constant' } }).gains;
+    assert.deepEqual(g, { forward: 'unknown', inverse: 'unknown' });
+  });
+});
