@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/out/**', 'test-output/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/out/**', 'test-output/**', 'corpus/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
