@@ -44,7 +44,7 @@ export class WriteLog {
    */
   runPaths(
     paths: ((() => Completion | undefined) | null)[],
-    merge: (alternatives: Val[]) => Val,
+    merge: (alternatives: Val[], name: string) => Val,
   ): PathResult[] {
     const outer = this.writes;
     const results: PathResult[] = [];
@@ -89,7 +89,7 @@ export class WriteLog {
           const v = a?.has(key) ? a.get(key) : had ? prev : undefined;
           if (v) vals.push(v);
         }
-        if (vals.length > 0) this.write(map, key, merge(vals));
+        if (vals.length > 0) this.write(map, key, merge(vals, key));
       }
     }
     return results;
@@ -101,15 +101,30 @@ function isUndefinedish(v: Val): boolean {
   return v.t === 'unknown' && (v.text === 'undefined' || v.reason === 'no initial value');
 }
 
-/** Equal as far as the extractor can tell: the same object, constant, namespace, module or class. */
-function same(a: Val, b: Val): boolean {
-  if (a === b) return true;
-  if (a.t === 'data' && b.t === 'data') return a.v === b.v;
-  // `tf = require('@tensorflow/tfjs-node-gpu')` on one path and `require('@tensorflow/tfjs-node')` on the other.
-  if (a.t === 'ns' && b.t === 'ns') return a.origin === b.origin && a.path === b.path;
-  if (a.t === 'module' && b.t === 'module') return a.mod === b.mod;
-  if (a.t === 'class' && b.t === 'class') return a.decl === b.decl;
-  return false;
+/**
+ * What makes two values the same for merging: the same constant, namespace, module or class, or the same layer
+ * call read on two paths (a `case` falling through into the next) with the same config. Undefined: only the
+ * value itself.
+ */
+function identity(v: Val): unknown {
+  switch (v.t) {
+    case 'data':
+      return `d:${typeof v.v}:${String(v.v)}`;
+    case 'ns':
+      // `tf = require('@tensorflow/tfjs-node-gpu')` on one path and `require('@tensorflow/tfjs-node')` on another.
+      return `ns:${v.origin}:${v.path}`;
+    case 'module':
+      return v.mod;
+    case 'class':
+      return v.decl;
+    case 'layer': {
+      const n = v.node;
+      if (n.kind !== 'layer') return v;
+      const r = n.range;
+      return `l:${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}:${JSON.stringify(n.config)}`;
+    }
+  }
+  return v;
 }
 
 /** An empty block: the merge point of tensor alternatives (identity; the graph block around it is unknown). */
@@ -117,10 +132,25 @@ function choicePoint(session: Session, mod: ModuleCtx, site: ts.Node): BlockNode
   return { kind: 'block', id: session.id('b'), wiring: 'sequence', children: [], range: mod.range(site) };
 }
 
-/** The value of something that is one of `vals`, depending on a path not known statically. */
-export function alternatives(session: Session, vals: Val[], site: ts.Node, mod: ModuleCtx): Val {
+/**
+ * The value of something that is one of `vals`, depending on a path not known statically; `name` (the variable)
+ * names it in messages when it stays unknown.
+ */
+export function alternatives(
+  session: Session,
+  vals: Val[],
+  site: ts.Node,
+  mod: ModuleCtx,
+  name?: string,
+): Val {
+  const seen = new Set<unknown>();
   const distinct: Val[] = [];
-  for (const v of vals) if (!distinct.some((d) => same(d, v))) distinct.push(v);
+  for (const v of vals) {
+    const id = identity(v);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    distinct.push(v);
+  }
   if (distinct.length === 1) return distinct[0]!;
   const defined = distinct.filter((v) => !isUndefinedish(v));
   if (defined.length > 0 && defined.every((v) => v.t === 'layer')) {
@@ -145,5 +175,8 @@ export function alternatives(session: Session, vals: Val[], site: ts.Node, mod: 
         distinct.map((v) => (v as Extract<Val, { t: 'tensor' }>).tn),
       ),
     };
-  return unknown(mod.text(site), 'one of several values, depending on a condition not known statically');
+  return unknown(
+    name ?? mod.text(site),
+    'one of several values, depending on a condition not known statically',
+  );
 }

@@ -37,6 +37,29 @@ function evalArgs(interp: Interp, args: readonly ts.Expression[], env: Env): Val
 
 const GLOBALS = new Set(['Math', 'Array', 'Object', 'JSON', 'Number', 'console', 'String']);
 
+/**
+ * A call the extractor cannot read (`loadData().then(cb)`, `button.addEventListener('click', cb)`,
+ * `setTimeout(cb)`, `new Promise(cb)`): the functions passed to it are callbacks, read right there, in their
+ * scope as it stands, with unknown arguments. Its result stays unknown.
+ */
+function unreadCall(interp: Interp, args: Val[], node: ts.Node, env: Env): Val {
+  for (const a of args)
+    if (a.t === 'fn')
+      interp.callFn(
+        a,
+        a.decl.parameters.map(() => undefined),
+        node,
+        env,
+      );
+  return unknown(env.mod.text(node), 'call not read statically', env.mod.range(node));
+}
+
+/** `Array.isArray(x)`, when what x is, is known. */
+function isArray(v: Val | undefined): Val {
+  if (!v || v.t === 'unknown') return unknown('Array.isArray', 'argument not known statically');
+  return { t: 'data', v: v.t === 'array' };
+}
+
 export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val {
   const mod = env.mod;
   const callee = node.expression;
@@ -60,9 +83,7 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
       case 'module':
       case 'object': {
         const f = interp.member(recv, method, callee, env);
-        return f.t === 'fn'
-          ? interp.callFn(f, args, node, env, recv)
-          : unknown(mod.text(node), 'not a known function');
+        return f.t === 'fn' ? interp.callFn(f, args, node, env, recv) : unreadCall(interp, args, node, env);
       }
       case 'layer':
         if (method === 'apply') return applyNode(interp, recv.node, args[0], node, env);
@@ -85,16 +106,17 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
         if (recv.text === 'Math')
           return foldMath(method, args) ?? unknown(mod.text(node), 'not known statically');
         if (recv.text === 'Array' && method === 'from') return arrayFrom(interp, args, node, env);
+        if (recv.text === 'Array' && method === 'isArray') return isArray(args[0]);
         if (GLOBALS.has(recv.text)) return unknown(mod.text(node), 'not known statically');
         break;
     }
-    return unknown(mod.text(node), 'call not read statically', mod.range(node));
+    return unreadCall(interp, args, node, env);
   }
   const f = interp.eval(callee, env);
   const args = evalArgs(interp, node.arguments, env);
   if (f.t === 'fn') return interp.callFn(f, args, node, env);
   if (f.t === 'ns') return callNs(interp, f.origin, f.path, args, node, env);
-  return unknown(mod.text(node), 'call not read statically', mod.range(node));
+  return unreadCall(interp, args, node, env);
 }
 
 export function evalNew(interp: Interp, node: ts.NewExpression, env: Env): Val {
@@ -105,6 +127,7 @@ export function evalNew(interp: Interp, node: ts.NewExpression, env: Env): Val {
     return analyzeClass(interp, cls)
       ? customInstance(interp, cls, args, node, env)
       : instantiate(interp, cls, args, node, env);
+  unreadCall(interp, args, node, env);
   return unknown(env.mod.text(node), 'class not known statically', env.mod.range(node));
 }
 

@@ -104,8 +104,10 @@ export function extractModule(mod: ModuleCtx): FileIr {
       for (const { key, exportName } of mod.exportStatements.get(st)!)
         guard(st, () => {
           const v = interp.lookupTop(key, mod, st);
+          const decl = mod.decls.get(key);
+          const nameNode = decl && functionName(decl)?.node;
           if (v.t === 'model')
-            register(v.m, exportName, undefined, readMarks(st, mod.file), exportName, false);
+            register(v.m, exportName, nameNode, readMarks(st, mod.file), exportName, false);
         });
     } else if (!ts.isFunctionDeclaration(st) && !ts.isClassDeclaration(st) && !ts.isImportDeclaration(st)) {
       guard(st, () => void interp.stmt(st, mod.top));
@@ -125,7 +127,9 @@ export function extractModule(mod: ModuleCtx): FileIr {
         decl,
         mod.top,
       );
-      const nameNode = (decl as ts.FunctionDeclaration | ts.VariableDeclaration).name;
+      const nameNode = ts.isExpression(decl)
+        ? functionName(decl)?.node
+        : (decl as ts.FunctionDeclaration | ts.VariableDeclaration).name;
       const display = name.replace(/^exports\./, '');
       // JSDoc of `exports.build = () => ...` is on the statement, of `{ build: () => ... }` on the property.
       const host = !ts.isExpression(decl)
@@ -166,6 +170,11 @@ export function extractModule(mod: ModuleCtx): FileIr {
     register(b, name, field?.node, readMarks(undefined, mod.file), undefined, true);
   }
 
+  // What was built before the budget ran out is still reported: turning it into models gets a budget of its own.
+  if (outOfBudget) {
+    session.freshBudget();
+    outOfBudget = false;
+  }
   const models: ModelNode[] = [];
   for (const r of regs) {
     guard(r.build.node, () => {
@@ -194,7 +203,9 @@ export function extractModule(mod: ModuleCtx): FileIr {
         range: info.range,
       };
       const marks = readMarks(decl, mod.file);
-      const coupling = inst.node.kind === 'block' && inst.node.wiring !== 'residual';
+      const coupling =
+        inst.node.kind === 'block' &&
+        (inst.node.wiring === 'affine-coupling' || inst.node.wiring === 'additive-coupling');
       if (coupling) marks.invertible = true;
       const exportName = exportOf(info.className);
       models.push(

@@ -116,9 +116,11 @@ export class ModuleCtx {
     }
   }
 
-  /** An exported value with no local name: declared under the export's name (if free), evaluated once. */
+  /**
+   * An exported value with no local name, declared as `exports.<name>` (never a local's name) and evaluated once.
+   */
   private exportValue(st: ts.Statement, exportName: string, value: ts.Node): void {
-    const key = this.decls.has(exportName) ? `exports.${exportName}` : exportName;
+    const key = exportName === 'default' ? 'default' : `exports.${exportName}`;
     this.decls.set(key, value);
     this.exports.set(exportName, key);
     const list = this.exportStatements.get(st) ?? [];

@@ -51,7 +51,10 @@ function defineMembers(interp: Interp, cls: ClassVal, inst: Val & { t: 'object' 
   for (const m of cls.decl.members) {
     const name = memberName(m);
     if (name === undefined || isStatic(m) || !ts.isPropertyDeclaration(m) || !m.initializer) continue;
-    inst.props.set(name, interp.eval(m.initializer, env));
+    const v = interp.eval(m.initializer, env);
+    inst.props.set(name, v);
+    if (v.t === 'model' && inst.cls && !interp.session.fieldNames.has(v.m))
+      interp.session.fieldNames.set(v.m, { name: `${inst.cls}.${name}`, node: m.name });
   }
   return env;
 }

@@ -44,6 +44,11 @@ export class Session {
     if (++this.steps > MAX_STEPS) throw new BudgetExceeded('extraction budget exceeded');
   }
 
+  /** Starts a new step budget (for reading back what was built, which is linear in what was built). */
+  freshBudget(): void {
+    this.steps = 0;
+  }
+
   note(message: string, range: SourceRange): void {
     const key = `${message}@${range.file}:${range.start.line}:${range.start.character}`;
     if (this.noteKeys.has(key)) return;

@@ -135,7 +135,7 @@ function paths(
   site: ts.Node,
   env: Env,
 ): Completion | undefined {
-  const merge = (vals: Val[]): Val => alternatives(interp.session, vals, site, env.mod);
+  const merge = (vals: Val[], name?: string): Val => alternatives(interp.session, vals, site, env.mod, name);
   const results = interp.log.runPaths(options, merge);
   const returned = results.flatMap((r) => (r.completion?.kind === 'return' ? [r.completion.value] : []));
   const ends = results.every((r) => r.completion?.kind === 'return' || r.completion?.kind === 'throw');

@@ -44,6 +44,39 @@ describe('extract: broken and large code never throws', () => {
     assert.ok(layersOf(model(ir, 'm').body).length > 1000);
   });
 
+  const shapes = [
+    'class A { constructor() { this.a = new A(); this.b = new A(); } }',
+    'class A extends A { forward(x) { return x; } }',
+    'class A extends B {} class B extends A { constructor() { super(); } }',
+    'function f() { later(() => f()); } f();',
+    'const m = tf.sequential(); while (true) { switch (k) { case 1: break; default: continue; } m.add(tf.layers.dense({units: 1})); }',
+    'switch (x) { case',
+    'module.exports = ',
+    'exports. = 3; module.exports.x',
+    'export * from; export { a } from',
+    'const o = { m() { return this.m(); } }; o.m();',
+    'label: for (;;) { if (x) break label; else continue label; }',
+    'try { throw 1 } catch { return } finally { }',
+  ];
+  for (const tail of shapes) {
+    it(`reads: ${tail.slice(0, 60)}`, () => {
+      const ir = extractSource(HEAD + tail, 'shape.js');
+      assert.ok(Array.isArray(ir.models) && Array.isArray(ir.notes));
+    });
+  }
+
+  it('keeps every case and callback of a large file within the step budget', () => {
+    const lines = [HEAD, 'function pick(k) {', '  switch (k) {'];
+    for (let i = 0; i < 2000; i++) lines.push(`    case ${i}: return tf.layers.dense({ units: ${i + 1} });`);
+    lines.push('  }', '}');
+    for (let i = 0; i < 2000; i++)
+      lines.push(
+        `button${i}.addEventListener('click', () => { const m${i} = tf.sequential({ layers: [pick(x)] }); });`,
+      );
+    const ir = extractSource(lines.join('\n'), 'big.js');
+    assert.ok(ir.models.length > 0);
+  });
+
   it('stops runaway recursion and huge loops with notes', () => {
     const ir = extractSource(`${HEAD}
 function deep(n: number): tf.layers.Layer[] { return [tf.layers.dense({ units: 1 }), ...deep(n + 1)]; }

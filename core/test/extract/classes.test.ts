@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { extractSource } from '../../src/extract';
+import { layersOf, lineOf, model } from './helpers';
+
+const units = (m: ReturnType<typeof model>): unknown[] => layersOf(m.body).map((l) => l.config.units);
+
+describe('extract: models and layers held by plain classes', () => {
+  it('reads a model built in a method called by the constructor, named after the class and field (JS)', () => {
+    const src = `class PolicyNetwork {
+  constructor(hiddenLayerSizesOrModel) {
+    if (hiddenLayerSizesOrModel instanceof tf.LayersModel) {
+      this.policyNet = hiddenLayerSizesOrModel;
+    } else {
+      this.createPolicyNetwork(hiddenLayerSizesOrModel);
+    }
+  }
+  createPolicyNetwork(hiddenLayerSizes) {
+    if (!Array.isArray(hiddenLayerSizes)) hiddenLayerSizes = [hiddenLayerSizes];
+    this.policyNet = tf.sequential();
+    hiddenLayerSizes.forEach((size, i) => {
+      this.policyNet.add(tf.layers.dense({ units: size, inputShape: i === 0 ? [4] : undefined }));
+    });
+    this.policyNet.add(tf.layers.dense({ units: 1 }));
+  }
+}
+const policy = new PolicyNetwork([16, 8]);`;
+    const m = model(extractSource(src, 'policy.js'), 'PolicyNetwork.policyNet');
+    assert.equal(m.api, 'sequential');
+    assert.deepEqual(units(m), [16, 8, 1]);
+    assert.equal(m.range.start.line, lineOf(src, 'this.policyNet = tf.sequential()'));
+  });
+
+  it('reads the same class with unknown constructor arguments when the file never instantiates it', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+export class PolicyNetwork {
+  private policyNet!: tf.Sequential;
+  constructor(sizes: number | number[]) {
+    this.build(Array.isArray(sizes) ? sizes : [sizes]);
+  }
+  private build(sizes: number[]) {
+    this.policyNet = tf.sequential();
+    for (const s of sizes) this.policyNet.add(tf.layers.dense({ units: s }));
+    this.policyNet.add(tf.layers.dense({ units: 1 }));
+  }
+}`;
+    const ir = extractSource(src);
+    const m = model(ir, 'PolicyNetwork.policyNet');
+    assert.equal(layersOf(m.body).length, 2, 'the loop body once (list unknown), then the head');
+    assert.equal(units(m)[1], 1);
+    assert.deepEqual(ir.looseLayers, []);
+  });
+
+  it('reads a model assigned to a field in a later method, and a field initialiser', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+class Trainer {
+  encoder = tf.sequential({ layers: [tf.layers.embedding({ inputDim: 100, outputDim: 8 })] });
+  model?: tf.Sequential;
+  buildModel(hidden = 32) {
+    this.model = tf.sequential({ layers: [tf.layers.dense({ units: hidden }), tf.layers.dense({ units: 2 })] });
+    this.model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+  }
+}`;
+    const ir = extractSource(src);
+    assert.deepEqual(units(model(ir, 'Trainer.model')), [32, 2]);
+    const enc = model(ir, 'Trainer.encoder');
+    assert.deepEqual(
+      layersOf(enc.body).map((l) => l.layerType),
+      ['embedding'],
+    );
+    assert.equal(enc.range.start.line, lineOf(src, 'encoder ='));
+  });
+
+  it('keeps layers held in fields and applied in another method, so each is linted', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+class TwoLayerNet {
+  constructor(hidden) {
+    this.dense1 = tf.layers.dense({ units: hidden, activation: 'relu' });
+    this.dense2 = tf.layers.dense({ units: 10 });
+  }
+  predict(x) {
+    return this.dense2.apply(this.dense1.apply(x));
+  }
+}
+module.exports = { TwoLayerNet };`;
+    const ir = extractSource(src, 'net.js');
+    assert.deepEqual(
+      ir.looseLayers.map((l) => [l.layerType, l.range.start.line]),
+      [
+        ['dense', lineOf(src, 'this.dense1 =')],
+        ['dense', lineOf(src, 'this.dense2 =')],
+      ],
+    );
+  });
+
+  it('runs the base constructor through super() and reads models the subclass builds from its fields', () => {
+    const src = `class Base {
+  constructor(units) { this.units = units; }
+}
+class QNetwork extends Base {
+  constructor() {
+    super(8);
+    this.online = tf.sequential({ layers: [tf.layers.dense({ units: this.units })] });
+  }
+}
+const q = new QNetwork();`;
+    assert.deepEqual(units(model(extractSource(src, 'q.js'), 'QNetwork.online')), [8]);
+  });
+
+  it('reads methods of object literals with the object as this', () => {
+    const src = `const app = {
+  hidden: 12,
+  build() {
+    return tf.sequential({ layers: [tf.layers.dense({ units: this.hidden })] });
+  },
+};`;
+    assert.deepEqual(units(model(extractSource(src, 'app.js'), 'build')), [12]);
+  });
+
+  it('gives a model built and returned by a class method the qualified method name', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+export class Agent {
+  createNetwork(): tf.Sequential {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, inputShape: [9, 9, 2] }));
+    return m;
+  }
+}`;
+    const m = model(extractSource(src), 'Agent.createNetwork');
+    assert.deepEqual(
+      layersOf(m.body).map((l) => l.layerType),
+      ['conv2d'],
+    );
+  });
+});
+
+describe('extract: hand-written transforms that are not tfjs layers', () => {
+  it('reads a class with forward() and inverse() as a coupling, its inner layers as the conditioner', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+class AffineFlow {
+  constructor(dim) {
+    this.s = tf.sequential({ layers: [tf.layers.dense({ units: dim / 2, activation: 'tanh' })] });
+    this.t = tf.layers.dense({ units: 2 });
+  }
+  forward(x) {
+    const [x1, x2] = tf.split(x, 2, -1);
+    const s = tf.exp(this.s.apply(x1));
+    return tf.concat([x1, tf.add(tf.mul(x2, s), this.t.apply(x1))], -1);
+  }
+  inverse(y) {
+    const [y1, y2] = tf.split(y, 2, -1);
+    return tf.concat([y1, tf.div(tf.sub(y2, this.t.apply(y1)), tf.exp(this.s.apply(y1)))], -1);
+  }
+}`;
+    const ir = extractSource(src, 'flow.js');
+    const info = ir.customLayers.find((c) => c.className === 'AffineFlow');
+    assert.ok(info);
+    assert.equal(info.hasInverse, true);
+    assert.equal(info.splitsInput, true);
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.deepEqual(
+      info.layers!.map((l) => l.range.start.line),
+      [lineOf(src, 'this.s ='), lineOf(src, 'this.t =')],
+    );
+    const m = model(ir, 'AffineFlow');
+    assert.equal(m.api, 'custom-layer');
+    assert.deepEqual(ir.looseLayers, []);
+  });
+
+  it('reads a TypeScript block with forward() that adds its input as a residual layer', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+export class ResBlock {
+  private g = tf.layers.dense({ units: 4 });
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.add(x, this.g.apply(x) as tf.Tensor);
+  }
+}
+export const blocks = [new ResBlock(), new ResBlock()];`;
+    const ir = extractSource(src);
+    const info = ir.customLayers.find((c) => c.className === 'ResBlock');
+    assert.equal(info?.wiring, 'residual');
+    assert.equal(info.layers!.length, 1);
+  });
+
+  it('still treats a plain class without forward() as a plain class', () => {
+    const ir = extractSource(
+      `class Memory { constructor() { this.items = []; } push(x) { this.items.push(x); } }`,
+      'm.js',
+    );
+    assert.deepEqual(ir.customLayers, []);
+    assert.deepEqual(ir.models, []);
+  });
+});
