@@ -184,12 +184,17 @@ function customLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds
   const info = ctx.customLayers.find((c) => c.className === cls);
   if (info === undefined) return bounds('unknown', 'unknown', `custom layer ${cls}: class not found`);
   let forward: Bound = 'unknown';
-  const anchor = info.scaleAnchor?.start;
+  // Ops that scale by learned weights alone (x * exp(logs)) are constant in the input, not non-Lipschitz ops.
+  const learned = [
+    ...(info.learnedScales ?? []),
+    ...(info.scale === 'learned-param' ? [info.scaleAnchor] : []),
+  ];
+  const isLearned = (op: OpNode): boolean =>
+    learned.some(
+      (r) => r?.start.line === op.range.start.line && r.start.character === op.range.start.character,
+    );
   for (const op of info.ops) {
-    // The exp of a learned scale (x * exp(logs)) is constant in the input, not a non-Lipschitz op.
-    const isScale =
-      anchor && op.range.start.line === anchor.line && op.range.start.character === anchor.character;
-    if (isScale && info.scale === 'learned-param') continue;
+    if (isLearned(op)) continue;
     const act = activationConstants(op.op);
     if (act?.forward === 'unbounded') forward = 'unbounded';
   }

@@ -17,6 +17,7 @@ import {
   type ScaleResolver,
   scaleOperand,
   strip,
+  varies,
 } from './scale-form';
 import type { Env } from './values';
 
@@ -73,21 +74,20 @@ export class CallReader implements ScaleResolver {
     const p = call.parameters[0];
     if (p && ts.isIdentifier(p.name)) this.input = p.name.text;
     this.readFields(call);
+    for (const m of this.methods.values()) if (m !== call && m.body) this.locals.collect(m.body);
     const seen = new Set<ts.Node>([call]);
     const enter = (fn: ts.FunctionLikeDeclaration): void => {
       for (const q of fn.parameters) if (ts.isIdentifier(q.name)) this.params.add(q.name.text);
-      if (fn.body) {
-        this.locals.collect(fn.body);
-        ts.forEachChild(fn.body, visit);
-      }
+      if (fn.body) ts.forEachChild(fn.body, visit);
     };
     const visit = (n: ts.Node): void => {
       if (ts.isVariableDeclaration(n) && n.initializer && ts.isArrayBindingPattern(n.name)) {
-        const target = this.isDataSplit(n.initializer)
-          ? this.halves
-          : this.isSplit(n.initializer)
-            ? this.parts
-            : undefined;
+        const target =
+          this.isDataSplit(n.initializer) || this.helperSplitsData(n.initializer)
+            ? this.halves
+            : this.isSplit(n.initializer)
+              ? this.parts
+              : undefined;
         if (target)
           for (const el of n.name.elements)
             if (ts.isBindingElement(el) && ts.isIdentifier(el.name)) target.add(el.name.text);
@@ -170,6 +170,9 @@ export class CallReader implements ScaleResolver {
         node: u.node,
       });
     }
+    const learned = candidates.filter((c) => c.reading.form === 'learned-param' && c.reading.anchor);
+    const at = new Map(learned.map((c) => [c.reading.anchor!.pos, this.mod.range(c.reading.anchor!)]));
+    if (at.size > 0) info.learnedScales = [...at.values()];
     const halves = candidates.filter((c) => c.kind === 'half' && info.splitsInput);
     const whole = candidates.filter(
       (c) => c.kind === 'input' && c.reading.anchor && c.reading.form !== 'identity',
@@ -191,8 +194,8 @@ export class CallReader implements ScaleResolver {
         info.addsInput = false;
       } else {
         // A learned weight's exp is constant in the input: never a non-Lipschitz op, whatever the class.
-        const learned = whole.find((c) => c.reading.form === 'learned-param');
-        if (learned) this.setScale(learned);
+        const own = whole.find((c) => c.reading.form === 'learned-param');
+        if (own) this.setScale(own);
       }
     }
     if (chosen) this.setScale(chosen);
@@ -226,7 +229,7 @@ export class CallReader implements ScaleResolver {
         if (test(n)) found = true;
         else {
           const def = this.locals.at(n.text, n);
-          if (def && this.mentions(def, test, depth + 1)) found = true;
+          if (def && this.mentions(def.expr, test, depth + 1)) found = true;
         }
         return;
       }
@@ -245,21 +248,21 @@ export class CallReader implements ScaleResolver {
   leaf(e: ts.Identifier | ts.PropertyAccessExpression): Leaf {
     if (ts.isIdentifier(e)) {
       const def = this.locals.at(e.text, e);
-      if (def) return { kind: 'expr', exprs: [def] };
-      if (this.params.has(e.text) || this.locals.has(e.text)) return { kind: 'tensor' };
+      if (def) return { kind: 'expr', defs: [def] };
+      if (this.params.has(e.text) || this.locals.has(e.text, e)) return { kind: 'tensor' };
       return this.moduleValue(e);
     }
     if (e.expression.kind === ts.SyntaxKind.ThisKeyword) {
       const defs = this.fields.get(e.name.text);
       if (!defs) return { kind: 'constant' };
       if (defs.some((d) => this.isWeight(d))) return { kind: 'parameter' };
-      return { kind: 'expr', exprs: defs };
+      return { kind: 'expr', defs: defs.map((expr) => ({ expr })) };
     }
     // `args.clamp`, `config.eps`: data when read from a local tensor, else a number (known or not).
     let root: ts.Expression = e;
     while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root))
       root = strip(root.expression);
-    if (ts.isIdentifier(root) && (this.params.has(root.text) || this.locals.has(root.text)))
+    if (ts.isIdentifier(root) && (this.params.has(root.text) || this.locals.has(root.text, root)))
       return { kind: 'tensor' };
     return this.moduleValue(e);
   }
@@ -274,7 +277,7 @@ export class CallReader implements ScaleResolver {
     if (ts.isIdentifier(c)) {
       const def = this.locals.at(c.text, c);
       if (def) {
-        const f = strip(def);
+        const f = strip(def.expr);
         return ts.isArrowFunction(f) || ts.isFunctionExpression(f)
           ? { fn: f, args: call.arguments }
           : undefined;
@@ -305,7 +308,7 @@ export class CallReader implements ScaleResolver {
     }
     if (ts.isIdentifier(e)) {
       const def = this.locals.at(e.text, e);
-      return def ? this.outputActivation(def, depth + 1) : 'linear';
+      return def ? this.outputActivation(def.expr, depth + 1) : 'linear';
     }
     if (!ts.isCallExpression(e)) return 'linear';
     const layer = this.layerAt(e);
@@ -379,7 +382,7 @@ export class CallReader implements ScaleResolver {
     e = strip(e);
     if (ts.isIdentifier(e) && depth < MAX_DEPTH) {
       const init = this.locals.at(e.text, e);
-      if (init) return this.resolve(init, depth + 1);
+      if (init) return this.resolve(init.expr, depth + 1);
     }
     return e;
   }
@@ -397,6 +400,26 @@ export class CallReader implements ScaleResolver {
     if (!ts.isCallExpression(r)) return false;
     const use = this.opOf(r);
     return !!use && SPLIT_OPS.has(use.op) && !this.fromConditioner(use.operands[0]);
+  }
+
+  /** `this.halves(x)`: a helper of the class that splits the data and returns the parts. */
+  private helperSplitsData(e: ts.Expression): boolean {
+    const r = strip(e);
+    if (!ts.isCallExpression(r) || !ts.isPropertyAccessExpression(r.expression)) return false;
+    if (r.expression.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
+    const body = this.methods.get(r.expression.name.text)?.body;
+    if (!body) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n)) {
+        const use = this.opOf(n);
+        if (use && SPLIT_OPS.has(use.op) && !this.fromConditioner(use.operands[0])) found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    return found;
   }
 
   /** Whether `e` is computed by applying a layer or model (through locals and shape ops). */
@@ -424,7 +447,7 @@ export class CallReader implements ScaleResolver {
     if (ts.isIdentifier(s)) {
       if (s.text === this.input) return true;
       const init = this.locals.at(s.text, s);
-      return !!init && depth < MAX_DEPTH && this.isInput(init, depth + 1);
+      return !!init && depth < MAX_DEPTH && this.isInput(init.expr, depth + 1);
     }
     if (ts.isElementAccessExpression(s)) return this.isInput(s.expression, depth + 1);
     if (ts.isConditionalExpression(s))
@@ -455,6 +478,15 @@ export class CallReader implements ScaleResolver {
       const kinds = use.operands.map((o) => this.dataKind(o, depth + 1));
       const found = kinds.filter((k) => k !== undefined);
       return found.length === 1 ? found[0] : undefined;
+    }
+    // `x * (1 - mask)`: the data times something constant in it (RealNVP's checkerboard masks).
+    if (use.op === 'mul' && use.operands.length === 2) {
+      const [a, b] = use.operands as [ts.Expression, ts.Expression];
+      const ka = this.dataKind(a, depth + 1);
+      const kb = this.dataKind(b, depth + 1);
+      if (ka && !kb && !varies(b, this).data) return ka;
+      if (kb && !ka && !varies(a, this).data) return kb;
+      return undefined;
     }
     if (use.op === 'reshape' || use.op === 'squeeze' || use.op === 'expandDims')
       return use.operands[0] ? this.dataKind(use.operands[0], depth + 1) : undefined;

@@ -14,10 +14,19 @@ export interface OpRead {
   operands: readonly ts.Expression[];
 }
 
+/**
+ * A definition: `expr`, or with `key` one part of it (`const { scale } = this.params(x)`: key 'scale';
+ * `const [s, t] = this.split(x)`: key 1 for t).
+ */
+export interface Def {
+  expr: ts.Expression;
+  key?: string | number;
+}
+
 /** What a name (`h`, `this.clamp`) stands for. */
 export type Leaf =
   /** Read these instead: a local's definition, a field's initializers (several: their union). */
-  | { kind: 'expr'; exprs: readonly ts.Expression[] }
+  | { kind: 'expr'; defs: readonly Def[] }
   | { kind: 'number'; value: number }
   /** A number not known statically (`this.clamp` set from the layer's config). */
   | { kind: 'constant' }
@@ -88,9 +97,28 @@ const SHAPE_OPS = new Set([
   'concat',
   'stack',
   'scalar',
+  'mean',
+]);
+
+/** Ops that create a tensor from numbers: constant in the input. */
+const CONSTANT_OPS = new Set([
   'tensor',
   'tensor1d',
-  'mean',
+  'tensor2d',
+  'tensor3d',
+  'tensor4d',
+  'tensor5d',
+  'tensor6d',
+  'ones',
+  'zeros',
+  'fill',
+  'eye',
+  'linspace',
+  'range',
+  'oneHot',
+  'randomNormal',
+  'randomUniform',
+  'truncatedNormal',
 ]);
 
 /** Output ranges of activations, for a conditioner whose last layer has one. */
@@ -118,11 +146,11 @@ export function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression |
 }
 
 /**
- * Local definitions by name: `const x = e`, `let x; x = e`, and destructuring (`const [a, b] = e`: each name
- * stands for e, which has the same extent as any of its parts). Nested functions are read too (`tf.tidy`).
+ * Local definitions by name: `const x = e`, `let x; x = e`, and destructuring (`const [a, b] = e`,
+ * `const { s, t } = e`: parts of e). Nested functions are read too (`tf.tidy`).
  */
 export class Locals {
-  private defs = new Map<string, ts.Expression[]>();
+  private defs = new Map<string, (Def & { fn: ts.Node | undefined })[]>();
 
   collect(root: ts.Node): this {
     const visit = (n: ts.Node): void => {
@@ -140,29 +168,50 @@ export class Locals {
   }
 
   private bind(name: ts.BindingName, init: ts.Expression): void {
-    if (ts.isIdentifier(name)) this.add(name.text, init);
-    else for (const el of name.elements) if (ts.isBindingElement(el)) this.bind(el.name, init);
+    if (ts.isIdentifier(name)) {
+      this.add(name.text, init);
+      return;
+    }
+    name.elements.forEach((el, i) => {
+      if (!ts.isBindingElement(el) || el.dotDotDotToken || !ts.isIdentifier(el.name)) return;
+      const prop = el.propertyName;
+      let key: string | number = el.name.text;
+      if (ts.isArrayBindingPattern(name)) key = i;
+      else if (prop && (ts.isIdentifier(prop) || ts.isStringLiteral(prop))) key = prop.text;
+      this.add(el.name.text, init, key);
+    });
   }
 
-  add(name: string, expr: ts.Expression): void {
+  add(name: string, expr: ts.Expression, key?: string | number): void {
     const list = this.defs.get(name) ?? [];
-    list.push(expr);
+    const fn = enclosingFunction(expr);
+    list.push(key === undefined ? { expr, fn } : { expr, key, fn });
     this.defs.set(name, list);
   }
 
-  has(name: string): boolean {
-    return this.defs.has(name);
+  /** Whether `name` is defined in a function that encloses `use`. */
+  has(name: string, use: ts.Node): boolean {
+    return !!this.defs.get(name)?.some((d) => !d.fn || containsNode(d.fn, use));
   }
 
   /** The definition that reaches `use`: the last one ending before it (so `s = tf.tanh(s)` reads the old s). */
-  at(name: string, use: ts.Node): ts.Expression | undefined {
-    const list = this.defs.get(name);
-    if (!list) return undefined;
-    const pos = use.pos;
-    let best: ts.Expression | undefined;
-    for (const d of list) if (d.end <= pos && (!best || d.end > best.end)) best = d;
-    return best ?? (list.length === 1 && !containsNode(list[0]!, use) ? list[0] : undefined);
+  at(name: string, use: ts.Node): Def | undefined {
+    // Only definitions in a function that encloses the use are in scope.
+    const list = this.defs.get(name)?.filter((d) => !d.fn || containsNode(d.fn, use));
+    if (!list?.length) return undefined;
+    let best: Def | undefined;
+    for (const d of list) if (d.expr.end <= use.pos && (!best || d.expr.end > best.expr.end)) best = d;
+    const only = list.length === 1 && !containsNode(list[0]!.expr, use) ? list[0] : undefined;
+    const found = best ?? only;
+    if (!found) return undefined;
+    return found.key === undefined ? { expr: found.expr } : { expr: found.expr, key: found.key };
   }
+}
+
+function enclosingFunction(n: ts.Node): ts.Node | undefined {
+  for (let p = n.parent as ts.Node | undefined; p; p = p.parent)
+    if (ts.isFunctionLike(p) && !ts.isFunctionTypeNode(p)) return p;
+  return undefined;
 }
 
 function containsNode(outer: ts.Node, inner: ts.Node): boolean {
@@ -326,18 +375,85 @@ const MATH: Record<string, (...xs: number[]) => number> = {
 class Reader {
   constructor(private r: ScaleResolver) {}
 
-  /** What `e` stands for: a binding of the inlined function, a local, or a leaf from the resolver. */
-  private lookup(e: ts.Identifier | ts.PropertyAccessExpression, scope: Scope | undefined): Leaf | Binding {
+  /** What `e` stands for: bindings (a parameter of an inlined function, a local, a field) or a leaf. */
+  private lookup(
+    e: ts.Identifier | ts.PropertyAccessExpression,
+    scope: Scope | undefined,
+  ): Exclude<Leaf, { kind: 'expr' }> | Binding[] {
     if (ts.isIdentifier(e)) {
       for (let s = scope; s; s = s.outer) {
         const p = s.params.get(e.text);
-        if (p) return { bound: p.expr, scope: p.scope };
+        if (p) return [{ bound: p.expr, scope: p.scope }];
         const def = s.locals.at(e.text, e);
-        if (def) return { bound: def, scope: s };
-        if (s.locals.has(e.text)) return { kind: 'tensor' };
+        if (def) return [{ bound: def.expr, scope: s, ...(def.key === undefined ? {} : { key: def.key }) }];
+        if (s.locals.has(e.text, e)) return { kind: 'tensor' };
       }
     }
-    return this.r.leaf(e);
+    const leaf = this.r.leaf(e);
+    if (leaf.kind !== 'expr') return leaf;
+    return leaf.defs.map((d) => ({
+      bound: d.expr,
+      scope: undefined,
+      ...(d.key === undefined ? {} : { key: d.key }),
+    }));
+  }
+
+  /** What a binding stands for once its key picks a part; the whole when the part cannot be picked. */
+  private resolved(b: Binding, d: number): Binding[] {
+    if (b.key === undefined) return [b];
+    return this.partOf(b.bound, b.scope, b.key, d) ?? [{ bound: b.bound, scope: b.scope }];
+  }
+
+  /**
+   * The part `key` of what `e` evaluates to: a property of a returned object literal, an element of a returned
+   * array. Undefined when it cannot be picked: a part of a tensor (a split) has the tensor's extent.
+   */
+  private partOf(
+    e: ts.Expression,
+    scope: Scope | undefined,
+    key: string | number,
+    depth: number,
+  ): Binding[] | undefined {
+    e = strip(e);
+    if (depth > MAX_DEPTH) return undefined;
+    const d = depth + 1;
+    if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        const name =
+          p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+        if (name !== key) continue;
+        if (ts.isPropertyAssignment(p)) return [{ bound: p.initializer, scope }];
+        if (ts.isShorthandPropertyAssignment(p)) return [{ bound: p.name, scope }];
+      }
+      return undefined;
+    }
+    if (ts.isArrayLiteralExpression(e)) {
+      const el = typeof key === 'number' ? e.elements[key] : undefined;
+      return el && !ts.isSpreadElement(el) && !ts.isOmittedExpression(el)
+        ? [{ bound: el, scope }]
+        : undefined;
+    }
+    if (ts.isConditionalExpression(e)) {
+      const a = this.partOf(e.whenTrue, scope, key, d);
+      const b = this.partOf(e.whenFalse, scope, key, d);
+      return a && b ? [...a, ...b] : undefined;
+    }
+    if (ts.isIdentifier(e)) {
+      const l = this.lookup(e, scope);
+      if (!Array.isArray(l)) return undefined;
+      const out: Binding[] = [];
+      for (const b of l.flatMap((x) => this.resolved(x, d))) {
+        const part = this.partOf(b.bound, b.scope, key, d);
+        if (!part) return undefined;
+        out.push(...part);
+      }
+      return out;
+    }
+    if (ts.isCallExpression(e)) {
+      const inl = this.inlined(e, scope);
+      if (inl) return this.partOf(inl.bound, inl.scope, key, d);
+    }
+    return undefined;
   }
 
   private inlined(call: ts.CallExpression, scope: Scope | undefined): Binding | undefined {
@@ -373,7 +489,13 @@ class Reader {
     const math = this.mathConstant(e, scope, d);
     if (math !== undefined) return math;
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) return this.leafExtent(e, scope, d);
-    if (ts.isElementAccessExpression(e)) return this.extent(e.expression, scope, d);
+    if (ts.isElementAccessExpression(e)) {
+      const i = e.argumentExpression;
+      const part = ts.isNumericLiteral(i) ? this.partOf(e.expression, scope, Number(i.text), d) : undefined;
+      return part
+        ? union(part.map((b) => this.extent(b.bound, b.scope, d)))
+        : this.extent(e.expression, scope, d);
+    }
     if (ts.isArrayLiteralExpression(e))
       return union(e.elements.map((x) => (ts.isSpreadElement(x) ? ANY : this.extent(x, scope, d))));
     if (ts.isCallExpression(e)) return this.call(e, scope, d);
@@ -386,10 +508,9 @@ class Reader {
     d: number,
   ): Extent {
     const leaf = this.lookup(e, scope);
-    if ('bound' in leaf) return this.extent(leaf.bound, leaf.scope, d);
+    if (Array.isArray(leaf))
+      return union(leaf.flatMap((b) => this.resolved(b, d)).map((b) => this.extent(b.bound, b.scope, d)));
     switch (leaf.kind) {
-      case 'expr':
-        return union(leaf.exprs.map((x) => this.extent(x, undefined, d)));
       case 'number':
         return point(leaf.value);
       case 'constant':
@@ -501,11 +622,14 @@ class Reader {
       case 'minimum':
         return clip(a, undefined, x(1));
       case 'onesLike':
+      case 'ones':
         return point(1);
+      case 'zeros':
       case 'zerosLike':
         return point(0);
     }
     if (SHAPE_OPS.has(use.op)) return a;
+    if (CONSTANT_OPS.has(use.op)) return { lo: 'finite', hi: 'finite', data: false, param: false };
     return ANY;
   }
 
@@ -520,9 +644,8 @@ class Reader {
     const d = depth + 1;
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) {
       const leaf = this.lookup(e, scope);
-      if ('bound' in leaf) return this.core(leaf.bound, leaf.scope, d);
-      if (leaf.kind === 'expr' && leaf.exprs.length === 1) return this.core(leaf.exprs[0]!, undefined, d);
-      return undefined;
+      const found = Array.isArray(leaf) ? leaf.flatMap((b) => this.resolved(b, d)) : [];
+      return found.length === 1 ? this.core(found[0]!.bound, found[0]!.scope, d) : undefined;
     }
     if (ts.isBinaryExpression(e)) return undefined;
     if (!ts.isCallExpression(e)) return undefined;
@@ -550,6 +673,7 @@ class Reader {
 interface Binding {
   bound: ts.Expression;
   scope: Scope | undefined;
+  key?: string | number;
 }
 
 interface Core {
@@ -608,6 +732,12 @@ export function classifyScale(e: ts.Expression, resolver: ScaleResolver, divides
     else form = arg.param && !arg.data ? 'learned-param' : 'clamped';
   }
   return { form, anchor, gains };
+}
+
+/** Whether `e` depends on the input (data) or on learned weights, as the scale reader sees it. */
+export function varies(e: ts.Expression, resolver: ScaleResolver): { data: boolean; param: boolean } {
+  const x = new Reader(resolver).extent(e, undefined, 0);
+  return { data: x.data, param: x.param };
 }
 
 /** Scale forms whose inverse gain has no bound for any weights: reported by unbounded-coupling-scale. */

@@ -244,6 +244,12 @@ export interface CustomLayerInfo {
   scale?: ScaleForm;
   scaleAnchor?: SourceRange;
   scaleGains?: ScaleGains;
+  /**
+   * Ops that scale the data (the input or a half) by learned weights alone: `x * exp(this.logs)`, FrEIA's global
+   * `softplus(w)`. Constant in the input (never a non-Lipschitz op); the inverse gain `1 / min s` is finite for
+   * given weights, but training can drive it up.
+   */
+  learnedScales?: SourceRange[];
   /** Layers the class creates (in the constructor, `build()`, fields): the conditioner or branch. */
   layers?: LayerNode[];
 }

@@ -1,12 +1,12 @@
 import { configString } from '../bounds/config';
-import type { BlockNode, CustomLayerInfo, LayerNode, ScaleForm, SourceRange } from '../ir/model-ir';
-import { customClassOf, forEachLayer, forEachNode } from './placement';
+import type { BlockNode, LayerNode, SourceRange } from '../ir/model-ir';
+import { forEachNode } from './placement';
 import { defineRule, docsUrl, type FixData } from './rule';
 import { type SourceText, stringPropertyRange } from './source-text';
 
 const id = 'unbounded-coupling-scale';
 
-type MessageId = 'expScale' | 'scaleReachesZero' | 'learnedScale';
+type MessageId = 'expScale' | 'scaleReachesZero';
 
 /** Scales whose inverse gain has no bound for any weights. */
 const UNBOUNDED = new Set<string>(['exp', 'sigmoid', 'softplus']);
@@ -58,45 +58,25 @@ export const rule = defineRule<MessageId>({
         'Coupling scale s = exp(h) is unbounded: the inverse gain 1/s = exp(-h) can explode. Bound h: s = exp(c * tanh(h / c)).',
       scaleReachesZero:
         'Coupling scale s = {{form}}(h) can reach 0, so 1/s is unbounded. Floor it: s = sigmoid(h + 2) + eps, eps > 0.',
-      learnedScale:
-        'Scale exp(w) of learned weights w: inverse gain exp(-min w) is finite but training can drive it to infinity. Bound w: c * tanh(w / c).',
     },
     defaultSeverity: 'warning',
   },
   check(context) {
     const { source, fileIr } = context;
-    const report = (
-      form: ScaleForm | string,
-      range: SourceRange,
-      anchored: boolean,
-      block?: BlockNode,
-    ): void => {
-      const related = block ? { related: [{ message: 'the coupling block', range: block.range }] } : {};
-      if (form === 'learned-param') {
-        context.report({ range, messageId: 'learnedScale', severity: 'hint', ...related });
-        return;
-      }
+    /** A scale op of a hand-written coupling (`tf.exp(h)`), reported with a fix that bounds it. */
+    const reportOp = (form: string, range: SourceRange, block?: BlockNode): void => {
       if (!UNBOUNDED.has(form)) return;
-      const fix = anchored ? opFix(source, range, form) : undefined;
+      const fix = opFix(source, range, form);
       context.report({
         range,
         ...(form === 'exp' ? { messageId: 'expScale' } : { messageId: 'scaleReachesZero', data: { form } }),
         ...(fix ? { fix } : {}),
-        ...related,
+        ...(block ? { related: [{ message: 'the coupling block', range: block.range }] } : {}),
       });
     };
-    const reportClass = (info: CustomLayerInfo): void => {
-      if (info.scale && info.scaleAnchor) report(info.scale, info.scaleAnchor, true);
-    };
     forEachNode(fileIr, (node) => {
-      if (node.kind === 'block' && node.wiring === 'affine-coupling' && node.scale) {
-        report(
-          node.scale,
-          node.anchor ?? node.range,
-          node.anchor !== undefined,
-          node.anchor ? node : undefined,
-        );
-      }
+      if (node.kind === 'block' && node.wiring === 'affine-coupling' && node.scale && node.anchor)
+        reportOp(node.scale, node.anchor, node);
       if (node.kind === 'layer' && node.layerType === 'AffineCoupling' && node.origin !== 'custom') {
         const scale = configString(node.config, 'scale');
         if (scale !== undefined && UNBOUNDED.has(scale)) {
@@ -112,12 +92,9 @@ export const rule = defineRule<MessageId>({
       }
     });
     // Hand-written coupling classes: reported at their scale op even when no model in this file uses them.
-    for (const info of fileIr.customLayers) if (info.wiring === 'affine-coupling') reportClass(info);
-    // A class that only scales by exp(learned weight) (NICE's final scaling layer) and does not say it is
-    // invertible: reported where a model that must be invertible uses it.
-    forEachLayer(fileIr, (layer, placement) => {
-      const info = customClassOf(layer, fileIr);
-      if (info && !info.wiring && info.scale === 'learned-param' && placement.invertible) reportClass(info);
-    });
+    // (A scale of learned weights alone, ActNorm-style, is unbounded-inverse-gain's.)
+    for (const info of fileIr.customLayers)
+      if (info.wiring === 'affine-coupling' && info.scale && info.scaleAnchor)
+        reportOp(info.scale, info.scaleAnchor);
   },
 });

@@ -1,10 +1,10 @@
 import { actNormScaleBound } from '../bounds/config';
-import { forEachLayer, layerLabel } from './placement';
+import { customClassOf, forEachLayer, layerLabel } from './placement';
 import { defineRule, docsUrl } from './rule';
 
 const id = 'unbounded-inverse-gain';
 
-type MessageId = 'unboundedScale' | 'unboundedLinear';
+type MessageId = 'unboundedScale' | 'unboundedLinear' | 'learnedScale';
 
 /**
  * LU-parameterised maps: no option bounds them, since even a bounded diagonal of U leaves sigma_min(W) free
@@ -25,6 +25,8 @@ export const rule = defineRule<MessageId>({
         '{{layer}}: inverse gain 1/min(scale) is unbounded if training drives a scale to 0. Set scaleBound: M to keep scales in [1/M, M].',
       unboundedLinear:
         '{{layer}}: inverse gain 1/sigma_min(W) is unbounded as W nears singular (the LU diagonal does not bound it). Check it from weights.',
+      learnedScale:
+        'Scale of learned weights w (exp(w)): inverse gain 1/min s is finite, but training can drive it up. Bound w: exp(c * tanh(w / c)).',
     },
     defaultSeverity: 'hint',
   },
@@ -39,5 +41,17 @@ export const rule = defineRule<MessageId>({
       else if (LU_LINEAR.has(layer.layerType))
         context.report({ node: layer, data, messageId: 'unboundedLinear', ...model });
     });
+    // Hand-written scalings by learned weights (`x * exp(this.logs)`, see scale-form.ts): where the class is an
+    // invertible transform, or an invertible model uses it on its main path.
+    const onMainPath = new Set<string>();
+    forEachLayer(context.fileIr, (layer, placement) => {
+      const info = customClassOf(layer, context.fileIr);
+      if (info && placement.mainPath) onMainPath.add(info.className);
+    });
+    for (const info of context.fileIr.customLayers) {
+      const invertible = info.wiring?.endsWith('coupling') || info.hasInverse || info.claimsInvertible;
+      if (invertible || onMainPath.has(info.className))
+        for (const range of info.learnedScales ?? []) context.report({ range, messageId: 'learnedScale' });
+    }
   },
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ts } from 'ts-morph';
+import { computeBounds } from '../../src/bounds';
 import { extractSource } from '../../src/extract';
 import { classifyScale, type Leaf, type ScaleResolver } from '../../src/extract/scale-form';
 import type { CustomLayerInfo, ScaleForm, ScaleGain, ScaleGains } from '../../src/ir/model-ir';
@@ -335,5 +336,139 @@ describe('scale-form: the pure reader with a hand-written resolver', () => {
   it('an unknown factor never yields a number', () => {
     const g = scaleOf('tf.exp(tf.mul(k, tf.tanh(h)))', { k: { kind: 'constant' } }).gains;
     assert.deepEqual(g, { forward: 'unknown', inverse: 'unknown' });
+  });
+});
+
+describe('scale-form: the shapes ports take', () => {
+  it("Glow's helper returning { shift, scale }, destructured in call()", () => {
+    const code = `import * as tf from '@tensorflow/tfjs';
+export class Glow extends tf.layers.Layer {
+  nn = tf.layers.dense({ units: 4 });
+  shiftAndScale(z1) {
+    const [shift, raw] = tf.split(this.nn.apply(z1), 2, -1);
+    const scale = tf.sigmoid(tf.add(raw, 2.0));
+    return { shift, scale };
+  }
+  call(z) {
+    const [z1, z2] = tf.split(z, 2, -1);
+    const { shift, scale } = this.shiftAndScale(z1);
+    return tf.concat([z1, tf.mul(tf.add(z2, shift), scale)], -1);
+  }
+  inverse(y) { return y; }
+}`;
+    const info = read(code, 'js');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'sigmoid');
+    assert.equal(info.scaleAnchor?.start.line, 5, 'at the sigmoid in the helper');
+  });
+
+  it('a plain class with forward(): halves from a helper that picks them by parity', () => {
+    const code = `import * as tf from '@tensorflow/tfjs';
+class AffineHalf {
+  constructor(parity) { this.parity = parity; this.net = tf.sequential({ layers: [tf.layers.dense({ units: 2 })] }); }
+  halves(x) {
+    const [a, b] = tf.split(x, 2, 1);
+    return this.parity ? [b, a] : [a, b];
+  }
+  params(x0) {
+    const s = this.net.apply(x0);
+    return { s, scale: s.exp() };
+  }
+  forward(x) {
+    const [x0, x1] = this.halves(x);
+    const { scale } = this.params(x0);
+    return tf.concat([x0, x1.mul(scale)], 1);
+  }
+  inverse(z) { return z; }
+}
+export const flow = [new AffineHalf(0), new AffineHalf(1)];`;
+    const info = read(code, 'js');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'exp');
+    assert.equal(info.scaleAnchor?.start.line, 9);
+  });
+
+  it('RealNVP checkerboard: x * (1 - mask) * exp(s), s a clipped log-scale from a helper returning [s, t]', () => {
+    const code = `import * as tf from '@tensorflow/tfjs';
+export class Checker extends tf.layers.Layer {
+  constructor(args) {
+    super(args);
+    this.mask = tf.tensor2d([[1, 0, 1, 0]]);
+    this.net = tf.layers.dense({ units: 8 });
+  }
+  logScaleAndShift(xm) {
+    const [raw, t] = tf.split(this.net.apply(xm), 2, -1);
+    return [tf.clipByValue(raw, -5, 5), t];
+  }
+  call(x) {
+    const xm = tf.mul(x, this.mask);
+    const [s, t] = this.logScaleAndShift(xm);
+    return tf.add(xm, tf.add(tf.mul(tf.mul(x, tf.sub(1, this.mask)), tf.exp(s)), t));
+  }
+  inverse(y) { return y; }
+}`;
+    const info = read(code, 'js');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'clamped');
+    closeGains(info.scaleGains, { forward: Math.exp(5), inverse: Math.exp(5) });
+  });
+
+  it('a coupling with a global learned scale first (FrEIA AllInOne): both scales are read', () => {
+    const code = `import * as tf from '@tensorflow/tfjs';
+export class AllInOne extends tf.layers.Layer {
+  constructor(args) { super(args); this.clamp = 2; this.subnet = tf.layers.dense({ units: 4 }); }
+  build() { this.globalScale = this.addWeight('g', [1, 4], 'float32'); }
+  scale() { return tf.softplus(this.globalScale.read().mul(0.5)).mul(0.2); }
+  call(x) {
+    const [x1, x2] = tf.split(x.mul(this.scale()), 2, -1);
+    const [sRaw, t] = tf.split(this.subnet.apply(x1), 2, -1);
+    const s = tf.tanh(sRaw).mul(this.clamp);
+    return tf.concat([x1, x2.mul(s.exp()).add(t)], -1);
+  }
+  inverse(y) { return y; }
+}`;
+    const info = read(code, 'js');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'bounded-tanh');
+    closeGains(info.scaleGains, { forward: E2, inverse: E2 });
+    assert.deepEqual(
+      info.learnedScales?.map((r) => r.start.line),
+      [4],
+    );
+  });
+});
+
+describe('scale-form: bounds of a hand-written coupling', () => {
+  const boundsOf = (code: string): { forward: unknown; inverse: unknown } => {
+    const ir = extractSource(
+      `${code}\n/** @invertible */\nexport const m = tf.sequential({ layers: [new C({})] });`,
+      'model.js',
+    );
+    const block = ir.models.find((m) => m.name === 'm')!.body.children[0]!;
+    const b = computeBounds(ir, { readCheckpoints: false }).get(block.id)!;
+    return { forward: b.forward, inverse: b.inverse };
+  };
+
+  it('gains proven from known constants', () => {
+    const b = boundsOf(coupling('js', 'tf.exp(tf.mul(clamp, tf.tanh(tf.div(h, clamp))))'));
+    assert.ok(typeof b.forward === 'number' && Math.abs(b.forward - E2) < 1e-9);
+    assert.ok(typeof b.inverse === 'number' && Math.abs(b.inverse - E2) < 1e-9);
+  });
+
+  it('a constant from the config: unknown, never the layer defaults', () => {
+    const code = coupling('js', 'tf.exp(tf.mul(this.clamp, tf.tanh(h)))').replace(
+      '  call(inputs) {',
+      '  constructor(args) { super(args); this.clamp = args.clamp; }\n  call(inputs) {',
+    );
+    assert.deepEqual(boundsOf(code), { forward: 'unknown', inverse: 'unknown' });
+    const floor = coupling('js', 'tf.sigmoid(h).add(this.eps)').replace(
+      '  call(inputs) {',
+      '  constructor(args) { super(args); this.eps = args.eps; }\n  call(inputs) {',
+    );
+    assert.equal(boundsOf(floor).inverse, 'unknown');
+  });
+
+  it('raw exp: unbounded both ways', () => {
+    assert.deepEqual(boundsOf(coupling('js', 'tf.exp(h)')), { forward: 'unbounded', inverse: 'unbounded' });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rule as nonLipschitz } from '../../src/rules/non-lipschitz-activation';
+import { rule as inverseGain } from '../../src/rules/unbounded-inverse-gain';
 import { rule } from '../../src/rules/unbounded-coupling-scale';
 import { lint, ruleTester } from './rule-tester';
 
@@ -141,6 +142,11 @@ ruleTester(rule, {
       code: jsCoupling('tf.exp(h)').replace('{ units: 2 }', "{ units: 2, activation: 'tanh' }"),
     },
     { name: 'a learned temperature in a classifier is not a coupling scale', code: TEMPERATURE },
+    {
+      name: 'ActNorm by hand: a learned log-scale is unbounded-inverse-gain, not a coupling scale',
+      code: ACTNORM,
+    },
+    { name: "NICE's final scaling layer: the same", code: NICE_SCALING },
   ],
   invalid: [
     {
@@ -216,25 +222,25 @@ ruleTester(rule, {
       code: MAF,
       errors: [{ messageId: 'expScale', line: 7, column: 34 }],
     },
-    {
-      name: 'ActNorm by hand: a learned log-scale is a hint',
-      code: ACTNORM,
-      errors: [{ messageId: 'learnedScale', line: 8, column: 48, severity: 'hint' }],
-      output: null,
-    },
-    {
-      name: "NICE's final scaling layer in a flow",
-      code: NICE_SCALING,
-      errors: [{ messageId: 'learnedScale', line: 5, column: 26, severity: 'hint' }],
-    },
   ],
 });
 
-describe('unbounded-coupling-scale and non-lipschitz-activation', () => {
+describe('unbounded-coupling-scale, unbounded-inverse-gain and non-lipschitz-activation', () => {
   const opsFlagged = (code: string): string[] =>
     lint(nonLipschitz, code).map((f) => `${f.range.start.line + 1}:${f.range.start.character + 1}`);
   const flow = (cls: string, name: string): string =>
     `${cls}\n/** @invertible */\nexport const flow = tf.sequential({ layers: [new ${name}({})] });`;
+
+  const hints = (code: string): string[] =>
+    lint(inverseGain, code).map(
+      (f) => `${f.messageId}@${f.range.start.line + 1}:${f.range.start.character + 1}:${f.severity}`,
+    );
+
+  it('a learned log-scale is an unbounded-inverse-gain hint at its exp', () => {
+    assert.deepEqual(hints(ACTNORM), ['learnedScale@8:48:hint']);
+    assert.deepEqual(hints(NICE_SCALING), ['learnedScale@5:26:hint'], 'used on the main path of a flow');
+    assert.deepEqual(hints(TEMPERATURE), [], 'nothing says the classifier must be inverted');
+  });
 
   it('the exp of a learned scale is not reported as non-Lipschitz', () => {
     assert.deepEqual(opsFlagged(flow(ACTNORM, 'ActNormish')), []);
