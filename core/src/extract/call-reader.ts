@@ -61,6 +61,8 @@ export class CallReader implements ScaleResolver {
   private uses: OpUse[] = [];
   /** `this.x` definitions anywhere in the class: property initializers and assignments. */
   private fields = new Map<string, ts.Expression[]>();
+  private opMemo = new Map<ts.CallExpression, OpUse | undefined>();
+  private kindMemo = new Map<ts.Expression, DataKind | undefined>();
 
   constructor(
     private interp: Interp,
@@ -212,7 +214,7 @@ export class CallReader implements ScaleResolver {
   private isInvertibleTransform(c: Candidate): boolean {
     if (c.reading.form === 'unknown') return false;
     if (this.info.hasInverse || this.info.claimsInvertible) return true;
-    const mentionsPart = (e: ts.Expression): boolean => this.mentions(e, (id) => this.parts.has(id.text), 0);
+    const mentionsPart = (e: ts.Expression): boolean => this.mentions(e, (id) => this.parts.has(id.text));
     return (
       mentionsPart(c.scale) &&
       this.uses.some((u) => (u.op === 'add' || u.op === 'sub') && u.operands.some(mentionsPart))
@@ -220,17 +222,19 @@ export class CallReader implements ScaleResolver {
   }
 
   /** Whether `e` (through locals) names something `test` accepts. */
-  private mentions(e: ts.Expression, test: (id: ts.Identifier) => boolean, depth: number): boolean {
-    if (depth > MAX_DEPTH) return false;
+  private mentions(
+    e: ts.Expression,
+    test: (id: ts.Identifier) => boolean,
+    seen = new Set<ts.Node>(),
+  ): boolean {
+    if (seen.has(e) || seen.size > 200) return false;
+    seen.add(e);
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
       if (ts.isIdentifier(n)) {
-        if (test(n)) found = true;
-        else {
-          const def = this.locals.at(n.text, n);
-          if (def && this.mentions(def.expr, test, depth + 1)) found = true;
-        }
+        const def = test(n) ? undefined : this.locals.at(n.text, n);
+        found = test(n) || (!!def && this.mentions(def.expr, test, seen));
         return;
       }
       ts.forEachChild(n, visit);
@@ -354,6 +358,11 @@ export class CallReader implements ScaleResolver {
   // --- the data: halves and the input ---
 
   private opOf(n: ts.CallExpression): OpUse | undefined {
+    if (!this.opMemo.has(n)) this.opMemo.set(n, this.readOp(n));
+    return this.opMemo.get(n);
+  }
+
+  private readOp(n: ts.CallExpression): OpUse | undefined {
     const c = n.expression;
     if (ts.isPropertyAccessExpression(c)) {
       const name = c.name.text;
@@ -467,6 +476,14 @@ export class CallReader implements ScaleResolver {
    * input (`x`, `x - mu`: MAF's `(x - mu) * exp(-alpha)`, ActNorm's `x * exp(logs)`).
    */
   private dataKind(e: ts.Expression, depth = 0): DataKind | undefined {
+    if (this.kindMemo.has(e)) return this.kindMemo.get(e);
+    this.kindMemo.set(e, undefined);
+    const kind = this.readDataKind(e, depth);
+    this.kindMemo.set(e, kind);
+    return kind;
+  }
+
+  private readDataKind(e: ts.Expression, depth: number): DataKind | undefined {
     if (this.isHalf(e)) return 'half';
     if (this.isInput(e)) return 'input';
     if (depth > MAX_DEPTH) return undefined;

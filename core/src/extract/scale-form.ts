@@ -77,6 +77,7 @@ interface Extent {
 const ANY: Extent = { lo: -Infinity, hi: Infinity, data: true, param: false };
 const UNKNOWN: ScaleGains = { forward: 'unknown', inverse: 'unknown' };
 const MAX_DEPTH = 24;
+const MAX_STEPS = 5000;
 
 /** Ops that only move values around. */
 const SHAPE_OPS = new Set([
@@ -373,6 +374,11 @@ const MATH: Record<string, (...xs: number[]) => number> = {
 };
 
 class Reader {
+  /** Extents already read, per node and scope: locals used many times are read once. */
+  private memo = new Map<ts.Node, Map<Scope | undefined, Extent>>();
+  /** Work left: a file the reader cannot finish quickly gets unknowns, never a hang. */
+  private budget = MAX_STEPS;
+
   constructor(private r: ScaleResolver) {}
 
   /** What `e` stands for: bindings (a parameter of an inlined function, a local, a field) or a leaf. */
@@ -474,8 +480,18 @@ class Reader {
 
   extent(e: ts.Expression, scope: Scope | undefined, depth: number): Extent {
     e = strip(e);
-    if (depth > MAX_DEPTH) return ANY;
-    const d = depth + 1;
+    if (depth > MAX_DEPTH || --this.budget < 0) return ANY;
+    const byScope = this.memo.get(e) ?? new Map<Scope | undefined, Extent>();
+    this.memo.set(e, byScope);
+    const known = byScope.get(scope);
+    if (known) return known;
+    byScope.set(scope, ANY); // a definition that reaches itself reads as unbounded
+    const x = this.read(e, scope, depth + 1);
+    byScope.set(scope, x);
+    return x;
+  }
+
+  private read(e: ts.Expression, scope: Scope | undefined, d: number): Extent {
     if (ts.isNumericLiteral(e)) return point(Number(e.text));
     if (ts.isPrefixUnaryExpression(e)) {
       const x = this.extent(e.operand, scope, d);
@@ -640,7 +656,7 @@ class Reader {
    */
   core(e: ts.Expression, scope: Scope | undefined, depth: number): Core | undefined {
     e = strip(e);
-    if (depth > MAX_DEPTH) return undefined;
+    if (depth > MAX_DEPTH || --this.budget < 0) return undefined;
     const d = depth + 1;
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) {
       const leaf = this.lookup(e, scope);
