@@ -167,6 +167,32 @@ export function alternatives(
     };
     return { t: 'layer', node: block };
   }
+  // Lists of layers (`return [new ActNorm({})]` in one case, `return []` in another): a list holding one graph
+  // block with a sequence per alternative, so spreading it into a model keeps every alternative.
+  const lists = defined.flatMap((v) => (v.t === 'array' ? [v.items] : []));
+  if (
+    lists.length === defined.length &&
+    lists.some((items) => items.length > 0) &&
+    lists.every((items) => items.every((i) => i.t === 'layer'))
+  ) {
+    const range = mod.range(site);
+    const children: IrNode[] = lists.map((items) => ({
+      kind: 'block',
+      id: session.id('b'),
+      wiring: 'sequence',
+      children: items.map((i) => (i as Extract<Val, { t: 'layer' }>).node),
+      range,
+    }));
+    const block: BlockNode = {
+      kind: 'block',
+      id: session.id('b'),
+      wiring: 'graph',
+      children,
+      range,
+      anchor: range,
+    };
+    return { t: 'array', items: [{ t: 'layer', node: block }] };
+  }
   if (distinct.every((v) => v.t === 'tensor'))
     return {
       t: 'tensor',

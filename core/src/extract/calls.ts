@@ -39,12 +39,13 @@ const GLOBALS = new Set(['Math', 'Array', 'Object', 'JSON', 'Number', 'console',
 
 /**
  * A call the extractor cannot read (`loadData().then(cb)`, `button.addEventListener('click', cb)`,
- * `setTimeout(cb)`, `new Promise(cb)`): the functions passed to it are callbacks, read right there, in their
- * scope as it stands, with unknown arguments. Its result stays unknown.
+ * `setTimeout(cb)`, `new Promise(cb)`): the functions passed to it are callbacks, read right there (the first
+ * time), in their scope as it stands, with unknown arguments. Its result stays unknown.
  */
 function unreadCall(interp: Interp, args: Val[], node: ts.Node, env: Env): Val {
+  // Once per callback: a handler registered in a loop, or by a helper called many times, is read once.
   for (const a of args)
-    if (a.t === 'fn')
+    if (a.t === 'fn' && !interp.session.executed.has(a.decl))
       interp.callFn(
         a,
         a.decl.parameters.map(() => undefined),

@@ -3,12 +3,13 @@
  * hand-written couplings and residual layers among them.
  */
 import { ts } from 'ts-morph';
-import type { BlockNode, CustomLayerInfo } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, LayerNode, SourceRange } from '../ir/model-ir';
 import { CallReader } from './call-reader';
 import type { Interp } from './interpreter';
 import { readMarks } from './jsdoc';
-import { INVERTIBLE_LENS_LAYERS, lensLayerName, makeLayer } from './layers';
+import { INVERTIBLE_LENS_LAYERS, lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import type { ModuleCtx } from './module';
+import { runLayerSetup } from './plain-classes';
 import { Env, unknown, type Val } from './values';
 
 type ClassVal = Extract<Val, { t: 'class' }>;
@@ -32,6 +33,34 @@ export function isLayerClass(interp: Interp, cls: ClassVal, depth = 0): boolean 
     if (base.t !== 'class' && hasMethod(cls.decl, 'call')) return true;
   }
   return hasMethod(cls.decl, 'forward');
+}
+
+/** Names of a transform's inverse: `inverse`, or `backward`/`reverse` in hand-written flows. */
+const INVERSE_METHODS = ['inverse', 'backward', 'reverse'];
+
+const rangeKey = (r: SourceRange): string =>
+  `${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+
+/**
+ * Adds the layers the class's constructor and `build()` create through helpers (`this.net = residualNet(...)`,
+ * `this.blocks = makeBlocks(4)`) to the ones written in the class; models built there are the class's parts,
+ * not models of their own.
+ */
+function addSetupLayers(interp: Interp, cls: ClassVal, layers: LayerNode[]): void {
+  const s = interp.session;
+  const firstLayer = s.layers.length;
+  const firstModel = s.models.length;
+  runLayerSetup(interp, cls);
+  const have = new Set(layers.map((l) => rangeKey(l.range)));
+  for (const l of s.layers.slice(firstLayer)) {
+    const key = rangeKey(l.range);
+    // Layers of a class this one instantiates belong to that class (its instance is the layer here).
+    if (s.layerDepth.get(l) !== s.classDepth) continue;
+    if (have.has(key) || (l.origin === 'tfjs' && MERGE_LAYERS.has(l.layerType))) continue;
+    have.add(key);
+    layers.push(l);
+  }
+  for (const b of s.models.slice(firstModel)) s.ownedModels.add(b.node);
 }
 
 /** The method that computes the layer's output: `call`, or `forward` for hand-written transforms. */
@@ -89,12 +118,29 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
     range: mod.range(decl.name ?? decl),
     ops: [],
     addsInput: false,
-    hasInverse: methods.has('inverse'),
+    hasInverse: INVERSE_METHODS.some((name) => methods.has(name)),
     claimsInvertible: marks.invertible || claimsInvertible(interp, decl, mod),
     weighted: false,
     layers: [],
   };
   interp.session.classes.set(decl, info);
+  interp.session.classDepth++;
+  try {
+    readClassBody(interp, cls, env, methods, info);
+  } finally {
+    interp.session.classDepth--;
+  }
+  return info;
+}
+
+function readClassBody(
+  interp: Interp,
+  cls: ClassVal,
+  env: Env,
+  methods: Map<string, ts.FunctionLikeDeclaration>,
+  info: CustomLayerInfo,
+): void {
+  const { decl, mod } = cls;
   const visit = (n: ts.Node): void => {
     if (
       ts.isCallExpression(n) &&
@@ -110,9 +156,9 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
     ts.forEachChild(n, visit);
   };
   ts.forEachChild(decl, visit);
+  addSetupLayers(interp, cls, info.layers!);
   const call = outputMethod(methods);
   if (call?.body) new CallReader(interp, mod, env, methods, info).read(call);
-  return info;
 }
 
 function claimsInvertible(interp: Interp, decl: ts.ClassLikeDeclaration, mod: ModuleCtx): boolean {

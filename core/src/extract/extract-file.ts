@@ -23,6 +23,8 @@ interface Registered {
   nameNode?: ts.Node;
   marks: Marks;
   exportName?: string;
+  /** Bound to a top-level name (`const m = ...`), not only built inside a function. */
+  bound: boolean;
 }
 
 export function extractModule(mod: ModuleCtx): FileIr {
@@ -67,7 +69,7 @@ export function extractModule(mod: ModuleCtx): FileIr {
       }
       return;
     }
-    const r: Registered = { build, name, marks };
+    const r: Registered = { build, name, marks, bound: !merge };
     if (nameNode) r.nameNode = nameNode;
     if (exportName) r.exportName = exportName;
     regs.push(r);
@@ -177,6 +179,8 @@ export function extractModule(mod: ModuleCtx): FileIr {
   }
   const models: ModelNode[] = [];
   for (const r of regs) {
+    // A sub-network a layer class builds in its constructor is linted as part of that class.
+    if (session.ownedModels.has(r.build.node) && !r.bound && !r.exportName) continue;
     guard(r.build.node, () => {
       const body = modelBody(session, r.build);
       const range = r.nameNode ? mod.range(r.nameNode) : r.build.range;

@@ -70,6 +70,7 @@ export function makeLayer(
     session.note(`The config of this ${layerType} layer could not be read statically.`, layer.range);
   }
   session.layers.push(layer);
+  session.layerDepth.set(layer, session.classDepth);
   return layer;
 }
 

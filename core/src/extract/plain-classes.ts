@@ -94,6 +94,36 @@ export function instantiate(
 }
 
 /**
+ * For a layer class: runs its constructor and `build()` on a fresh instance, with unknown arguments, so the layers
+ * and models they create through helpers are created (the caller collects them).
+ */
+export function runLayerSetup(interp: Interp, cls: ClassVal): void {
+  if (interp.session.depth >= MAX_DEPTH) return;
+  const inst: Val & { t: 'object' } = {
+    t: 'object',
+    props: new Map(),
+    cls: cls.decl.name?.text ?? 'anonymous',
+  };
+  const env = defineMembers(interp, cls, inst, 0);
+  const run = (m: ts.FunctionLikeDeclaration | undefined): void => {
+    if (!m?.body) return;
+    interp.callFn(
+      interp.fn(m, env),
+      m.parameters.map(() => undefined),
+      m,
+      env,
+    );
+  };
+  run(constructorOf(cls.decl));
+  run(
+    cls.decl.members.find(
+      (m): m is ts.MethodDeclaration =>
+        ts.isMethodDeclaration(m) && memberName(m) === 'build' && !isStatic(m),
+    ),
+  );
+}
+
+/**
  * Reads every method of a plain class that nothing called yet, on its first instance (one made with unknown
  * constructor arguments if the code never made one), each with unknown arguments. Returns the methods' results.
  */

@@ -31,6 +31,12 @@ export class Session {
   readonly closures = new Map<ts.Node, Env>();
   /** The first instance of each plain (non-layer) class, with the scope its methods run in. */
   readonly instances = new Map<ts.Node, { inst: Val; env: Env }>();
+  /** How many layer-class analyses are running (one inside another when a class's constructor makes another's). */
+  classDepth = 0;
+  /** The `classDepth` each layer was created at, so a class collects its own layers, not those of classes inside. */
+  readonly layerDepth = new WeakMap<LayerNode, number>();
+  /** Models a layer class's constructor builds (its sub-networks), by creating node: parts of the class. */
+  readonly ownedModels = new Set<ts.Node>();
   /** Models assigned to a field of a class instance (`this.policyNet = tf.sequential()`): `Class.field`. */
   readonly fieldNames = new Map<ModelBuild, { name: string; node: ts.Node }>();
 

@@ -157,6 +157,31 @@ m.add(tf.layers.dense({ units: 1, activation: debug ? 'linear' : 'linear' }));`;
     assert.equal(shape(m.body), 'graph[lstm|bidirectional]');
   });
 
+  it('keeps every list of layers a switch may return, the empty one included', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+import { ActNorm, Flow, InvertibleLinear } from 'lipschitz-lens';
+function normalization(kind: string): tf.layers.Layer[] {
+  switch (kind) {
+    case 'actnorm':
+      return [new ActNorm({})];
+    case 'batchnorm':
+      return [tf.layers.batchNormalization({})];
+    default:
+      return [];
+  }
+}
+export function buildFlow(kind: string) {
+  const layers: tf.layers.Layer[] = [];
+  for (let i = 0; i < 2; i++) layers.push(...normalization(kind), new InvertibleLinear({}));
+  return new Flow(layers);
+}`;
+    const m = model(extractSource(src), 'buildFlow');
+    assert.equal(
+      shape(m.body),
+      'graph[ActNorm|batchNormalization|], InvertibleLinear, graph[ActNorm|batchNormalization|], InvertibleLinear',
+    );
+  });
+
   it('reads the catch block as a path that may run', () => {
     const src = `import * as tf from '@tensorflow/tfjs';
 export async function loadOrCreate(url: string) {

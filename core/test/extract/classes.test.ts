@@ -182,6 +182,82 @@ export const blocks = [new ResBlock(), new ResBlock()];`;
     assert.equal(info.layers!.length, 1);
   });
 
+  it('takes backward() or reverse() as the inverse of a hand-written flow', () => {
+    const ir = extractSource(
+      `class Shift { forward(x) { return x.add(1); } backward(z) { return z.sub(1); } }
+class Flip { forward(x) { return x.reverse(); } reverse(z) { return z.reverse(); } }`,
+      'f.js',
+    );
+    assert.deepEqual(
+      ir.customLayers.map((c) => [c.className, c.hasInverse]),
+      [
+        ['Shift', true],
+        ['Flip', true],
+      ],
+    );
+  });
+
+  it('makes sub-networks a layer class builds through helpers its layers, not models of their own', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+function residualNet(inFeatures: number, outFeatures: number) {
+  const input = tf.input({ shape: [inFeatures] });
+  let h = tf.layers.dense({ units: 16 }).apply(input) as tf.SymbolicTensor;
+  const t = tf.layers.dense({ units: 16 }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.add().apply([h, t]) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: outFeatures }).apply(h) as tf.SymbolicTensor });
+}
+export class Coupling {
+  private net: tf.LayersModel;
+  constructor(dim: number) {
+    this.net = residualNet(dim / 2, dim);
+  }
+  forward(x: tf.Tensor) {
+    const [x1, x2] = tf.split(x, 2, -1);
+    const [s, t] = tf.split(this.net.apply(x1) as tf.Tensor, 2, -1);
+    return tf.concat([x1, tf.add(tf.mul(x2, tf.sigmoid(s)), t)], -1);
+  }
+  inverse(y: tf.Tensor) { return y; }
+}`;
+    const ir = extractSource(src);
+    const info = ir.customLayers.find((c) => c.className === 'Coupling')!;
+    assert.deepEqual(
+      info.layers!.map((l) => [l.layerType, l.range.start.line]),
+      [
+        ['dense', lineOf(src, 'let h =')],
+        ['dense', lineOf(src, 'const t =')],
+        ['dense', lineOf(src, 'return tf.model')],
+      ],
+    );
+    assert.deepEqual(
+      ir.models.map((m) => m.name),
+      ['Coupling'],
+      'residualNet is part of the coupling',
+    );
+  });
+
+  it('gives a layer class that instantiates another only that instance, not its inner layers', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+const mlp = (n) => tf.sequential({ layers: [tf.layers.dense({ units: n }), tf.layers.dense({ units: n })] });
+class Block {
+  constructor(n) { this.F = mlp(n); this.G = mlp(n); }
+  forward(x) { const [a, b] = tf.split(x, 2, 1); const y1 = a.add(this.F.apply(b)); return tf.concat([y1, b.add(this.G.apply(y1))], 1); }
+  inverse(y) { return y; }
+}
+export class Stack {
+  constructor(n, depth) { this.blocks = []; for (let i = 0; i < depth; i++) this.blocks.push(new Block(n)); }
+  forward(x) { return this.blocks.reduce((h, b) => b.forward(h), x); }
+  inverse(y) { return y; }
+}`;
+    const ir = extractSource(src, 'rev.js');
+    const stack = ir.customLayers.find((c) => c.className === 'Stack')!;
+    assert.deepEqual(
+      stack.layers!.map((l) => l.layerType),
+      ['Block'],
+    );
+    const block = ir.customLayers.find((c) => c.className === 'Block')!;
+    assert.equal(block.layers!.length, 2, 'one dense per line of mlp, F and G alike');
+  });
+
   it('still treats a plain class without forward() as a plain class', () => {
     const ir = extractSource(
       `class Memory { constructor() { this.items = []; } push(x) { this.items.push(x); } }`,
