@@ -330,7 +330,10 @@ export class Interp {
    */
   callFn(fn: FnVal, args: (Val | undefined)[], site: ts.Node, env: Env, self?: Val): Val {
     const s = this.session;
-    if (s.depth >= MAX_DEPTH) return unknown(env.mod.text(site), 'helper calls nested too deeply');
+    if (s.depth >= MAX_DEPTH) {
+      s.note('Helper calls nested too deeply: this call was not followed.', env.mod.range(site));
+      return unknown(env.mod.text(site), 'helper calls nested too deeply');
+    }
     s.executed.add(fn.decl);
     const scope = new Env(fn.closure.mod, fn.closure);
     if (ts.isFunctionDeclaration(fn.decl) || ts.isFunctionExpression(fn.decl))

@@ -68,7 +68,10 @@ export function instantiate(
   env: Env,
 ): Val {
   const s = interp.session;
-  if (s.depth >= MAX_DEPTH) return unknown(env.mod.text(site), 'constructors nested too deeply');
+  if (s.depth >= MAX_DEPTH) {
+    s.note('Constructors nested too deeply: this one was not followed.', env.mod.range(site));
+    return unknown(env.mod.text(site), 'constructors nested too deeply');
+  }
   const inst: Val & { t: 'object' } = {
     t: 'object',
     props: new Map(),

@@ -85,5 +85,6 @@ const big = tf.sequential();
 for (let i = 0; i < 1e9; i++) big.add(tf.layers.dense({ units: 1 }));`);
     assert.ok(ir.models.length >= 1);
     assert.ok(ir.notes.some((n) => /unrolled/.test(n.message)));
+    assert.ok(ir.notes.some((n) => /nested too deeply/.test(n.message)));
   });
 });
