@@ -35,6 +35,9 @@ function evalArgs(interp: Interp, args: readonly ts.Expression[], env: Env): Val
   return out;
 }
 
+/** tfjs functions whose arguments are tensor data: `tensor`, `tensor2d`, `buffer`, ... */
+const TENSOR_DATA = /^(tensor[1-6]?d?|buffer)$/;
+
 const GLOBALS = new Set(['Math', 'Array', 'Object', 'JSON', 'Number', 'console', 'String']);
 
 /**
@@ -77,6 +80,10 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
     const recv = interp.eval(callee.expression, env);
+    // `tf.tensor2d(rows.map((r) => cols.map(...)))`: tensor data is never model structure, and reading it can
+    // cost more than the whole file; its callbacks are still read once, as unreached functions.
+    if (recv.t === 'ns' && recv.origin === 'tfjs' && !recv.path && TENSOR_DATA.test(method))
+      return { t: 'call', callee: method, args: [], range: mod.range(node) };
     const args = evalArgs(interp, node.arguments, env);
     switch (recv.t) {
       case 'ns':

@@ -77,6 +77,17 @@ describe('extract: broken and large code never throws', () => {
     assert.ok(ir.models.length > 0);
   });
 
+  it('does not spend the budget on tensor data built from nested maps', () => {
+    const ir = extractSource(
+      `${HEAD}const rows = Array.from({ length: 200 }, (_, i) => i);
+function mask() { return tf.tensor2d(rows.map((a) => rows.map((b) => (b >= a ? 1 : 0)))); }
+const masks = [mask(), mask(), mask(), mask(), mask()];
+const m = tf.sequential({ layers: [tf.layers.dense({ units: 4 })] });`,
+    );
+    assert.equal(layersOf(model(ir, 'm').body).length, 1);
+    assert.ok(!ir.notes.some((n) => /too large/.test(n.message)));
+  });
+
   it('stops runaway recursion and huge loops with notes', () => {
     const ir = extractSource(`${HEAD}
 function deep(n: number): tf.layers.Layer[] { return [tf.layers.dense({ units: 1 }), ...deep(n + 1)]; }
