@@ -142,6 +142,7 @@ export function alternatives(
   site: ts.Node,
   mod: ModuleCtx,
   name?: string,
+  depth = 0,
 ): Val {
   const seen = new Set<unknown>();
   const distinct: Val[] = [];
@@ -166,6 +167,19 @@ export function alternatives(
       anchor: range,
     };
     return { t: 'layer', node: block };
+  }
+  // Plain objects (`...(inputShape ? { inputShape } : {})`): one object, each key the alternatives of its values
+  // (a key missing on some path is undefined there), so a config stays readable where the paths agree.
+  const objects = distinct.flatMap((v) => (v.t === 'object' && !v.cls ? [v] : []));
+  if (objects.length === distinct.length && depth < 4) {
+    const keys = new Set(objects.flatMap((o) => [...o.props.keys()]));
+    const props = new Map<string, Val>();
+    for (const key of keys) {
+      const vals = objects.map((o) => o.props.get(key) ?? unknown('undefined', 'undefined'));
+      props.set(key, alternatives(session, vals, site, mod, key, depth + 1));
+    }
+    const partial = objects.find((o) => o.partial !== undefined)?.partial;
+    return partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
   }
   // Lists of layers (`return [new ActNorm({})]` in one case, `return []` in another): a list holding one graph
   // block with a sequence per alternative, so spreading it into a model keeps every alternative.

@@ -182,6 +182,18 @@ export function buildFlow(kind: string) {
     );
   });
 
+  it('merges objects chosen on unknown paths key by key, so a conditional spread keeps the config readable', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+export function downBlock(filters: number, inputShape?: number[]) {
+  return tf.layers.conv2d({ filters, kernelSize: 4, ...(inputShape ? { inputShape } : {}), strides: 2 });
+}`;
+    const [conv] = extractSource(src).looseLayers;
+    assert.equal(conv!.configUnknown, undefined);
+    assert.equal(conv!.config.kernelSize, 4);
+    assert.ok(isUnknown(conv!.config.inputShape));
+    assert.equal(conv!.config.kernelConstraint, undefined, 'no path gives a constraint');
+  });
+
   it('reads the catch block as a path that may run', () => {
     const src = `import * as tf from '@tensorflow/tfjs';
 export async function loadOrCreate(url: string) {
