@@ -67,6 +67,12 @@ function isArray(v: Val | undefined): Val {
 export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val {
   const mod = env.mod;
   const callee = node.expression;
+  // `await import('@tensorflow/tfjs')`, `import('./blocks')`: the namespace or module (await is transparent).
+  if (callee.kind === ts.SyntaxKind.ImportKeyword) {
+    const spec = node.arguments[0];
+    const imp = spec && ts.isStringLiteral(spec) ? mod.importsFor(spec.text) : undefined;
+    return imp ?? unknown(mod.text(node), 'module not read');
+  }
   if (ts.isIdentifier(callee) && callee.text === 'require' && !env.find('require')) {
     const spec = node.arguments[0];
     if (spec && ts.isStringLiteral(spec)) {
@@ -85,6 +91,10 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
     if (recv.t === 'ns' && recv.origin === 'tfjs' && !recv.path && TENSOR_DATA.test(method))
       return { t: 'call', callee: method, args: [], range: mod.range(node) };
     const args = evalArgs(interp, node.arguments, env);
+    // `import('@tensorflow/tfjs').then((tf) => ...)`: the callback gets the namespace or module.
+    const cb = args[0];
+    if (method === 'then' && cb?.t === 'fn' && ((recv.t === 'ns' && !recv.path) || recv.t === 'module'))
+      return interp.callFn(cb, [recv], node, env);
     switch (recv.t) {
       case 'ns':
         return callNs(interp, recv.origin, recv.path ? `${recv.path}.${method}` : method, args, node, env);

@@ -118,6 +118,20 @@ module.exports = { buildDiscriminator };`;
     assert.deepEqual(types(model(extractSource(src, 'gan.js'), 'buildDiscriminator')), ['conv2d']);
   });
 
+  it('reads dynamic imports of tfjs, awaited or chained with then()', () => {
+    const ir = extractSource(
+      `export async function main() {
+  const tfx = await import('@tensorflow/tfjs');
+  const small = tfx.sequential({ layers: [tfx.layers.dense({ units: 3 })] });
+  import('@tensorflow/tfjs-node').then((t) => {
+    const big = t.sequential({ layers: [t.layers.conv1d({ filters: 1, kernelSize: 1 })] });
+  });
+}`,
+    );
+    assert.deepEqual(types(model(ir, 'small')), ['dense']);
+    assert.deepEqual(types(model(ir, 'big')), ['conv1d']);
+  });
+
   it('reads the free global tf of a browser script, but never a tf that is declared or a parameter', () => {
     const ir = extractSource(
       `async function run() {
