@@ -58,6 +58,23 @@ function unreadCall(interp: Interp, args: Val[], node: ts.Node, env: Env): Val {
   return unknown(env.mod.text(node), 'call not read statically', env.mod.range(node));
 }
 
+/**
+ * `sizes.map((u) => tf.layers.dense({ units: u }))` over a list not known statically: the callback is read once,
+ * as the body of a loop over such a list is, and its result stands for the list's elements.
+ */
+function unknownListMap(
+  interp: Interp,
+  f: Extract<Val, { t: 'fn' }>,
+  method: string,
+  node: ts.Node,
+  env: Env,
+): Val {
+  interp.session.note('List not known statically: its callback was read once.', env.mod.range(node));
+  const item = unknown('item', 'an element of a list not known statically');
+  const out = interp.callFn(f, [item, unknown('index', 'not known statically')], node, env);
+  return { t: 'array', items: method === 'flatMap' && out.t === 'array' ? out.items : [out] };
+}
+
 /** `Array.isArray(x)`, when what x is, is known. */
 function isArray(v: Val | undefined): Val {
   if (!v || v.t === 'unknown') return unknown('Array.isArray', 'argument not known statically');
@@ -126,6 +143,8 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
         if (recv.text === 'Array' && method === 'from') return arrayFrom(interp, args, node, env);
         if (recv.text === 'Array' && method === 'isArray') return isArray(args[0]);
         if (GLOBALS.has(recv.text)) return unknown(mod.text(node), 'not known statically');
+        if ((method === 'map' || method === 'flatMap') && args[0]?.t === 'fn')
+          return unknownListMap(interp, args[0], method, node, env);
         break;
     }
     return unreadCall(interp, args, node, env);

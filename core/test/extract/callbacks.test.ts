@@ -57,6 +57,17 @@ document.addEventListener('DOMContentLoaded', run);`;
     );
   });
 
+  it('reads the callback of a map over a list not known statically once, as one element of the list', () => {
+    const ir = extractSource(
+      `export function mlp(sizes, act) {
+  return tf.sequential({ layers: sizes.map((units) => tf.layers.dense({ units, activation: act })) });
+}`,
+      'mlp.js',
+    );
+    assert.deepEqual(types(model(ir, 'mlp')), ['dense']);
+    assert.ok(ir.notes.some((n) => /List not known statically/.test(n.message)));
+  });
+
   it('lints layers added to a model it cannot see (a then() parameter) as loose layers', () => {
     const src = `tf.loadLayersModel('model.json').then((base) => {
   base.add(tf.layers.dense({ units: 7 }));
