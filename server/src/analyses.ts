@@ -7,13 +7,20 @@ import { dirname, sep } from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
-import { toDiagnostics } from './diagnostics';
+import { mergeFindings } from '../../core/src/rules';
+import { type PublishedFindings, toDiagnostics } from './diagnostics';
 import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
 import { describe, type Engine, type FileAnalysis } from './engine';
 import type { LensSettings, SettingsCache } from './settings';
 
 export class AnalysisStore {
   private readonly byUri = new Map<string, FileAnalysis>();
+  /** What each file shows: its own findings and those other analyses placed in it. */
+  private readonly published = new Map<string, PublishedFindings>();
+  private generation = 0;
+  /** Per analysed uri, the files its findings sit in (itself, and files holding layers its models use). */
+  private readonly targets = new Map<string, Set<string>>();
+  private documentOf: (uri: string) => TextDocument | undefined = () => undefined;
   private readonly debouncer = new Debouncer();
   /** Workspace folder paths, longest first so the innermost folder wins. */
   private folders: string[] = [];
@@ -39,6 +46,16 @@ export class AnalysisStore {
 
   get(uri: string): FileAnalysis | undefined {
     return this.byUri.get(uri);
+  }
+
+  /** The findings last published for a file, which its diagnostics index into. */
+  shown(uri: string): PublishedFindings | undefined {
+    return this.published.get(uri);
+  }
+
+  /** Open documents, so files that use a changed file are linted again. */
+  setDocuments(lookup: (uri: string) => TextDocument | undefined): void {
+    this.documentOf = lookup;
   }
 
   all(): IterableIterator<[string, FileAnalysis]> {
@@ -75,7 +92,29 @@ export class AnalysisStore {
     // Back to the disk copy: unsaved edits of a closed document must not shape other files' models.
     if (path) this.engine.remove(path);
     this.byUri.delete(uri);
-    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    const placed = this.targets.get(uri) ?? new Set<string>();
+    this.targets.delete(uri);
+    if (path) placed.add(path);
+    for (const p of placed) this.publish(p);
+  }
+
+  /**
+   * Publishes one file's diagnostics: its own analysis' findings, plus those that analyses of other files placed
+   * in it, one per rule and position (the most severe).
+   */
+  private publish(path: string): void {
+    const uri = pathToUri(path);
+    const own = this.byUri.get(uri);
+    const runs: FileAnalysis['findings'][] = [];
+    for (const [u, a] of this.byUri) if (u === uri || this.targets.get(u)?.has(path)) runs.push(a.findings);
+    const published: PublishedFindings = {
+      generation: ++this.generation,
+      findings: mergeFindings(path, runs),
+    };
+    this.published.set(uri, published);
+    const diagnostics = toDiagnostics(published, own, (id) => this.engine.docsUrl(id));
+    const version = own && own.version >= 0 ? own.version : undefined;
+    void this.connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
   private analyzeAndPublish(
@@ -86,8 +125,7 @@ export class AnalysisStore {
     settings: LensSettings,
   ): FileAnalysis | undefined {
     if (!settings.enable) {
-      this.byUri.delete(uri);
-      void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+      this.close(uri);
       return undefined;
     }
     const started = Date.now();
@@ -96,11 +134,19 @@ export class AnalysisStore {
       maxBytes: settings.maxFileSizeMB * 1024 * 1024,
     });
     this.byUri.set(uri, analysis);
-    const diagnostics = toDiagnostics(analysis, (id) => this.engine.docsUrl(id));
-    void this.connection.sendDiagnostics({ uri, version: version >= 0 ? version : undefined, diagnostics });
+    const before = this.targets.get(uri) ?? new Set<string>();
+    const now = new Set(analysis.findings.map((f) => f.range.file));
+    now.add(path);
+    this.targets.set(uri, now);
+    for (const p of new Set([...before, ...now])) this.publish(p);
     this.connection.console.log(
-      `linted ${path} v${version}: ${diagnostics.length} finding(s) in ${Date.now() - started} ms`,
+      `linted ${path} v${version}: ${analysis.findings.length} finding(s) in ${Date.now() - started} ms`,
     );
+    // Files whose models use layers written here placed findings at positions that may have moved: lint them.
+    for (const [u, placed] of this.targets) {
+      const doc = u !== uri && placed.has(path) ? this.documentOf(u) : undefined;
+      if (doc) this.schedule(doc, () => this.documentOf(u));
+    }
     return analysis;
   }
 

@@ -10,8 +10,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import type { FixData, Finding } from '../../core/src/rules/rule';
-import { isDiagnosticData } from './diagnostics';
-import type { FileAnalysis } from './engine';
+import { isDiagnosticData, type PublishedFindings } from './diagnostics';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.lipschitzLens`;
 
@@ -60,16 +59,23 @@ function wants(only: string[] | undefined, kind: string): boolean {
   return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
 }
 
-/** The finding a diagnostic came from, when the analysis is still the one it was made from. */
-function findingOf(diag: Diagnostic, analysis: FileAnalysis): Finding | undefined {
+/** The finding a diagnostic came from, when the published list is still the one it was made from. */
+function findingOf(diag: Diagnostic, published: PublishedFindings): Finding | undefined {
   if (diag.source !== 'lipschitz-lens' || !isDiagnosticData(diag.data)) return undefined;
-  if (diag.data.version !== analysis.version) return undefined;
-  const f = analysis.findings[diag.data.index];
+  if (diag.data.version !== published.generation) return undefined;
+  const f = published.findings[diag.data.index];
   return f && f.ruleId === diag.data.ruleId ? f : undefined;
 }
 
-export function codeActions(params: CodeActionParams, analysis: FileAnalysis | undefined): CodeAction[] {
-  if (!analysis) return [];
+/**
+ * Quick fixes for the findings shown in a file, its own and those other files placed there: every finding's
+ * edits apply to the file it is shown in.
+ */
+export function codeActions(
+  params: CodeActionParams,
+  published: PublishedFindings | undefined,
+): CodeAction[] {
+  if (!published) return [];
   const uri = params.textDocument.uri;
   const only = params.context.only;
   const out: CodeAction[] = [];
@@ -77,7 +83,7 @@ export function codeActions(params: CodeActionParams, analysis: FileAnalysis | u
   if (wants(only, CodeActionKind.QuickFix)) {
     const rulesHere = new Set<string>();
     for (const diag of params.context.diagnostics) {
-      const finding = findingOf(diag, analysis);
+      const finding = findingOf(diag, published);
       if (!finding) continue;
       rulesHere.add(finding.ruleId);
       if (finding.fix)
@@ -88,7 +94,7 @@ export function codeActions(params: CodeActionParams, analysis: FileAnalysis | u
         out.push(action(s.title, CodeActionKind.QuickFix, uri, mergeEdits([s]), [diag]));
     }
     for (const ruleId of rulesHere) {
-      const fixes = analysis.findings.filter((f) => f.ruleId === ruleId && f.fix).map((f) => f.fix!);
+      const fixes = published.findings.filter((f) => f.ruleId === ruleId && f.fix).map((f) => f.fix!);
       if (fixes.length > 1) {
         out.push(
           action(`Fix all ${ruleId} problems in file`, CodeActionKind.QuickFix, uri, mergeEdits(fixes)),
@@ -99,7 +105,7 @@ export function codeActions(params: CodeActionParams, analysis: FileAnalysis | u
 
   // Only on explicit request: fix-all is offered on save or from the Source Action menu, not on every lightbulb.
   if (only && wants(only, FIX_ALL_KIND)) {
-    const fixes = analysis.findings.filter((f) => f.fix).map((f) => f.fix!);
+    const fixes = published.findings.filter((f) => f.fix).map((f) => f.fix!);
     if (fixes.length > 0)
       out.push(action('Fix all Lipschitz Lens problems', FIX_ALL_KIND, uri, mergeEdits(fixes)));
   }

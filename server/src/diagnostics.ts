@@ -6,6 +6,7 @@ import {
   Location,
   type Range,
 } from 'vscode-languageserver';
+import type { FileIr } from '../../core/src/ir/model-ir';
 import type { Finding, Severity } from '../../core/src/rules/rule';
 import { pathToUri } from './documents';
 import type { FileAnalysis } from './engine';
@@ -22,8 +23,9 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 /** Stored in `Diagnostic.data` so a code action can find its finding again without re-linting. */
 export interface DiagnosticData {
   ruleId: string;
-  /** Index into the analysis' findings for the version the diagnostic was made from. */
+  /** Index into the findings published for the file in that generation. */
   index: number;
+  /** The publication the diagnostic belongs to (see `PublishedFindings`). */
   version: number;
 }
 
@@ -53,19 +55,46 @@ export function toDiagnostic(
 
 const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-export function toDiagnostics(analysis: FileAnalysis, docsUrl: (ruleId: string) => string): Diagnostic[] {
-  if (analysis.skipped !== undefined) {
-    return [
-      {
-        range: FILE_START,
-        severity: DiagnosticSeverity.Information,
-        source: SOURCE,
-        message: analysis.skipped,
-      },
-    ];
-  }
-  return analysis.findings.map((f, i) => toDiagnostic(f, i, analysis.version, docsUrl));
+/**
+ * The findings shown for one file: its own analysis' and those other files' analyses placed in it (a layer
+ * written here and used there), merged; `generation` numbers each publication, so a code action can tell
+ * whether a diagnostic still matches the list it indexes into.
+ */
+export interface PublishedFindings {
+  generation: number;
+  findings: Finding[];
 }
+
+function information(message: string): Diagnostic {
+  return { range: FILE_START, severity: DiagnosticSeverity.Information, source: SOURCE, message };
+}
+
+export function toDiagnostics(
+  published: PublishedFindings,
+  own: FileAnalysis | undefined,
+  docsUrl: (ruleId: string) => string,
+): Diagnostic[] {
+  if (own?.skipped !== undefined) return [information(own.skipped)];
+  const out = published.findings.map((f, i) => toDiagnostic(f, i, published.generation, docsUrl));
+  const gap = own?.fileIr ? notAnalysed(own.fileIr) : undefined;
+  if (gap) out.push(information(gap));
+  return out;
+}
+
+/**
+ * One line saying what the analysis could not follow, when that cost it part of the file: a file the
+ * extractor gave up on must not look clean. Ordinary uncertainty (an unknown loop bound) is not reported.
+ */
+export function notAnalysed(ir: FileIr): string | undefined {
+  const lost = ir.notes.filter((n) => PARTIAL.test(n.message));
+  if (lost.length === 0) return undefined;
+  const first = lost[0]!;
+  const more = lost.length > 1 ? ` (and ${lost.length - 1} more)` : '';
+  return `Lipschitz Lens did not analyse all of this file: ${first.message} (line ${first.range.start.line + 1})${more}.`;
+}
+
+/** Notes that mean a part of the file was skipped, not merely read with unknowns. */
+const PARTIAL = /^(Extraction failed|Skipped after an internal error|The file is too large)/;
 
 export function isDiagnosticData(v: unknown): v is DiagnosticData {
   if (typeof v !== 'object' || v === null) return false;

@@ -42,6 +42,9 @@ export class Engine {
     for (const rule of Object.values(ruleSet)) this.urls.set(rule.id, rule.meta.docs.url);
   }
 
+  /** Other files' text as the extractor read it, so fixes placed there match the ranges it extracted. */
+  private readonly sourceOf = (file: string): string | undefined => this.extractor.textOf(file);
+
   docsUrl(ruleId: string): string {
     return this.urls.get(ruleId) ?? docsUrl(ruleId);
   }
@@ -91,7 +94,7 @@ export class Engine {
     path: string,
   ): Finding[] {
     try {
-      return lintFile(fileIr, text, { rules, bounds, ruleSet: this.ruleSet });
+      return lintFile(fileIr, text, { rules, bounds, ruleSet: this.ruleSet, sourceOf: this.sourceOf });
     } catch (e) {
       this.log('error', `rules failed for ${path}, retrying one by one: ${describe(e)}`);
     }
@@ -101,7 +104,14 @@ export class Engine {
       if (setting === 'off' || (Array.isArray(setting) && setting[0] === 'off')) continue;
       try {
         const only = setting ? { [id]: setting } : {};
-        out.push(...lintFile(fileIr, text, { rules: only, bounds, ruleSet: { [id]: rule } }));
+        out.push(
+          ...lintFile(fileIr, text, {
+            rules: only,
+            bounds,
+            ruleSet: { [id]: rule },
+            sourceOf: this.sourceOf,
+          }),
+        );
       } catch (e) {
         this.log('error', `rule ${id} failed on ${path}: ${describe(e)}`);
       }

@@ -77,6 +77,7 @@ export function startServer(connection: Connection): void {
       (message) => log('warn', message),
     );
     analyses = new AnalysisStore(connection, engine, settings);
+    analyses.setDocuments((uri) => documents.get(uri));
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     analyses.setFolders(folders);
     if (isInitOptions(params.initializationOptions))
@@ -129,7 +130,7 @@ export function startServer(connection: Connection): void {
     return { contents: hoverMarkdown(hit.node, analysis.bounds, report), range: hit.node.range };
   });
 
-  connection.onCodeAction((params) => codeActions(params, store().get(params.textDocument.uri)));
+  connection.onCodeAction((params) => codeActions(params, store().shown(params.textDocument.uri)));
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const doc = documents.get(params.textDocument.uri);

@@ -69,7 +69,7 @@ describe('engine rule options', () => {
 import { spectralNorm } from 'lipschitz-lens';
 const x = tf.input({ shape: [8] });
 const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;
-export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });
+export const iresnet = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });
 `;
   const id = residualRule.id;
   const lint = (engine: Engine, rules: Parameters<Engine['analyze']>[3]['rules']): string[] =>

@@ -189,7 +189,7 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
           "import { spectralNorm } from 'lipschitz-lens';",
           'const x = tf.input({ shape: [8] });',
           'const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;',
-          'export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
+          'export const iresnet = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
         ].join('\n'),
       },
     });

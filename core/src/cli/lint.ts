@@ -2,7 +2,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ModelExtractor } from '../extract';
-import { allRules, lintFile, RuleConfigError, type RuleSetting, SEVERITIES_WITH_OFF } from './lint-deps';
+import {
+  allRules,
+  type Finding,
+  lintFile,
+  mergeFindings,
+  RuleConfigError,
+  type RuleSetting,
+  SEVERITIES_WITH_OFF,
+} from './lint-deps';
 import { type FileResult, formatJson, formatText } from './formatters';
 import { expandPatterns } from './glob';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
@@ -116,22 +124,25 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
     throw new UsageError(unmatched.map((p) => `no files matching '${p}'`).join('\n'));
   }
   const extractor = new ModelExtractor({ rootDir: io.cwd });
-  const results: FileResult[] = [];
+  const runs: Finding[][] = [];
   for (const filePath of files) {
     const text = readFileSync(filePath, 'utf8');
     const fileIr = extractor.extractFile(filePath);
-    let findings;
     try {
-      findings = lintFile(fileIr, text, { rules: parsed.rules });
+      runs.push(lintFile(fileIr, text, { rules: parsed.rules, sourceOf: (f) => extractor.textOf(f) }));
     } catch (e) {
       if (e instanceof RuleConfigError) throw new UsageError(e.message);
       throw e;
     }
-    results.push({
-      filePath,
-      findings: parsed.quiet ? findings.filter((f) => f.severity === 'error') : findings,
-    });
   }
+  // A layer written in a helper file is reported there, also when the helper was not among the files given.
+  const placed = new Set(runs.flatMap((r) => r.map((f) => f.range.file)));
+  const results: FileResult[] = [...new Set([...files.map((f) => resolve(io.cwd, f)), ...placed])].map(
+    (filePath) => {
+      const findings = mergeFindings(filePath, runs);
+      return { filePath, findings: parsed.quiet ? findings.filter((f) => f.severity === 'error') : findings };
+    },
+  );
   const report =
     parsed.format === 'json'
       ? formatJson(results)

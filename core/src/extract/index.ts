@@ -112,6 +112,11 @@ export class ModelExtractor {
     return run(file, sf, (p) => this.sourceFile(p));
   }
 
+  /** The text the extractor reads for a file: the open document's, else the disk copy (as extracted). */
+  textOf(filePath: string): string | undefined {
+    return this.sourceFile(resolve(this.rootDir, filePath))?.text;
+  }
+
   updateFile(filePath: string, text: string): void {
     const file = resolve(this.rootDir, filePath);
     const existing = this.project.getSourceFile(file);

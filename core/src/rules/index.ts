@@ -3,6 +3,7 @@ export type { Finding, FixData, RelatedInfo, RuleModule, Severity, TextEdit, Tex
 export {
   checkRuleSetting,
   lintFile,
+  mergeFindings,
   type LintOptions,
   type RuleSetting,
   parseSuppressions,

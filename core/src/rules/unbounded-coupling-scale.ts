@@ -55,9 +55,9 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       expScale:
-        'Coupling scale s = exp(h) is unbounded: the inverse gain 1/s = exp(-h) can explode. Bound h: s = exp(c * tanh(h / c)).',
+        'Affine coupling scale s = exp(h) is unbounded: the inverse gain 1/s = exp(-h) can explode. Bound h: s = exp(c * tanh(h / c)).',
       scaleReachesZero:
-        'Coupling scale s = {{form}}(h) can reach 0, so 1/s is unbounded. Floor it: s = sigmoid(h + 2) + eps, eps > 0.',
+        'Affine coupling scale s = {{form}}(h) can reach 0, so 1/s is unbounded. Floor it: s = sigmoid(h + 2) + eps, eps > 0.',
     },
     defaultSeverity: 'warning',
   },
