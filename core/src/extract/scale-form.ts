@@ -339,13 +339,13 @@ function minEnd(a: End, b: End): End {
   return positive(a) && positive(b) ? 'pos' : 'finite';
 }
 
+/** max(x, a) and min(x, b), elementwise: both ends move (max(tanh(h), 5) is 5). */
 function clip(x: Extent, lo: Extent | undefined, hi: Extent | undefined): Extent {
-  const out: Extent = {
-    ...x,
-    lo: lo ? maxEnd(x.lo, lo.lo) : x.lo,
-    hi: hi ? minEnd(x.hi, hi.hi) : x.hi,
-    param: x.param || !!lo?.param || !!hi?.param,
-  };
+  let out: Extent = { ...x };
+  if (lo)
+    out = { ...out, lo: maxEnd(out.lo, lo.lo), hi: maxEnd(out.hi, lo.hi), param: out.param || lo.param };
+  if (hi)
+    out = { ...out, lo: minEnd(out.lo, hi.lo), hi: minEnd(out.hi, hi.hi), param: out.param || hi.param };
   if (bounded(out) && !bounded(x)) out.by = 'clip';
   return out;
 }

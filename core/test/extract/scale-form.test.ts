@@ -333,6 +333,11 @@ describe('scale-form: the pure reader with a hand-written resolver', () => {
     assert.deepEqual(scaleOf('tf.add(tf.sigmoid(h), c)', leaves, true).gains, { forward: 1, inverse: 2 });
   });
 
+  it('maximum and minimum move both ends: exp(maximum(tanh(h), 5)) is e^5', () => {
+    const { gains } = scaleOf('tf.exp(tf.maximum(tf.tanh(h), c))', { c: { kind: 'number', value: 5 } });
+    closeGains(gains, { forward: Math.exp(5), inverse: Math.exp(-5) });
+  });
+
   it('an unknown factor never yields a number', () => {
     const g = scaleOf('tf.exp(tf.mul(k, tf.tanh(h)))', { k: { kind: 'constant' } }).gains;
     assert.deepEqual(g, { forward: 'unknown', inverse: 'unknown' });
