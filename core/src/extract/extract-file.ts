@@ -225,7 +225,7 @@ export function extractModule(mod: ModuleCtx): FileIr {
 
   return {
     file: mod.file,
-    models: decideIntents(models, mod),
+    models: decideIntents(models, mod, [...session.classes.values()]),
     customLayers: classes.map((c) => c.info),
     looseLayers: looseLayers(session.layers, models, mod.file),
     notes: session.notes,

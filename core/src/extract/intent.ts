@@ -130,7 +130,11 @@ function residualOf(layer: LayerNode): BlockNode {
 
 /** Evidence found anywhere in a file: log-det terms, fixed-point inverses, critic objectives. */
 export interface FileSignals {
-  invertible: IntentSignal[];
+  /**
+   * `strong`: a fixed-point inverse, which only an i-ResNet needs. `weak`: log-det terms, inverse functions and
+   * file names, which a flow with residual conditioners has too.
+   */
+  invertible: (IntentSignal & { strong: boolean })[];
   /** Critic objectives, with the identifiers used in the function they sit in (to find their model). */
   lipschitz: (IntentSignal & { mentions: Set<string> })[];
   /** Ordinary training objectives (cross-entropy, MSE), with the same. */
@@ -221,10 +225,10 @@ export function scanFileSignals(mod: ModuleCtx): FileSignals {
   const mentions = new Map<ts.Node, Set<string>>();
   const seen = new Set<string>();
   const scopeOf = (n: ts.Node): ts.Node => enclosingFunction(n) ?? mod.sf;
-  const inv = (message: string, n: ts.Node): void => {
+  const inv = (message: string, n: ts.Node, strong = false): void => {
     if (seen.has(message)) return;
     seen.add(message);
-    out.invertible.push({ message, range: mod.range(n) });
+    out.invertible.push({ message, range: mod.range(n), strong });
   };
   const lip = (message: string, n: ts.Node, list = out.lipschitz): void => {
     const key = `${message}@${n.pos}`;
@@ -277,7 +281,7 @@ export function scanFileSignals(mod: ModuleCtx): FileSignals {
     } else if (ts.isStringLiteral(n) && CROSS_ENTROPY.test(n.text)) {
       lip(`an ordinary objective ('${n.text}')`, n, out.ordinary);
     } else if (ts.isBinaryExpression(n) && inLoop(n) && isFixedPointStep(n)) {
-      inv('a fixed-point inverse (x = y - g(x) in a loop)', n);
+      inv('a fixed-point inverse (x = y - g(x) in a loop)', n, true);
     }
     ts.forEachChild(n, visit);
   };
@@ -323,8 +327,20 @@ export function rememberStructure(model: ModelNode, s: StructuralIntent): void {
 }
 
 /** Decides every model's intent from its structure, its name and the file's signals. */
-export function decideIntents(models: ModelNode[], mod: ModuleCtx): ModelNode[] {
+export function decideIntents(
+  models: ModelNode[],
+  mod: ModuleCtx,
+  classes: readonly CustomLayerInfo[],
+): ModelNode[] {
   const file = scanFileSignals(mod);
+  // In a file with couplings, residual nets are most likely their conditioners (nflows' ResidualNet): the
+  // file's log-det terms belong to the couplings, so only a fixed-point inverse speaks for an i-ResNet.
+  const couplings =
+    classes.some((c) => c.wiring === 'affine-coupling' || c.wiring === 'additive-coupling') ||
+    models.some((m) => (structureOf.get(m)?.invertible.length ?? 0) > 0);
+  const fileInvertible = file.invertible
+    .filter((sig) => sig.strong || !couplings)
+    .map(({ message, range }) => ({ message, range }));
   const lip = file.lipschitz.map((sig) => ({ sig, to: targets(sig, models) }));
   const ord = file.ordinary.map((sig) => ({ sig, to: targets(sig, models) }));
   for (const model of models) {
@@ -334,7 +350,7 @@ export function decideIntents(models: ModelNode[], mod: ModuleCtx): ModelNode[] 
     model.intent = decide(
       model,
       s,
-      file.invertible,
+      fileInvertible,
       strip(lip.filter((x) => x.to.has(model))),
       strip(ord.filter((x) => x.to.has(model))),
     );

@@ -1,5 +1,5 @@
 import { layerConstraint, WEIGHTED_LAYERS } from '../bounds/config';
-import type { LayerNode } from '../ir/model-ir';
+import type { CustomLayerInfo, LayerNode } from '../ir/model-ir';
 import { addSpectralConstraintFix } from './fixes';
 import { customClassOf, forEachLayer, intentReason, layerLabel, type Placement } from './placement';
 import { defineRule, docsUrl, type Severity } from './rule';
@@ -22,6 +22,19 @@ function grade(p: Placement): { messageId: MessageId; severity: Severity } {
   if (p.invertible) return { messageId: 'inInvertible', severity: 'error' };
   if (p.needsLipschitz) return { messageId: 'inLipschitzModel', severity: 'warning' };
   return { messageId: 'unconstrained', severity: 'info' };
+}
+
+/** Ops that apply a learned matrix or kernel to the input. */
+const LINEAR_OPS = new Set(['matMul', 'dot', 'conv1d', 'conv2d', 'conv3d', 'conv2dTranspose', 'depthwiseConv2d']);
+
+/**
+ * A custom layer whose own weights form a linear map that nothing bounds. Not: a parametric activation
+ * (LipSwish's beta), or an invertible layer's learned scale or matrix (ActNorm, a 1x1 convolution), whose inverse
+ * gain is unbounded-inverse-gain's concern.
+ */
+function learnsLinearMap(info: CustomLayerInfo): boolean {
+  if (!info.weighted || info.hasInverse || info.claimsInvertible) return false;
+  return info.ops.some((op) => LINEAR_OPS.has(op.op));
 }
 
 /** Unconstrained means: no constraint at all, or one that bounds nothing (`nonNeg`). Column norms are rule 2. */
@@ -58,7 +71,7 @@ export const rule = defineRule<MessageId>({
     const { fileIr } = context;
     const visit = (layer: LayerNode, placement: Placement): void => {
       const custom = customClassOf(layer, fileIr);
-      const customWeighted = custom?.weighted === true && layer.origin === 'custom';
+      const customWeighted = custom !== undefined && layer.origin === 'custom' && learnsLinearMap(custom);
       if (!isUnconstrained(layer, customWeighted)) return;
       const { messageId, severity } = grade(placement);
       const key = WEIGHTED_LAYERS[layer.layerType] ?? 'kernelConstraint';
