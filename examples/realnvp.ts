@@ -1,5 +1,6 @@
 // RealNVP (Dinh et al. 2017) with a hand-written affine coupling: y2 = x2 * exp(s(x1)) + t(x1).
-// exp(s) is unbounded above and tends to 0 below, so the inverse can explode.
+// The s network ends in tanh, as in the paper, so exp(s) lies in [1/e, e]: the scale is bounded both ways and
+// gets no finding (without the tanh, exp(s) would be unbounded and the inverse could explode).
 import * as tf from '@tensorflow/tfjs';
 import { SpectralNormConstraint } from 'lipschitz-lens';
 

@@ -86,14 +86,26 @@ export function formatFigure(f: Figure): string {
 
 const MAX_ROWS = 12;
 
+/** What the model is meant to be and why, the grade every finding in it follows. */
+function intentLine(model: ModelNode): string {
+  const signals = model.intent.signals
+    .slice(0, 3)
+    .map((s) => `${s.message} (line ${s.range.start.line + 1})`);
+  const why =
+    signals.length > 0 ? signals.join('; ') : 'no sign that it must be invertible or Lipschitz-bounded';
+  return `_Model \`${cell(model.name)}\` is **${model.intent.kind}**: ${cell(why)}._`;
+}
+
 export function hoverMarkdown(
   node: Hoverable,
   bounds: ReadonlyMap<string, NodeBounds>,
   report: Report | undefined,
+  model?: ModelNode,
 ): MarkupContent {
   const lines = [
     `**Lipschitz Lens** — ${label(node)}`,
     '',
+    ...(model ? [intentLine(model), ''] : []),
     '| | forward | inverse | source |',
     '|---|---|---|---|',
   ];

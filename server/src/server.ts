@@ -127,7 +127,7 @@ export function startServer(connection: Connection): void {
     const hit = nodeAt(analysis.fileIr, params.position);
     if (!hit) return null;
     const report = hit.model ? audits.reportFor(analysis.path, hit.model.name) : undefined;
-    return { contents: hoverMarkdown(hit.node, analysis.bounds, report), range: hit.node.range };
+    return { contents: hoverMarkdown(hit.node, analysis.bounds, report, hit.model), range: hit.node.range };
   });
 
   connection.onCodeAction((params) => codeActions(params, store().shown(params.textDocument.uri)));
