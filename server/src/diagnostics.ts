@@ -90,7 +90,7 @@ export function notAnalysed(ir: FileIr): string | undefined {
   if (lost.length === 0) return undefined;
   const first = lost[0]!;
   const more = lost.length > 1 ? ` (and ${lost.length - 1} more)` : '';
-  return `Lipschitz Lens did not analyse all of this file: ${first.message} (line ${first.range.start.line + 1})${more}.`;
+  return `Lipschitz Lens did not analyse all of this file: ${first.message.replace(/\.$/, '')} (line ${first.range.start.line + 1})${more}.`;
 }
 
 /** Notes that mean a part of the file was skipped, not merely read with unknowns. */

@@ -69,7 +69,8 @@ export class Engine {
       fileIr = this.extractor.extractFile(path);
     } catch (e) {
       this.log('error', `extraction failed for ${path}: ${describe(e)}`);
-      return empty;
+      const why = e instanceof Error ? e.message : String(e);
+      return { ...empty, skipped: `Lipschitz Lens could not analyse this file: ${why}` };
     }
     let bounds: BoundsMap = new Map();
     try {

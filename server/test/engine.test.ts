@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rule as residualRule } from '../../core/src/rules/residual-coefficient-too-large';
 import { defineRule } from '../../core/src/rules/rule';
+import { DiagnosticSeverity } from 'vscode-languageserver';
+import type { FileIr, SourceRange } from '../../core/src/ir/model-ir';
+import { notAnalysed, toDiagnostics } from '../src/diagnostics';
 import { Engine } from '../src/engine';
 
 const reportsModels = defineRule<'model'>({
@@ -62,6 +65,42 @@ describe('engine robustness', () => {
     assert.equal(broken.skipped, undefined);
     assert.ok(Array.isArray(broken.findings));
   });
+});
+
+describe('engine: what was not analysed is said', () => {
+  it('a file the parser cannot take (thousands of nested calls) gets one information diagnostic', () => {
+    const engine = new Engine(() => undefined);
+    const deep = `import * as tf from '@tensorflow/tfjs';\nexport const m = tf.sequential({ layers: [tf.layers.dense({ units: ${'f('.repeat(5000)}1${')'.repeat(5000)} })] });\n`;
+    const a = engine.analyze('/tmp/ll-engine/deep.ts', deep, 1, { rules: {}, maxBytes: 1e6 });
+    const diags = toDiagnostics({ generation: 1, findings: a.findings }, a, () => '');
+    assert.equal(diags.length, 1);
+    assert.equal(diags[0]!.severity, DiagnosticSeverity.Information);
+    assert.match(diags[0]!.message, /could not analyse this file: Maximum call stack/);
+  });
+
+  it('a file the extractor stopped reading part-way says where', () => {
+    const ir: FileIr = {
+      file: '/m.ts',
+      models: [],
+      customLayers: [],
+      looseLayers: [],
+      notes: [
+        { message: 'Loop bound not known statically: its body was read once.', range: R(3) },
+        { message: 'The file is too large to read completely; the rest was skipped.', range: R(40) },
+      ],
+    };
+    assert.equal(
+      notAnalysed(ir),
+      'Lipschitz Lens did not analyse all of this file: The file is too large to read completely; the rest was skipped (line 41).',
+    );
+    assert.equal(notAnalysed({ ...ir, notes: ir.notes.slice(0, 1) }), undefined);
+  });
+});
+
+const R = (line: number): SourceRange => ({
+  file: '/m.ts',
+  start: { line, character: 0 },
+  end: { line, character: 1 },
 });
 
 describe('engine rule options', () => {

@@ -59,6 +59,17 @@ function run(file: string, sf: ts.SourceFile, read: (absPath: string) => ts.Sour
   }
 }
 
+function emptyIr(file: string, message: string): FileIr {
+  const at = { line: 0, character: 0 };
+  return {
+    file,
+    models: [],
+    customLayers: [],
+    looseLayers: [],
+    notes: [{ message, range: { file, start: at, end: at } }],
+  };
+}
+
 function readDisk(p: string): string | undefined {
   try {
     return statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined;
@@ -98,18 +109,21 @@ export class ModelExtractor {
 
   extractFile(filePath: string): FileIr {
     const file = resolve(this.rootDir, filePath);
-    const sf = this.sourceFile(file);
-    if (!sf) {
-      const at = { line: 0, character: 0 };
-      return {
-        file,
-        models: [],
-        customLayers: [],
-        looseLayers: [],
-        notes: [{ message: `Could not read ${file}.`, range: { file, start: at, end: at } }],
-      };
+    let sf: ts.SourceFile | undefined;
+    try {
+      sf = this.sourceFile(file);
+    } catch (e) {
+      // The parser itself can overflow the stack (thousands of nested calls): say so instead of failing.
+      return emptyIr(file, `Extraction failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return run(file, sf, (p) => this.sourceFile(p));
+    if (!sf) return emptyIr(file, `Could not read ${file}.`);
+    return run(file, sf, (p) => {
+      try {
+        return this.sourceFile(p);
+      } catch {
+        return undefined;
+      }
+    });
   }
 
   /** The text the extractor reads for a file: the open document's, else the disk copy (as extracted). */
