@@ -2,9 +2,9 @@
  * Static model extraction: TS/JS model code -> the model IR. Syntactic only (no type checker), so it can run on
  * every keystroke; never throws on broken code.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { Project, ts } from 'ts-morph';
+import { ts } from 'ts-morph';
 import type { FileIr } from '../ir/model-ir';
 import { extractModule } from './extract-file';
 import { ModuleCtx, type ModuleLoader } from './module';
@@ -88,23 +88,18 @@ export function extractSource(text: string, fileName = 'inline.ts'): FileIr {
 }
 
 /**
- * One long-lived ts-morph Project for the language server and the CLI. Open documents live in an overlay
- * (`updateFile`); other files are read from disk and re-read when their mtime changes.
+ * One long-lived extractor for the language server and the CLI: parsed files are kept, open documents live in an
+ * overlay (`updateFile`), other files are read from disk and parsed again when their mtime changes. Plain
+ * TypeScript source files, not a ts-morph Project: extraction only reads syntax, and re-wrapping a Project's
+ * nodes on every keystroke cost more than parsing.
  */
 export class ModelExtractor {
-  private readonly project: Project;
   private readonly rootDir: string;
-  private readonly overlay = new Set<string>();
-  private readonly mtimes = new Map<string, number>();
+  private readonly overlay = new Map<string, ts.SourceFile>();
+  private readonly disk = new Map<string, { mtime: number; sf: ts.SourceFile }>();
 
   constructor(options: { rootDir?: string } = {}) {
     this.rootDir = resolve(options.rootDir ?? process.cwd());
-    this.project = new Project({
-      skipAddingFilesFromTsConfig: true,
-      skipFileDependencyResolution: true,
-      skipLoadingLibFiles: true,
-      compilerOptions: { allowJs: true, noLib: true },
-    });
   }
 
   extractFile(filePath: string): FileIr {
@@ -133,41 +128,34 @@ export class ModelExtractor {
 
   updateFile(filePath: string, text: string): void {
     const file = resolve(this.rootDir, filePath);
-    const existing = this.project.getSourceFile(file);
-    if (existing) existing.replaceWithText(text);
-    else this.project.createSourceFile(file, text, { overwrite: true, scriptKind: scriptKind(file) });
-    this.overlay.add(file);
+    this.overlay.set(file, parse(file, text));
   }
 
   removeFile(filePath: string): void {
     const file = resolve(this.rootDir, filePath);
     this.overlay.delete(file);
-    this.mtimes.delete(file);
-    const sf = this.project.getSourceFile(file);
-    if (sf) this.project.removeSourceFile(sf);
+    this.disk.delete(file);
   }
 
   private sourceFile(file: string): ts.SourceFile | undefined {
-    if (this.overlay.has(file)) return this.project.getSourceFile(file)?.compilerNode;
+    const open = this.overlay.get(file);
+    if (open) return open;
     let mtime: number;
     try {
       const st = statSync(file);
       if (!st.isFile()) return undefined;
       mtime = st.mtimeMs;
     } catch {
-      const stale = this.project.getSourceFile(file);
-      if (stale) this.project.removeSourceFile(stale);
+      this.disk.delete(file);
       return undefined;
     }
-    const existing = this.project.getSourceFile(file);
-    if (existing && this.mtimes.get(file) === mtime) return existing.compilerNode;
-    this.mtimes.set(file, mtime);
-    if (existing) {
-      existing.refreshFromFileSystemSync();
-      return existing.compilerNode;
-    }
-    if (!existsSync(file)) return undefined;
-    return this.project.addSourceFileAtPath(file).compilerNode;
+    const cached = this.disk.get(file);
+    if (cached && cached.mtime === mtime) return cached.sf;
+    const text = readDisk(file);
+    if (text === undefined) return undefined;
+    const sf = parse(file, text);
+    this.disk.set(file, { mtime, sf });
+    return sf;
   }
 }
 export { auditTarget, findAuditTarget, type AuditTarget } from './audit-target';

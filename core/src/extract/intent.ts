@@ -220,8 +220,33 @@ function inLoop(n: ts.Node): boolean {
   return false;
 }
 
+type NameSignal = 'logdet' | 'wasserstein' | 'hinge' | 'penalty';
+
+const NAME_SIGNALS: Record<Exclude<NameSignal, 'logdet'>, string> = {
+  wasserstein: 'a Wasserstein objective',
+  hinge: 'a hinge objective',
+  penalty: 'a gradient penalty',
+};
+
+/** Cheap test first: most identifiers contain none of these, and splitting every one into words is not free. */
+const MAY_SIGNAL = /log|det|ldj|jac|wass|wgan|earth|hinge|penal|gp/i;
+
+/** What an identifier's words say about the objective or the model. */
+function nameSignals(name: string): NameSignal[] {
+  if (!MAY_SIGNAL.test(name)) return [];
+  const out: NameSignal[] = [];
+  if (isLogDetName(name)) out.push('logdet');
+  const w = words(name);
+  if (w.includes('wasserstein') || w.includes('wgan') || w.includes('earthmover')) out.push('wasserstein');
+  if (w.includes('hinge')) out.push('hinge');
+  if ((w.includes('penalty') && w.some((x) => x === 'gradient' || x === 'grad')) || w.includes('gp'))
+    out.push('penalty');
+  return out;
+}
+
 export function scanFileSignals(mod: ModuleCtx): FileSignals {
   const out: FileSignals = { invertible: [], lipschitz: [], ordinary: [] };
+  const byName = new Map<string, NameSignal[]>();
   const mentions = new Map<ts.Node, Set<string>>();
   const seen = new Set<string>();
   const scopeOf = (n: ts.Node): ts.Node => enclosingFunction(n) ?? mod.sf;
@@ -245,17 +270,15 @@ export function scanFileSignals(mod: ModuleCtx): FileSignals {
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n)) {
       const name = n.text;
-      if (isLogDetName(name)) inv(`a log-determinant term ('${name}')`, n);
-      const w = words(name);
-      if (w.includes('wasserstein') || w.includes('wgan') || w.includes('earthmover'))
-        lip(`a Wasserstein objective ('${name}')`, n);
-      if (w.includes('hinge')) lip(`a hinge objective ('${name}')`, n);
-      if (
-        (w.includes('penalty') && w.some((x) => x === 'gradient' || x === 'grad')) ||
-        w.includes('gp') ||
-        /^lambdaGp$|^gpWeight$/i.test(name)
-      )
-        lip(`a gradient penalty ('${name}')`, n);
+      let kinds = byName.get(name);
+      if (kinds === undefined) {
+        kinds = nameSignals(name);
+        byName.set(name, kinds);
+      }
+      for (const kind of kinds) {
+        if (kind === 'logdet') inv(`a log-determinant term ('${name}')`, n);
+        else lip(`${NAME_SIGNALS[kind]} ('${name}')`, n);
+      }
       if (
         (ts.isFunctionDeclaration(n.parent) || ts.isMethodDeclaration(n.parent)) &&
         n.parent.name === n &&

@@ -13,7 +13,7 @@ const main = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'll-cli-options-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-// A residual branch held to c = 0.97: above the default threshold (0.95), below 0.98.
+// An i-ResNet's residual branch held to c = 0.97: above the default threshold (0.95), below 0.98.
 writeFileSync(
   join(dir, 'residual.ts'),
   [
@@ -21,7 +21,7 @@ writeFileSync(
     "import { spectralNorm } from 'lipschitz-lens';",
     'const x = tf.input({ shape: [8] });',
     'const h = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;',
-    'export const net = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
+    'export const iresnet = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h]) as tf.SymbolicTensor });',
     '',
   ].join('\n'),
 );
