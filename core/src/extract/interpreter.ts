@@ -6,7 +6,7 @@
 import { ts } from 'ts-morph';
 import { alternatives, type Completion, WriteLog } from './branches';
 import { evalCall, evalNew } from './calls';
-import type { ModuleCtx } from './module';
+import { hasModifier, type ModuleCtx } from './module';
 import { MAX_DEPTH, type Session } from './session';
 import { exec, stmt } from './statements';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
@@ -116,6 +116,9 @@ export class Interp {
         if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) v = this.fn(decl, mod.top);
         else if (ts.isClassDeclaration(decl)) v = { t: 'class', decl, mod };
         else if (ts.isVariableDeclaration(decl) && decl.initializer) v = this.eval(decl.initializer, mod.top);
+        // `declare const tf: typeof import('@tensorflow/tfjs')`: the typed script-tag global.
+        else if (name === 'tf' && ts.isVariableDeclaration(decl) && isAmbient(decl))
+          v = { t: 'ns', origin: 'tfjs', path: '' };
         // `exports.build = function () {...}` and other CommonJS exports that have no local name.
         else if (ts.isExpression(decl)) v = this.eval(decl, mod.top);
         else v = unknown(name, 'declared without a value');
@@ -139,7 +142,8 @@ export class Interp {
     if (name === 'undefined') return unknown('undefined', 'undefined');
     if (name === 'Infinity') return { t: 'data', v: Infinity };
     // A browser script loaded after `<script src=".../tf.min.js">`: the free global `tf` is the namespace.
-    if (name === 'tf' && !imp) return { t: 'ns', origin: 'tfjs', path: '' };
+    if (name === 'tf' && !imp && !mod.allImported.has(name) && !decl)
+      return { t: 'ns', origin: 'tfjs', path: '' };
     return unknown(name, 'not a constant in this file');
   }
 
@@ -405,6 +409,11 @@ export class Interp {
   stmt(st: ts.Statement, env: Env): Completion | undefined {
     return stmt(this, st, env);
   }
+}
+
+function isAmbient(decl: ts.VariableDeclaration): boolean {
+  const st = decl.parent.parent;
+  return ts.isVariableStatement(st) && hasModifier(st, ts.SyntaxKind.DeclareKeyword);
 }
 
 const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {

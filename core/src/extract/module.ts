@@ -10,6 +10,8 @@ export type ModuleLoader = (absPath: string) => ModuleCtx | undefined;
 
 export class ModuleCtx {
   readonly imports: Map<string, ImportBinding>;
+  /** Every local name an import declaration binds, whatever the package (`import tf from 'other'`). */
+  readonly allImported = new Set<string>();
   /** Top-level declarations by local name. */
   readonly decls = new Map<string, ts.Node>();
   /** Export name -> local name (a key of `decls`). */
@@ -38,6 +40,7 @@ export class ModuleCtx {
     readonly load: ModuleLoader,
   ) {
     this.imports = collectImports(sf);
+    for (const st of sf.statements) if (ts.isImportDeclaration(st)) importedNames(st, this.allImported);
     this.top = new Env(this);
     for (const st of sf.statements) this.indexStatement(st);
   }
@@ -161,6 +164,15 @@ export class ModuleCtx {
     const t = node.getText(this.sf);
     return t.length > 80 ? `${t.slice(0, 77)}...` : t;
   }
+}
+
+function importedNames(st: ts.ImportDeclaration, out: Set<string>): void {
+  const clause = st.importClause;
+  if (!clause) return;
+  if (clause.name) out.add(clause.name.text);
+  const nb = clause.namedBindings;
+  if (nb && ts.isNamespaceImport(nb)) out.add(nb.name.text);
+  else if (nb) for (const el of nb.elements) out.add(el.name.text);
 }
 
 export function rangeOf(sf: ts.SourceFile, file: string, node: ts.Node): SourceRange {

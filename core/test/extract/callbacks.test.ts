@@ -129,6 +129,16 @@ module.exports = { buildDiscriminator };`;
     assert.deepEqual(types(model(extractSource(src, 'gan.js'), 'buildDiscriminator')), ['conv2d']);
   });
 
+  it('reads a declared ambient tf as the namespace, never one imported from another package', () => {
+    const typed = extractSource(`declare const tf: typeof import('@tensorflow/tfjs');
+const m = tf.sequential({ layers: [tf.layers.dense({ units: 1 })] });`);
+    assert.deepEqual(types(model(typed, 'm')), ['dense']);
+    const other = extractSource(`import tf from 'tfjs-wrapper';
+const m = tf.sequential({ layers: [tf.layers.dense({ units: 1 })] });`);
+    assert.deepEqual(other.models, []);
+    assert.deepEqual(other.looseLayers, []);
+  });
+
   it('reads dynamic imports of tfjs, awaited or chained with then()', () => {
     const ir = extractSource(
       `export async function main() {
