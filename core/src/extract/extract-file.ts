@@ -13,7 +13,7 @@ import { MERGE_LAYERS } from './layers';
 import { functionName, readUnreached } from './unreached';
 import { decideIntents } from './intent';
 import { finishModel, modelBody } from './models';
-import type { ModuleCtx } from './module';
+import { isAmbient, type ModuleCtx } from './module';
 import { BudgetExceeded, Session } from './session';
 import { unknown, type ModelBuild, type Val } from './values';
 
@@ -88,7 +88,11 @@ export function extractModule(mod: ModuleCtx): FileIr {
           const name = d.name.text;
           let v = mod.top.vars.get(name);
           if (!v) {
-            v = d.initializer ? interp.eval(d.initializer, mod.top) : unknown(name, 'no initial value');
+            v = d.initializer
+              ? interp.eval(d.initializer, mod.top)
+              : isAmbient(d)
+                ? interp.lookupTop(name, mod, d)
+                : unknown(name, 'no initial value');
             mod.top.vars.set(name, v);
           }
           if (v.t === 'model') register(v.m, name, d.name, readMarks(d, mod.file), exportOf(name), false);

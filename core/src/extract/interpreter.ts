@@ -6,7 +6,7 @@
 import { ts } from 'ts-morph';
 import { alternatives, type Completion, WriteLog } from './branches';
 import { evalCall, evalNew } from './calls';
-import { hasModifier, type ModuleCtx } from './module';
+import { isAmbient, type ModuleCtx } from './module';
 import { MAX_DEPTH, type Session } from './session';
 import { exec, stmt } from './statements';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
@@ -409,11 +409,6 @@ export class Interp {
   stmt(st: ts.Statement, env: Env): Completion | undefined {
     return stmt(this, st, env);
   }
-}
-
-function isAmbient(decl: ts.VariableDeclaration): boolean {
-  const st = decl.parent.parent;
-  return ts.isVariableStatement(st) && hasModifier(st, ts.SyntaxKind.DeclareKeyword);
 }
 
 const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {

@@ -185,6 +185,12 @@ export function rangeOf(sf: ts.SourceFile, file: string, node: ts.Node): SourceR
   };
 }
 
+/** `declare const x: T;`: a declaration of something that exists elsewhere (a script-tag global). */
+export function isAmbient(decl: ts.VariableDeclaration): boolean {
+  const st = decl.parent.parent;
+  return ts.isVariableStatement(st) && hasModifier(st, ts.SyntaxKind.DeclareKeyword);
+}
+
 export function hasModifier(node: ts.HasModifiers, kind: ts.SyntaxKind): boolean {
   return ts.getModifiers(node)?.some((m) => m.kind === kind) ?? false;
 }
