@@ -197,6 +197,9 @@ export class Interp {
         break;
       case 'unknown':
         if (obj.text === 'Math' && (name === 'PI' || name === 'E')) return { t: 'data', v: Math[name] };
+        // `window.tf`, `globalThis.tf`, `self.tf` in a worker: the script-tag global.
+        if (name === 'tf' && GLOBAL_OBJECTS.has(obj.text) && !env.find(obj.text))
+          return { t: 'ns', origin: 'tfjs', path: '' };
         break;
     }
     return unknown(env.mod.text(node), 'property not known statically', env.mod.range(node));
@@ -410,6 +413,8 @@ export class Interp {
     return stmt(this, st, env);
   }
 }
+
+const GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'self']);
 
 const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.PlusEqualsToken]: '+',

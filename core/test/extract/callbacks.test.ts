@@ -129,10 +129,13 @@ module.exports = { buildDiscriminator };`;
     assert.deepEqual(types(model(extractSource(src, 'gan.js'), 'buildDiscriminator')), ['conv2d']);
   });
 
-  it('reads a declared ambient tf as the namespace, never one imported from another package', () => {
+  it('reads a declared ambient tf and window.tf as the namespace, never a tf imported from another package', () => {
     const typed = extractSource(`declare const tf: typeof import('@tensorflow/tfjs');
 const m = tf.sequential({ layers: [tf.layers.dense({ units: 1 })] });`);
     assert.deepEqual(types(model(typed, 'm')), ['dense']);
+    const viaWindow = extractSource(`const tfx = window.tf;
+const m = tfx.sequential({ layers: [tfx.layers.dense({ units: 1 })] });`);
+    assert.deepEqual(types(model(viaWindow, 'm')), ['dense']);
     const other = extractSource(`import tf from 'tfjs-wrapper';
 const m = tf.sequential({ layers: [tf.layers.dense({ units: 1 })] });`);
     assert.deepEqual(other.models, []);
