@@ -3,13 +3,15 @@
  * hand-written couplings and residual layers among them.
  */
 import { ts } from 'ts-morph';
-import type { BlockNode, CustomLayerInfo, LayerNode, SourceRange } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, IrNode, LayerNode, SourceRange } from '../ir/model-ir';
+import { walk } from '../ir/model-ir';
 import { CallReader } from './call-reader';
 import type { Interp } from './interpreter';
 import { readMarks } from './jsdoc';
 import { INVERTIBLE_LENS_LAYERS, lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import type { ModuleCtx } from './module';
-import { runLayerSetup } from './plain-classes';
+import { runLayerSetup, traceOutput } from './plain-classes';
+import type { Session } from './session';
 import { Env, unknown, type Val } from './values';
 
 type ClassVal = Extract<Val, { t: 'class' }>;
@@ -46,11 +48,11 @@ const rangeKey = (r: SourceRange): string =>
  * `this.blocks = makeBlocks(4)`) to the ones written in the class; models built there are the class's parts,
  * not models of their own.
  */
-function addSetupLayers(interp: Interp, cls: ClassVal, layers: LayerNode[]): void {
+function addSetupLayers(interp: Interp, cls: ClassVal, layers: LayerNode[]): Env | undefined {
   const s = interp.session;
   const firstLayer = s.layers.length;
   const firstModel = s.models.length;
-  runLayerSetup(interp, cls);
+  const env = runLayerSetup(interp, cls);
   const have = new Set(layers.map((l) => rangeKey(l.range)));
   for (const l of s.layers.slice(firstLayer)) {
     const key = rangeKey(l.range);
@@ -61,6 +63,36 @@ function addSetupLayers(interp: Interp, cls: ClassVal, layers: LayerNode[]): voi
     layers.push(l);
   }
   for (const b of s.models.slice(firstModel)) s.ownedModels.add(b.node);
+  return env;
+}
+
+/**
+ * When `call`/`forward` has no wiring the call reader recognises, runs it on a symbolic input (on the instance
+ * the setup made) and keeps the graph it computes as the class's body, if that graph uses every layer of the class:
+ * `this.branches.reduce((h, g) => h.add(g.apply(h)), x)` is a chain of residual blocks, not an unknown graph.
+ */
+function traceBody(
+  interp: Interp,
+  info: CustomLayerInfo,
+  decl: ts.Node,
+  call: ts.FunctionLikeDeclaration,
+  env: Env,
+): void {
+  const body = traceOutput(interp, call, env);
+  if (!body) return;
+  const traced = new Set<string>();
+  for (const n of body) walk(n, (x) => x.kind === 'layer' && traced.add(rangeKey(x.range)));
+  if ((info.layers ?? []).every((l) => traced.has(rangeKey(l.range))))
+    interp.session.classBodies.set(decl, body);
+}
+
+/** A fresh copy of a traced body for one instance (every node its own id). */
+function cloneBody(session: Session, nodes: IrNode[]): IrNode[] {
+  return nodes.map((n): IrNode => {
+    if (n.kind === 'layer') return { ...n, id: session.id('l') };
+    if (n.kind === 'op') return { ...n, id: session.id('o') };
+    return { ...n, id: session.id('b'), children: cloneBody(session, n.children) };
+  });
 }
 
 /** The method that computes the layer's output: `call`, or `forward` for hand-written transforms. */
@@ -77,13 +109,15 @@ export function customInstance(interp: Interp, cls: ClassVal, args: Val[], node:
   const layer = makeLayer(s, env.mod, node, info.className, 'custom', args[0]);
   layer.customClass = info.className;
   if (cls.mod.file !== env.mod.file) layer.customClassFile = cls.mod.file;
-  // A class with inner layers but no recognised wiring still carries them, as a `graph` block (bounds unknown).
+  // A class with inner layers but no recognised wiring still carries them: as the body its output method was
+  // traced to, else as a `graph` block (bounds unknown).
+  const traced = info.wiring ? undefined : s.classBodies.get(cls.decl);
   if (!info.wiring && !info.layers?.length) return { t: 'layer', node: layer };
   const block: BlockNode = {
     kind: 'block',
     id: s.id('b'),
-    wiring: info.wiring ?? 'graph',
-    children: (info.layers ?? []).map((l) => ({ ...l, id: s.id('l') })),
+    wiring: info.wiring ?? (traced ? 'sequence' : 'graph'),
+    children: traced ? cloneBody(s, traced) : (info.layers ?? []).map((l) => ({ ...l, id: s.id('l') })),
     range: layer.range,
     instance: layer,
   };
@@ -156,9 +190,11 @@ function readClassBody(
     ts.forEachChild(n, visit);
   };
   ts.forEachChild(decl, visit);
-  addSetupLayers(interp, cls, info.layers!);
+  const instanceEnv = addSetupLayers(interp, cls, info.layers!);
   const call = outputMethod(methods);
   if (call?.body) new CallReader(interp, mod, env, methods, info).read(call);
+  if (call?.body && !info.wiring && instanceEnv && info.layers!.length > 0)
+    traceBody(interp, info, decl, call, instanceEnv);
 }
 
 function claimsInvertible(interp: Interp, decl: ts.ClassLikeDeclaration, mod: ModuleCtx): boolean {

@@ -5,6 +5,8 @@
  * the base constructor.
  */
 import { ts } from 'ts-morph';
+import type { IrNode } from '../ir/model-ir';
+import { GraphReader, tensorInput, type TNode } from './functional';
 import type { Interp } from './interpreter';
 import { hasModifier } from './module';
 import { MAX_DEPTH } from './session';
@@ -100,8 +102,8 @@ export function instantiate(
  * For a layer class: runs its constructor and `build()` on a fresh instance, with unknown arguments, so the layers
  * and models they create through helpers are created (the caller collects them).
  */
-export function runLayerSetup(interp: Interp, cls: ClassVal): void {
-  if (interp.session.depth >= MAX_DEPTH) return;
+export function runLayerSetup(interp: Interp, cls: ClassVal): Env | undefined {
+  if (interp.session.depth >= MAX_DEPTH) return undefined;
   const inst: Val & { t: 'object' } = {
     t: 'object',
     props: new Map(),
@@ -124,6 +126,36 @@ export function runLayerSetup(interp: Interp, cls: ClassVal): void {
         ts.isMethodDeclaration(m) && memberName(m) === 'build' && !isStatic(m),
     ),
   );
+  return env;
+}
+
+/**
+ * Runs a layer class's output method (`call`/`forward`) on a symbolic input, with `env` the scope of an instance
+ * set up by `runLayerSetup`, and reads the tensor graph back as blocks (residual blocks where it adds a tensor to
+ * a function of itself). Undefined unless the output is a tensor computed from that input.
+ */
+export function traceOutput(
+  interp: Interp,
+  method: ts.FunctionLikeDeclaration,
+  env: Env,
+): IrNode[] | undefined {
+  const input = tensorInput();
+  const args: Val[] = [{ t: 'tensor', tn: input }];
+  const out = interp.callFn(
+    interp.fn(method, env),
+    [...args, ...method.parameters.slice(1).map(() => undefined)],
+    method,
+    env,
+  );
+  if (out.t !== 'tensor' || !dependsOn(out.tn, input.id)) return undefined;
+  return new GraphReader(interp.session).sequence(out.tn);
+}
+
+function dependsOn(tn: TNode, id: number, seen = new Set<number>()): boolean {
+  if (tn.id === id) return true;
+  if (tn.t !== 'apply' || seen.has(tn.id)) return false;
+  seen.add(tn.id);
+  return tn.inputs.some((i) => dependsOn(i, id, seen));
 }
 
 /**

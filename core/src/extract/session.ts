@@ -1,6 +1,6 @@
 /** State of one extraction: ids, notes, the work budget, and what was created along the way. */
 import type { ts } from 'ts-morph';
-import type { CustomLayerInfo, ExtractionNote, LayerNode, SourceRange } from '../ir/model-ir';
+import type { CustomLayerInfo, ExtractionNote, IrNode, LayerNode, SourceRange } from '../ir/model-ir';
 import type { Env, ModelBuild, Val } from './values';
 
 /** Thrown when the work budget runs out; caught per statement so a huge file still returns something. */
@@ -35,6 +35,8 @@ export class Session {
   classDepth = 0;
   /** The `classDepth` each layer was created at, so a class collects its own layers, not those of classes inside. */
   readonly layerDepth = new WeakMap<LayerNode, number>();
+  /** Layer classes whose output method was traced to a body of blocks (custom-layers.ts), by declaration. */
+  readonly classBodies = new Map<ts.Node, IrNode[]>();
   /** Models a layer class's constructor builds (its sub-networks), by creating node: parts of the class. */
   readonly ownedModels = new Set<ts.Node>();
   /** Models assigned to a field of a class instance (`this.policyNet = tf.sequential()`): `Class.field`. */

@@ -258,6 +258,43 @@ export class Stack {
     assert.equal(block.layers!.length, 2, 'one dense per line of mlp, F and G alike');
   });
 
+  it('traces an output method no wiring rule recognises: residual blocks chained by reduce()', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+function branch() {
+  return tf.sequential({ layers: [tf.layers.dense({ units: 48, inputShape: [12] }), tf.layers.dense({ units: 12 })] });
+}
+class ResidualFlow {
+  constructor(n) { this.branches = Array.from({ length: n }, () => branch()); }
+  forward(x) { return tf.tidy(() => this.branches.reduce((h, g) => h.add(g.apply(h)), x)); }
+  inverse(y) { return y; }
+}
+module.exports = { flow: new ResidualFlow(3) };`;
+    const ir = extractSource(src, 'resflow.js');
+    const [b] = model(ir, 'ResidualFlow').body.children;
+    assert.ok(b?.kind === 'block' && b.instance?.customClass === 'ResidualFlow');
+    assert.equal(b.wiring, 'sequence');
+    assert.deepEqual(
+      b.children.map((c) => c.kind === 'block' && c.wiring),
+      ['residual'],
+      'the constructor ran with an unknown n: one branch',
+    );
+    assert.deepEqual(
+      layersOf(b).map((l) => l.layerType),
+      ['dense', 'dense'],
+    );
+  });
+
+  it('keeps the flat, graph-wired form when the trace does not use every layer of the class', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+class Net {
+  constructor() { this.a = tf.layers.dense({ units: 2 }); this.b = tf.layers.dense({ units: 2 }); }
+  forward(x) { return this.pick(x).apply(x); }
+}`;
+    const [b] = model(extractSource(src, 'net.js'), 'Net').body.children;
+    assert.ok(b?.kind === 'block' && b.wiring === 'graph');
+    assert.equal(b.children.length, 2);
+  });
+
   it('still treats a plain class without forward() as a plain class', () => {
     const ir = extractSource(
       `class Memory { constructor() { this.items = []; } push(x) { this.items.push(x); } }`,
