@@ -123,6 +123,11 @@ export function customInstance(interp: Interp, cls: ClassVal, args: Val[], node:
   };
   if (info.scale) block.scale = info.scale;
   if (info.scaleAnchor) block.anchor = info.scaleAnchor;
+  // The class's layers are written in its file; from this file they are reached through this `new`.
+  if (env.mod.file === s.mainFile && cls.mod.file !== s.mainFile)
+    walk(block, (n) => {
+      if (n.kind === 'layer' && n !== layer && n.range.file !== s.mainFile) n.via ??= layer.range;
+    });
   if (info.scaleGains) block.scaleGains = info.scaleGains;
   return { t: 'layer', node: block };
 }

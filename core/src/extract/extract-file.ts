@@ -29,6 +29,7 @@ interface Registered {
 
 export function extractModule(mod: ModuleCtx): FileIr {
   const session = new Session();
+  session.mainFile = mod.file;
   const interp = new Interp(session);
   const regs: Registered[] = [];
   const byNode = new Map<ts.Node, Registered>();

@@ -354,6 +354,8 @@ export class Interp {
     if (!body) return unknown(env.mod.text(site), 'function without a body');
     s.depth++;
     this.pending.push([]);
+    const crossing = env.mod.file === s.mainFile && fn.closure.mod.file !== s.mainFile;
+    if (crossing) s.callSites.push(env.mod.range(site));
     try {
       let result: Val | undefined;
       if (!ts.isBlock(body)) result = this.eval(body, scope);
@@ -366,6 +368,7 @@ export class Interp {
       if (alts.length > 0) result = alternatives(s, result ? [...alts, result] : alts, site, env.mod);
       return result ?? unknown(env.mod.text(site), 'returns nothing');
     } finally {
+      if (crossing) s.callSites.pop();
       this.pending.pop();
       s.depth--;
     }

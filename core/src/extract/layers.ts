@@ -69,6 +69,7 @@ export function makeLayer(
     layer.configUnknown = { kind: 'unknown', text, reason: 'config not known statically' };
     session.note(`The config of this ${layerType} layer could not be read statically.`, layer.range);
   }
+  if (mod.file !== session.mainFile && session.callSites.length > 0) layer.via = session.callSites[0];
   session.layers.push(layer);
   session.layerDepth.set(layer, session.classDepth);
   return layer;

@@ -17,6 +17,10 @@ export class Session {
   private counters = new Map<string, number>();
   private steps = 0;
   depth = 0;
+  /** The file being extracted: layers created in other files remember the call here that led to them. */
+  mainFile = '';
+  /** Calls from the main file into functions of other files, outermost first (see `LayerNode.via`). */
+  readonly callSites: SourceRange[] = [];
   readonly notes: ExtractionNote[] = [];
   private noteKeys = new Set<string>();
   /** Every layer created, for `looseLayers`. */

@@ -19,13 +19,22 @@ const FIXABLE = new Set(['dense', 'conv1d', 'conv2d', 'conv3d', 'conv2dTranspose
 function grade(p: Placement): { messageId: MessageId; severity: Severity } {
   if (p.invertible && p.coupling) return { messageId: 'inConditioner', severity: 'info' };
   if (p.invertible && p.residual) return { messageId: 'inResidualBranch', severity: 'error' };
+  if (p.invertible && p.unknownRole) return { messageId: 'unconstrained', severity: 'info' };
   if (p.invertible) return { messageId: 'inInvertible', severity: 'error' };
   if (p.needsLipschitz) return { messageId: 'inLipschitzModel', severity: 'warning' };
   return { messageId: 'unconstrained', severity: 'info' };
 }
 
 /** Ops that apply a learned matrix or kernel to the input. */
-const LINEAR_OPS = new Set(['matMul', 'dot', 'conv1d', 'conv2d', 'conv3d', 'conv2dTranspose', 'depthwiseConv2d']);
+const LINEAR_OPS = new Set([
+  'matMul',
+  'dot',
+  'conv1d',
+  'conv2d',
+  'conv3d',
+  'conv2dTranspose',
+  'depthwiseConv2d',
+]);
 
 /**
  * A custom layer whose own weights form a linear map that nothing bounds. Not: a parametric activation

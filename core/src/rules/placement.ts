@@ -23,11 +23,16 @@ export interface Placement {
   residual?: BlockNode;
   /** Innermost enclosing coupling block: the node is part of its conditioner, which is never inverted. */
   coupling?: BlockNode;
+  /**
+   * Inside a block whose wiring was not recognised (`graph`): whether the node is on the inverted path or in a
+   * conditioner is not known, so nothing is graded as if it were on the main path.
+   */
+  unknownRole: boolean;
   invertible: boolean;
   needsLipschitz: boolean;
   /**
-   * A Lipschitz bound is required here: an invertible model outside its conditioners (its residual branches
-   * included), or a Lipschitz-bounded model anywhere.
+   * A Lipschitz bound is required here: an invertible model outside its conditioners and unrecognised blocks (its
+   * residual branches included), or a Lipschitz-bounded model anywhere.
    */
   needsBound: boolean;
   /** On the path that must be inverted: an invertible model, outside branches and conditioners. */
@@ -44,6 +49,7 @@ function innermost(ancestors: readonly BlockNode[], test: (b: BlockNode) => bool
 export function placementOf(model: ModelNode | undefined, ancestors: readonly BlockNode[]): Placement {
   const residual = innermost(ancestors, (b) => b.wiring === 'residual');
   const coupling = innermost(ancestors, (b) => COUPLINGS.has(b.wiring));
+  const unknownRole = ancestors.some((b) => b.wiring === 'graph');
   const intent = model?.intent.kind ?? 'ordinary';
   const invertible = intent === 'invertible';
   const needsLipschitz = intent === 'lipschitz';
@@ -53,10 +59,12 @@ export function placementOf(model: ModelNode | undefined, ancestors: readonly Bl
     intent,
     residual,
     coupling,
+    unknownRole,
     invertible,
     needsLipschitz,
-    needsBound: (invertible && coupling === undefined) || needsLipschitz,
-    mainPath: invertible && residual === undefined && coupling === undefined,
+    needsBound:
+      (invertible && coupling === undefined && (!unknownRole || residual !== undefined)) || needsLipschitz,
+    mainPath: invertible && residual === undefined && coupling === undefined && !unknownRole,
   };
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Findings in the right place, once: a layer written in a helper file and used by a model in another is reported
+ * where it is written, fixed and suppressed there; the using file gets one information finding at the call.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ModelExtractor } from '../../src/extract';
+import { lintFile, mergeFindings } from '../../src/rules';
+import type { Finding } from '../../src/rules/rule';
+import { SourceText } from '../../src/rules/source-text';
+
+const TF = "import * as tf from '@tensorflow/tfjs';";
+const RULE = 'missing-lipschitz-constraint';
+
+function project(files: Record<string, string>): { dir: string; lint: (name: string) => Finding[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'll-cross-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const extractor = new ModelExtractor({ rootDir: dir });
+  return {
+    dir,
+    lint: (name) => lintFile(extractor.extractFile(join(dir, name)), files[name]!),
+  };
+}
+
+const blocks = [
+  TF,
+  'export function branch(units: number) {',
+  '  return tf.layers.dense({ units });',
+  '}',
+].join('\n');
+
+const iresnet = [
+  TF,
+  "import { branch } from './blocks';",
+  'const x = tf.input({ shape: [8] });',
+  'const g = branch(8).apply(x) as tf.SymbolicTensor;',
+  'export const iresnet = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, g]) as tf.SymbolicTensor });',
+].join('\n');
+
+const classifier = [
+  TF,
+  "import { branch } from './blocks';",
+  'export const mlp = tf.sequential({ layers: [branch(4)] });',
+].join('\n');
+
+describe('cross-file placement', () => {
+  it('reports the layer in the file that holds it, and one information finding at the call', () => {
+    const { dir, lint } = project({ 'blocks.ts': blocks, 'iresnet.ts': iresnet });
+    const findings = lint('iresnet.ts');
+    const there = findings.filter((f) => f.range.file === join(dir, 'blocks.ts'));
+    assert.deepEqual(
+      there.map((f) => [f.ruleId, f.severity, f.range.start.line]),
+      [[RULE, 'error', 2]],
+    );
+    // The fix edits blocks.ts: computed from its text, not the linted file's.
+    const text = new SourceText(blocks);
+    const fixed = [...there[0]!.fix!.edits]
+      .sort((a, b) => text.offsetAt(b.range.start) - text.offsetAt(a.range.start))
+      .reduce(
+        (t, e) => t.slice(0, text.offsetAt(e.range.start)) + e.newText + t.slice(text.offsetAt(e.range.end)),
+        blocks,
+      );
+    assert.match(
+      fixed,
+      /return tf\.layers\.dense\(\{ units, kernelConstraint: spectralNorm\(\{ coeff: 0\.9 \}\) \}\);/,
+    );
+    assert.match(fixed, /^import \{ spectralNorm \} from 'lipschitz-lens';$/m);
+    assert.deepEqual(there[0]!.suggestions.at(-1)!.edits[0]!.range.start, { line: 2, character: 0 });
+    const here = findings.filter((f) => f.range.file === join(dir, 'iresnet.ts'));
+    assert.deepEqual(
+      here.map((f) => [f.ruleId, f.severity, f.range.start.line, f.range.start.character]),
+      [[RULE, 'info', 3, 10]],
+    );
+    assert.match(here[0]!.message, /blocks\.ts \(line 3\) that have 1 error there/);
+    assert.deepEqual(
+      here[0]!.related.map((r) => r.range.file),
+      [join(dir, 'blocks.ts')],
+    );
+  });
+
+  it('a disable comment where the layer is written silences it, and the call-site note with it', () => {
+    const disabled = blocks.replace(
+      '  return tf.layers.dense',
+      `  // lipschitz-lens-disable-next-line ${RULE}\n  return tf.layers.dense`,
+    );
+    const { lint } = project({ 'blocks.ts': disabled, 'iresnet.ts': iresnet });
+    assert.deepEqual(
+      lint('iresnet.ts').filter((f) => f.ruleId === RULE),
+      [],
+    );
+  });
+
+  it('a layer reached by an ordinary and an invertible model keeps the most severe placement', () => {
+    const { dir, lint } = project({ 'blocks.ts': blocks, 'iresnet.ts': iresnet, 'mlp.ts': classifier });
+    const file = join(dir, 'blocks.ts');
+    const merged = mergeFindings(file, [lint('blocks.ts'), lint('mlp.ts'), lint('iresnet.ts')]);
+    assert.deepEqual(
+      merged.map((f) => [f.ruleId, f.severity, f.range.start.line]),
+      [[RULE, 'error', 2]],
+    );
+    // The ordinary use alone: information.
+    assert.deepEqual(
+      mergeFindings(file, [lint('mlp.ts')]).map((f) => f.severity),
+      ['info'],
+    );
+  });
+});
