@@ -8,7 +8,10 @@ import type { SourceText } from './source-text';
 
 const id = 'non-lipschitz-activation';
 
-type MessageId = 'notLipschitz' | 'largeConstant';
+type MessageId = 'notLipschitz' | 'singularAtZero' | 'largeConstant';
+
+/** Ops whose slope is unbounded only near one point of their domain. */
+const SINGULAR_AT_ZERO = new Set(['log', 'sqrt', 'rsqrt', 'reciprocal']);
 
 function where(p: Placement): string {
   const model = `'${p.model?.name ?? ''}'`;
@@ -56,6 +59,8 @@ export const rule = defineRule<MessageId>({
     messages: {
       notLipschitz:
         '{{what}} is not globally Lipschitz (its slope grows without bound) in {{where}}: no finite bound exists for any weights.',
+      singularAtZero:
+        '{{what}} has an unbounded slope near 0 in {{where}}: it is Lipschitz only where its input stays away from 0 (clip or offset it).',
       largeConstant:
         '{{what}} has Lipschitz constant {{constant}} > 1 in {{where}}: it multiplies the bound of every layer it follows. Prefer an activation with constant <= 1 (relu, tanh, elu, lipswish).',
     },
@@ -76,7 +81,11 @@ export const rule = defineRule<MessageId>({
         return;
       }
       const k = activationConstants(name);
-      if (k?.forward === 'unbounded')
+      // log and roots blow up at one point only: whether that point is reached depends on the data (logit
+      // preprocessing keeps x in [alpha, 1 - alpha]), not on training, so this is worth knowing, not an error.
+      if (k?.forward === 'unbounded' && SINGULAR_AT_ZERO.has(name))
+        context.report({ node, messageId: 'singularAtZero', data, severity: 'info', ...withModel });
+      else if (k?.forward === 'unbounded')
         context.report({ node, messageId: 'notLipschitz', data, severity: 'error', ...withModel });
       else if (typeof k?.forward === 'number' && k.forward > 1.0001) {
         const constant = formatNumber(k.forward);

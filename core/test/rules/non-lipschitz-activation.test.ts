@@ -46,6 +46,21 @@ ruleTester(rule, {
       errors: [{ messageId: 'largeConstant', line: 4, column: 35, severity: 'warning' }],
     },
     {
+      name: 'log on the data of a flow (logit preprocessing): information, its slope is unbounded only near 0',
+      code: [
+        TF,
+        "import { Flow, AdditiveCoupling } from 'lipschitz-lens';",
+        '/** @invertible */ export class Logit extends tf.layers.Layer {',
+        '  call(x: tf.Tensor): tf.Tensor {',
+        '    return tf.sub(tf.log(x), tf.log1p(tf.neg(x)));',
+        '  }',
+        '  inverse(y: tf.Tensor): tf.Tensor { return tf.sigmoid(y); }',
+        '}',
+        'export const flow = new Flow({ layers: [new Logit(), new AdditiveCoupling({})] });',
+      ].join('\n'),
+      errors: [{ messageId: 'singularAtZero', line: 5, column: 19, severity: 'info' }],
+    },
+    {
       name: 'exp and square ops in an invertible residual custom layer',
       code: [
         TF,
