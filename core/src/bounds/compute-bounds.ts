@@ -148,6 +148,21 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
         notes: [...scale.notes, ...notesOf(children)],
       };
     }
+    case 'choice': {
+      // The layer is one of the children: a bound is the largest of theirs, and unknown if any is.
+      const max = (dir: 'forward' | 'inverse'): Bound => {
+        const all = children.map((c) => c[dir]);
+        if (all.length === 0 || all.includes('unknown')) return 'unknown';
+        if (all.includes('unbounded')) return 'unbounded';
+        return Math.max(...(all as number[]));
+      };
+      return {
+        forward: max('forward'),
+        inverse: max('inverse'),
+        source: `one of ${children.length} alternatives chosen at run time: the largest bound`,
+        notes: notesOf(children),
+      };
+    }
     case 'graph':
       return {
         forward: 'unknown',

@@ -1,7 +1,7 @@
 /**
  * Code whose path is not known statically: `if`/`switch` on an unknown condition, `c ? a : b`, `try`/`catch`.
  * Every path is read, each from the same starting state; what the paths assign is merged afterwards, and a value
- * that differs between paths becomes the set of its alternatives: several layers become one `graph` block holding
+ * that differs between paths becomes the set of its alternatives: several layers become one `choice` block holding
  * each possible layer (every alternative is linted, the bound is unknown), other values become unknown.
  */
 import type { ts } from 'ts-morph';
@@ -161,7 +161,7 @@ export function alternatives(
     const block: BlockNode = {
       kind: 'block',
       id: session.id('b'),
-      wiring: 'graph',
+      wiring: 'choice',
       children,
       range,
       anchor: range,
@@ -181,7 +181,7 @@ export function alternatives(
     const partial = objects.find((o) => o.partial !== undefined)?.partial;
     return partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
   }
-  // Lists of layers (`return [new ActNorm({})]` in one case, `return []` in another): a list holding one graph
+  // Lists of layers (`return [new ActNorm({})]` in one case, `return []` in another): a list holding one choice
   // block with a sequence per alternative, so spreading it into a model keeps every alternative.
   const lists = defined.flatMap((v) => (v.t === 'array' ? [v.items] : []));
   if (
@@ -200,7 +200,7 @@ export function alternatives(
     const block: BlockNode = {
       kind: 'block',
       id: session.id('b'),
-      wiring: 'graph',
+      wiring: 'choice',
       children,
       range,
       anchor: range,

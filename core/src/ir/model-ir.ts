@@ -105,9 +105,11 @@ export interface OpNode {
  * - `affine-coupling`: y2 = x2 * s(x1) + t(x1); children form the conditioner; `scale` says how s is formed.
  *   Also MAF-style autoregressive transforms (y = x * s(x<i) + t(x<i)) and elementwise scalings by learned
  *   weights (x1 empty).
+ * - `choice`: one of the children, chosen on a path not known statically (a `switch` over a config); each child
+ *   sits where the block sits, and a bound holds for the block when it holds for every child.
  * - `graph`: wiring the extractor recognised only partly; bounds are unknown.
  */
-export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'graph';
+export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'choice' | 'graph';
 
 /**
  * How an affine coupling turns the conditioner's output h into the scale s (see core/src/extract/scale-form.ts).

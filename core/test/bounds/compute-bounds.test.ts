@@ -50,6 +50,21 @@ describe('bound arithmetic', () => {
 });
 
 describe('computeBounds', () => {
+  it('a choice between layers is bounded by the largest, and unknown when one is', () => {
+    const a = layer('dense', { units: 8, kernelConstraint: sn(0.5) });
+    const b = layer('dense', { units: 8, kernelConstraint: sn(0.8) });
+    const pick = block('choice', [a, block('sequence', [b])]);
+    const res = block('residual', [pick]);
+    const { ir } = file(block('sequence', [res]));
+    const bounds = computeBounds(ir);
+    close(bounds.get(pick.id)?.forward, 0.8);
+    // Whichever layer the run picks, x + g(x) keeps the bounds of the worst: 1 + 0.8 and 1/(1 - 0.8).
+    close(bounds.get(res.id)?.forward, 1.8);
+    close(bounds.get(res.id)?.inverse, 5);
+    const free = block('choice', [a, layer('dense', { units: 8 })]);
+    assert.equal(computeBounds(file(block('sequence', [free])).ir).get(free.id)?.forward, 'unknown');
+  });
+
   it('residual with a spectral dense: 1 + c forward, 1/(1-c) inverse', () => {
     const d = layer('dense', { units: 8, kernelConstraint: sn(0.9) });
     const res = block('residual', [d]);

@@ -5,7 +5,7 @@ import type { IrNode } from '../../src/ir/model-ir';
 import { isUnknown } from '../../src/ir/model-ir';
 import { layersOf, lineOf, model } from './helpers';
 
-/** A compact picture of a body: `dense`, `graph[dense|conv2d]`. */
+/** A compact picture of a body: `dense`, `choice[dense|conv2d]`. */
 function shape(n: IrNode): string {
   if (n.kind === 'layer') return n.layerType;
   if (n.kind === 'op') return `op:${n.op}`;
@@ -61,7 +61,7 @@ switch (kind) {
     );
   });
 
-  it('makes a layer returned from each case one graph block of the alternatives', () => {
+  it('makes a layer returned from each case one choice block of the alternatives', () => {
     const src = `import * as tf from '@tensorflow/tfjs';
 function block(kind: string) {
   switch (kind) {
@@ -78,7 +78,7 @@ export function build(kind: string) {
   return tf.sequential({ layers: [block(kind), tf.layers.dense({ units: 1 })] });
 }`;
     const m = model(extractSource(src), 'build');
-    assert.equal(shape(m.body), 'graph[conv2d|lstm|dense], dense');
+    assert.equal(shape(m.body), 'choice[conv2d|lstm|dense], dense');
     const [choice] = m.body.children;
     assert.equal(choice!.range.start.line, lineOf(src, 'switch (kind)'));
   });
@@ -91,7 +91,7 @@ function head(classes) {
 }
 exports.classifier = (n) => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28] }), head(n)] });`;
     const m = model(extractSource(src, 'head.js'), 'classifier');
-    assert.equal(shape(m.body), 'flatten, graph[dense|dense]');
+    assert.equal(shape(m.body), 'flatten, choice[dense|dense]');
   });
 
   it('follows a known condition exactly', () => {
@@ -119,7 +119,7 @@ export function build(opts: { big: boolean; wide: boolean }) {
   return tf.sequential({ layers: [layer, tf.layers.dense({ units })] });
 }`;
     const m = model(extractSource(src), 'build');
-    assert.equal(shape(m.body), 'graph[dense|dense], dense');
+    assert.equal(shape(m.body), 'choice[dense|dense], dense');
     const all = layersOf(m.body);
     assert.deepEqual(
       all.slice(0, 2).map((l) => l.config.units),
@@ -134,7 +134,7 @@ export function build(opts: { big: boolean; wide: boolean }) {
 m.add(useConv ? tf.layers.conv1d({ filters: 4, kernelSize: 3, inputShape: [8, 1] }) : tf.layers.dense({ units: 4, inputShape: [8] }));
 m.add(tf.layers.dense({ units: 1, activation: debug ? 'linear' : 'linear' }));`;
     const m = model(extractSource(src, 'tern.js'), 'm');
-    assert.equal(shape(m.body), 'graph[conv1d|dense], dense');
+    assert.equal(shape(m.body), 'choice[conv1d|dense], dense');
     assert.equal(layersOf(m.body)[2]!.config.activation, 'linear', 'equal alternatives are that value');
   });
 
@@ -154,7 +154,7 @@ m.add(tf.layers.dense({ units: 1, activation: debug ? 'linear' : 'linear' }));`;
   return model;
 }`;
     const m = model(extractSource(src, 'tagger.js'), 'getModel');
-    assert.equal(shape(m.body), 'graph[lstm|bidirectional]');
+    assert.equal(shape(m.body), 'choice[lstm|bidirectional]');
   });
 
   it('keeps every list of layers a switch may return, the empty one included', () => {
@@ -178,7 +178,7 @@ export function buildFlow(kind: string) {
     const m = model(extractSource(src), 'buildFlow');
     assert.equal(
       shape(m.body),
-      'graph[ActNorm|batchNormalization|], InvertibleLinear, graph[ActNorm|batchNormalization|], InvertibleLinear',
+      'choice[ActNorm|batchNormalization|], InvertibleLinear, choice[ActNorm|batchNormalization|], InvertibleLinear',
     );
   });
 
