@@ -6,6 +6,7 @@ import { ts } from 'ts-morph';
 import type { BlockNode, CustomLayerInfo, IrNode, LayerNode, SourceRange } from '../ir/model-ir';
 import { walk } from '../ir/model-ir';
 import { CallReader } from './call-reader';
+import { classNameOf } from './class-name';
 import type { Interp } from './interpreter';
 import { readMarks } from './jsdoc';
 import { INVERTIBLE_LENS_LAYERS, lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
@@ -152,9 +153,10 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
       methods.set(m.name.text, m.initializer);
   }
   const marks = readMarks(decl, mod.file);
+  const named = classNameOf(decl);
   const info: CustomLayerInfo = {
-    className: decl.name?.text ?? 'anonymous',
-    range: mod.range(decl.name ?? decl),
+    className: named.name,
+    range: mod.range(named.node),
     ops: [],
     addsInput: false,
     hasInverse: INVERSE_METHODS.some((name) => methods.has(name)),

@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type { CustomLayerInfo, FileIr, IrNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
 import { walk } from '../ir/model-ir';
+import { classNameOf } from './class-name';
 import { analyzeClass, customInstance } from './custom-layers';
 import { Interp } from './interpreter';
 import { mergeMarks, readMarks, type Marks } from './jsdoc';
@@ -149,11 +150,13 @@ export function extractModule(mod: ModuleCtx): FileIr {
     });
   }
 
-  // 3. Custom layer classes declared here.
-  const classes: { info: CustomLayerInfo; val: Extract<Val, { t: 'class' }>; decl: ts.ClassDeclaration }[] =
-    [];
-  for (const decl of mod.decls.values()) {
-    if (!ts.isClassDeclaration(decl)) continue;
+  // 3. Custom layer classes declared here: class declarations and class expressions of the top level.
+  const classes: {
+    info: CustomLayerInfo;
+    val: Extract<Val, { t: 'class' }>;
+    decl: ts.ClassLikeDeclaration;
+  }[] = [];
+  for (const decl of topLevelClasses(mod.sf)) {
     guard(decl, () => {
       const val = { t: 'class' as const, decl, mod };
       const info = analyzeClass(interp, val);
@@ -202,7 +205,7 @@ export function extractModule(mod: ModuleCtx): FileIr {
   for (const { info, val, decl } of classes) {
     if (used.has(info.className)) continue;
     guard(decl, () => {
-      const inst = customInstance(interp, val, [], decl.name ?? decl, mod.top);
+      const inst = customInstance(interp, val, [], classNameOf(decl).node, mod.top);
       if (inst.t !== 'layer') return;
       const body = {
         kind: 'block' as const,
@@ -235,6 +238,25 @@ export function extractModule(mod: ModuleCtx): FileIr {
     looseLayers: looseLayers(session.layers, models, mod.file),
     notes: session.notes,
   };
+}
+
+/** Classes whose definition runs with the file: declarations, and class expressions outside any function. */
+function topLevelClasses(sf: ts.SourceFile): ts.ClassLikeDeclaration[] {
+  const out: ts.ClassLikeDeclaration[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isClassLike(n)) {
+      out.push(n);
+      return;
+    }
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  for (const st of sf.statements) {
+    if (ts.isClassDeclaration(st)) out.push(st);
+    // Only statements that can hold a class expression are walked: plain layer code costs nothing.
+    else if (!ts.isImportDeclaration(st) && /\bclass\b/.test(sf.text.slice(st.pos, st.end))) visit(st);
+  }
+  return out;
 }
 
 function functionOf(decl: ts.Node): ts.SignatureDeclaration | undefined {

@@ -6,6 +6,7 @@
  */
 import { ts } from 'ts-morph';
 import type { IrNode } from '../ir/model-ir';
+import { classNameOf } from './class-name';
 import { GraphReader, tensorInput, type TNode } from './functional';
 import type { Interp } from './interpreter';
 import { hasModifier } from './module';
@@ -77,7 +78,7 @@ export function instantiate(
   const inst: Val & { t: 'object' } = {
     t: 'object',
     props: new Map(),
-    cls: cls.decl.name?.text ?? 'anonymous',
+    cls: classNameOf(cls.decl).name,
   };
   const classEnv = defineMembers(interp, cls, inst, 0);
   if (!s.instances.has(cls.decl)) s.instances.set(cls.decl, { inst, env: classEnv });
@@ -107,7 +108,7 @@ export function runLayerSetup(interp: Interp, cls: ClassVal): Env | undefined {
   const inst: Val & { t: 'object' } = {
     t: 'object',
     props: new Map(),
-    cls: cls.decl.name?.text ?? 'anonymous',
+    cls: classNameOf(cls.decl).name,
   };
   const env = defineMembers(interp, cls, inst, 0);
   const run = (m: ts.FunctionLikeDeclaration | undefined): void => {

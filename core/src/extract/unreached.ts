@@ -6,6 +6,7 @@
  * with unknown arguments. Layer classes are read by `analyzeClass`, never run.
  */
 import { ts } from 'ts-morph';
+import { classNameOf } from './class-name';
 import { analyzeClass } from './custom-layers';
 import type { Interp } from './interpreter';
 import type { ModuleCtx } from './module';
@@ -67,6 +68,12 @@ export function readUnreached(
 /** Arrows, `function`, classes, and methods or accessors (`name(...) {`, `name(): T {`); loose on purpose: a false match only costs a walk. */
 const MAY_HOLD_CODE = /=>|\bfunction\b|\bclass\b|\)\s*[:{]/;
 
+/** `Class.` for members of a class known by a name (its own or the one it is bound to). */
+function ownerOf(cls: ts.ClassLikeDeclaration): string {
+  const name = classNameOf(cls).name;
+  return name === 'anonymous' ? '' : `${name}.`;
+}
+
 /**
  * The name a function's result is known by: its own name, the variable, property or export it is assigned to;
  * `Class.method` for class members. Undefined for anonymous callbacks. `decl` carries the JSDoc.
@@ -81,15 +88,12 @@ export function functionName(fn: ts.Node): { name: string; node: ts.Node; decl: 
     fn.name &&
     (ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name))
   ) {
-    const owner = ts.isClassLike(p) && p.name ? `${p.name.text}.` : '';
+    const owner = ts.isClassLike(p) ? ownerOf(p) : '';
     return { name: owner + fn.name.text, node: fn.name, decl: fn };
   }
   if ((ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && p.name) {
     if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) {
-      const owner =
-        ts.isPropertyDeclaration(p) && ts.isClassLike(p.parent) && p.parent.name
-          ? `${p.parent.name.text}.`
-          : '';
+      const owner = ts.isPropertyDeclaration(p) && ts.isClassLike(p.parent) ? ownerOf(p.parent) : '';
       return {
         name: owner + p.name.text,
         node: p.name,
