@@ -45,9 +45,8 @@ export function words(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/** Words that name an invertible architecture and nothing else. */
 const INVERTIBLE_WORDS = new Set([
-  'flow',
-  'flows',
   'glow',
   'realnvp',
   'nvp',
@@ -59,29 +58,61 @@ const INVERTIBLE_WORDS = new Set([
   'bijector',
   'bijection',
   'bijective',
-  'coupling',
   'maf',
   'iaf',
   'normalizing',
   'normalising',
 ]);
+/**
+ * Words that suggest a flow but name other things too (optical or traffic flow, a coupling's conditioner net):
+ * weak evidence, which an ordinary training objective on the model overrules.
+ */
+const WEAK_WORDS = new Set(['flow', 'flows', 'coupling']);
+/** A part of a flow rather than the flow: `couplingNet`, `flowNet`, `stNet`, `subnet`, `conditioner`. */
+const PART_WORDS = new Set(['net', 'network', 'mlp', 'nn', 'fn', 'subnet', 'conditioner', 'st']);
 /** Acronyms that are English words in lower case: only counted as written in capitals, as a word of their own. */
 const INVERTIBLE_ACRONYMS = /(?<![A-Z])(NICE|INN|MADE)(?:(?![A-Za-z])|(?=[A-Z][a-z]))/;
 /** Names that camel-case splitting cuts apart (`iResNet` -> i, res, net). */
 const INVERTIBLE_JOINED = /iresnet|irevnet|revnet|realnvp/;
 
-/** Why a name suggests an invertible model, or undefined. */
-export function invertibleName(name: string): string | undefined {
-  if (INVERTIBLE_ACRONYMS.test(name)) return name;
-  if (INVERTIBLE_JOINED.test(name.toLowerCase().replace(/[^a-z0-9]/g, ''))) return name;
-  return words(name).some((x) => INVERTIBLE_WORDS.has(x)) ? name : undefined;
+/** Whether a name says the model is invertible: `strong` for architecture names, else only suggests it. */
+export function invertibleName(name: string): { strong: boolean } | undefined {
+  const w = words(name);
+  if (w.some((x) => x === 'subnet' || x === 'conditioner')) return undefined;
+  if (INVERTIBLE_ACRONYMS.test(name)) return { strong: true };
+  if (INVERTIBLE_JOINED.test(name.toLowerCase().replace(/[^a-z0-9]/g, ''))) return { strong: true };
+  if (w.some((x) => INVERTIBLE_WORDS.has(x))) return { strong: true };
+  const i = w.findIndex((x) => WEAK_WORDS.has(x));
+  if (i < 0 || PART_WORDS.has(w[i + 1] ?? '')) return undefined;
+  return { strong: false };
 }
 
-function isLogDetName(name: string): boolean {
+/** Log-determinants of something else than a Jacobian: a Gaussian's covariance, a kernel matrix. */
+const NOT_JACOBIAN = new Set([
+  'cov',
+  'covariance',
+  'sigma',
+  'var',
+  'variance',
+  'precision',
+  'kernel',
+  'gram',
+]);
+
+/**
+ * `logdet`, `logDet`, `log_det_jacobian`, `logabsdet`, `ldj`, `sldj`: whole words only (`buildJson` and
+ * `logDetails` are not log-dets), and not a covariance's (`logDetCov`).
+ */
+export function isLogDetName(name: string): boolean {
   const w = words(name);
-  const joined = w.join('');
-  if (/logdet|logabsdet|ldj|sldj|logjac/.test(joined)) return true;
-  return w.includes('log') && w.some((x) => x === 'det' || x === 'determinant' || x === 'jacobian');
+  if (w.some((x) => NOT_JACOBIAN.has(x))) return false;
+  if (w.some((x) => x === 'logdet' || x === 'logabsdet' || x === 'ldj' || x === 'sldj')) return true;
+  for (let i = 0; i + 1 < w.length; i++) {
+    if (w[i] !== 'log') continue;
+    const next = w[i + 1] === 'abs' ? w[i + 2] : w[i + 1];
+    if (next === 'det' || next === 'determinant' || next === 'jac' || next === 'jacobian') return true;
+  }
+  return false;
 }
 
 /** Evidence from the body (and the JSDoc marks) of one model. */
@@ -128,21 +159,25 @@ function residualOf(layer: LayerNode): BlockNode {
   return { kind: 'block', id: '', wiring: 'residual', children: [], range: layer.range };
 }
 
-/** Evidence found anywhere in a file: log-det terms, fixed-point inverses, critic objectives. */
+/** Evidence found somewhere in a file, with the names used where it was found (to tell which model it is about). */
+interface FileSignal extends IntentSignal {
+  mentions: ReadonlySet<string>;
+  /** A fixed-point inverse: only an i-ResNet has one. Weak: log-dets and inverse functions, which flows have too. */
+  strong?: boolean;
+  /** Hinge losses train SVMs too: evidence only for a model named as a critic. */
+  criticsOnly?: boolean;
+}
+
 export interface FileSignals {
-  /**
-   * `strong`: a fixed-point inverse, which only an i-ResNet needs. `weak`: log-det terms, inverse functions and
-   * file names, which a flow with residual conditioners has too.
-   */
-  invertible: (IntentSignal & { strong: boolean })[];
-  /** Critic objectives, with the identifiers used in the function they sit in (to find their model). */
-  lipschitz: (IntentSignal & { mentions: Set<string> })[];
-  /** Ordinary training objectives (cross-entropy, MSE), with the same. */
-  ordinary: (IntentSignal & { mentions: Set<string> })[];
+  invertible: FileSignal[];
+  /** Critic objectives: Wasserstein or hinge losses, gradient penalties, weight clipping. */
+  lipschitz: FileSignal[];
+  /** Ordinary training objectives (cross-entropy, MSE). */
+  ordinary: FileSignal[];
 }
 
 const CROSS_ENTROPY =
-  /^(binaryCrossentropy|sigmoidCrossEntropy|categoricalCrossentropy|sparseCategoricalCrossentropy|softmaxCrossEntropy|meanSquaredError|meanAbsoluteError|logLoss)$/;
+  /^(binaryCrossentropy|sigmoidCrossEntropy|categoricalCrossentropy|sparseCategoricalCrossentropy|softmaxCrossEntropy|meanSquaredError|meanAbsoluteError|logLoss|huberLoss|absoluteDifference)$/;
 
 function calleeName(call: ts.CallExpression): string | undefined {
   const c = call.expression;
@@ -156,49 +191,56 @@ function enclosingFunction(n: ts.Node): ts.Node | undefined {
   return undefined;
 }
 
-/** Identifiers and `this.x` names used in a function (or the whole file): which models it concerns. */
-function mentionsOf(scope: ts.Node, cache: Map<ts.Node, Set<string>>): Set<string> {
+/** What a scope holds, read once per scope: identifiers, callee names, subtractions of 1. */
+interface ScopeFacts {
+  names: Set<string>;
+  callees: Set<string>;
+  /** `x.sub(1)`, `tf.sub(x, 1)`, `x - 1`: the shape of a gradient penalty `(||g|| - 1)^2`. */
+  subtractsOne: boolean;
+}
+
+function isOne(e: ts.Expression | undefined): boolean {
+  if (!e) return false;
+  if (ts.isNumericLiteral(e)) return Number(e.text) === 1;
+  // `tf.scalar(1)`, `tf.onesLike(n)`
+  if (ts.isCallExpression(e)) {
+    const name = calleeName(e);
+    return (name === 'scalar' && isOne(e.arguments[0])) || name === 'onesLike';
+  }
+  return false;
+}
+
+function factsOf(scope: ts.Node, cache: Map<ts.Node, ScopeFacts>): ScopeFacts {
   const hit = cache.get(scope);
   if (hit) return hit;
-  const out = new Set<string>();
+  const facts: ScopeFacts = { names: new Set(), callees: new Set(), subtractsOne: false };
   const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n)) out.add(n.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  cache.set(scope, out);
-  return out;
-}
-
-function containsCall(scope: ts.Node, test: (name: string) => boolean): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n)) {
+    if (ts.isIdentifier(n)) facts.names.add(n.text);
+    else if (ts.isCallExpression(n)) {
       const name = calleeName(n);
-      if (name !== undefined && test(name)) {
-        found = true;
-        return;
+      if (name !== undefined) {
+        facts.callees.add(name);
+        const args = n.arguments;
+        const method = ts.isPropertyAccessExpression(n.expression);
+        if (name === 'sub' && (method ? isOne(args[0]) : isOne(args[1]))) facts.subtractsOne = true;
       }
-    }
+    } else if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind === ts.SyntaxKind.MinusToken &&
+      isOne(n.right)
+    )
+      facts.subtractsOne = true;
     ts.forEachChild(n, visit);
   };
   visit(scope);
-  return found;
+  cache.set(scope, facts);
+  return facts;
 }
 
-function containsIdentifier(scope: ts.Node, test: (name: string) => boolean): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(n) && test(n.text)) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return found;
-}
-
-/** `x = y - g(x)` / `x = y.sub(g.apply(x))` / `x = tf.sub(y, f(x))`: the fixed-point inverse of x + g(x). */
+/**
+ * `x = y - g(x)` / `x = y.sub(g.apply(x))` / `x = tf.sub(y, f(x))` in a loop: the fixed-point inverse of
+ * x + g(x). The subtracted term must apply something to x (an EMA `m = m - a * (m - v)` does not).
+ */
 function isFixedPointStep(n: ts.BinaryExpression): boolean {
   if (n.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(n.left)) return false;
   const v = n.left.text;
@@ -211,7 +253,25 @@ function isFixedPointStep(n: ts.BinaryExpression): boolean {
       ts.isPropertyAccessExpression(c) && r.arguments.length === 1 ? r.arguments[0] : r.arguments[1];
   } else if (ts.isBinaryExpression(r) && r.operatorToken.kind === ts.SyntaxKind.MinusToken)
     subtrahend = r.right;
-  return subtrahend !== undefined && containsIdentifier(subtrahend, (x) => x === v);
+  return subtrahend !== undefined && appliesTo(subtrahend, v);
+}
+
+/** Whether `e` holds a call taking `v` (or `v.something`) as an argument: g(x), g.apply(x), this.g.predict(x). */
+function appliesTo(e: ts.Node, v: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n))
+      for (const a of n.arguments) {
+        let x: ts.Expression = a;
+        while (ts.isAsExpression(x) || ts.isParenthesizedExpression(x) || ts.isNonNullExpression(x))
+          x = x.expression;
+        if (ts.isIdentifier(x) && x.text === v) found = true;
+      }
+    ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return found;
 }
 
 function inLoop(n: ts.Node): boolean {
@@ -222,14 +282,8 @@ function inLoop(n: ts.Node): boolean {
 
 type NameSignal = 'logdet' | 'wasserstein' | 'hinge' | 'penalty';
 
-const NAME_SIGNALS: Record<Exclude<NameSignal, 'logdet'>, string> = {
-  wasserstein: 'a Wasserstein objective',
-  hinge: 'a hinge objective',
-  penalty: 'a gradient penalty',
-};
-
 /** Cheap test first: most identifiers contain none of these, and splitting every one into words is not free. */
-const MAY_SIGNAL = /log|det|ldj|jac|wass|wgan|earth|hinge|penal|gp/i;
+const MAY_SIGNAL = /log|det|ldj|wass|wgan|earth|hinge|penal|gp/i;
 
 /** What an identifier's words say about the objective or the model. */
 function nameSignals(name: string): NameSignal[] {
@@ -244,29 +298,42 @@ function nameSignals(name: string): NameSignal[] {
   return out;
 }
 
+const GRADIENTS = new Set(['grad', 'grads', 'valueAndGrad', 'valueAndGrads']);
+
+/** The receiver's identifiers when `n` sits in `model.compile(...)`: the objective is that model's. */
+function compiledModel(n: ts.Node): Set<string> | undefined {
+  for (let p: ts.Node | undefined = n.parent; p && !ts.isFunctionLike(p); p = p.parent) {
+    if (ts.isCallExpression(p) && ts.isPropertyAccessExpression(p.expression)) {
+      if (p.expression.name.text !== 'compile') continue;
+      const names = new Set<string>();
+      const visit = (x: ts.Node): void => {
+        if (ts.isIdentifier(x)) names.add(x.text);
+        ts.forEachChild(x, visit);
+      };
+      visit(p.expression.expression);
+      return names;
+    }
+  }
+  return undefined;
+}
+
 export function scanFileSignals(mod: ModuleCtx): FileSignals {
   const out: FileSignals = { invertible: [], lipschitz: [], ordinary: [] };
   const byName = new Map<string, NameSignal[]>();
-  const mentions = new Map<ts.Node, Set<string>>();
+  const facts = new Map<ts.Node, ScopeFacts>();
   const seen = new Set<string>();
-  const scopeOf = (n: ts.Node): ts.Node => enclosingFunction(n) ?? mod.sf;
-  const inv = (message: string, n: ts.Node, strong = false): void => {
-    if (seen.has(message)) return;
-    seen.add(message);
-    out.invertible.push({ message, range: mod.range(n), strong });
-  };
-  const lip = (message: string, n: ts.Node, list = out.lipschitz): void => {
+  const factsAt = (n: ts.Node): ScopeFacts => factsOf(enclosingFunction(n) ?? mod.sf, facts);
+  const add = (
+    list: FileSignal[],
+    message: string,
+    n: ts.Node,
+    extra: Partial<FileSignal> & { mentions?: ReadonlySet<string> } = {},
+  ): void => {
     const key = `${message}@${n.pos}`;
     if (seen.has(key)) return;
     seen.add(key);
-    list.push({ message, range: mod.range(n), mentions: mentionsOf(scopeOf(n), mentions) });
+    list.push({ message, range: mod.range(n), mentions: factsAt(n).names, ...extra });
   };
-  const fileName =
-    mod.file
-      .split(/[\\/]/)
-      .pop()
-      ?.replace(/\.[^.]*$/, '') ?? '';
-  if (invertibleName(fileName)) inv(`file name '${fileName}'`, mod.sf);
   const visit = (n: ts.Node): void => {
     if (ts.isIdentifier(n)) {
       const name = n.text;
@@ -276,35 +343,47 @@ export function scanFileSignals(mod: ModuleCtx): FileSignals {
         byName.set(name, kinds);
       }
       for (const kind of kinds) {
-        if (kind === 'logdet') inv(`a log-determinant term ('${name}')`, n);
-        else lip(`${NAME_SIGNALS[kind]} ('${name}')`, n);
+        if (kind === 'logdet') add(out.invertible, `a log-determinant term ('${name}')`, n);
+        else if (kind === 'hinge')
+          add(out.lipschitz, `a hinge objective ('${name}')`, n, { criticsOnly: true });
+        else if (kind === 'wasserstein') add(out.lipschitz, `a Wasserstein objective ('${name}')`, n);
+        else add(out.lipschitz, `a gradient penalty ('${name}')`, n);
       }
+      const decl = n.parent;
       if (
-        (ts.isFunctionDeclaration(n.parent) || ts.isMethodDeclaration(n.parent)) &&
-        n.parent.name === n &&
-        /^(inverse|invert)/i.test(name)
+        (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) &&
+        decl.name === n &&
+        /^(inverse|invert)(?![a-z])/i.test(name) &&
+        !words(name).includes('transform')
       )
-        inv(`an inverse function ('${name}')`, n);
+        // The function's own body says which model it inverts.
+        add(out.invertible, `an inverse function ('${name}')`, n, { mentions: factsOf(decl, facts).names });
     } else if (ts.isCallExpression(n)) {
       const name = calleeName(n);
-      if (name === 'clipByValue') {
-        const scope = scopeOf(n);
-        // Clipping weights (not activations): the same function writes weights back.
-        if (containsCall(scope, (x) => x === 'assign' || x === 'setWeights' || x === 'write'))
-          lip('weight clipping (clipByValue written back to the weights)', n);
+      const here = name === undefined ? undefined : factsAt(n);
+      // Clipping weights (not activations): the same function writes weights back.
+      if (
+        name === 'clipByValue' &&
+        (here!.callees.has('assign') || here!.callees.has('setWeights') || here!.callees.has('write'))
+      )
+        add(out.lipschitz, 'weight clipping (clipByValue written back to the weights)', n);
+      // A gradient penalty: gradients, their norm, and (norm - 1) squared or rectified; it concerns the models
+      // the differentiated function calls.
+      if (name !== undefined && GRADIENTS.has(name) && here!.callees.has('norm') && here!.subtractsOne) {
+        const f = n.arguments[0];
+        const mentions = f && ts.isFunctionLike(f) ? factsOf(f, facts).names : here!.names;
+        add(out.lipschitz, 'a gradient penalty (the norm of input gradients pulled to 1)', n, { mentions });
       }
-      if (name === 'grad' || name === 'grads' || name === 'valueAndGrad' || name === 'valueAndGrads') {
-        const scope = scopeOf(n);
-        if (containsCall(scope, (x) => x === 'norm' || x === 'euclideanNorm'))
-          lip('a gradient penalty (gradients and their norm)', n);
+      if (name === 'hingeLoss') add(out.lipschitz, 'a hinge objective (hingeLoss)', n, { criticsOnly: true });
+      if (name !== undefined && CROSS_ENTROPY.test(name)) {
+        const compiled = compiledModel(n);
+        add(out.ordinary, `an ordinary objective (${name})`, n, compiled ? { mentions: compiled } : {});
       }
-      if (name === 'hingeLoss') lip('a hinge objective (hingeLoss)', n);
-      if (name !== undefined && CROSS_ENTROPY.test(name))
-        lip(`an ordinary objective (${name})`, n, out.ordinary);
     } else if (ts.isStringLiteral(n) && CROSS_ENTROPY.test(n.text)) {
-      lip(`an ordinary objective ('${n.text}')`, n, out.ordinary);
+      const compiled = compiledModel(n);
+      add(out.ordinary, `an ordinary objective ('${n.text}')`, n, compiled ? { mentions: compiled } : {});
     } else if (ts.isBinaryExpression(n) && inLoop(n) && isFixedPointStep(n)) {
-      inv('a fixed-point inverse (x = y - g(x) in a loop)', n, true);
+      add(out.invertible, 'a fixed-point inverse (x = y - g(x) in a loop)', n, { strong: true });
     }
     ts.forEachChild(n, visit);
   };
@@ -314,32 +393,31 @@ export function scanFileSignals(mod: ModuleCtx): FileSignals {
 
 const CRITIC_WORDS = new Set(['critic', 'discriminator', 'disc']);
 
-/** Names by which code refers to a model: its own and its export's. */
+/** Names by which code refers to a model: its own, its export's, and the field of `Class.field`. */
 function namesOf(model: ModelNode): string[] {
-  return [model.name, model.exportName ?? ''].filter(Boolean);
+  const names = [model.name, model.exportName ?? ''].filter(Boolean);
+  const field = model.name.includes('.') ? model.name.split('.').pop() : undefined;
+  return [...new Set(field ? [...names, field] : names)];
 }
 
 const isCritic = (m: ModelNode): boolean => namesOf(m).some((n) => words(n).some((w) => CRITIC_WORDS.has(w)));
 
 /**
- * The models an objective found in the file concerns: the critics it mentions, else the file's critics, else the
- * models it mentions, else the file's only model. A training step that mentions the generator and the critic
- * constrains the critic only.
+ * The models a signal found in the file concerns: those it mentions (critics first, for critic objectives),
+ * else the file's critics (critic objectives), else the file's only model. A training step that mentions the
+ * generator and the critic constrains the critic only.
  */
-function targets(signal: { mentions: Set<string> }, models: readonly ModelNode[]): Set<ModelNode> {
+function targets(signal: FileSignal, models: readonly ModelNode[], critic: boolean): Set<ModelNode> {
   const mentioned = models.filter((m) => namesOf(m).some((n) => signal.mentions.has(n)));
-  const critics = models.filter(isCritic);
-  const pick =
-    mentioned.filter(isCritic).length > 0
-      ? mentioned.filter(isCritic)
-      : critics.length > 0
-        ? critics
-        : mentioned.length > 0
-          ? mentioned
-          : models.length === 1
-            ? models
-            : [];
-  return new Set(pick);
+  if (critic) {
+    const critics = models.filter(isCritic);
+    const mentionedCritics = mentioned.filter(isCritic);
+    if (mentionedCritics.length > 0) return new Set(mentionedCritics);
+    if (critics.length > 0) return new Set(critics);
+    if (signal.criticsOnly) return new Set();
+  }
+  if (mentioned.length > 0) return new Set(mentioned);
+  return new Set(models.length === 1 ? models : []);
 }
 
 const structureOf = new WeakMap<ModelNode, StructuralIntent>();
@@ -348,6 +426,8 @@ const structureOf = new WeakMap<ModelNode, StructuralIntent>();
 export function rememberStructure(model: ModelNode, s: StructuralIntent): void {
   structureOf.set(model, s);
 }
+
+const plain = (sig: IntentSignal): IntentSignal => ({ message: sig.message, range: sig.range });
 
 /** Decides every model's intent from its structure, its name and the file's signals. */
 export function decideIntents(
@@ -361,21 +441,35 @@ export function decideIntents(
   const couplings =
     classes.some((c) => c.wiring === 'affine-coupling' || c.wiring === 'additive-coupling') ||
     models.some((m) => (structureOf.get(m)?.invertible.length ?? 0) > 0);
-  const fileInvertible = file.invertible
-    .filter((sig) => sig.strong || !couplings)
-    .map(({ message, range }) => ({ message, range }));
-  const lip = file.lipschitz.map((sig) => ({ sig, to: targets(sig, models) }));
-  const ord = file.ordinary.map((sig) => ({ sig, to: targets(sig, models) }));
+  const residual = models.filter((m) => structureOf.get(m)?.residual);
+  const concerned = (list: FileSignal[], critic: boolean): Map<FileSignal, Set<ModelNode>> =>
+    new Map(list.map((sig) => [sig, targets(sig, models, critic)]));
+  // A fixed-point inverse that names no model is still about the file's residual models.
+  const strong = new Map(
+    file.invertible
+      .filter((sig) => sig.strong)
+      .map((sig) => {
+        const to = targets(sig, models, false);
+        return [sig, to.size > 0 ? to : new Set(residual)] as const;
+      }),
+  );
+  const weak = concerned(
+    file.invertible.filter((sig) => !sig.strong && !couplings),
+    false,
+  );
+  const lip = concerned(file.lipschitz, true);
+  const ord = concerned(file.ordinary, false);
+  const about = (m: ModelNode, sigs: Map<FileSignal, Set<ModelNode>>): IntentSignal[] =>
+    [...sigs].filter(([, to]) => to.has(m)).map(([sig]) => plain(sig));
   for (const model of models) {
     const s = structureOf.get(model) ?? { invertible: [], lipschitz: [] };
-    const strip = (l: { sig: IntentSignal }[]): IntentSignal[] =>
-      l.map(({ sig }) => ({ message: sig.message, range: sig.range }));
     model.intent = decide(
       model,
       s,
-      fileInvertible,
-      strip(lip.filter((x) => x.to.has(model))),
-      strip(ord.filter((x) => x.to.has(model))),
+      about(model, strong),
+      about(model, weak),
+      about(model, lip),
+      about(model, ord),
     );
   }
   return models;
@@ -384,22 +478,27 @@ export function decideIntents(
 function decide(
   model: ModelNode,
   s: StructuralIntent,
-  fileInvertible: IntentSignal[],
+  strong: IntentSignal[],
+  weak: IntentSignal[],
   objectives: IntentSignal[],
   ordinary: IntentSignal[],
 ): ModelIntent {
   if (s.invertible.length > 0) return { kind: 'invertible', signals: s.invertible };
   if (s.residual) {
-    const named = namesOf(model).find((n) => invertibleName(n));
-    const hints = [
-      ...(named ? [{ message: `named '${named}'`, range: model.range }] : []),
-      ...fileInvertible,
-    ];
-    if (hints.length > 0)
-      return {
-        kind: 'invertible',
-        signals: [{ message: 'x + g(x) blocks', range: s.residual.anchor ?? s.residual.range }, ...hints],
-      };
+    const names = namesOf(model).flatMap((n) => {
+      const how = invertibleName(n);
+      return how ? [{ name: n, strong: how.strong }] : [];
+    });
+    const named = (which: boolean): IntentSignal[] =>
+      names
+        .filter((x) => x.strong === which)
+        .map((x) => ({ message: `named '${x.name}'`, range: model.range }));
+    const skips = { message: 'x + g(x) blocks', range: s.residual.anchor ?? s.residual.range };
+    const sure = [...named(true), ...strong];
+    // A weak sign (a log-det, "flow" in the name) is overruled by an ordinary objective on the model.
+    const likely = ordinary.length === 0 ? [...named(false), ...weak] : [];
+    if (sure.length > 0 || likely.length > 0)
+      return { kind: 'invertible', signals: [skips, ...sure, ...likely] };
   }
   const lipschitz = [...s.lipschitz, ...objectives];
   if (lipschitz.length > 0) return { kind: 'lipschitz', signals: lipschitz };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractSource } from '../../src/extract';
-import { invertibleName, words } from '../../src/extract/intent';
+import { invertibleName, isLogDetName, words } from '../../src/extract/intent';
 import type { FileIr, ModelNode } from '../../src/ir/model-ir';
 
 const TF = "import * as tf from '@tensorflow/tfjs';";
@@ -151,5 +151,70 @@ describe('intent', () => {
     );
     assert.equal(model(ir, 'robust').intent.kind, 'lipschitz');
     assert.equal(model(ir, 'flow').intent.kind, 'invertible');
+  });
+
+  it('does not read log-dets, inverses or fixed points into code that has none', () => {
+    assert.equal(isLogDetName('buildJson'), false);
+    assert.equal(isLogDetName('logDetails'), false);
+    assert.equal(isLogDetName('logDetCov'), false, "a Gaussian's covariance, not a Jacobian");
+    assert.ok(isLogDetName('logdet') && isLogDetName('log_abs_det') && isLogDetName('sldj'));
+    const ordinary = (extra: string): string => model(extractSource(resnet('net', extra)), 'net').intent.kind;
+    assert.equal(ordinary('export const buildJson = () => 1; export let logDetails = 0;'), 'ordinary');
+    assert.equal(
+      ordinary('export class Scaler { inverseTransform(y: number) { return y; } }'),
+      'ordinary',
+      'a scaler inverse is not a model inverse',
+    );
+    assert.equal(
+      ordinary(
+        'export function track(l: number[]) { let ema = 0; for (const v of l) ema = ema - 0.1 * (ema - v); }',
+      ),
+      'ordinary',
+      'an EMA update is not a fixed-point inverse',
+    );
+    // A weak sign ("flow" in the name) is overruled by an ordinary objective on the model.
+    const traffic = extractSource(
+      resnet('trafficFlowNet', "trafficFlowNet.compile({ optimizer: 'adam', loss: 'meanSquaredError' });"),
+    );
+    assert.equal(model(traffic, 'trafficFlowNet').intent.kind, 'ordinary');
+    assert.equal(model(extractSource(resnet('residualFlow')), 'residualFlow').intent.kind, 'invertible');
+    // A conditioner net named after its coupling is a part, not the flow.
+    assert.equal(model(extractSource(resnet('couplingNet')), 'couplingNet').intent.kind, 'ordinary');
+  });
+
+  it('a gradient penalty needs the penalty shape and concerns the models it differentiates', () => {
+    const pgd = extractSource(
+      [
+        TF,
+        'export const classifier = tf.sequential({ layers: [tf.layers.dense({ units: 10, inputShape: [8] })] });',
+        'export function attack(x: tf.Tensor) {',
+        '  const g = tf.grad((v: tf.Tensor) => (classifier.apply(v) as tf.Tensor).sum())(x);',
+        '  return x.add(g.div(tf.norm(g)).mul(0.1));',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(model(pgd, 'classifier').intent.kind, 'ordinary', 'a PGD attack normalises gradients');
+    const gd = extractSource(
+      [
+        TF,
+        'export const G = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4] })] });',
+        'export const D = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [8] })] });',
+        'export function dLoss(real: tf.Tensor, z: tf.Tensor) {',
+        '  const fake = G.apply(z) as tf.Tensor;',
+        '  const g = tf.grad((x: tf.Tensor) => (D.apply(x) as tf.Tensor).sum())(real);',
+        '  return tf.mean(D.apply(fake) as tf.Tensor).add(tf.square(tf.norm(g).sub(1)));',
+        '}',
+      ].join('\n'),
+    );
+    assert.equal(model(gd, 'D').intent.kind, 'lipschitz');
+    assert.equal(model(gd, 'G').intent.kind, 'ordinary');
+    const svm = extractSource(
+      [
+        TF,
+        'export const svm = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [8] })] });',
+        "svm.compile({ optimizer: 'sgd', loss: tf.losses.hingeLoss });",
+      ].join('\n'),
+    );
+    assert.equal(model(svm, 'svm').intent.kind, 'ordinary', 'a hinge loss trains SVMs too');
   });
 });
