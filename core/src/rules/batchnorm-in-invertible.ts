@@ -33,6 +33,8 @@ export const rule = defineRule<MessageId>({
   check(context) {
     forEachLayer(context.fileIr, (layer, placement) => {
       if (!placement.invertible || placement.coupling || !NORMALISATIONS.has(layer.layerType)) return;
+      // In a block whose wiring was not recognised, whether the layer is inverted is not known.
+      if (placement.unknownRole && !placement.residual) return;
       const data = { layer: layerLabel(layer), model: placement.model?.name ?? '' };
       const fix = actNormFix(context.sourceFor(layer.range), layer);
       context.report({

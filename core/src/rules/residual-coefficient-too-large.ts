@@ -67,6 +67,8 @@ export const rule = defineRule<MessageId, Options>({
     forEachLayer(context.fileIr, (layer, placement) => {
       // An InvertibleResidual is a residual block by itself; other layers count inside a residual branch.
       const isBlock = layer.layerType === 'InvertibleResidual';
+      // A coupling's conditioner is never inverted: its residual blocks need no Lip(g) < 1.
+      if (placement.coupling) return;
       // A skip connection only needs Lip(g) < 1 where the model must be inverted.
       if (!isBlock && (placement.residual === undefined || !placement.invertible)) return;
       const found = coefficient(layer);

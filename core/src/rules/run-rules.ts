@@ -192,8 +192,11 @@ export function lintFile(fileIr: FileIr, sourceText: string, options: LintOption
     use.findings.push(f);
     uses.set(k, use);
   }
-  for (const { site, findings: elsewhere } of uses.values())
-    findings.push(useFinding(site, elsewhere, source));
+  const here = files.get(fileIr.file)!;
+  for (const { site, findings: elsewhere } of uses.values()) {
+    const use = useFinding(site, elsewhere, source);
+    if (!here.suppressed.has(use.ruleId, site.start.line)) findings.push(use);
+  }
   return findings.sort(
     (a, b) =>
       a.range.file.localeCompare(b.range.file) ||
@@ -232,17 +235,31 @@ function useFinding(site: SourceRange, elsewhere: Finding[], source: SourceText)
  * most severe kept (a layer in a helper file is linted with the file and with every file that uses it).
  */
 export function mergeFindings(file: string, runs: readonly (readonly Finding[])[]): Finding[] {
-  const byKey = new Map<string, Finding>();
-  for (const run of runs)
+  // Per rule and position, the run with the most severe finding there wins, with all its findings there: one
+  // layer reached by several models is shown once, but a layer with two problems (relu that also changes the
+  // dimension) keeps both.
+  const best = new Map<string, { severity: Severity; findings: Finding[] }>();
+  for (const run of runs) {
+    const here = new Map<string, Finding[]>();
     for (const f of run) {
       if (f.range.file !== file) continue;
       const key = `${f.ruleId}:${f.messageId === 'findingsElsewhere' ? 'use:' : ''}${f.range.start.line}:${f.range.start.character}`;
-      const prior = byKey.get(key);
-      if (!prior || moreSevere(f.severity, prior.severity)) byKey.set(key, f);
+      here.set(key, [...(here.get(key) ?? []), f]);
     }
-  return [...byKey.values()].sort(
-    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-  );
+    for (const [key, list] of here) {
+      const severity = list.reduce<Severity>((s, f) => (moreSevere(f.severity, s) ? f.severity : s), 'hint');
+      const prior = best.get(key);
+      if (!prior || moreSevere(severity, prior.severity)) best.set(key, { severity, findings: list });
+    }
+  }
+  return [...best.values()]
+    .flatMap((b) => b.findings)
+    .sort(
+      (a, b) =>
+        a.range.start.line - b.range.start.line ||
+        a.range.start.character - b.range.start.character ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
 }
 
 export interface Suppressions {

@@ -34,6 +34,17 @@ ruleTester(rule, {
         "export const f = new Flow({ layers: [new ActNorm({ scaleParam: 'log', scaleBound: 1.5 })] });",
       ].join('\n'),
     },
+    {
+      name: 'inside wiring the extractor does not recognise, whether the layer is inverted is unknown',
+      code: [
+        TF,
+        'const x = tf.input({ shape: [4] });',
+        'const n = tf.layers.batchNormalization({}).apply(x) as tf.SymbolicTensor;',
+        'const s = tf.layers.dense({ units: 1 }).apply(x) as tf.SymbolicTensor;',
+        '/** @invertible */',
+        'export const f = tf.model({ inputs: x, outputs: [n, s] });',
+      ].join('\n'),
+    },
   ],
   invalid: [
     {

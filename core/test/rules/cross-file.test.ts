@@ -108,3 +108,38 @@ describe('cross-file placement', () => {
     );
   });
 });
+
+describe('merging and suppressing across files', () => {
+  it('keeps two problems of one layer, and one copy of a layer reached twice', () => {
+    const f = (messageId: string, severity: Finding['severity'], line: number): Finding => ({
+      ruleId: 'non-invertible-op-in-flow',
+      messageId,
+      message: messageId,
+      severity,
+      range: { file: '/a.ts', start: { line, character: 2 }, end: { line, character: 9 } },
+      related: [],
+      suggestions: [],
+    });
+    const one = [f('notInjective', 'error', 5), f('dimensionChange', 'error', 5)];
+    const other = [f('notInjective', 'info', 5)];
+    assert.deepEqual(
+      mergeFindings('/a.ts', [other, one, one]).map((x) => x.messageId),
+      ['notInjective', 'dimensionChange'],
+    );
+  });
+
+  it('a disable comment at the call silences the call-site note', () => {
+    const model = iresnet.replace(
+      'const g = branch(8)',
+      `// lipschitz-lens-disable-next-line ${RULE}\nconst g = branch(8)`,
+    );
+    const { dir, lint } = project({ 'blocks.ts': blocks, 'iresnet.ts': model });
+    const findings = lint('iresnet.ts');
+    assert.deepEqual(
+      findings.filter((x) => x.range.file === join(dir, 'iresnet.ts')).map((x) => x.ruleId),
+      [],
+    );
+    // The layer itself is still reported where it is written.
+    assert.equal(findings.filter((x) => x.range.file === join(dir, 'blocks.ts')).length, 1);
+  });
+});
