@@ -70,20 +70,24 @@ export class AnalysisStore {
     return this.validate(doc);
   }
 
-  schedule(doc: TextDocument, getDoc: () => TextDocument | undefined): void {
+  /**
+   * @param cascade whether files that use this one are linted again afterwards: true for the user's edits, false
+   * for those follow-up lints themselves, so two files that use each other do not lint each other forever.
+   */
+  schedule(doc: TextDocument, getDoc: () => TextDocument | undefined, cascade = true): void {
     void this.settings.get(doc.uri).then((s) => {
       this.debouncer.schedule(doc.uri, s.lintDelayMs, () => {
         const current = getDoc();
-        if (current) void this.validate(current);
+        if (current) void this.validate(current, cascade);
       });
     });
   }
 
-  async validate(doc: TextDocument): Promise<FileAnalysis | undefined> {
+  async validate(doc: TextDocument, cascade = true): Promise<FileAnalysis | undefined> {
     const path = uriToPath(doc.uri);
     if (!path) return undefined;
     const settings = await this.settings.get(doc.uri);
-    return this.analyzeAndPublish(doc.uri, path, doc.getText(), doc.version, settings);
+    return this.analyzeAndPublish(doc.uri, path, doc.getText(), doc.version, settings, cascade);
   }
 
   close(uri: string): void {
@@ -96,6 +100,19 @@ export class AnalysisStore {
     this.targets.delete(uri);
     if (path) placed.add(path);
     for (const p of placed) this.publish(p);
+    // Files that read the closed document's unsaved text now read the disk copy.
+    if (path) this.relintReaders(path);
+  }
+
+  /** Lints again the open files whose last analysis read `path` with another text than it has now. */
+  private relintReaders(path: string): void {
+    const now = this.engine.textOf(path);
+    for (const [u, a] of this.byUri) {
+      const seen = a.reads.get(path);
+      if (seen === undefined || seen === now) continue;
+      const doc = this.documentOf(u);
+      if (doc) this.schedule(doc, () => this.documentOf(u), false);
+    }
   }
 
   /**
@@ -106,7 +123,11 @@ export class AnalysisStore {
     const uri = pathToUri(path);
     const own = this.byUri.get(uri);
     const runs: FileAnalysis['findings'][] = [];
-    for (const [u, a] of this.byUri) if (u === uri || this.targets.get(u)?.has(path)) runs.push(a.findings);
+    // Another file's findings here count only while this file has the text they were computed against: after
+    // an edit here they wait for that file's next lint instead of pointing at moved lines.
+    const text = this.engine.textOf(path);
+    for (const [u, a] of this.byUri)
+      if (u === uri || (this.targets.get(u)?.has(path) && a.reads.get(path) === text)) runs.push(a.findings);
     const published: PublishedFindings = {
       generation: ++this.generation,
       findings: mergeFindings(path, runs),
@@ -123,6 +144,7 @@ export class AnalysisStore {
     text: string,
     version: number,
     settings: LensSettings,
+    cascade = true,
   ): FileAnalysis | undefined {
     if (!settings.enable) {
       this.close(uri);
@@ -142,11 +164,8 @@ export class AnalysisStore {
     this.connection.console.log(
       `linted ${path} v${version}: ${analysis.findings.length} finding(s) in ${Date.now() - started} ms`,
     );
-    // Files whose models use layers written here placed findings at positions that may have moved: lint them.
-    for (const [u, placed] of this.targets) {
-      const doc = u !== uri && placed.has(path) ? this.documentOf(u) : undefined;
-      if (doc) this.schedule(doc, () => this.documentOf(u));
-    }
+    // Files whose models use this one were analysed against its old text: lint them again.
+    if (cascade) this.relintReaders(path);
     return analysis;
   }
 

@@ -18,6 +18,11 @@ export interface FileAnalysis {
   bounds: BoundsMap;
   /** Why the file was not analysed (too large, ...). */
   skipped?: string;
+  /**
+   * The text of every other file the extraction read, as it read it: findings it placed there are only valid
+   * while that file still has this text.
+   */
+  reads: Map<string, string>;
 }
 
 export interface AnalyzeOptions {
@@ -45,12 +50,21 @@ export class Engine {
   /** Other files' text as the extractor read it, so fixes placed there match the ranges it extracted. */
   private readonly sourceOf = (file: string): string | undefined => this.extractor.textOf(file);
 
+  /** A file's text as extraction sees it now: the open document's, else the disk copy. */
+  textOf(path: string): string | undefined {
+    try {
+      return this.extractor.textOf(path);
+    } catch {
+      return undefined;
+    }
+  }
+
   docsUrl(ruleId: string): string {
     return this.urls.get(ruleId) ?? docsUrl(ruleId);
   }
 
   analyze(path: string, text: string, version: number, options: AnalyzeOptions): FileAnalysis {
-    const empty: FileAnalysis = { path, version, findings: [], bounds: new Map() };
+    const empty: FileAnalysis = { path, version, findings: [], bounds: new Map(), reads: new Map() };
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > options.maxBytes) {
       // Drop any earlier IR so a file that grew past the cap does not keep stale models around.
@@ -80,7 +94,12 @@ export class Engine {
       this.log('error', `bounds failed for ${path}: ${describe(e)}`);
     }
     const findings = this.lint(fileIr, text, this.usableRules(options.rules), bounds, path);
-    return { path, version, fileIr, findings, bounds };
+    const reads = new Map<string, string>();
+    for (const p of fileIr.reads ?? []) {
+      const t = this.textOf(p);
+      if (t !== undefined) reads.set(p, t);
+    }
+    return { path, version, fileIr, findings, bounds, reads };
   }
 
   /**

@@ -113,6 +113,59 @@ describe('cross-file findings over stdio', { timeout: 120_000 }, () => {
     );
     assert.equal(model.filter((d) => d.code === RULE).length, 1);
   });
+
+  it('a change in the helper alone re-lints the model that uses it', async () => {
+    const constrained = text('blocks.ts')
+      .replace(
+        "import * as tf from '@tensorflow/tfjs';",
+        "import * as tf from '@tensorflow/tfjs';\nimport { spectralNorm } from 'lipschitz-lens';",
+      )
+      .replace(
+        /dense\(\{ units(, activation: 'tanh')? \}\)/g,
+        'dense({ units$1, kernelConstraint: spectralNorm({ coeff: 0.5 }) })',
+      );
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: blocksUri, version: 3 },
+      contentChanges: [{ text: constrained }],
+    });
+    await h.diagnostics(blocksUri, (d, v) => v === 3 && d.filter((x) => x.code === RULE).length === 0);
+    await h.diagnostics(modelUri, (d) => d.every((x) => x.code !== RULE));
+    // Back to unconstrained layers: the model file was not touched, yet its use makes them errors again.
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: blocksUri, version: 4 },
+      contentChanges: [{ text: text('blocks.ts') }],
+    });
+    const back = await h.diagnostics(blocksUri, (d, v) => v === 4 && errors(d) === 2);
+    assert.deepEqual(
+      back.filter((d) => d.code === RULE).map((d) => d.range.start.line),
+      [4, 5],
+    );
+  });
+
+  it('two files that use each other lint each other once per edit, not forever', async () => {
+    const mutual = join(folder, 'mutual');
+    const uris = ['a.ts', 'b.ts'].map((n) => pathToFileURL(join(mutual, n)).href);
+    let lints = 0;
+    h.connection.onNotification('window/logMessage', (p: { message: string }) => {
+      if (p.message.startsWith('linted ') && p.message.includes(`${join('cross-file', 'mutual')}`)) lints++;
+    });
+    for (const [i, uri] of uris.entries())
+      await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+        textDocument: {
+          uri,
+          languageId: 'typescript',
+          version: 1,
+          text: text(join('mutual', i === 0 ? 'a.ts' : 'b.ts')),
+        },
+      });
+    await h.diagnostics(uris[0]!, (d) => errors(d) === 1);
+    await h.diagnostics(uris[1]!, (d) => errors(d) === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = lints;
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(lints, settled, `still linting: ${settled} -> ${lints}`);
+    assert.ok(settled <= 4, `${settled} lints for two opened files`);
+  });
 });
 
 function errors(d: { severity?: number; code?: unknown }[]): number {

@@ -44,7 +44,9 @@ function run(file: string, sf: ts.SourceFile, read: (absPath: string) => ts.Sour
   try {
     const main = new ModuleCtx(file, sf, load);
     mods.set(file, main);
-    return extractModule(main);
+    const ir = extractModule(main);
+    const reads = [...mods.keys()].filter((p) => p !== file);
+    return reads.length > 0 ? { ...ir, reads } : ir;
   } catch (e) {
     // extractModule guards each statement; this is the last line of defence for the editor.
     const at = { line: 0, character: 0 };

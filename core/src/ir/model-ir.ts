@@ -271,6 +271,8 @@ export interface FileIr {
   /** Layers created outside any recognised model, still linted (e.g. inside helpers whose caller is unknown). */
   looseLayers: LayerNode[];
   notes: ExtractionNote[];
+  /** Other files the extraction read (relative imports followed): a change there can change this file's IR. */
+  reads?: string[];
 }
 
 export function isUnknown(value: ConfigValue | undefined): value is UnknownValue {
