@@ -80,7 +80,15 @@ export function instantiate(
     props: new Map(),
     cls: classNameOf(cls.decl).name,
   };
-  const classEnv = defineMembers(interp, cls, inst, 0);
+  // Field initialisers run code too (`child = new C()` in C itself, as half-typed code can read): they count
+  // towards the nesting limit like the constructor.
+  s.depth++;
+  let classEnv: Env;
+  try {
+    classEnv = defineMembers(interp, cls, inst, 0);
+  } finally {
+    s.depth--;
+  }
   if (!s.instances.has(cls.decl)) s.instances.set(cls.decl, { inst, env: classEnv });
   const ctor = constructorOf(cls.decl);
   if (ctor) {

@@ -99,3 +99,17 @@ for (let i = 0; i < 1e9; i++) big.add(tf.layers.dense({ units: 1 }));`);
     assert.ok(ir.notes.some((n) => /nested too deeply/.test(n.message)));
   });
 });
+
+describe('extract: code that instantiates itself', () => {
+  it('a class whose field creates the class again (a half-typed edit) stops at the nesting limit', () => {
+    const ir = extractSource(`import * as tf from '@tensorflow/tfjs';
+export class Gan {
+  net = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+  again = new Gan();
+}
+export const gan = new Gan();`);
+    assert.ok(!ir.notes.some((n) => /internal error/.test(n.message)), JSON.stringify(ir.notes));
+    assert.ok(ir.notes.some((n) => /nested too deeply/.test(n.message)));
+    assert.ok(ir.models.length >= 1);
+  });
+});
