@@ -3,16 +3,18 @@
  * its input back (residual) or is an affine transform, and how that transform forms its scale (scale-form.ts).
  */
 import { ts } from 'ts-morph';
-import type { CustomLayerInfo, LayerNode, OpNode, Wiring } from '../ir/model-ir';
+import type { CustomLayerInfo, LayerNode, OpNode, ScaleSite, SourceRange, Wiring } from '../ir/model-ir';
 import { isUnknown } from '../ir/model-ir';
+import { isLogDetName } from './intent';
 import type { Interp } from './interpreter';
+import { Locals } from './locals';
 import type { ModuleCtx } from './module';
 import {
   classifyScale,
   type Inlined,
   type Leaf,
-  Locals,
   type OpRead,
+  returnedExpressions,
   type ScaleReading,
   type ScaleResolver,
   scaleOperand,
@@ -47,6 +49,43 @@ interface Candidate {
   reading: ScaleReading;
   scale: ts.Expression;
   node: ts.CallExpression;
+  divides: boolean;
+}
+
+/** Parameters of an inlined helper, bound to the call's arguments (read where the call is). */
+type Bind = Map<string, { expr: ts.Expression; bind: Bind | undefined }>;
+
+/** The ops that form a scale: their result multiplying the data makes them one. */
+const SCALE_OPS = new Set(['exp', 'sigmoid', 'softplus']);
+const MAX_TRACE = 40;
+
+/** The names a parameter binds: `x`, `[x, cond]`, `{ input }`. */
+function bindingNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  return name.elements.flatMap((el) => (ts.isBindingElement(el) ? bindingNames(el.name) : []));
+}
+
+function propertyName(n: ts.PropertyName | ts.Expression): string | undefined {
+  return ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n) ? n.text : undefined;
+}
+
+/**
+ * Log-determinant bookkeeping (`logDet: s.log().sum()`, `this.ldj = ...`, `this.logDetJacobian(x)`): computed
+ * beside the transform, never part of what it maps the data through.
+ */
+function isLogDetTerm(n: ts.Node): boolean {
+  let name: string | undefined;
+  if (ts.isCallExpression(n)) {
+    const c = n.expression;
+    name = ts.isPropertyAccessExpression(c) ? c.name.text : ts.isIdentifier(c) ? c.text : undefined;
+  } else if (ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n)) name = propertyName(n.name);
+  else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) name = n.name.text;
+  else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment) {
+    if (n.operatorToken.kind > ts.SyntaxKind.LastAssignment) return false;
+    const l = strip(n.left);
+    name = ts.isIdentifier(l) ? l.text : ts.isPropertyAccessExpression(l) ? l.name.text : undefined;
+  }
+  return name !== undefined && isLogDetName(name);
 }
 
 export class CallReader implements ScaleResolver {
@@ -59,6 +98,8 @@ export class CallReader implements ScaleResolver {
   private params = new Set<string>();
   private input = '';
   private uses: OpUse[] = [];
+  /** Constants of the scopes around the class (`const mask = tf.tensor1d(...)` at the top of the module). */
+  private outer = new Map<string, ts.Expression | undefined>();
   /** `this.x` definitions anywhere in the class: property initializers and assignments. */
   private fields = new Map<string, ts.Expression[]>();
   private opMemo = new Map<ts.CallExpression, OpUse | undefined>();
@@ -72,17 +113,21 @@ export class CallReader implements ScaleResolver {
     private info: CustomLayerInfo,
   ) {}
 
-  read(call: ts.FunctionLikeDeclaration): void {
-    const p = call.parameters[0];
+  /** `input`: the data parameter, when not the first (`madeForward(params, x)`; transforms.ts). */
+  read(call: ts.FunctionLikeDeclaration, input = call.parameters[0]): void {
+    const p = input;
     if (p && ts.isIdentifier(p.name)) this.input = p.name.text;
     this.readFields(call);
+    this.readOuter(call);
     for (const m of this.methods.values()) if (m !== call && m.body) this.locals.collect(m.body);
     const seen = new Set<ts.Node>([call]);
     const enter = (fn: ts.FunctionLikeDeclaration): void => {
-      for (const q of fn.parameters) if (ts.isIdentifier(q.name)) this.params.add(q.name.text);
+      for (const q of fn.parameters) for (const name of bindingNames(q.name)) this.params.add(name);
       if (fn.body) ts.forEachChild(fn.body, visit);
     };
+    // The ops of the transform: call() and the helpers it calls, log-det terms aside.
     const visit = (n: ts.Node): void => {
+      if (isLogDetTerm(n)) return;
       if (ts.isVariableDeclaration(n) && n.initializer && ts.isArrayBindingPattern(n.name)) {
         const target =
           this.isDataSplit(n.initializer) || this.helperSplitsData(n.initializer)
@@ -120,7 +165,7 @@ export class CallReader implements ScaleResolver {
     };
     this.params.add(this.input);
     if (call.body) {
-      for (const q of call.parameters) if (ts.isIdentifier(q.name)) this.params.add(q.name.text);
+      for (const q of call.parameters) for (const name of bindingNames(q.name)) this.params.add(name);
       this.locals.collect(call.body);
       ts.forEachChild(call.body, visit);
     }
@@ -152,6 +197,25 @@ export class CallReader implements ScaleResolver {
     ts.forEachChild(cls, visit);
   }
 
+  /**
+   * Constants declared in the blocks around the class (the module, a factory function): what `mask` or `clamp`
+   * stands for in call(). A parameter of an enclosing function hides the names outside it.
+   */
+  private readOuter(call: ts.Node): void {
+    for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
+      if (ts.isFunctionLike(n))
+        for (const q of n.parameters)
+          for (const name of bindingNames(q.name)) if (!this.outer.has(name)) this.outer.set(name, undefined);
+      if (!ts.isBlock(n) && !ts.isSourceFile(n) && !ts.isModuleBlock(n)) continue;
+      for (const st of n.statements) {
+        if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+        for (const d of st.declarationList.declarations)
+          if (ts.isIdentifier(d.name) && d.initializer && !this.outer.has(d.name.text))
+            this.outer.set(d.name.text, d.initializer);
+      }
+    }
+  }
+
   private conclude(): void {
     const info = this.info;
     info.splitsInput =
@@ -163,18 +227,20 @@ export class CallReader implements ScaleResolver {
     const candidates: Candidate[] = [];
     for (const u of this.uses) {
       const m = scaleOperand(u, (e) => this.dataKind(e) !== undefined);
-      if (!m) continue;
+      if (!m || this.sharesData(m.scale, m.data)) continue;
       const kind = this.dataKind(m.data)!;
       candidates.push({
         kind,
         reading: classifyScale(m.scale, this, m.divides),
         scale: m.scale,
         node: u.node,
+        divides: m.divides,
       });
     }
     const learned = candidates.filter((c) => c.reading.form === 'learned-param' && c.reading.anchor);
-    const at = new Map(learned.map((c) => [c.reading.anchor!.pos, this.mod.range(c.reading.anchor!)]));
-    if (at.size > 0) info.learnedScales = [...at.values()];
+    const at = new Map<string, SourceRange>();
+    const addLearned = (r: SourceRange): void => void at.set(`${r.start.line}:${r.start.character}`, r);
+    for (const c of learned) addLearned(this.mod.range(c.reading.anchor!));
     const halves = candidates.filter((c) => c.kind === 'half' && info.splitsInput);
     const whole = candidates.filter(
       (c) => c.kind === 'input' && c.reading.anchor && c.reading.form !== 'identity',
@@ -203,6 +269,92 @@ export class CallReader implements ScaleResolver {
     if (chosen) this.setScale(chosen);
     if (!wiring && info.addsInput) wiring = 'residual';
     if (wiring) info.wiring = wiring;
+    if (info.hasInverse || info.claimsInvertible || wiring?.endsWith('coupling')) {
+      const sites = this.scaleSites(candidates);
+      if (sites.length) info.scaleOps = sites;
+      for (const site of sites) if (site.form === 'learned-param') addLearned(site.range);
+    }
+    if (at.size > 0) info.learnedScales = [...at.values()];
+  }
+
+  /**
+   * Every exp/sigmoid/softplus whose result flows into a scale of the data (not through a conditioner), with the
+   * form of its scale: the reading's own where it is one of the scale's alternatives, else its own as the scale.
+   */
+  private scaleSites(candidates: readonly Candidate[]): ScaleSite[] {
+    const out = new Map<ts.Node, ScaleSite>();
+    for (const c of candidates) {
+      const known = new Map<ts.Node, ScaleSite['form']>(c.reading.sites.map((x) => [x.anchor, x.form]));
+      this.trace(c.scale, (n) => {
+        const use = ts.isCallExpression(n) ? this.opOf(n) : undefined;
+        if (use && SCALE_OPS.has(use.op) && !out.has(n)) {
+          const form = known.get(n) ?? classifyScale(n, this, c.divides).form;
+          out.set(n, { form, range: this.mod.range(n) });
+        }
+        return false;
+      });
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Whether a scale is a function of the very data it multiplies, other than through a layer (`x * sigmoid(x)`,
+   * a gate): an activation, not an affine transform's scale. A coupling's x2 scaled by a function of x1 is not.
+   */
+  private sharesData(scale: ts.Expression, data: ts.Expression): boolean {
+    const roots = (e: ts.Expression): Set<string> => {
+      const out = new Set<string>();
+      this.trace(e, (n) => {
+        if (this.isHalf(n)) out.add(n.getText(this.mod.sf));
+        else if (ts.isIdentifier(n) && this.params.has(n.text) && !this.locals.has(n.text, n))
+          out.add(n.text);
+        else return false;
+        return true;
+      });
+      return out;
+    };
+    const of = roots(data);
+    return [...roots(scale)].some((r) => of.has(r));
+  }
+
+  /**
+   * Walks what `e` is computed from: locals (every definition that reaches), helpers (their returns, their
+   * parameters bound to the call's arguments) and ops, stopping at layer applications (a conditioner's input is
+   * not its output). `at` sees each expression on the way (names once resolved); returning true stops there.
+   */
+  private trace(e: ts.Expression, at: (n: ts.Expression) => boolean): void {
+    const seen = new Map<ts.Node, Set<Bind | undefined>>();
+    let budget = 4000;
+    const go = (x: ts.Node, bind: Bind | undefined, depth: number): void => {
+      const binds = seen.get(x) ?? new Set<Bind | undefined>();
+      if (depth > MAX_TRACE || --budget < 0 || binds.has(bind)) return;
+      seen.set(x, binds.add(bind));
+      if (ts.isIdentifier(x)) {
+        const p = bind?.get(x.text);
+        if (p) return go(p.expr, p.bind, depth + 1);
+        if (at(x)) return;
+        for (const d of this.locals.reaching(x.text, x)) go(d.expr, bind, depth + 1);
+        return;
+      }
+      if (ts.isExpression(x) && at(x)) return;
+      if (ts.isCallExpression(x)) {
+        if (this.applied(x) !== undefined) return;
+        const f = this.inline(x);
+        if (f) {
+          const inner: Bind = new Map();
+          f.fn.parameters.forEach((q, i) => {
+            const arg = f.args[i];
+            if (ts.isIdentifier(q.name) && arg) inner.set(q.name.text, { expr: arg, bind });
+          });
+          for (const r of returnedExpressions(f.fn)) go(r, inner, depth + 1);
+          return;
+        }
+      }
+      if (ts.isPropertyAccessExpression(x)) return go(x.expression, bind, depth + 1);
+      if (ts.isFunctionLike(x)) return;
+      ts.forEachChild(x, (c) => go(c, bind, depth + 1));
+    };
+    go(e, undefined, 0);
   }
 
   private setScale(c: Candidate): void {
@@ -251,9 +403,11 @@ export class CallReader implements ScaleResolver {
 
   leaf(e: ts.Identifier | ts.PropertyAccessExpression): Leaf {
     if (ts.isIdentifier(e)) {
-      const def = this.locals.at(e.text, e);
-      if (def) return { kind: 'expr', defs: [def] };
+      const defs = this.locals.reaching(e.text, e);
+      if (defs.length) return { kind: 'expr', defs };
       if (this.params.has(e.text) || this.locals.has(e.text, e)) return { kind: 'tensor' };
+      const outer = this.outer.get(e.text);
+      if (outer) return { kind: 'expr', defs: [{ expr: outer }] };
       return this.moduleValue(e);
     }
     if (e.expression.kind === ts.SyntaxKind.ThisKeyword) {
@@ -344,7 +498,8 @@ export class CallReader implements ScaleResolver {
   private moduleValue(e: ts.Expression): Leaf {
     const v = this.interp.eval(e, this.env);
     if (v.t === 'data' && typeof v.v === 'number') return { kind: 'number', value: v.v };
-    return v.t === 'tensor' ? { kind: 'tensor' } : { kind: 'constant' };
+    // A tensor made outside the layer (a mask, a constant) is constant in its input; a symbolic input is not.
+    return v.t === 'tensor' && v.tn.t === 'input' ? { kind: 'tensor' } : { kind: 'constant' };
   }
 
   private isWeight(e: ts.Expression): boolean {

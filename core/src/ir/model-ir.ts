@@ -142,6 +142,12 @@ export interface ScaleGains {
   inverse: ScaleGain;
 }
 
+/** An op that forms a scale of the data, and how (see `CustomLayerInfo.scaleOps`). */
+export interface ScaleSite {
+  form: ScaleForm;
+  range: SourceRange;
+}
+
 export interface BlockNode {
   kind: 'block';
   id: string;
@@ -252,6 +258,13 @@ export interface CustomLayerInfo {
    * given weights, but training can drive it up.
    */
   learnedScales?: SourceRange[];
+  /**
+   * In an invertible transform (an inverse, or a coupling): every op that forms a scale of the data, i.e. an
+   * exp/sigmoid/softplus whose result multiplies or divides the data (the input or a half) other than through a
+   * conditioner, with the form of its scale. Scales, never non-Lipschitz activations: unbounded-coupling-scale
+   * reports the unbounded forms, unbounded-inverse-gain the learned ones.
+   */
+  scaleOps?: ScaleSite[];
   /** Layers the class creates (in the constructor, `build()`, fields): the conditioner or branch. */
   layers?: LayerNode[];
 }

@@ -477,3 +477,317 @@ describe('scale-form: bounds of a hand-written coupling', () => {
     assert.deepEqual(boundsOf(coupling('js', 'tf.exp(h)')), { forward: 'unbounded', inverse: 'unbounded' });
   });
 });
+
+/** A whole-input transform: `s` is the scale of x, h and t the two halves of the conditioner's output. */
+function transform(lang: 'ts' | 'js', s: string, out = 'x.mul(s).add(t)', extra = ''): string {
+  const t = (x: string): string => (lang === 'ts' ? x : '');
+  return `import * as tf from '@tensorflow/tfjs';
+const clamp = 2;
+const mask = tf.tensor1d([1, 0, 1, 0]);
+export class T extends tf.layers.Layer {
+  net${t(': tf.Sequential')} = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4] })] });
+  opts${t(': { clamp?: number; kind?: string }')} = {};
+${extra}  call(x${t(': tf.Tensor')}) {
+    const [h, t] = tf.split(this.net.apply(x.mul(mask))${t(' as tf.Tensor')}, 2, -1);
+    const s = ${s};
+    return ${out};
+  }
+  inverse(y${t(': tf.Tensor')}) { return y; }
+}`;
+}
+
+const lineOf = (r: { start: { line: number } } | undefined): number | undefined =>
+  r === undefined ? undefined : r.start.line + 1;
+
+describe('scale-form: a scale chosen at run time takes every alternative', () => {
+  const ternaries: [string, string, ScaleForm, number, ScaleGains?][] = [
+    [
+      'this.opts.clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(h)',
+      'this.opts?.clamp ? tf.clipByValue(h, -clamp, clamp).exp() : h.exp()',
+      'exp',
+      9,
+      { forward: 'unbounded', inverse: 'unbounded' },
+    ],
+    [
+      'this.opts.clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(tf.tanh(h))',
+      'this.opts?.clamp ? h.clipByValue(-clamp, clamp).exp() : h.tanh().exp()',
+      'clamped',
+      9,
+      { forward: E2, inverse: E2 },
+    ],
+    [
+      'this.opts.kind === "sigmoid" ? tf.sigmoid(h) : tf.exp(tf.tanh(h))',
+      'this.opts.kind === "sigmoid" ? h.sigmoid() : h.tanh().exp()',
+      'sigmoid',
+      9,
+      { forward: Math.E, inverse: 'unbounded' },
+    ],
+  ];
+  for (const [tfStyle, chained, form, line, gains] of ternaries)
+    for (const lang of ['ts', 'js'] as const)
+      for (const s of [tfStyle, chained])
+        it(`${lang}: s = ${s} is '${form}'`, () => {
+          const info = read(transform(lang, s), lang);
+          assert.equal(info.wiring, 'affine-coupling');
+          assert.equal(info.scale, form);
+          assert.equal(lineOf(info.scaleAnchor), line);
+          if (gains) closeGains(info.scaleGains, gains);
+          assert.equal(info.scaleOps?.length, 2, 'both alternatives are scale ops');
+        });
+
+  it('the unbounded alternative is the anchor, the bounded one is a bounded scale op', () => {
+    const info = read(transform('js', 'this.opts.clamp ? h.clipByValue(-2, 2).exp() : h.exp()'), 'js');
+    const line = transform('js', 'this.opts.clamp ? h.clipByValue(-2, 2).exp() : h.exp()').split('\n')[8]!;
+    assert.equal(info.scaleAnchor?.start.character, line.lastIndexOf('h.exp()'));
+    assert.deepEqual(info.scaleOps?.map((o) => o.form).sort(), ['clamped', 'exp']);
+  });
+
+  const branches: [string, string, ScaleForm][] = [
+    [
+      'if/else',
+      'let s;\n    if (this.opts.clamp) s = tf.exp(tf.clipByValue(h, -2, 2));\n    else s = tf.exp(h);',
+      'exp',
+    ],
+    [
+      'if/else, the unbounded one first',
+      'let s;\n    if (!this.opts.clamp) {\n      s = h.exp();\n    } else {\n      s = h.clipByValue(-2, 2).exp();\n    }',
+      'exp',
+    ],
+    [
+      'an if without else over a default',
+      'let s = tf.exp(h);\n    if (this.opts.clamp) s = tf.exp(tf.tanh(h));',
+      'exp',
+    ],
+    [
+      'both branches bounded: the looser bound',
+      'let s;\n    if (this.opts.clamp) s = h.clipByValue(-2, 2).exp();\n    else s = h.tanh().exp();',
+      'clamped',
+    ],
+    [
+      'a later assignment hides an earlier one',
+      'let s = tf.exp(h);\n    s = tf.exp(tf.tanh(h));',
+      'bounded-tanh',
+    ],
+    [
+      'a switch',
+      "let s;\n    switch (this.opts.kind) {\n      case 'clamp': s = h.clipByValue(-2, 2).exp(); break;\n      default: s = h.softplus();\n    }",
+      'softplus',
+    ],
+  ];
+  for (const [name, def, form] of branches)
+    for (const lang of ['ts', 'js'] as const)
+      it(`${lang}: ${name}: '${form}'`, () => {
+        const code = transform(lang, 'null').replace(
+          'const s = null;',
+          def.replace('let s;', `let s${lang === 'ts' ? ': tf.Tensor' : ''};`),
+        );
+        const info = read(code, lang);
+        assert.equal(info.wiring, 'affine-coupling');
+        assert.equal(info.scale, form);
+      });
+
+  it('a helper with one return per branch', () => {
+    const helper =
+      '  scale(h) {\n    if (this.opts.clamp) return tf.exp(tf.clipByValue(h, -2, 2));\n    return tf.exp(h);\n  }\n';
+    const info = read(transform('js', 'this.scale(h)', 'x.mul(s).add(t)', helper), 'js');
+    assert.equal(info.scale, 'exp');
+    assert.equal(lineOf(info.scaleAnchor), 9);
+  });
+});
+
+describe("scale-form: RealNVP's binary masks", () => {
+  const masked: [string, string][] = [
+    [
+      's.mul(free).add(mask)',
+      'const free = tf.sub(1, mask);\n    return x.mul(s.mul(free).add(mask)).add(t.mul(free));',
+    ],
+    ['x.mul(s.mul(1 - mask).add(mask))', 'return x.mul(s.mul(tf.sub(1, mask)).add(mask)).add(t);'],
+    ['mask + (1 - mask) * s, tf.*', 'return tf.add(tf.mul(x, tf.add(mask, tf.mul(tf.sub(1, mask), s))), t);'],
+    ['(1 - mask) * s + mask * 1', 'return tf.mul(x, tf.add(tf.mul(tf.sub(1, mask), s), tf.mul(mask, 1)));'],
+  ];
+  for (const [name, out] of masked)
+    for (const lang of ['ts', 'js'] as const) {
+      const code = (s: string): string => transform(lang, s).replace('return x.mul(s).add(t);', out);
+      it(`${lang}: ${name} with s = exp(h): the scale, [0, inf)`, () => {
+        const info = read(code('tf.exp(h)'), lang);
+        assert.equal(info.wiring, 'affine-coupling');
+        assert.equal(info.scale, 'exp');
+        assert.equal(lineOf(info.scaleAnchor), 9);
+        assert.deepEqual(info.scaleGains, { forward: 'unbounded', inverse: 'unbounded' });
+      });
+      it(`${lang}: ${name} with s = exp(tanh(h)): the union of 1 and [1/e, e]`, () => {
+        const info = read(code('h.tanh().exp()'), lang);
+        assert.equal(info.scale, 'bounded-tanh');
+        closeGains(info.scaleGains, { forward: Math.E, inverse: Math.E });
+      });
+      it(`${lang}: ${name} with s = sigmoid(h): reaches 0`, () => {
+        const info = read(code('tf.sigmoid(h)'), lang);
+        assert.equal(info.scale, 'sigmoid');
+        assert.deepEqual(info.scaleGains, { forward: 1, inverse: 'unbounded' });
+      });
+    }
+
+  it('a mask from the config, known only by its complement 1 - mask: presumed in [0, 1], the union of 1 and s', () => {
+    const code = transform(
+      'js',
+      'h.tanh().exp()',
+      'x.mul(s.mul(tf.sub(1, this.mask)).add(this.mask))',
+    ).replace('  call(x) {', '  constructor(args) { super(args); this.mask = args.mask; }\n  call(x) {');
+    const info = read(code, 'js');
+    assert.equal(info.scale, 'bounded-tanh');
+    closeGains(info.scaleGains, { forward: Math.E, inverse: Math.E });
+  });
+
+  it('masks picked from an object of constant tensors in a factory around the class', () => {
+    const code = `import * as tf from '@tensorflow/tfjs';
+const masks = { even: tf.tensor1d([1, 0, 1, 0]), odd: tf.tensor1d([0, 1, 0, 1]) };
+export function makeCoupling(side, opts) {
+  const mask = masks[side];
+  const free = tf.sub(1, mask);
+  class Coupling extends tf.layers.Layer {
+    net = tf.layers.dense({ units: 8 });
+    call(x) {
+      const [h, t] = tf.split(this.net.apply(tf.mul(x, mask)), 2, -1);
+      const s = opts?.clamp ? h.clipByValue(-opts.clamp, opts.clamp).exp() : h.exp();
+      return x.mul(s.mul(free).add(mask)).add(t.mul(free));
+    }
+    inverse(y) { return y; }
+  }
+  return new Coupling({});
+}
+export const flow = tf.sequential({ layers: [makeCoupling('even', {})] });`;
+    const block = extractSource(code, 'model.js').models[0]?.body.children[0];
+    assert.ok(block?.kind === 'block');
+    assert.equal(block.wiring, 'affine-coupling');
+    assert.equal(block.scale, 'exp');
+    assert.equal(lineOf(block.anchor), 10);
+  });
+});
+
+describe('scale-form: ops that scale the data in an invertible transform', () => {
+  const cls = (call: string, inverse = true, extra = ''): string => `import * as tf from '@tensorflow/tfjs';
+export class T extends tf.layers.Layer {
+  net = tf.layers.dense({ units: 4 });
+  gate = tf.layers.dense({ units: 4 });
+${extra}  call(x) {
+    const h = this.net.apply(x);
+    return ${call};
+  }
+${inverse ? '  inverse(y) { return y; }\n' : ''}}`;
+
+  it('a product of two scales: each op is a scale op with its own form', () => {
+    const info = read(cls('x.mul(tf.exp(h).mul(tf.sigmoid(this.gate.apply(x))))'), 'js');
+    assert.deepEqual(
+      info.scaleOps?.map((o) => `${o.form}@${lineOf(o.range)}`),
+      ['exp@7', 'sigmoid@7'],
+    );
+  });
+
+  it('dividing the data: x / softplus(h)', () => {
+    const info = read(cls('tf.div(x, tf.softplus(h).mul(tf.exp(h)))'), 'ts');
+    assert.deepEqual(info.scaleOps?.map((o) => o.form).sort(), ['exp', 'softplus']);
+  });
+
+  it('a function of the very data it multiplies is an activation, not a scale', () => {
+    for (const call of ['x.mul(tf.sigmoid(x))', 'x.mul(tf.exp(x))', 'tf.mul(x, tf.exp(tf.mul(x, 0.5)))']) {
+      const info = read(cls(call), 'js');
+      assert.equal(info.scaleOps, undefined, call);
+      assert.equal(info.wiring, undefined, call);
+    }
+  });
+
+  it('not in a transform without an inverse (a gate)', () => {
+    assert.equal(read(cls('x.mul(tf.exp(h))', false), 'js').scaleOps, undefined);
+  });
+
+  it('a learned scale among the scale ops is a learned scale', () => {
+    const info = read(
+      cls(
+        'x.mul(tf.exp(this.logs.read())).mul(tf.sigmoid(h))',
+        true,
+        "  build() { this.logs = this.addWeight('logs', [4], 'float32'); }\n",
+      ),
+      'js',
+    );
+    assert.deepEqual(info.scaleOps?.map((o) => o.form).sort(), ['learned-param', 'sigmoid']);
+    assert.deepEqual(info.learnedScales?.map(lineOf), [8]);
+  });
+});
+
+describe('scale-form: only the ops of the forward pass', () => {
+  it('log-det terms, methods and fields are not ops of the transform', () => {
+    for (const lang of ['ts', 'js'] as const) {
+      const t = (x: string): string => (lang === 'ts' ? x : '');
+      const code = `import * as tf from '@tensorflow/tfjs';
+export class Scaling extends tf.layers.Layer {
+  gamma = tf.variable(tf.ones([4]));
+  ldj${t('?: tf.Tensor')};
+  forward(x${t(': tf.Tensor')}) {
+    this.ldj = tf.sum(tf.log(tf.abs(this.gamma)));
+    return { y: x.mul(this.gamma), logDet: this.logDetJacobian(), logAbsDet: tf.log(tf.abs(this.gamma)) };
+  }
+  inverse(y${t(': tf.Tensor')}) { return y.div(this.gamma); }
+  logDetJacobian() { return tf.sum(tf.log(tf.abs(this.gamma))); }
+}`;
+      const info = read(code, lang);
+      assert.deepEqual(
+        info.ops.map((o) => o.op),
+        ['mul'],
+        lang,
+      );
+    }
+  });
+
+  it("the inverse's ops are not read", () => {
+    const info = read(
+      transform('js', 'h.tanh().exp()').replace('{ return y; }', '{ return tf.log(y).exp(); }'),
+      'js',
+    );
+    assert.ok(!info.ops.some((o) => o.op === 'log'));
+  });
+});
+
+describe('scale-form: the pure reader, alternatives and masks', () => {
+  function resolver(leaves: Record<string, Leaf>): ScaleResolver {
+    return {
+      op(call) {
+        const c = call.expression;
+        if (!ts.isPropertyAccessExpression(c)) return undefined;
+        if (ts.isIdentifier(c.expression) && c.expression.text === 'tf')
+          return { op: c.name.text, operands: call.arguments };
+        return { op: c.name.text, operands: [c.expression, ...call.arguments] };
+      },
+      leaf: (e) => leaves[e.getText()] ?? { kind: 'tensor' },
+      inline: () => undefined,
+      applied: () => undefined,
+    };
+  }
+  const scaleOf = (text: string, leaves: Record<string, Leaf> = {}) => {
+    const sf = ts.createSourceFile('s.ts', `const s = ${text};`, ts.ScriptTarget.Latest, true);
+    const decl = (sf.statements[0] as ts.VariableStatement).declarationList.declarations[0]!;
+    return classifyScale(decl.initializer!, resolver(leaves));
+  };
+  const mask: Record<string, Leaf> = { mask: { kind: 'constant' }, c: { kind: 'constant' } };
+
+  it('written with operators: mask + (1 - mask) * exp(h)', () => {
+    assert.equal(scaleOf('mask + (1 - mask) * tf.exp(h)', mask).form, 'exp');
+    const r = scaleOf('mask + (1 - mask) * tf.exp(tf.tanh(h))', mask);
+    assert.equal(r.form, 'bounded-tanh');
+    closeGains(r.gains, { forward: Math.E, inverse: Math.E });
+  });
+
+  it('a "mask" that depends on the input is not one', () => {
+    const r = scaleOf('g + (1 - g) * tf.exp(tf.tanh(h))');
+    assert.equal(r.form, 'unknown');
+  });
+
+  it('a conditional: one site per alternative, the worst is the form', () => {
+    const r = scaleOf('c ? tf.exp(tf.tanh(h)) : tf.sigmoid(h)', mask);
+    assert.equal(r.form, 'sigmoid');
+    assert.deepEqual(
+      r.sites.map((x) => x.form),
+      ['bounded-tanh', 'sigmoid'],
+    );
+    assert.deepEqual(r.gains, { forward: Math.E, inverse: 'unbounded' });
+  });
+});
