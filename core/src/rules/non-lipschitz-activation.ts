@@ -38,13 +38,19 @@ function isSame(a: SourceRange, b: SourceRange): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character;
 }
 
-/** Coupling scale ops are reported by unbounded-coupling-scale, with the right fix. */
+/**
+ * Coupling scale ops, and every op forming a scale of the data in an invertible transform, are reported by
+ * unbounded-coupling-scale and unbounded-inverse-gain, with the right fix.
+ */
 function scaleAnchors(fileIr: FileIr): SourceRange[] {
   const anchors: SourceRange[] = [];
   forEachNode(fileIr, (n) => {
     if (n.kind === 'block' && n.anchor && n.wiring === 'affine-coupling') anchors.push(n.anchor);
   });
-  for (const info of fileIr.customLayers) if (info.scaleAnchor) anchors.push(info.scaleAnchor);
+  for (const info of fileIr.customLayers) {
+    if (info.scaleAnchor) anchors.push(info.scaleAnchor);
+    for (const site of info.scaleOps ?? []) anchors.push(site.range);
+  }
   return anchors;
 }
 

@@ -91,10 +91,13 @@ export const rule = defineRule<MessageId>({
         }
       }
     });
-    // Hand-written coupling classes: reported at their scale op even when no model in this file uses them.
-    // (A scale of learned weights alone, ActNorm-style, is unbounded-inverse-gain's.)
-    for (const info of fileIr.customLayers)
+    // Hand-written coupling classes: reported at their scale op even when no model in this file uses them; and in
+    // any invertible transform, every op that forms a scale of the data (one per alternative of a scale chosen at
+    // run time). A scale of learned weights alone, ActNorm-style, is unbounded-inverse-gain's.
+    for (const info of fileIr.customLayers) {
       if (info.wiring === 'affine-coupling' && info.scale && info.scaleAnchor)
         reportOp(info.scale, info.scaleAnchor);
+      for (const site of info.scaleOps ?? []) reportOp(site.form, site.range);
+    }
   },
 });

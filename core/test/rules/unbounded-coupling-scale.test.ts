@@ -97,6 +97,79 @@ const TEMPERATURE = [
   'export const classifier = tf.sequential({ layers: [tf.layers.dense({ units: 10 }), new Temperature({})] });',
 ].join('\n');
 
+/**
+ * RealNVP with a binary mask over the whole input, in JS: the masked half passes through with scale 1, the free
+ * half is scaled by `s` (in terms of h); `mask` is a module constant.
+ */
+function maskedFlow(scale: string, out = 'x.mul(s.mul(free).add(mask)).add(t.mul(free))'): string {
+  return [
+    TF,
+    'const mask = tf.tensor1d([1, 0, 1, 0]);',
+    'const free = tf.sub(1, mask);',
+    'export class MaskedCoupling extends tf.layers.Layer {',
+    '  constructor(opts) {',
+    '    super(opts);',
+    '    this.opts = opts;',
+    '    this.net = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4] })] });',
+    '  }',
+    '  call(x) {',
+    '    const [h, t] = tf.split(this.net.apply(x.mul(mask)), 2, -1);',
+    `    const s = ${scale};`,
+    `    return ${out};`,
+    '  }',
+    '  inverse(y) {',
+    '    return y;',
+    '  }',
+    '}',
+    'export const flow = tf.sequential({ layers: [new MaskedCoupling({})] });',
+  ].join('\n');
+}
+
+/** A TS coupling whose scale is chosen by if/else; `first` and `second` in terms of h. */
+function branchCoupling(first: string, second: string): string {
+  return [
+    TF,
+    'export class Coupling extends tf.layers.Layer {',
+    '  net = tf.layers.dense({ units: 4 });',
+    '  constructor(private readonly clamp?: number) {',
+    '    super({});',
+    '  }',
+    '  call(x: tf.Tensor): tf.Tensor {',
+    '    const [x1, x2] = tf.split(x, 2, -1);',
+    '    const [h, t] = tf.split(this.net.apply(x1) as tf.Tensor, 2, -1);',
+    '    let s: tf.Tensor;',
+    '    if (this.clamp) {',
+    `      s = ${first};`,
+    '    } else {',
+    `      s = ${second};`,
+    '    }',
+    '    return tf.concat([x1, x2.mul(s).add(t)], -1);',
+    '  }',
+    '  inverse(y: tf.Tensor): tf.Tensor {',
+    '    return y;',
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** An invertible transform whose scale is the product of two ops of the conditioner's outputs. */
+const PRODUCT = [
+  TF,
+  'export class Gated extends tf.layers.Layer {',
+  '  net = tf.layers.dense({ units: 4 });',
+  '  gate = tf.layers.dense({ units: 4 });',
+  '  call(x: tf.Tensor): tf.Tensor {',
+  '    const h = this.net.apply(x) as tf.Tensor;',
+  '    return x.mul(tf.exp(h).mul(tf.sigmoid(this.gate.apply(x) as tf.Tensor)));',
+  '  }',
+  '  inverse(y: tf.Tensor): tf.Tensor {',
+  '    return y;',
+  '  }',
+  '}',
+  '/** @invertible */',
+  'export const flow = tf.sequential({ layers: [new Gated({})] });',
+].join('\n');
+
 ruleTester(rule, {
   valid: [
     {
@@ -147,6 +220,22 @@ ruleTester(rule, {
       code: ACTNORM,
     },
     { name: "NICE's final scaling layer: the same", code: NICE_SCALING },
+    {
+      name: 'a ternary of two bounded scales',
+      code: jsCoupling('clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(tf.tanh(h))'),
+    },
+    {
+      name: 'if/else of two bounded scales (TS)',
+      code: branchCoupling('tf.exp(tf.clipByValue(h, -2, 2))', 'h.tanh().exp()'),
+    },
+    { name: 'a binary mask over a bounded scale', code: maskedFlow('h.tanh().mul(2).exp()') },
+    {
+      name: 'a binary mask over a floored sigmoid, tf.*',
+      code: maskedFlow(
+        'tf.add(tf.sigmoid(tf.add(h, 2)), 0.1)',
+        'tf.add(tf.mul(x, tf.add(mask, tf.mul(free, s))), t)',
+      ),
+    },
   ],
   invalid: [
     {
@@ -222,6 +311,54 @@ ruleTester(rule, {
       code: MAF,
       errors: [{ messageId: 'expScale', line: 7, column: 34 }],
     },
+    {
+      name: 'a ternary with an unbounded branch: reported at that branch',
+      code: jsCoupling('clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(h)'),
+      errors: [{ messageId: 'expScale', line: 11, column: 66, severity: 'warning' }],
+      output: jsCoupling(
+        'clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(tf.mul(Math.log(2), tf.tanh(h)))',
+      ),
+    },
+    {
+      name: 'a ternary in method chaining, the options read with ?.',
+      code: jsCoupling('this.opts?.clamp ? h.clipByValue(-2, 2).exp() : h.sigmoid()'),
+      errors: [{ messageId: 'scaleReachesZero', line: 11, column: 63 }],
+    },
+    {
+      name: 'if/else with an unbounded branch (TS)',
+      code: branchCoupling('tf.exp(tf.clipByValue(h, -2, 2))', 'h.exp()'),
+      errors: [{ messageId: 'expScale', line: 14, column: 11 }],
+      output: branchCoupling('tf.exp(tf.clipByValue(h, -2, 2))', 'h.tanh().mul(Math.log(2)).exp()'),
+    },
+    {
+      name: 'if/else, the unbounded branch first',
+      code: branchCoupling('tf.exp(h)', 'tf.exp(tf.tanh(h))'),
+      errors: [{ messageId: 'expScale', line: 12, column: 11 }],
+    },
+    {
+      name: 'RealNVP binary mask: s.mul(free).add(mask) over the whole input',
+      code: maskedFlow('h.exp()'),
+      errors: [{ messageId: 'expScale', line: 12, column: 15, severity: 'warning' }],
+      output: maskedFlow('h.tanh().mul(Math.log(2)).exp()'),
+    },
+    {
+      name: 'RealNVP binary mask: mask + (1 - mask) * exp(h), tf.*',
+      code: maskedFlow('tf.exp(h)', 'tf.add(tf.mul(x, tf.add(mask, tf.mul(tf.sub(1, mask), s))), t)'),
+      errors: [{ messageId: 'expScale', line: 12, column: 15 }],
+    },
+    {
+      name: 'RealNVP binary mask with a scale chosen by a ternary',
+      code: maskedFlow('this.opts?.clamp ? tf.clipByValue(h, -2, 2).exp() : h.exp()'),
+      errors: [{ messageId: 'expScale', line: 12, column: 67 }],
+    },
+    {
+      name: 'a scale no form covers: each op that scales the data in an invertible transform',
+      code: PRODUCT,
+      errors: [
+        { messageId: 'expScale', line: 7, column: 18 },
+        { messageId: 'scaleReachesZero', line: 7, column: 32 },
+      ],
+    },
   ],
 });
 
@@ -251,5 +388,48 @@ describe('unbounded-coupling-scale, unbounded-inverse-gain and non-lipschitz-act
     const code = flow(jsCoupling('tf.exp(tf.tanh(h))'), 'Coupling');
     assert.deepEqual(opsFlagged(code), []);
     assert.deepEqual(lint(rule, code), []);
+  });
+
+  it('a scale chosen at run time or masked is not reported as non-Lipschitz', () => {
+    for (const code of [
+      flow(jsCoupling('clamp ? tf.exp(tf.clipByValue(h, -clamp, clamp)) : tf.exp(h)'), 'Coupling'),
+      flow(branchCoupling('tf.exp(tf.clipByValue(h, -2, 2))', 'h.exp()'), 'Coupling'),
+      maskedFlow('h.exp()'),
+      maskedFlow('this.opts?.clamp ? tf.clipByValue(h, -2, 2).exp() : h.exp()'),
+      maskedFlow('tf.exp(h)', 'tf.add(tf.mul(x, tf.add(mask, tf.mul(tf.sub(1, mask), s))), t)'),
+      PRODUCT,
+    ])
+      assert.deepEqual(opsFlagged(code), [], code);
+  });
+
+  it('exp of the data itself in an invertible transform is still non-Lipschitz', () => {
+    const swish = [
+      TF,
+      'class Expish extends tf.layers.Layer {',
+      '  call(x) { return x.mul(tf.exp(x)); }',
+      '  inverse(y) { return y; }',
+      '}',
+    ].join('\n');
+    assert.deepEqual(opsFlagged(flow(swish, 'Expish')), ['3:26']);
+    assert.deepEqual(lint(rule, flow(swish, 'Expish')), []);
+  });
+
+  it('log |gamma| in a log-det method is not an op of the transform', () => {
+    for (const ts of [true, false]) {
+      const t = (x: string): string => (ts ? x : '');
+      const code = [
+        TF,
+        'class Scale extends tf.layers.Layer {',
+        '  gamma = tf.variable(tf.ones([4]));',
+        `  call(x${t(': tf.Tensor')}) {`,
+        '    this.logDet = this.logDetJacobian();',
+        '    return x.mul(this.gamma);',
+        '  }',
+        `  inverse(y${t(': tf.Tensor')}) { return y.div(this.gamma); }`,
+        '  logDetJacobian() { return tf.sum(tf.log(tf.abs(this.gamma))); }',
+        '}',
+      ].join('\n');
+      assert.deepEqual(opsFlagged(flow(code, 'Scale')), []);
+    }
   });
 });
