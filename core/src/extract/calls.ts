@@ -7,6 +7,7 @@ import type { Interp } from './interpreter';
 import { lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import { modelBody } from './models';
 import { instantiate } from './plain-classes';
+import { callUser, noteList } from './transforms';
 import { Env, foldMath, num, prop, unknown, type ModelBuild, type Val } from './values';
 
 /** Unknown values that flow into tensor positions become one opaque tensor each, so x + f(x) still matches. */
@@ -118,10 +119,13 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
       case 'module':
       case 'object': {
         const f = interp.member(recv, method, callee, env);
-        return f.t === 'fn' ? interp.callFn(f, args, node, env, recv) : unreadCall(interp, args, node, env);
+        return f.t === 'fn'
+          ? callUser(interp, f, args, node, env, recv, method)
+          : unreadCall(interp, args, node, env);
       }
       case 'layer':
-        if (method === 'apply') return applyNode(interp, recv.node, args[0], node, env);
+        if (method === 'apply' || (isCustom(recv.node) && CUSTOM_OUTPUT.has(method)))
+          return applyNode(interp, recv.node, args[0], node, env);
         break;
       case 'model':
         if (method === 'add') {
@@ -151,7 +155,7 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
   }
   const f = interp.eval(callee, env);
   const args = evalArgs(interp, node.arguments, env);
-  if (f.t === 'fn') return interp.callFn(f, args, node, env);
+  if (f.t === 'fn') return callUser(interp, f, args, node, env);
   if (f.t === 'ns') return callNs(interp, f.origin, f.path, args, node, env);
   return unreadCall(interp, args, node, env);
 }
@@ -264,9 +268,10 @@ function arrayMethod(
     case 'unshift':
       if (method === 'push') arr.items.push(...args);
       else arr.items.unshift(...args);
+      noteList(interp, arr, node);
       return { t: 'data', v: arr.items.length };
     case 'concat':
-      return { t: 'array', items: [...arr.items, ...args.flatMap((a) => (a.t === 'array' ? a.items : [a]))] };
+      return listAt(interp, [...arr.items, ...args.flatMap((a) => (a.t === 'array' ? a.items : [a]))], node);
     case 'slice': {
       const a = num(args[0]);
       const b = num(args[1]);
@@ -284,10 +289,11 @@ function arrayMethod(
       if (f?.t !== 'fn') break;
       const out = arr.items.map((item, i) => interp.callFn(f, [item, { t: 'data', v: i }], node, env));
       if (method === 'forEach') return unknown('undefined', 'undefined');
-      return {
-        t: 'array',
-        items: method === 'flatMap' ? out.flatMap((o) => (o.t === 'array' ? o.items : [o])) : out,
-      };
+      return listAt(
+        interp,
+        method === 'flatMap' ? out.flatMap((o) => (o.t === 'array' ? o.items : [o])) : out,
+        node,
+      );
     }
     case 'reduce': {
       const f = args[0];
@@ -312,10 +318,26 @@ function arrayFrom(interp: Interp, args: Val[], node: ts.Node, env: Env): Val {
   }
   if (f?.t !== 'fn')
     return { t: 'array', items: Array.from({ length: n }, () => unknown('undefined', 'undefined')) };
-  return {
-    t: 'array',
-    items: Array.from({ length: n }, (_, i) =>
+  return listAt(
+    interp,
+    Array.from({ length: n }, (_, i) =>
       interp.callFn(f, [unknown('undefined', 'undefined'), { t: 'data', v: i }], node, env),
     ),
-  };
+    node,
+  );
+}
+
+/** A list made by a call (`map`, `Array.from`, `concat`): a candidate flow when it holds transforms. */
+function listAt(interp: Interp, items: Val[], node: ts.Node): Val {
+  const list: Val = { t: 'array', items };
+  noteList(interp, list, node);
+  return list;
+}
+
+/** Methods that compute a custom layer's (or hand-written transform's) output besides `apply`. */
+const CUSTOM_OUTPUT = new Set(['call', 'forward']);
+
+function isCustom(node: IrNode): boolean {
+  const layer = node.kind === 'layer' ? node : node.kind === 'block' ? node.instance : undefined;
+  return layer?.origin === 'custom';
 }

@@ -16,6 +16,7 @@ import { decideIntents } from './intent';
 import { finishModel, modelBody } from './models';
 import { isAmbient, type ModuleCtx } from './module';
 import { BudgetExceeded, Session } from './session';
+import { readPairs, transformModels } from './transforms';
 import { unknown, type ModelBuild, type Val } from './values';
 
 interface Registered {
@@ -171,6 +172,9 @@ export function extractModule(mod: ModuleCtx): FileIr {
       register(v.m, named.name, named.node, readMarks(named.decl, mod.file), undefined, true);
   });
 
+  // Function pairs (`xForward` / `xInverse`) are transforms even when nothing here calls them with data.
+  guard(mod.sf, () => readPairs(interp, mod));
+
   // 5. Models built but never bound to a name: named after the class field holding them, or the enclosing
   // function.
   for (const b of session.models) {
@@ -231,10 +235,15 @@ export function extractModule(mod: ModuleCtx): FileIr {
     });
   }
 
+  // 7. Transforms written without classes: lists of them are flows; kinds no model uses are models of their own.
+  const transforms = transformModels(interp, mod, models);
+  for (const t of transforms.models)
+    models.push(finishModel(session, t, readMarks(undefined, mod.file), exportOf(t.name)));
+
   return {
     file: mod.file,
     models: decideIntents(models, mod, [...session.classes.values()]),
-    customLayers: classes.map((c) => c.info),
+    customLayers: [...classes.map((c) => c.info), ...transforms.classes],
     looseLayers: looseLayers(session.layers, models, mod.file),
     notes: session.notes,
   };

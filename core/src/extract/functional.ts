@@ -4,6 +4,7 @@
  */
 import type { BlockNode, IrNode, SourceRange } from '../ir/model-ir';
 import type { Session } from './session';
+import type { Val } from './values';
 
 export type TNode =
   | { t: 'input'; id: number }
@@ -48,7 +49,7 @@ function ancestors(n: TNode, memo: Map<number, Set<number>>): Set<number> {
  * cannot lead to it: the search stays within what was built after it (one step for a residual chain), where
  * full ancestor sets would cost O(n^2) over a long chain of blocks.
  */
-function reaches(from: TNode, target: number, seen = new Set<number>()): boolean {
+export function reaches(from: TNode, target: number, seen = new Set<number>()): boolean {
   if (from.id === target) return true;
   if (from.id < target || from.t !== 'apply' || seen.has(from.id)) return false;
   seen.add(from.id);
@@ -63,6 +64,27 @@ function byId(n: TNode, id: number, seen = new Set<number>()): TNode | undefined
     const f = byId(i, id, seen);
     if (f) return f;
   }
+  return undefined;
+}
+
+/** Parts of a result that are log-determinant terms, not the output: `{ y, logDet }`. */
+const LOG_DET = /log|det|jac|ldj/i;
+
+/**
+ * The tensor a function's result carries as its output, if it is computed from the tensor `input`: the result
+ * itself, the first item of a list (`[y, logDet]`), or the first part of an object that is not a log-det term
+ * (`{ y, logDet }`).
+ */
+export function outputTensor(v: Val, input: number): TNode | undefined {
+  const dep = (x: Val | undefined): TNode | undefined =>
+    x?.t === 'tensor' && reaches(x.tn, input) ? x.tn : undefined;
+  if (v.t === 'tensor') return dep(v);
+  if (v.t === 'array') return dep(v.items[0]);
+  if (v.t === 'object' && !v.cls)
+    for (const [k, x] of v.props) {
+      const tn = LOG_DET.test(k) ? undefined : dep(x);
+      if (tn) return tn;
+    }
   return undefined;
 }
 

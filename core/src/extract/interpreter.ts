@@ -9,6 +9,7 @@ import { evalCall, evalNew } from './calls';
 import { isAmbient, type ModuleCtx } from './module';
 import { MAX_DEPTH, type Session } from './session';
 import { exec, stmt } from './statements';
+import { noteList, noteTransformObject } from './transforms';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
 
 type FnVal = Extract<Val, { t: 'fn' }>;
@@ -67,7 +68,9 @@ export class Interp {
           else items.push(v);
         } else if (!ts.isOmittedExpression(el)) items.push(this.eval(el, env));
       }
-      return { t: 'array', items };
+      const list: Val = { t: 'array', items };
+      noteList(this, list, node);
+      return list;
     }
     if (ts.isPropertyAccessExpression(node))
       return this.member(this.eval(node.expression, env), node.name.text, node, env);
@@ -316,9 +319,11 @@ export class Interp {
         else this.fn(p, methods);
       }
     }
-    const obj: Val = partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
+    const obj: Val & { t: 'object' } =
+      partial === undefined ? { t: 'object', props } : { t: 'object', props, partial };
     // Object-literal methods see the object as `this`.
     methods?.vars.set('this', obj);
+    noteTransformObject(this, obj, node, env);
     return obj;
   }
 

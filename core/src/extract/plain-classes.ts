@@ -7,7 +7,7 @@
 import { ts } from 'ts-morph';
 import type { IrNode } from '../ir/model-ir';
 import { classNameOf } from './class-name';
-import { GraphReader, tensorInput, type TNode } from './functional';
+import { GraphReader, outputTensor, tensorInput } from './functional';
 import type { Interp } from './interpreter';
 import { hasModifier } from './module';
 import { MAX_DEPTH } from './session';
@@ -141,7 +141,8 @@ export function runLayerSetup(interp: Interp, cls: ClassVal): Env | undefined {
 /**
  * Runs a layer class's output method (`call`/`forward`) on a symbolic input, with `env` the scope of an instance
  * set up by `runLayerSetup`, and reads the tensor graph back as blocks (residual blocks where it adds a tensor to
- * a function of itself). Undefined unless the output is a tensor computed from that input.
+ * a function of itself). Undefined unless the output (`y`, or `y` of `{ y, logDet }`) is a tensor computed from
+ * that input.
  */
 export function traceOutput(
   interp: Interp,
@@ -156,15 +157,8 @@ export function traceOutput(
     method,
     env,
   );
-  if (out.t !== 'tensor' || !dependsOn(out.tn, input.id)) return undefined;
-  return new GraphReader(interp.session).sequence(out.tn);
-}
-
-function dependsOn(tn: TNode, id: number, seen = new Set<number>()): boolean {
-  if (tn.id === id) return true;
-  if (tn.t !== 'apply' || seen.has(tn.id)) return false;
-  seen.add(tn.id);
-  return tn.inputs.some((i) => dependsOn(i, id, seen));
+  const tn = outputTensor(out, input.id);
+  return tn ? new GraphReader(interp.session).sequence(tn) : undefined;
 }
 
 /**

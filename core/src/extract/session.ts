@@ -1,6 +1,7 @@
 /** State of one extraction: ids, notes, the work budget, and what was created along the way. */
 import type { ts } from 'ts-morph';
 import type { CustomLayerInfo, ExtractionNote, IrNode, LayerNode, SourceRange } from '../ir/model-ir';
+import type { TransformKind, TransformUse } from './transforms';
 import type { Env, ModelBuild, Val } from './values';
 
 /** Thrown when the work budget runs out; caught per statement so a huge file still returns something. */
@@ -45,6 +46,16 @@ export class Session {
   readonly ownedModels = new Set<ts.Node>();
   /** Models assigned to a field of a class instance (`this.policyNet = tf.sequential()`): `Class.field`. */
   readonly fieldNames = new Map<ModelBuild, { name: string; node: ts.Node }>();
+  /** Transforms written without classes (transforms.ts), by object literal or pair forward function. */
+  readonly transformKinds = new Map<ts.Node, TransformKind>();
+  /** Each transform object's instance. */
+  readonly transformUses = new WeakMap<Val, TransformUse>();
+  /** Lists holding transform objects, with where each was made or filled: candidate flows. */
+  readonly transformLists = new Map<Val, ts.Node>();
+  /** Module-level functions checked for being a pair's forward function (null: not one). */
+  readonly pairs = new Map<ts.Node, TransformKind | null>();
+  /** Synthetic class names given to transform kinds, so two kinds never share one. */
+  readonly transformNames = new Map<string, ts.Node>();
 
   id(prefix: string): string {
     const n = (this.counters.get(prefix) ?? 0) + 1;

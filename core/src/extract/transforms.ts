@@ -1,0 +1,604 @@
+/**
+ * Transforms written without classes. An object literal with an output function (`forward`, else `call`) and an
+ * inverse (`inverse`, `backward` or `reverse`) is an instance of a hand-written invertible transform, whether it
+ * is written directly or returned by a factory (`function makeCoupling(opts) { const net = ...; return {
+ * forward(x) {...}, inverse(y) {...} }; }`); so is each call of a module-level function pair
+ * `xForward(params, x)` / `xInverse(params, y)`.
+ *
+ * Each kind (object literal, or pair) is read once, like a layer class: its output function by the CallReader
+ * (wiring, scale, ops), under a synthetic class named after the variable or factory (in `FileIr.customLayers`,
+ * with an inverse). Each instance is a block whose `instance` is a custom LayerNode and whose children are what
+ * its functions close over (layers and models: the conditioner or branch), so the rules read it as they read a
+ * hand-written coupling class. A kind whose wiring is not recognised (a composite: a flow whose forward chains
+ * other transforms and layers) is traced on a symbolic input, where each call of another transform's output
+ * function stands for that transform. Lists of transform objects are flows.
+ */
+import { basename, extname } from 'node:path';
+import { ts } from 'ts-morph';
+import type { BlockNode, CustomLayerInfo, IrNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
+import { walk } from '../ir/model-ir';
+import { CallReader } from './call-reader';
+import { boundName, type NameAt } from './class-name';
+import { GraphReader, outputTensor, reaches, tensorApply, tensorInput, type TNode } from './functional';
+import type { Interp } from './interpreter';
+import { modelBody } from './models';
+import type { ModuleCtx } from './module';
+import { functionName } from './unreached';
+import type { Env, Val } from './values';
+
+type FnVal = Extract<Val, { t: 'fn' }>;
+type ObjectVal = Extract<Val, { t: 'object' }>;
+type Body = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
+
+/** Output functions, in order of preference, and inverses of a transform object. */
+const OUTPUT_NAMES = ['forward', 'call'];
+const INVERSE_NAMES = ['inverse', 'backward', 'reverse'];
+/** Parameter names that say "the data" when a transform's functions take several. */
+const DATA_NAME = /^(x|y|z|u|v|h|xs|inputs?|data|tensor)$/i;
+/** Parts of a result that are log-determinant terms, not the output: `{ y, logDet }`. */
+const LOG_DET = /log|det|jac|ldj/i;
+/** Values visited per instance when collecting what its functions close over. */
+const REF_BUDGET = 4000;
+
+/** One kind of transform: an object literal, or a function pair (keyed by its forward function). */
+export interface TransformKind {
+  info: CustomLayerInfo;
+  mod: ModuleCtx;
+  /** Which parameter of the output function is the data. */
+  dataIndex: number;
+  /** The first instance made: the kind's own model when no model uses it. */
+  first?: LayerNode | BlockNode;
+  /** A function pair is read from its functions even when nothing calls them with data. */
+  pair?: boolean;
+}
+
+/** An instance: the node standing for it, and which of its functions computes the output. */
+export interface TransformUse {
+  node: LayerNode | BlockNode;
+  output: string;
+  dataIndex: number;
+}
+
+function withBody(v: Val | undefined): (FnVal & { decl: Body }) | undefined {
+  if (v?.t !== 'fn') return undefined;
+  const d = v.decl as ts.FunctionLikeDeclaration;
+  return d.body ? (v as FnVal & { decl: Body }) : undefined;
+}
+
+function member(obj: ObjectVal, names: string[]): [string, FnVal & { decl: Body }] | undefined {
+  for (const name of names) {
+    const f = withBody(obj.props.get(name));
+    if (f) return [name, f];
+  }
+  return undefined;
+}
+
+function paramNames(d: ts.SignatureDeclaration): string[] {
+  return d.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+}
+
+/**
+ * The data parameter of `forward(params, x)` / `inverse(params, y)`: the first whose name differs between the
+ * output function and the inverse (the other parameters are passed alike), else one named like data, else the
+ * first.
+ */
+function dataParamIndex(out: ts.SignatureDeclaration, inv: ts.SignatureDeclaration): number {
+  const a = paramNames(out);
+  const b = paramNames(inv);
+  if (a.length <= 1) return 0;
+  const differs = a.findIndex((n, i) => i < b.length && n !== b[i]);
+  if (differs >= 0) return differs;
+  const named = a.findIndex((n) => DATA_NAME.test(n));
+  return named >= 0 ? named : 0;
+}
+
+/** The variable or property an object literal is bound to, else the function returning it. */
+function objectName(literal: ts.Node): NameAt {
+  const bound = boundName(literal);
+  if (bound) return bound;
+  for (let n: ts.Node | undefined = literal.parent; n; n = n.parent) {
+    if (!ts.isFunctionLike(n)) continue;
+    const f = functionName(n);
+    if (f) return { name: f.name, node: f.node };
+  }
+  return { name: 'transform', node: literal };
+}
+
+function newKind(
+  interp: Interp,
+  key: ts.Node,
+  mod: ModuleCtx,
+  named: NameAt,
+  dataIndex: number,
+): TransformKind {
+  const s = interp.session;
+  // Two kinds written under the same name (two literals in one factory): the later ones carry their line.
+  const taken = s.transformNames.get(named.name);
+  const line = mod.range(named.node).start.line + 1;
+  const className = taken && taken !== key ? `${named.name}@${line}` : named.name;
+  s.transformNames.set(className, key);
+  const info: CustomLayerInfo = {
+    className,
+    range: mod.range(named.node),
+    ops: [],
+    addsInput: false,
+    hasInverse: true,
+    claimsInvertible: false,
+    weighted: false,
+    layers: [],
+  };
+  const kind: TransformKind = { info, mod, dataIndex };
+  s.transformKinds.set(key, kind);
+  s.classes.set(key, info);
+  return kind;
+}
+
+/** Reads the kind's output function once: ops, wiring, scale. */
+function readOutput(
+  interp: Interp,
+  kind: TransformKind,
+  out: FnVal & { decl: Body },
+  methods: Map<string, ts.FunctionLikeDeclaration>,
+): void {
+  const input = out.decl.parameters[kind.dataIndex];
+  new CallReader(interp, out.closure.mod, out.closure, methods, kind.info).read(out.decl, input);
+}
+
+/** Names a function declares itself (parameters, locals, nested functions): not references to its scope. */
+function declaredNames(decl: ts.Node): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (
+      (ts.isParameter(n) ||
+        ts.isVariableDeclaration(n) ||
+        ts.isBindingElement(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isClassDeclaration(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name)
+    )
+      out.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(decl);
+  return out;
+}
+
+/** An identifier read as a value (not a property name, a declaration's name or part of a type). */
+function isReference(id: ts.Identifier): boolean {
+  const p = id.parent;
+  if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
+  if (
+    (ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p)) &&
+    p.name === id
+  )
+    return false;
+  if (ts.isBindingElement(p) && p.propertyName === id) return false;
+  return !ts.isLabeledStatement(p) && !ts.isBreakOrContinueStatement(p);
+}
+
+/**
+ * The layers and models a transform's functions close over, reached from `roots` (its members, or the
+ * parameters a function pair is called with): names its functions read, through the helpers they call, into
+ * arrays and plain objects. Other transforms are parts of their own (a flow's steps are not its conditioner).
+ * Models found are parts of the transform, not models of their own.
+ */
+function closedParts(interp: Interp, roots: Val[], self?: Val, within?: ts.Node): IrNode[] {
+  const s = interp.session;
+  const parts: IrNode[] = [];
+  const seen = new Set<unknown>();
+  let budget = REF_BUDGET;
+  const value = (v: Val | undefined, depth: number): void => {
+    if (!v || depth > 6 || seen.has(v) || --budget < 0) return;
+    seen.add(v);
+    switch (v.t) {
+      case 'layer':
+        parts.push(v.node);
+        return;
+      case 'model':
+        s.ownedModels.add(v.m.node);
+        parts.push(modelBody(s, v.m));
+        return;
+      case 'array':
+        for (const item of v.items) value(item, depth + 1);
+        return;
+      case 'object':
+        if (v !== self && s.transformUses.has(v)) return;
+        for (const p of v.props.values()) value(p, depth + 1);
+        return;
+      case 'fn':
+        refs(v, depth + 1);
+        return;
+    }
+  };
+  const refs = (f: FnVal, depth: number): void => {
+    const body = (f.decl as ts.FunctionLikeDeclaration).body;
+    if (!body || seen.has(f.decl)) return;
+    seen.add(f.decl);
+    const own = declaredNames(f.decl);
+    const plain = ts.isFunctionExpression(f.decl) || ts.isMethodDeclaration(f.decl);
+    const visit = (n: ts.Node): void => {
+      if (budget < 0 || ts.isTypeNode(n)) return;
+      if (ts.isIdentifier(n)) {
+        if (isReference(n) && !own.has(n.text)) value(resolve(interp, f.closure, n, within), depth);
+        return;
+      }
+      if (n.kind === ts.SyntaxKind.ThisKeyword) {
+        value(plain && self ? self : f.closure.find('this')?.vars.get('this'), depth);
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+  };
+  for (const r of roots) value(r, 0);
+  return dedupe(parts);
+}
+
+/**
+ * What a free name of a function refers to in the scope the function was created in, if it is known. A
+ * top-level name whose definition holds `within` (the literal being read) is that definition itself, still
+ * running: not read again.
+ */
+function resolve(interp: Interp, env: Env, id: ts.Identifier, within?: ts.Node): Val | undefined {
+  const scope = env.find(id.text);
+  if (scope) return scope.vars.get(id.text);
+  const mod = env.mod;
+  const decl = mod.decls.get(id.text);
+  if (decl && within && decl.pos <= within.pos && within.end <= decl.end) return undefined;
+  return decl || mod.imports.has(id.text) ? interp.lookupTop(id.text, mod, id) : undefined;
+}
+
+const rangeKey = (r: SourceRange): string =>
+  `${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+
+/** Parts without repeats: a layer also held by a model among the parts is that model's. */
+function dedupe(parts: IrNode[]): IrNode[] {
+  const inside = new Set<IrNode>();
+  for (const p of parts) if (p.kind === 'block') walk(p, (n) => n !== p && inside.add(n));
+  const seen = new Set<IrNode>();
+  return parts.filter((p) => {
+    if (inside.has(p) || seen.has(p)) return false;
+    seen.add(p);
+    return true;
+  });
+}
+
+function layersIn(nodes: IrNode[]): LayerNode[] {
+  const out: LayerNode[] = [];
+  for (const n of nodes) walk(n, (x) => x.kind === 'layer' && out.push(x));
+  return out;
+}
+
+/** A fresh copy of parts for one instance (every node its own id), as class instances get. */
+function copyParts(interp: Interp, nodes: IrNode[]): IrNode[] {
+  const s = interp.session;
+  return nodes.map((n): IrNode => {
+    if (n.kind === 'layer') return { ...n, id: s.id('l') };
+    if (n.kind === 'op') return { ...n, id: s.id('o') };
+    return { ...n, id: s.id('b'), children: copyParts(interp, n.children) };
+  });
+}
+
+/** The node an instance stands for: its wiring over its parts, or the traced body of a composite. */
+function instanceNode(
+  interp: Interp,
+  kind: TransformKind,
+  range: SourceRange,
+  parts: IrNode[],
+  trace?: () => IrNode[] | undefined,
+): LayerNode | BlockNode {
+  const s = interp.session;
+  const info = kind.info;
+  const layer: LayerNode = {
+    kind: 'layer',
+    id: s.id('l'),
+    layerType: info.className,
+    origin: 'custom',
+    config: {},
+    range,
+    customClass: info.className,
+  };
+  if (kind.mod.file !== s.mainFile) {
+    layer.customClassFile = kind.mod.file;
+    if (s.callSites.length > 0) layer.via = s.callSites[0];
+  }
+  const traced = info.wiring ? undefined : trace?.();
+  if (!info.wiring && !traced && parts.length === 0) return layer;
+  const block: BlockNode = {
+    kind: 'block',
+    id: s.id('b'),
+    wiring: info.wiring ?? (traced ? 'sequence' : 'graph'),
+    children: traced ?? copyParts(interp, parts),
+    range,
+    instance: layer,
+  };
+  if (info.scale) block.scale = info.scale;
+  if (info.scaleAnchor) block.anchor = info.scaleAnchor;
+  if (info.scaleGains) block.scaleGains = info.scaleGains;
+  return block;
+}
+
+/**
+ * Runs a composite's output function on a symbolic input and reads back what it computes, if that accounts for
+ * every layer the transform holds (otherwise the graph was only partly read and stays unknown).
+ */
+function traceComposite(
+  interp: Interp,
+  out: FnVal & { decl: Body },
+  dataIndex: number,
+  self: Val,
+  parts: IrNode[],
+): IrNode[] | undefined {
+  const input = tensorInput();
+  const args = out.decl.parameters.map((_, i): Val | undefined =>
+    i === dataIndex ? { t: 'tensor', tn: input } : undefined,
+  );
+  const result = interp.callFn(out, args, out.decl, out.closure, self);
+  const tn = outputTensor(result, input.id);
+  if (!tn) return undefined;
+  const body = new GraphReader(interp.session).sequence(tn);
+  const traced = new Set(layersIn(body).map((l) => rangeKey(l.range)));
+  if (body.length === 0 || !layersIn(parts).every((l) => traced.has(rangeKey(l.range)))) return undefined;
+  return body;
+}
+
+/** The `{` of an object literal: where its instances sit (the whole literal would underline its body). */
+function braceRange(mod: ModuleCtx, literal: ts.Node): SourceRange {
+  const r = mod.range(literal);
+  return { ...r, end: { line: r.start.line, character: r.start.character + 1 } };
+}
+
+/** Called for every object literal evaluated: makes it a transform instance when it is one. */
+export function noteTransformObject(interp: Interp, obj: ObjectVal, literal: ts.Node, env: Env): void {
+  if (obj.props.size < 2) return;
+  const out = member(obj, OUTPUT_NAMES);
+  const inv = member(obj, INVERSE_NAMES);
+  if (!out || !inv) return;
+  const s = interp.session;
+  const parts = closedParts(interp, [...obj.props.values()], obj, literal);
+  let kind = s.transformKinds.get(literal);
+  if (!kind) {
+    kind = newKind(interp, literal, env.mod, objectName(literal), dataParamIndex(out[1].decl, inv[1].decl));
+    kind.info.layers = layersIn(parts);
+    const methods = new Map<string, ts.FunctionLikeDeclaration>();
+    for (const [name, v] of obj.props) {
+      const f = withBody(v);
+      if (f) methods.set(name, f.decl);
+    }
+    readOutput(interp, kind, out[1], methods);
+  }
+  const k = kind;
+  const node = instanceNode(interp, k, braceRange(env.mod, literal), parts, () =>
+    traceComposite(interp, out[1], k.dataIndex, obj, parts),
+  );
+  k.first ??= node;
+  s.transformUses.set(obj, { node, output: out[0], dataIndex: k.dataIndex });
+}
+
+/** A module-level function's name and its identifier. */
+function topLevelName(decl: ts.Node): ts.Identifier | undefined {
+  if (ts.isFunctionDeclaration(decl) && decl.name) return decl.name;
+  const p = decl.parent;
+  if ((ts.isArrowFunction(decl) || ts.isFunctionExpression(decl)) && ts.isVariableDeclaration(p))
+    return ts.isIdentifier(p.name) ? p.name : undefined;
+  return undefined;
+}
+
+const FORWARD = /forward/i;
+
+/** `madeForward` -> `madeInverse`, `forward_step` -> `inverse_step`. */
+function inverseName(name: string): string {
+  return name
+    .replace(/forward/g, 'inverse')
+    .replace(/Forward/g, 'Inverse')
+    .replace(/FORWARD/g, 'INVERSE');
+}
+
+/** The kind of a module-level function pair `xForward` / `xInverse`, when `f` is the forward one. */
+export function pairKind(interp: Interp, f: FnVal): TransformKind | undefined {
+  const s = interp.session;
+  const known = s.pairs.get(f.decl);
+  if (known !== undefined) return known ?? undefined;
+  s.pairs.set(f.decl, null);
+  const mod = f.closure.mod;
+  const id = f.closure === mod.top ? topLevelName(f.decl) : undefined;
+  const fwd = withBody(f);
+  if (!id || !fwd || !FORWARD.test(id.text)) return undefined;
+  const partner = inverseName(id.text);
+  if (!mod.decls.has(partner)) return undefined;
+  const inv = withBody(interp.lookupTop(partner, mod, id));
+  if (!inv || inv.closure !== mod.top) return undefined;
+  const stem = id.text.replace(/_?forward_?/i, '') || basename(mod.file, extname(mod.file));
+  const kind = newKind(interp, f.decl, mod, { name: stem, node: id }, dataParamIndex(fwd.decl, inv.decl));
+  kind.pair = true;
+  s.pairs.set(f.decl, kind);
+  readOutput(
+    interp,
+    kind,
+    fwd,
+    new Map<string, ts.FunctionLikeDeclaration>([
+      ['forward', fwd.decl],
+      ['inverse', inv.decl],
+    ]),
+  );
+  return kind;
+}
+
+/** Every function pair declared at the top of `mod`, read even when nothing calls it with data. */
+export function readPairs(interp: Interp, mod: ModuleCtx): void {
+  for (const [name, decl] of mod.decls) {
+    if (!FORWARD.test(name) || !mod.decls.has(inverseName(name))) continue;
+    const f = interp.lookupTop(name, mod, decl);
+    if (f.t === 'fn') pairKind(interp, f);
+  }
+}
+
+/**
+ * The result of a transform's output function with every tensor computed from the data replaced by `tn` (the
+ * transform applied to the data). When none was (the function computes what the extractor cannot follow), the
+ * output itself is `tn`: the whole result, the first item, or the first part that is not a log-det term.
+ */
+function standIn(v: Val, input: number, tn: TNode): Val {
+  let replaced = false;
+  const go = (x: Val, depth: number): Val => {
+    if (x.t === 'tensor' && reaches(x.tn, input)) {
+      replaced = true;
+      return { t: 'tensor', tn };
+    }
+    if (depth > 2) return x;
+    if (x.t === 'array') return { t: 'array', items: x.items.map((i) => go(i, depth + 1)) };
+    if (x.t === 'object' && !x.cls) {
+      const props = new Map<string, Val>();
+      for (const [k, p] of x.props) props.set(k, go(p, depth + 1));
+      return x.partial === undefined ? { t: 'object', props } : { t: 'object', props, partial: x.partial };
+    }
+    return x;
+  };
+  const out = go(v, 0);
+  if (replaced) return out;
+  const applied: Val = { t: 'tensor', tn };
+  if (out.t === 'array' && out.items.length > 0)
+    return { t: 'array', items: [applied, ...out.items.slice(1)] };
+  if (out.t === 'object' && !out.cls) {
+    const main = [...out.props.keys()].find((k) => !LOG_DET.test(k));
+    if (main !== undefined) out.props.set(main, applied);
+    return main !== undefined ? out : applied;
+  }
+  return applied;
+}
+
+/**
+ * A call of a user function. When it is a transform's output function (`step.forward(z)` on a transform
+ * object, `madeForward(params, u)` of a pair) and the data is a tensor, it runs as usual and what it computes
+ * from the data becomes the transform applied to the data, so a flow built on it reads as its chain of steps.
+ */
+export function callUser(
+  interp: Interp,
+  f: FnVal,
+  args: Val[],
+  site: ts.Node,
+  env: Env,
+  recv?: Val,
+  method?: string,
+): Val {
+  const s = interp.session;
+  const use = recv && s.transformKinds.size > 0 ? s.transformUses.get(recv) : undefined;
+  const own = use && use.output === method ? use : undefined;
+  const kind = own || !mayPair(f) ? undefined : pairKind(interp, f);
+  if (!own && !kind) return interp.callFn(f, args, site, env, recv);
+  const result = interp.callFn(f, args, site, env, recv);
+  let node = own?.node;
+  const dataIndex = own?.dataIndex ?? kind!.dataIndex;
+  if (!node && kind && args[dataIndex]?.t === 'tensor') {
+    const parts = closedParts(
+      interp,
+      args.filter((_, i) => i !== dataIndex),
+    );
+    node = instanceNode(interp, kind, env.mod.range(site), parts);
+    kind.first ??= node;
+  }
+  const data = args[dataIndex];
+  if (!node || data?.t !== 'tensor') return result;
+  return standIn(result, data.tn.id, tensorApply(node, [data.tn]));
+}
+
+/** A module-level function whose name may make it half of a pair (cheap test before `pairKind`). */
+function mayPair(f: FnVal): boolean {
+  if (f.closure !== f.closure.mod.top) return false;
+  const id = topLevelName(f.decl);
+  return !!id && FORWARD.test(id.text);
+}
+
+/** Where a list of transforms was made or filled: the name it is known by. */
+function listName(site: ts.Node): NameAt {
+  if (ts.isCallExpression(site) && ts.isPropertyAccessExpression(site.expression)) {
+    const recv = site.expression.expression;
+    if (/^(push|unshift)$/.test(site.expression.name.text)) {
+      if (ts.isIdentifier(recv)) return { name: recv.text, node: recv };
+      if (ts.isPropertyAccessExpression(recv)) return { name: recv.name.text, node: recv.name };
+    }
+  }
+  const named = boundName(site) ?? objectName(site);
+  return named.node === site ? { name: 'flow', node: site } : named;
+}
+
+/** Records a list that holds transform objects: a candidate flow. */
+export function noteList(interp: Interp, list: Val, site: ts.Node): void {
+  const s = interp.session;
+  if (s.transformKinds.size === 0 || list.t !== 'array' || s.transformLists.has(list)) return;
+  if (list.items.some((i) => s.transformUses.has(i))) s.transformLists.set(list, site);
+}
+
+/** A model made from transforms, for extract-file to finish. */
+export interface TransformModel {
+  name: string;
+  api: ModelNode['api'];
+  range: SourceRange;
+  body: BlockNode;
+}
+
+/**
+ * The models transforms make in `mod`: each list of transform objects (and layers) that no model holds is a flow;
+ * each kind of this file that no model uses, and that no other kind's instance holds, is a model of its own.
+ * Also returns the kinds' synthetic classes, for `FileIr.customLayers`.
+ */
+export function transformModels(
+  interp: Interp,
+  mod: ModuleCtx,
+  models: readonly ModelNode[],
+): { models: TransformModel[]; classes: CustomLayerInfo[] } {
+  const s = interp.session;
+  const out: TransformModel[] = [];
+  const kinds = [...s.transformKinds.values()].filter((k) => k.mod === mod);
+  if (kinds.length === 0) return { models: out, classes: [] };
+  const held = new Set<IrNode>();
+  const usedClasses = new Set<string>();
+  const mark = (body: IrNode): void =>
+    walk(body, (n) => {
+      held.add(n);
+      if (n.kind === 'layer' && n.customClass && !n.customClassFile) usedClasses.add(n.customClass);
+    });
+  for (const m of models) mark(m.body);
+  const block = (children: IrNode[], range: SourceRange): BlockNode => ({
+    kind: 'block',
+    id: s.id('b'),
+    wiring: 'sequence',
+    children,
+    range,
+  });
+  // The steps of a composite transform are its own: a list of them is not a flow of its own.
+  for (const k of kinds) if (k.first) walk(k.first, (n) => n !== k.first && held.add(n));
+  // Flows: the longest lists first, so a list and the lists it was copied from make one flow.
+  const lists = [...s.transformLists]
+    .filter(([list, site]) => list.t === 'array' && site.getSourceFile() === mod.sf)
+    .map(([list, site]) => ({ items: (list as Extract<Val, { t: 'array' }>).items, site }))
+    .filter(({ items }) => items.length >= 2 && items.every((i) => i.t === 'layer' || s.transformUses.has(i)))
+    .sort((a, b) => b.items.length - a.items.length);
+  for (const { items, site } of lists) {
+    const nodes = items.map((i) => (i.t === 'layer' ? i.node : s.transformUses.get(i)!.node));
+    if (nodes.every((n) => held.has(n))) continue;
+    const named = listName(site);
+    const range = mod.range(named.node);
+    const body = block(nodes, range);
+    mark(body);
+    out.push({ name: named.name, api: 'flow', range, body });
+  }
+  // A kind whose first instance sits in another kind's instance is linted there.
+  const nested = new Set<string>();
+  for (const k of kinds)
+    if (k.first && k.first.kind === 'block')
+      walk(k.first, (n) => {
+        if (n.kind === 'layer' && n.customClass && n.customClass !== k.info.className)
+          nested.add(n.customClass);
+      });
+  for (const k of kinds) {
+    const name = k.info.className;
+    if (usedClasses.has(name) || nested.has(name)) continue;
+    const node = k.first ?? instanceNode(interp, k, k.info.range, []);
+    const body = block([node], k.info.range);
+    mark(body);
+    out.push({ name, api: 'custom-layer', range: k.info.range, body });
+  }
+  return { models: out, classes: kinds.map((k) => k.info) };
+}
