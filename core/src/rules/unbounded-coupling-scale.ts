@@ -1,5 +1,5 @@
 import { configString } from '../bounds/config';
-import type { BlockNode, LayerNode, SourceRange } from '../ir/model-ir';
+import type { BlockNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
 import { forEachNode } from './placement';
 import { defineRule, docsUrl, type FixData } from './rule';
 import { type SourceText, stringPropertyRange } from './source-text';
@@ -62,27 +62,34 @@ export const rule = defineRule<MessageId>({
     defaultSeverity: 'warning',
   },
   check(context) {
-    const { source, fileIr } = context;
-    /** A scale op of a hand-written coupling (`tf.exp(h)`), reported with a fix that bounds it. */
-    const reportOp = (form: string, range: SourceRange, block?: BlockNode): void => {
+    const { fileIr } = context;
+    /**
+     * A scale op of a hand-written coupling (`tf.exp(h)`), reported with a fix that bounds it; its text (and the
+     * fix) come from the file the op is written in, which the class may not share with its use.
+     */
+    const reportOp = (form: string, range: SourceRange, block?: BlockNode, model?: ModelNode): void => {
       if (!UNBOUNDED.has(form)) return;
-      const fix = opFix(source, range, form);
+      const fix = opFix(context.sourceFor(range), range, form);
+      const via = block?.instance?.range ?? block?.range;
       context.report({
         range,
+        ...(via ? { via } : {}),
+        ...(model ? { model } : {}),
         ...(form === 'exp' ? { messageId: 'expScale' } : { messageId: 'scaleReachesZero', data: { form } }),
         ...(fix ? { fix } : {}),
         ...(block ? { related: [{ message: 'the coupling block', range: block.range }] } : {}),
       });
     };
-    forEachNode(fileIr, (node) => {
+    forEachNode(fileIr, (node, placement) => {
       if (node.kind === 'block' && node.wiring === 'affine-coupling' && node.scale && node.anchor)
-        reportOp(node.scale, node.anchor, node);
+        reportOp(node.scale, node.anchor, node, placement.model);
       if (node.kind === 'layer' && node.layerType === 'AffineCoupling' && node.origin !== 'custom') {
         const scale = configString(node.config, 'scale');
         if (scale !== undefined && UNBOUNDED.has(scale)) {
-          const fix = layerFix(source, node);
+          const fix = layerFix(context.sourceFor(node.range), node);
           context.report({
-            range: node.range,
+            node,
+            ...(placement.model ? { model: placement.model } : {}),
             ...(scale === 'exp'
               ? { messageId: 'expScale' }
               : { messageId: 'scaleReachesZero', data: { form: scale } }),

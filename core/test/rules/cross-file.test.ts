@@ -143,3 +143,40 @@ describe('merging and suppressing across files', () => {
     assert.equal(findings.filter((x) => x.range.file === join(dir, 'blocks.ts')).length, 1);
   });
 });
+
+describe('a coupling class written in another file', () => {
+  it('reports its scale where it is written, with a fix for that file, and the use in the flow', () => {
+    const couplings = [
+      TF,
+      'export class Coupling extends tf.layers.Layer {',
+      '  s = tf.layers.dense({ units: 2 });',
+      '  call(x: tf.Tensor) {',
+      '    const [x1, x2] = tf.split(x, 2, -1);',
+      '    const scale = tf.exp(this.s.apply(x1) as tf.Tensor);',
+      '    return tf.concat([x1, tf.mul(x2, scale)], -1);',
+      '  }',
+      '  inverse(y: tf.Tensor) { return y; }',
+      '}',
+    ].join('\n');
+    const flow = [
+      TF,
+      "import { Flow } from 'lipschitz-lens';",
+      "import { Coupling } from './couplings';",
+      'export const flow = new Flow({ layers: [new Coupling()] });',
+    ].join('\n');
+    const { dir, lint } = project({ 'couplings.ts': couplings, 'flow.ts': flow });
+    const findings = lint('flow.ts').filter((f) => f.ruleId === 'unbounded-coupling-scale');
+    const there = findings.filter((f) => f.range.file === join(dir, 'couplings.ts'));
+    assert.deepEqual(
+      there.map((f) => [f.severity, f.range.start.line]),
+      [['warning', 5]],
+    );
+    const edit = there[0]!.fix!.edits[0]!;
+    assert.equal(new SourceText(couplings).slice(edit.range), 'tf.exp(this.s.apply(x1) as tf.Tensor)');
+    const here = findings.filter((f) => f.range.file === join(dir, 'flow.ts'));
+    assert.deepEqual(
+      here.map((f) => [f.severity, f.range.start.line]),
+      [['info', 3]],
+    );
+  });
+});
