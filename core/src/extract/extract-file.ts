@@ -218,11 +218,8 @@ export function extractModule(mod: ModuleCtx): FileIr {
         children: [inst.node],
         range: info.range,
       };
+      // A coupling class's pseudo-model is invertible by its structure (intent reads the coupling block).
       const marks = readMarks(decl, mod.file);
-      const coupling =
-        inst.node.kind === 'block' &&
-        (inst.node.wiring === 'affine-coupling' || inst.node.wiring === 'additive-coupling');
-      if (coupling) marks.invertible = true;
       const exportName = exportOf(info.className);
       models.push(
         finishModel(
