@@ -8,6 +8,7 @@ import { walk } from '../ir/model-ir';
 import { CallReader } from './call-reader';
 import { classNameOf } from './class-name';
 import type { Interp } from './interpreter';
+import { isInverse } from './inverse-names';
 import { readMarks } from './jsdoc';
 import { INVERTIBLE_LENS_LAYERS, lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import type { ModuleCtx } from './module';
@@ -37,9 +38,6 @@ export function isLayerClass(interp: Interp, cls: ClassVal, depth = 0): boolean 
   }
   return hasMethod(cls.decl, 'forward');
 }
-
-/** Names of a transform's inverse: `inverse`, or `backward`/`reverse` in hand-written flows. */
-const INVERSE_METHODS = ['inverse', 'backward', 'reverse'];
 
 const rangeKey = (r: SourceRange): string =>
   `${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
@@ -159,7 +157,7 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
     range: mod.range(named.node),
     ops: [],
     addsInput: false,
-    hasInverse: INVERSE_METHODS.some((name) => methods.has(name)),
+    hasInverse: [...methods].some(([name, fn]) => isInverse(name, fn)),
     claimsInvertible: marks.invertible || claimsInvertible(interp, decl, mod),
     weighted: false,
     layers: [],

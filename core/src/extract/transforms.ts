@@ -21,6 +21,7 @@ import { CallReader } from './call-reader';
 import { boundName, type NameAt } from './class-name';
 import { GraphReader, outputTensor, reaches, tensorApply, tensorInput, type TNode } from './functional';
 import type { Interp } from './interpreter';
+import { INVERSE_NAMES, isInverse } from './inverse-names';
 import { modelBody } from './models';
 import type { ModuleCtx } from './module';
 import { functionName } from './unreached';
@@ -32,7 +33,6 @@ type Body = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
 
 /** Output functions, in order of preference, and inverses of a transform object. */
 const OUTPUT_NAMES = ['forward', 'call'];
-const INVERSE_NAMES = ['inverse', 'backward', 'reverse'];
 /** Parameter names that say "the data" when a transform's functions take several. */
 const DATA_NAME = /^(x|y|z|u|v|h|xs|inputs?|data|tensor)$/i;
 /** Parts of a result that are log-determinant terms, not the output: `{ y, logDet }`. */
@@ -65,10 +65,14 @@ function withBody(v: Val | undefined): (FnVal & { decl: Body }) | undefined {
   return d.body ? (v as FnVal & { decl: Body }) : undefined;
 }
 
-function member(obj: ObjectVal, names: string[]): [string, FnVal & { decl: Body }] | undefined {
+function member(
+  obj: ObjectVal,
+  names: string[],
+  test: (name: string, fn: ts.SignatureDeclaration) => boolean = () => true,
+): [string, FnVal & { decl: Body }] | undefined {
   for (const name of names) {
     const f = withBody(obj.props.get(name));
-    if (f) return [name, f];
+    if (f && test(name, f.decl)) return [name, f];
   }
   return undefined;
 }
@@ -191,6 +195,7 @@ function closedParts(interp: Interp, roots: Val[], self?: Val, within?: ts.Node)
   const value = (v: Val | undefined, depth: number): void => {
     if (!v || depth > 6 || seen.has(v) || --budget < 0) return;
     seen.add(v);
+    s.step();
     switch (v.t) {
       case 'layer':
         parts.push(v.node);
@@ -353,7 +358,7 @@ function braceRange(mod: ModuleCtx, literal: ts.Node): SourceRange {
 export function noteTransformObject(interp: Interp, obj: ObjectVal, literal: ts.Node, env: Env): void {
   if (obj.props.size < 2) return;
   const out = member(obj, OUTPUT_NAMES);
-  const inv = member(obj, INVERSE_NAMES);
+  const inv = member(obj, INVERSE_NAMES, isInverse);
   if (!out || !inv) return;
   const s = interp.session;
   const parts = closedParts(interp, [...obj.props.values()], obj, literal);

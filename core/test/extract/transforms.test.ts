@@ -131,6 +131,29 @@ export const shift = {
     }
   });
 
+  it('is not a transform when backward() takes a gradient (backpropagation written by hand), object or class', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+function makeDense(nIn, nOut) {
+  const W = tf.variable(tf.randomNormal([nIn, nOut]));
+  return {
+    forward(x) { this.x = x; return tf.relu(x.matMul(W)); },
+    backward(dy) { return dy.matMul(W.transpose()); },
+  };
+}
+class Relu {
+  forward(x) { return tf.relu(x); }
+  backward(gradOutput) { return gradOutput; }
+}
+const net = [makeDense(4, 8), makeDense(8, 2)];
+module.exports = { Relu, net };`;
+    const ir = extractSource(src, 'manual.js');
+    assert.deepEqual(
+      ir.customLayers.map((c) => [c.className, c.hasInverse]),
+      [['Relu', false]],
+    );
+    assert.ok(!ir.models.some((m) => m.api === 'flow'));
+  });
+
   it('keeps a transform whose wiring is not known as an instance carrying its layers, never guessed', () => {
     const src = `import * as tf from '@tensorflow/tfjs';
 declare const opaque: (x: tf.Tensor, l: tf.layers.Layer) => tf.Tensor;
