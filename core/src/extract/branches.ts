@@ -168,6 +168,22 @@ export function alternatives(
     };
     return { t: 'layer', node: block };
   }
+  // Transform objects (transforms.ts) chosen on a path: one object standing for a choice of their instances.
+  const uses = defined.map((v) => session.transformUses.get(v));
+  if (defined.length > 1 && uses.every((u) => u !== undefined)) {
+    const range = mod.range(site);
+    const node: BlockNode = {
+      kind: 'block',
+      id: session.id('b'),
+      wiring: 'choice',
+      children: uses.map((u) => u!.node),
+      range,
+      anchor: range,
+    };
+    const chosen: Val = { t: 'object', props: new Map() };
+    session.transformUses.set(chosen, { node, output: uses[0]!.output, dataIndex: uses[0]!.dataIndex });
+    return chosen;
+  }
   // Plain objects (`...(inputShape ? { inputShape } : {})`): one object, each key the alternatives of its values
   // (a key missing on some path is undefined there), so a config stays readable where the paths agree.
   const objects = distinct.flatMap((v) => (v.t === 'object' && !v.cls ? [v] : []));

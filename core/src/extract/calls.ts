@@ -7,7 +7,7 @@ import type { Interp } from './interpreter';
 import { lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import { modelBody } from './models';
 import { instantiate } from './plain-classes';
-import { callUser, noteList } from './transforms';
+import { callUser, chosenTransform, noteList } from './transforms';
 import { Env, foldMath, num, prop, unknown, type ModelBuild, type Val } from './values';
 
 /** Unknown values that flow into tensor positions become one opaque tensor each, so x + f(x) still matches. */
@@ -119,9 +119,8 @@ export function evalCall(interp: Interp, node: ts.CallExpression, env: Env): Val
       case 'module':
       case 'object': {
         const f = interp.member(recv, method, callee, env);
-        return f.t === 'fn'
-          ? callUser(interp, f, args, node, env, recv, method)
-          : unreadCall(interp, args, node, env);
+        if (f.t === 'fn') return callUser(interp, f, args, node, env, recv, method);
+        return chosenTransform(interp, recv, method, args) ?? unreadCall(interp, args, node, env);
       }
       case 'layer':
         if (method === 'apply' || (isCustom(recv.node) && CUSTOM_OUTPUT.has(method)))

@@ -508,6 +508,17 @@ export function callUser(
   return standIn(result, data.tn.id, tensorApply(node, [data.tn]));
 }
 
+/**
+ * `step.forward(x)` on one of several transform objects chosen on a path not known statically (branches.ts):
+ * the choice of their instances applied to the data. Undefined when `recv` is no such choice.
+ */
+export function chosenTransform(interp: Interp, recv: Val, method: string, args: Val[]): Val | undefined {
+  const use = interp.session.transformUses.get(recv);
+  const data = use && use.output === method ? args[use.dataIndex] : undefined;
+  if (!use || use.output !== method) return undefined;
+  return data?.t === 'tensor' ? { t: 'tensor', tn: tensorApply(use.node, [data.tn]) } : undefined;
+}
+
 /** A module-level function whose name may make it half of a pair (cheap test before `pairKind`). */
 function mayPair(f: FnVal): boolean {
   if (f.closure !== f.closure.mod.top) return false;

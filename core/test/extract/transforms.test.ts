@@ -244,6 +244,34 @@ export const many = [0, 1, 2].map((a) => flip(a));`;
     assert.equal(model(ir, 'many').api, 'flow');
   });
 
+  it('a step chosen in a switch on an unknown value is a choice of the transforms it may be', () => {
+    const src = `${couplingFactory().replace('module.exports = { makeCoupling };', '')}
+function makeStep(kind) {
+  switch (kind) {
+    case 'affine':
+      return makeCoupling(16);
+    default:
+      return { forward: (x) => tf.reverse(x, -1), inverse: (y) => tf.reverse(y, -1) };
+  }
+}
+function build(opts) {
+  const steps = [makeStep(opts.kind), makeStep('affine')];
+  return {
+    forward: (x) => steps.reduce((h, s) => s.forward(h), x),
+    inverse: (z) => steps.reduceRight((h, s) => s.inverse(h), z),
+  };
+}`;
+    const ir = extractSource(src, 'flow.js');
+    const [composite] = model(ir, 'build').body.children as BlockNode[];
+    const [choice, second] = composite!.children as BlockNode[];
+    assert.equal(choice!.wiring, 'choice');
+    assert.deepEqual(steps(choice!.children), [
+      ['makeCoupling', 'affine-coupling'],
+      ['makeStep', 'sequence'],
+    ]);
+    assert.deepEqual(steps([second!]), [['makeCoupling', 'affine-coupling']]);
+  });
+
   it('traces a composite transform whose forward chains its steps with reduce()', () => {
     const src = `${couplingFactory().replace('module.exports = { makeCoupling };', '')}
 function makeFlow(n) {
