@@ -7,7 +7,8 @@ import type { Interp } from './interpreter';
 import { lensLayerName, makeLayer, MERGE_LAYERS } from './layers';
 import { modelBody } from './models';
 import { instantiate } from './plain-classes';
-import { callUser, chosenTransform, noteList } from './transforms';
+import { noteList } from './transform-models';
+import { callUser, chosenTransform } from './transforms';
 import { Env, foldMath, num, prop, unknown, type ModelBuild, type Val } from './values';
 
 /** Unknown values that flow into tensor positions become one opaque tensor each, so x + f(x) still matches. */

@@ -1,7 +1,7 @@
 /**
  * One file to a FileIr: run its top level in order, then each top-level function on its own (factories return
- * models, helpers create layers), then read custom layer classes. Every statement is guarded: a failure becomes
- * a note and the rest of the file is still read.
+ * models, helpers create layers), then read custom layer classes and transforms written without classes. Every
+ * statement is guarded: a failure becomes a note and the rest of the file is still read.
  */
 import { ts } from 'ts-morph';
 import type { CustomLayerInfo, FileIr, IrNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
@@ -16,7 +16,8 @@ import { decideIntents } from './intent';
 import { finishModel, modelBody } from './models';
 import { isAmbient, type ModuleCtx } from './module';
 import { BudgetExceeded, Session } from './session';
-import { readPairs, transformModels } from './transforms';
+import { transformModels } from './transform-models';
+import { readPairs } from './transforms';
 import { unknown, type ModelBuild, type Val } from './values';
 
 interface Registered {

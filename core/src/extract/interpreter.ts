@@ -9,7 +9,8 @@ import { evalCall, evalNew } from './calls';
 import { isAmbient, type ModuleCtx } from './module';
 import { MAX_DEPTH, type Session } from './session';
 import { exec, stmt } from './statements';
-import { noteList, noteTransformObject } from './transforms';
+import { noteList } from './transform-models';
+import { noteTransformObject } from './transforms';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
 
 type FnVal = Extract<Val, { t: 'fn' }>;

@@ -11,19 +11,19 @@
  * its functions close over (layers and models: the conditioner or branch), so the rules read it as they read a
  * hand-written coupling class. A kind whose wiring is not recognised (a composite: a flow whose forward chains
  * other transforms and layers) is traced on a symbolic input, where each call of another transform's output
- * function stands for that transform. Lists of transform objects are flows.
+ * function stands for that transform. What an instance closes over is read by transform-parts.ts; the flows and
+ * models transforms make, by transform-models.ts.
  */
 import { basename, extname } from 'node:path';
 import { ts } from 'ts-morph';
-import type { BlockNode, CustomLayerInfo, IrNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
-import { walk } from '../ir/model-ir';
+import type { BlockNode, CustomLayerInfo, IrNode, LayerNode, SourceRange } from '../ir/model-ir';
 import { CallReader } from './call-reader';
 import { boundName, type NameAt } from './class-name';
 import { GraphReader, outputTensor, reaches, tensorApply, tensorInput, type TNode } from './functional';
 import type { Interp } from './interpreter';
 import { INVERSE_NAMES, isInverse } from './inverse-names';
-import { modelBody } from './models';
 import type { ModuleCtx } from './module';
+import { closedParts, layersIn, rangeKey } from './transform-parts';
 import { functionName } from './unreached';
 import type { Env, Val } from './values';
 
@@ -37,8 +37,6 @@ const OUTPUT_NAMES = ['forward', 'call'];
 const DATA_NAME = /^(x|y|z|u|v|h|xs|inputs?|data|tensor)$/i;
 /** Parts of a result that are log-determinant terms, not the output: `{ y, logDet }`. */
 const LOG_DET = /log|det|jac|ldj/i;
-/** Values visited per instance when collecting what its functions close over. */
-const REF_BUDGET = 4000;
 
 /** One kind of transform: an object literal, or a function pair (keyed by its forward function). */
 export interface TransformKind {
@@ -97,7 +95,7 @@ function dataParamIndex(out: ts.SignatureDeclaration, inv: ts.SignatureDeclarati
 }
 
 /** The variable or property an object literal is bound to, else the function returning it. */
-function objectName(literal: ts.Node): NameAt {
+export function objectName(literal: ts.Node): NameAt {
   const bound = boundName(literal);
   if (bound) return bound;
   for (let n: ts.Node | undefined = literal.parent; n; n = n.parent) {
@@ -148,133 +146,6 @@ function readOutput(
   new CallReader(interp, out.closure.mod, out.closure, methods, kind.info).read(out.decl, input);
 }
 
-/** Names a function declares itself (parameters, locals, nested functions): not references to its scope. */
-function declaredNames(decl: ts.Node): Set<string> {
-  const out = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (
-      (ts.isParameter(n) ||
-        ts.isVariableDeclaration(n) ||
-        ts.isBindingElement(n) ||
-        ts.isFunctionDeclaration(n) ||
-        ts.isClassDeclaration(n)) &&
-      n.name &&
-      ts.isIdentifier(n.name)
-    )
-      out.add(n.name.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(decl);
-  return out;
-}
-
-/** An identifier read as a value (not a property name, a declaration's name or part of a type). */
-function isReference(id: ts.Identifier): boolean {
-  const p = id.parent;
-  if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
-  if (
-    (ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p)) &&
-    p.name === id
-  )
-    return false;
-  if (ts.isBindingElement(p) && p.propertyName === id) return false;
-  return !ts.isLabeledStatement(p) && !ts.isBreakOrContinueStatement(p);
-}
-
-/**
- * The layers and models a transform's functions close over, reached from `roots` (its members, or the
- * parameters a function pair is called with): names its functions read, through the helpers they call, into
- * arrays and plain objects. Other transforms are parts of their own (a flow's steps are not its conditioner).
- * Models found are parts of the transform, not models of their own.
- */
-function closedParts(interp: Interp, roots: Val[], self?: Val, within?: ts.Node): IrNode[] {
-  const s = interp.session;
-  const parts: IrNode[] = [];
-  const seen = new Set<unknown>();
-  let budget = REF_BUDGET;
-  const value = (v: Val | undefined, depth: number): void => {
-    if (!v || depth > 6 || seen.has(v) || --budget < 0) return;
-    seen.add(v);
-    s.step();
-    switch (v.t) {
-      case 'layer':
-        parts.push(v.node);
-        return;
-      case 'model':
-        s.ownedModels.add(v.m.node);
-        parts.push(modelBody(s, v.m));
-        return;
-      case 'array':
-        for (const item of v.items) value(item, depth + 1);
-        return;
-      case 'object':
-        if (v !== self && s.transformUses.has(v)) return;
-        for (const p of v.props.values()) value(p, depth + 1);
-        return;
-      case 'fn':
-        refs(v, depth + 1);
-        return;
-    }
-  };
-  const refs = (f: FnVal, depth: number): void => {
-    const body = (f.decl as ts.FunctionLikeDeclaration).body;
-    if (!body || seen.has(f.decl)) return;
-    seen.add(f.decl);
-    const own = declaredNames(f.decl);
-    const plain = ts.isFunctionExpression(f.decl) || ts.isMethodDeclaration(f.decl);
-    const visit = (n: ts.Node): void => {
-      if (budget < 0 || ts.isTypeNode(n)) return;
-      if (ts.isIdentifier(n)) {
-        if (isReference(n) && !own.has(n.text)) value(resolve(interp, f.closure, n, within), depth);
-        return;
-      }
-      if (n.kind === ts.SyntaxKind.ThisKeyword) {
-        value(plain && self ? self : f.closure.find('this')?.vars.get('this'), depth);
-        return;
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(body);
-  };
-  for (const r of roots) value(r, 0);
-  return dedupe(parts);
-}
-
-/**
- * What a free name of a function refers to in the scope the function was created in, if it is known. A
- * top-level name whose definition holds `within` (the literal being read) is that definition itself, still
- * running: not read again.
- */
-function resolve(interp: Interp, env: Env, id: ts.Identifier, within?: ts.Node): Val | undefined {
-  const scope = env.find(id.text);
-  if (scope) return scope.vars.get(id.text);
-  const mod = env.mod;
-  const decl = mod.decls.get(id.text);
-  if (decl && within && decl.pos <= within.pos && within.end <= decl.end) return undefined;
-  return decl || mod.imports.has(id.text) ? interp.lookupTop(id.text, mod, id) : undefined;
-}
-
-const rangeKey = (r: SourceRange): string =>
-  `${r.file}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
-
-/** Parts without repeats: a layer also held by a model among the parts is that model's. */
-function dedupe(parts: IrNode[]): IrNode[] {
-  const inside = new Set<IrNode>();
-  for (const p of parts) if (p.kind === 'block') walk(p, (n) => n !== p && inside.add(n));
-  const seen = new Set<IrNode>();
-  return parts.filter((p) => {
-    if (inside.has(p) || seen.has(p)) return false;
-    seen.add(p);
-    return true;
-  });
-}
-
-function layersIn(nodes: IrNode[]): LayerNode[] {
-  const out: LayerNode[] = [];
-  for (const n of nodes) walk(n, (x) => x.kind === 'layer' && out.push(x));
-  return out;
-}
-
 /** A fresh copy of parts for one instance (every node its own id), as class instances get. */
 function copyParts(interp: Interp, nodes: IrNode[]): IrNode[] {
   const s = interp.session;
@@ -286,7 +157,7 @@ function copyParts(interp: Interp, nodes: IrNode[]): IrNode[] {
 }
 
 /** The node an instance stands for: its wiring over its parts, or the traced body of a composite. */
-function instanceNode(
+export function instanceNode(
   interp: Interp,
   kind: TransformKind,
   range: SourceRange,
@@ -524,97 +395,4 @@ function mayPair(f: FnVal): boolean {
   if (f.closure !== f.closure.mod.top) return false;
   const id = topLevelName(f.decl);
   return !!id && FORWARD.test(id.text);
-}
-
-/** Where a list of transforms was made or filled: the name it is known by. */
-function listName(site: ts.Node): NameAt {
-  if (ts.isCallExpression(site) && ts.isPropertyAccessExpression(site.expression)) {
-    const recv = site.expression.expression;
-    if (/^(push|unshift)$/.test(site.expression.name.text)) {
-      if (ts.isIdentifier(recv)) return { name: recv.text, node: recv };
-      if (ts.isPropertyAccessExpression(recv)) return { name: recv.name.text, node: recv.name };
-    }
-  }
-  const named = boundName(site) ?? objectName(site);
-  return named.node === site ? { name: 'flow', node: site } : named;
-}
-
-/** Records a list that holds transform objects: a candidate flow. */
-export function noteList(interp: Interp, list: Val, site: ts.Node): void {
-  const s = interp.session;
-  if (s.transformKinds.size === 0 || list.t !== 'array' || s.transformLists.has(list)) return;
-  if (list.items.some((i) => s.transformUses.has(i))) s.transformLists.set(list, site);
-}
-
-/** A model made from transforms, for extract-file to finish. */
-export interface TransformModel {
-  name: string;
-  api: ModelNode['api'];
-  range: SourceRange;
-  body: BlockNode;
-}
-
-/**
- * The models transforms make in `mod`: each list of transform objects (and layers) that no model holds is a flow;
- * each kind of this file that no model uses, and that no other kind's instance holds, is a model of its own.
- * Also returns the kinds' synthetic classes, for `FileIr.customLayers`.
- */
-export function transformModels(
-  interp: Interp,
-  mod: ModuleCtx,
-  models: readonly ModelNode[],
-): { models: TransformModel[]; classes: CustomLayerInfo[] } {
-  const s = interp.session;
-  const out: TransformModel[] = [];
-  const kinds = [...s.transformKinds.values()].filter((k) => k.mod === mod);
-  if (kinds.length === 0) return { models: out, classes: [] };
-  const held = new Set<IrNode>();
-  const usedClasses = new Set<string>();
-  const mark = (body: IrNode): void =>
-    walk(body, (n) => {
-      held.add(n);
-      if (n.kind === 'layer' && n.customClass && !n.customClassFile) usedClasses.add(n.customClass);
-    });
-  for (const m of models) mark(m.body);
-  const block = (children: IrNode[], range: SourceRange): BlockNode => ({
-    kind: 'block',
-    id: s.id('b'),
-    wiring: 'sequence',
-    children,
-    range,
-  });
-  // The steps of a composite transform are its own: a list of them is not a flow of its own.
-  for (const k of kinds) if (k.first) walk(k.first, (n) => n !== k.first && held.add(n));
-  // Flows: the longest lists first, so a list and the lists it was copied from make one flow.
-  const lists = [...s.transformLists]
-    .filter(([list, site]) => list.t === 'array' && site.getSourceFile() === mod.sf)
-    .map(([list, site]) => ({ items: (list as Extract<Val, { t: 'array' }>).items, site }))
-    .filter(({ items }) => items.length >= 2 && items.every((i) => i.t === 'layer' || s.transformUses.has(i)))
-    .sort((a, b) => b.items.length - a.items.length);
-  for (const { items, site } of lists) {
-    const nodes = items.map((i) => (i.t === 'layer' ? i.node : s.transformUses.get(i)!.node));
-    if (nodes.every((n) => held.has(n))) continue;
-    const named = listName(site);
-    const range = mod.range(named.node);
-    const body = block(nodes, range);
-    mark(body);
-    out.push({ name: named.name, api: 'flow', range, body });
-  }
-  // A kind whose first instance sits in another kind's instance is linted there.
-  const nested = new Set<string>();
-  for (const k of kinds)
-    if (k.first && k.first.kind === 'block')
-      walk(k.first, (n) => {
-        if (n.kind === 'layer' && n.customClass && n.customClass !== k.info.className)
-          nested.add(n.customClass);
-      });
-  for (const k of kinds) {
-    const name = k.info.className;
-    if (usedClasses.has(name) || nested.has(name)) continue;
-    const node = k.first ?? instanceNode(interp, k, k.info.range, []);
-    const body = block([node], k.info.range);
-    mark(body);
-    out.push({ name, api: 'custom-layer', range: k.info.range, body });
-  }
-  return { models: out, classes: kinds.map((k) => k.info) };
 }

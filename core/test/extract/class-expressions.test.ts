@@ -106,6 +106,34 @@ export const net = tf.sequential({ layers: [new Res({}), new Res({})] });`;
     );
   });
 
+  it('a plain class expression with forward/inverse is a hand-written transform (JS)', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+const Coupling = class {
+  constructor() {
+    this.net = tf.layers.dense({ units: 4 });
+  }
+  forward(x) {
+    const [x1, x2] = tf.split(x, 2, -1);
+    const [h, t] = tf.split(this.net.apply(x1), 2, -1);
+    return tf.concat([x1, x2.mul(tf.exp(h)).add(t)], -1);
+  }
+  inverse(y) {
+    return y;
+  }
+};
+module.exports = { Coupling };`;
+    const ir = extractSource(src, 'coupling.js');
+    const info = ir.customLayers.find((c) => c.className === 'Coupling');
+    assert.equal(info?.wiring, 'affine-coupling');
+    assert.equal(info?.scale, 'exp');
+    const [b] = model(ir, 'Coupling').body.children as BlockNode[];
+    assert.equal(b!.wiring, 'affine-coupling');
+    assert.deepEqual(
+      layersOf(b!).map((l) => l.layerType),
+      ['dense'],
+    );
+  });
+
   it('methods of a plain class expression name their models after the bound name', () => {
     const src = `const Agent = class {
   constructor() {
