@@ -52,7 +52,7 @@ export function transformModels(
   const s = interp.session;
   const out: TransformModel[] = [];
   const kinds = [...s.transformKinds.values()].filter((k) => k.mod === mod);
-  if (kinds.length === 0) return { models: out, classes: [] };
+  if (s.transformKinds.size === 0) return { models: out, classes: [] };
   const held = new Set<IrNode>();
   const usedClasses = new Set<string>();
   const mark = (body: IrNode): void =>

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { extractSource } from '../../src/extract';
+import { extractSource, ModelExtractor } from '../../src/extract';
 import type { BlockNode, FileIr, IrNode } from '../../src/ir/model-ir';
 import { blocksOf, layersOf, lineOf, model } from './helpers';
 
@@ -299,6 +302,35 @@ const flow = makeFlow(3);`;
       ir.models.map((x) => x.name),
       ['makeFlow'],
     );
+  });
+});
+
+describe('extract: transforms from another file', () => {
+  it('a flow of transform objects made by a factory in another file: instances reached through the call', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lens-transforms-'));
+    try {
+      writeFileSync(join(root, 'coupling.js'), couplingFactory());
+      const main = `const tf = require('@tensorflow/tfjs');
+const { makeCoupling } = require('./coupling');
+const steps = [makeCoupling(8), makeCoupling(8), tf.layers.batchNormalization({})];`;
+      writeFileSync(join(root, 'flow.js'), main);
+      const ir = new ModelExtractor({ rootDir: root }).extractFile('flow.js');
+      // The kind is the other file's class: not listed here, and no model of its own here.
+      assert.deepEqual(ir.customLayers, []);
+      const flow = model(ir, 'steps');
+      assert.deepEqual(
+        ir.models.map((m) => m.name),
+        ['steps'],
+      );
+      assert.equal(flow.intent.kind, 'invertible');
+      const [first] = flow.body.children as BlockNode[];
+      assert.equal(first!.wiring, 'affine-coupling');
+      assert.equal(first!.instance?.customClassFile, join(root, 'coupling.js'));
+      assert.equal(first!.instance?.via?.start.line, lineOf(main, 'const steps'));
+      assert.equal(first!.anchor?.file, join(root, 'coupling.js'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
