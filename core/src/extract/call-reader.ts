@@ -173,16 +173,23 @@ export class CallReader implements ScaleResolver {
   }
 
   private readFields(call: ts.Node): void {
+    // `this` of a class, or of an object literal's method (transforms.ts; an arrow's `this` is the outer one).
+    const owner = (n: ts.Node): boolean =>
+      ts.isClassLike(n) || (ts.isObjectLiteralExpression(n) && !ts.isArrowFunction(call));
     let cls: ts.Node | undefined = call.parent;
-    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-    if (!cls || !ts.isClassLike(cls)) return;
+    while (cls && !owner(cls)) cls = cls.parent;
+    if (!cls || !(ts.isClassLike(cls) || ts.isObjectLiteralExpression(cls))) return;
     const add = (name: string, e: ts.Expression): void => {
       const list = this.fields.get(name) ?? [];
       list.push(e);
       this.fields.set(name, list);
     };
-    for (const m of cls.members)
-      if (ts.isPropertyDeclaration(m) && m.initializer && ts.isIdentifier(m.name))
+    for (const m of ts.isClassLike(cls) ? cls.members : cls.properties)
+      if (
+        (ts.isPropertyDeclaration(m) || ts.isPropertyAssignment(m)) &&
+        m.initializer &&
+        ts.isIdentifier(m.name)
+      )
         add(m.name.text, m.initializer);
     const visit = (n: ts.Node): void => {
       if (
@@ -465,8 +472,9 @@ export class CallReader implements ScaleResolver {
       return defs?.length === 1 ? this.outputActivation(defs[0]!, depth + 1) : 'linear';
     }
     if (ts.isIdentifier(e)) {
-      const def = this.locals.at(e.text, e);
-      return def ? this.outputActivation(def.expr, depth + 1) : 'linear';
+      // A local, or a constant of the blocks around (a net a transform's factory built: transforms.ts).
+      const def = this.locals.at(e.text, e)?.expr ?? this.outer.get(e.text);
+      return def ? this.outputActivation(def, depth + 1) : 'linear';
     }
     if (!ts.isCallExpression(e)) return 'linear';
     const layer = this.layerAt(e);

@@ -105,6 +105,40 @@ export const shift = {
     );
   });
 
+  it('reads the activation of a net the factory built (exp of a tanh-ended net is bounded)', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+function makeC() {
+  const net = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'tanh' })] });
+  return {
+    forward(x) {
+      const [x1, x2] = tf.split(x, 2, -1);
+      return tf.concat([x1, x2.mul(tf.exp(net.apply(x1)))], -1);
+    },
+    inverse(y) { return y; },
+  };
+}`;
+    const info = cls(extractSource(src, 'c.js'), 'makeC');
+    assert.equal(info.wiring, 'affine-coupling');
+    assert.equal(info.scale, 'bounded-tanh');
+  });
+
+  it("reads this.<field> of an object literal's methods: a tf.variable is a learned weight", () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+function makeActNorm(d) {
+  return {
+    logs: tf.variable(tf.zeros([d])),
+    forward(x) { return x.mul(tf.exp(this.logs)); },
+    inverse(y) { return y.div(tf.exp(this.logs)); },
+  };
+}`;
+    const info = cls(extractSource(src, 'actnorm.js'), 'makeActNorm');
+    assert.equal(info.scale, 'learned-param');
+    assert.deepEqual(
+      info.learnedScales?.map((r) => r.start.line),
+      [lineOf(src, 'forward(x)')],
+    );
+  });
+
   for (const [out, inv] of [
     ['call', 'inverse'],
     ['forward', 'backward'],
