@@ -34,6 +34,12 @@ function listEntry(session: Session, m: ModelBuild, v: Val): IrNode[] {
       return v.m === m ? [] : [modelBody(session, v.m)];
     case 'unknown':
       return [unknownLayer(session, v.text, v.range ?? m.range)];
+    case 'object': {
+      // A transform written as an object with forward/inverse, put into a Flow or sequential like a layer.
+      const use = session.transformUses.get(v);
+      if (use) return [use.node];
+      return [unknownLayer(session, 'object', m.range)];
+    }
     default:
       return [unknownLayer(session, v.t, m.range)];
   }

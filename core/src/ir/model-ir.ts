@@ -165,9 +165,11 @@ export interface BlockNode {
   /** The node that creates the wiring (the residual `add`, the coupling's scale op), for related information. */
   anchor?: SourceRange;
   /**
-   * When the block is one instance of a hand-written custom layer recognised as a coupling or residual: the
-   * instance itself (origin `custom`). Kept out of `children` (which are the conditioner/branch: the layers the
-   * class creates); `walk` visits it right after the block.
+   * When the block is one instance of a hand-written custom layer recognised as a coupling or residual, or of a
+   * transform written without a class (an object with forward/inverse, a module-level xForward/xInverse pair,
+   * given a class named after its variable or factory): the instance itself (origin `custom`). Kept out of
+   * `children` (which are the conditioner/branch: the layers the class creates or the functions close over);
+   * `walk` visits it right after the block.
    */
   instance?: LayerNode;
 }
@@ -229,7 +231,10 @@ export function describeIntent(intent: ModelIntent): string {
   return `${intent.kind} (${why})`;
 }
 
-/** What a custom layer class computes, read from its `call()`. */
+/**
+ * What a custom layer class computes, read from its `call()` (or `forward()`); also a plain class with
+ * forward/inverse, and a transform written as an object or a function pair, under a class name made for it.
+ */
 export interface CustomLayerInfo {
   className: string;
   /** The class name's identifier. */

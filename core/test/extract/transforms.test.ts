@@ -517,3 +517,24 @@ class Odd {
     assert.equal(b!.wiring, 'graph');
   });
 });
+
+describe('transform objects in a Flow', () => {
+  it('are its steps, like layers', () => {
+    const ir = extractSource(`import * as tf from '@tensorflow/tfjs';
+import { Flow } from 'lipschitz-lens';
+function coupling(d) {
+  const net = tf.layers.dense({ units: d });
+  return {
+    forward(x) { const [a, b] = tf.split(x, 2, -1); return tf.concat([a, b.mul(net.apply(a).exp())], -1); },
+    inverse(y) { return y; },
+  };
+}
+export const flow = new Flow({ layers: [coupling(4), coupling(4)] });`);
+    const flow = ir.models.find((m) => m.name === 'flow')!;
+    assert.equal(flow.intent.kind, 'invertible');
+    assert.deepEqual(
+      flow.body.children.map((c) => (c.kind === 'block' ? c.wiring : c.kind)),
+      ['affine-coupling', 'affine-coupling'],
+    );
+  });
+});
