@@ -2,7 +2,14 @@
  * Reading layer configs in the IR: numbers, strings and the kernel constraint. Shared by the bound calculus and
  * the rules, so both agree on what counts as a spectral-norm constraint.
  */
-import { type CallValue, type ConfigValue, isCall, isUnknown, type LayerNode } from '../ir/model-ir';
+import {
+  type CallValue,
+  type ConfigValue,
+  isCall,
+  isUnknown,
+  type LayerNode,
+  type UnknownValue,
+} from '../ir/model-ir';
 
 /** tfjs layers whose weights define their Lipschitz constant, with the config key of their main constraint. */
 export const WEIGHTED_LAYERS: Readonly<Record<string, string>> = {
@@ -37,6 +44,44 @@ export function configNumber(config: { [key: string]: ConfigValue }, ...keys: st
   return undefined;
 }
 
+/**
+ * An option as the static calculus can read it: absent (the documented default applies), a number, or present but
+ * not readable (a variable, a call, a spread that may hold it), which gives an unknown bound, never the default.
+ */
+export type NumberOption =
+  { kind: 'absent' } | { kind: 'number'; value: number } | { kind: 'unreadable'; key: string; why: string };
+
+/** Reads the first of `keys` present in `config`; see {@link NumberOption}. */
+export function readNumberOption(
+  config: { [key: string]: ConfigValue },
+  keys: readonly string[],
+  configUnknown?: UnknownValue,
+): NumberOption {
+  for (const key of keys) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (typeof value === 'number') return { kind: 'number', value };
+    if (isUnknown(value))
+      return { kind: 'unreadable', key, why: `'${value.text}' is not known statically (${value.reason})` };
+    if (isCall(value))
+      return { kind: 'unreadable', key, why: `'${value.callee}(...)' is computed at run time` };
+    return { kind: 'unreadable', key, why: 'not a number' };
+  }
+  if (configUnknown !== undefined) {
+    return {
+      kind: 'unreadable',
+      key: keys[0] ?? '',
+      why: `the config '${configUnknown.text}' may set it (${configUnknown.reason})`,
+    };
+  }
+  return { kind: 'absent' };
+}
+
+/** `option 'coeff' is unreadable: ...`, for bound sources. */
+export function unreadableSource(what: string, read: { key: string; why: string }): string {
+  return `${what}: option '${read.key}' is present but ${read.why}, so the bound is unknown`;
+}
+
 export function configString(config: { [key: string]: ConfigValue }, key: string): string | undefined {
   const value = config[key];
   return typeof value === 'string' ? value : undefined;
@@ -57,7 +102,14 @@ export function calleeName(call: CallValue): string {
 export type ConstraintInfo =
   | { kind: 'none' }
   | { kind: 'unknown' }
-  | { kind: 'spectral'; c: number | undefined; call?: CallValue }
+  | {
+      kind: 'spectral';
+      /** The coefficient given; undefined when absent (the default applies) or unreadable. */
+      c: number | undefined;
+      call?: CallValue;
+      /** Set when the coefficient is present but not statically readable. */
+      unreadable?: { key: string; why: string };
+    }
   | { kind: 'column'; name: 'maxNorm' | 'unitNorm' | 'minMaxNorm'; maxValue: number; call?: CallValue }
   | { kind: 'other'; name: string };
 
@@ -84,15 +136,28 @@ export function classifyConstraint(value: ConfigValue | undefined): ConstraintIn
   const name = calleeName(value);
   const args = asObject(value.args[0]);
   if (name === 'spectralNorm' || name === 'SpectralNormConstraint') {
-    return { kind: 'spectral', c: args && configNumber(args, ...COEFF_KEYS), call: value };
+    const first = value.args[0];
+    const read: NumberOption =
+      first === undefined
+        ? { kind: 'absent' }
+        : args === undefined
+          ? { kind: 'unreadable', key: 'coeff', why: 'in an argument not known statically' }
+          : readNumberOption(args, COEFF_KEYS);
+    return spectralInfo(read, value);
   }
   return columnConstraint(name, args, value) ?? { kind: 'other', name };
+}
+
+function spectralInfo(read: NumberOption, call?: CallValue): ConstraintInfo {
+  const c = read.kind === 'number' ? read.value : undefined;
+  const unreadable = read.kind === 'unreadable' ? { key: read.key, why: read.why } : undefined;
+  return { kind: 'spectral', c, ...(call ? { call } : {}), ...(unreadable ? { unreadable } : {}) };
 }
 
 /** The constraint that bounds a weighted layer's Lipschitz constant, or `undefined` for unweighted layers. */
 export function layerConstraint(layer: LayerNode): ConstraintInfo | undefined {
   if (SPECTRAL_LAYERS.has(layer.layerType)) {
-    return { kind: 'spectral', c: configNumber(layer.config, ...COEFF_KEYS) };
+    return spectralInfo(readNumberOption(layer.config, COEFF_KEYS, layer.configUnknown));
   }
   const key = WEIGHTED_LAYERS[layer.layerType];
   if (key === undefined) return undefined;

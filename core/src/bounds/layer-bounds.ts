@@ -1,5 +1,12 @@
 /** Bounds of single layers and ops, read from their config (and trained weights when a checkpoint is linked). */
-import type { BlockNode, CustomLayerInfo, LayerNode, OpNode } from '../ir/model-ir';
+import {
+  type BlockNode,
+  type CustomLayerInfo,
+  isUnknown,
+  type LayerNode,
+  type OpNode,
+  type UnknownValue,
+} from '../ir/model-ir';
 import { activationConstants } from './activations';
 import {
   type Bound,
@@ -16,6 +23,8 @@ import {
   configString,
   DEFAULT_SPECTRAL_COEFF,
   layerConstraint,
+  readNumberOption,
+  unreadableSource,
   WEIGHTED_LAYERS,
 } from './config';
 
@@ -67,6 +76,9 @@ function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBoun
       bounds(w.sigma, 'unknown', `trained weights: sigma=${formatNumber(w.sigma)} (${w.name})`),
       layer,
     );
+  }
+  if (constraint?.kind === 'spectral' && constraint.unreadable !== undefined) {
+    return bounds('unknown', 'unknown', unreadableSource(`spectral norm (${label})`, constraint.unreadable));
   }
   if (constraint?.kind === 'spectral') {
     const c = constraint.c ?? DEFAULT_SPECTRAL_COEFF;
@@ -140,7 +152,11 @@ export function blockScaleBounds(block: BlockNode): NodeBounds {
 }
 
 /** Affine coupling scale forms: gains of the x2 direction (y2 = s * x2 + t). */
-export function couplingScaleBounds(scale: string, config: LayerNode['config'] = {}): NodeBounds {
+export function couplingScaleBounds(
+  scale: string,
+  config: LayerNode['config'] = {},
+  configUnknown?: UnknownValue,
+): NodeBounds {
   const caveat = COUPLING_CAVEAT;
   switch (scale) {
     case 'exp':
@@ -156,14 +172,20 @@ export function couplingScaleBounds(scale: string, config: LayerNode['config'] =
       );
     case 'bounded-tanh': {
       // Defaults as in core/src/layers/affine-coupling.ts.
-      const m = configNumber(config, 'scaleBound') ?? 2;
+      const read = readNumberOption(config, ['scaleBound'], configUnknown);
+      if (read.kind === 'unreadable')
+        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', read));
+      const m = read.kind === 'number' ? read.value : 2;
       const ms = formatNumber(m);
       return bounds(m, m, `affine coupling with s = exp(log(M) tanh(h)), M=${ms}: s in [1/${ms}, ${ms}]`, [
         caveat,
       ]);
     }
     case 'sigmoid-floor': {
-      const eps = configNumber(config, 'scaleFloor') ?? 0.05;
+      const read = readNumberOption(config, ['scaleFloor'], configUnknown);
+      if (read.kind === 'unreadable')
+        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', read));
+      const eps = read.kind === 'number' ? read.value : 0.05;
       const e = formatNumber(eps);
       return bounds(
         1,
@@ -215,17 +237,27 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
   switch (t) {
     case 'InvertibleResidual': {
       const r = invertibleResidualLipschitz(layer);
+      if ('unreadable' in r)
+        return bounds('unknown', 'unknown', unreadableSource('InvertibleResidual', r.unreadable));
       return bounds(
         residualForward(r.lip),
         residualInverse(r.lip),
         `1 + L / 1/(1-L) with L=${formatNumber(r.lip)} = ${r.how} (i-ResNet)`,
       );
     }
-    case 'AffineCoupling':
-      return couplingScaleBounds(configString(layer.config, 'scale') ?? 'bounded-tanh', layer.config);
+    case 'AffineCoupling': {
+      const scale = layer.config['scale'];
+      if (scale !== undefined && typeof scale !== 'string') {
+        const why = isUnknown(scale) ? `'${scale.text}' is not known statically` : 'not a string';
+        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', { key: 'scale', why }));
+      }
+      return couplingScaleBounds(scale ?? 'bounded-tanh', layer.config, layer.configUnknown);
+    }
     case 'AdditiveCoupling':
       return bounds('unknown', 'unknown', '1 + Lip(t) both ways; Lip(t) depends on the conditioner');
     case 'ActNorm': {
+      const read = readNumberOption(layer.config, ['scaleBound'], layer.configUnknown);
+      if (read.kind === 'unreadable') return bounds('unknown', 'unknown', unreadableSource('ActNorm', read));
       const m = actNormScaleBound(layer);
       if (m !== undefined) {
         const ms = formatNumber(m);
@@ -280,13 +312,12 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
  * Lip(g) of an InvertibleResidual (core/src/layers/invertible-residual.ts): g is hiddenUnits.length + 1 dense
  * maps, each held to spectral norm coeff (default 0.9), with activations of constant <= 1 between them.
  */
-export function invertibleResidualLipschitz(layer: LayerNode): {
-  lip: number;
-  coeff: number;
-  depth: number;
-  how: string;
-} {
-  const coeff = configNumber(layer.config, 'coeff', 'c') ?? 0.9;
+export function invertibleResidualLipschitz(
+  layer: LayerNode,
+): { lip: number; coeff: number; depth: number; how: string } | { unreadable: { key: string; why: string } } {
+  const read = readNumberOption(layer.config, ['coeff', 'c'], layer.configUnknown);
+  if (read.kind === 'unreadable') return { unreadable: read };
+  const coeff = read.kind === 'number' ? read.value : 0.9;
   const hidden = layer.config['hiddenUnits'];
   // Unknown depth: c^depth <= c only when c <= 1, so fall back to the weakest statement either way.
   const depth = Array.isArray(hidden) ? hidden.length + 1 : 1;

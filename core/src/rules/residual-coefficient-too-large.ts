@@ -22,8 +22,8 @@ const COEFF_KEYS = ['c', 'coeff', 'coefficient'];
 /** The coefficient a layer is held to and where it is written, if it is spectrally constrained. */
 function coefficient(layer: LayerNode): { c: number; range: SourceRange } | undefined {
   if (layer.layerType === 'InvertibleResidual') {
-    const c = invertibleResidualLipschitz(layer).coeff;
-    return { c, range: layer.range };
+    const r = invertibleResidualLipschitz(layer);
+    return 'unreadable' in r ? undefined : { c: r.coeff, range: layer.range };
   }
   if (SPECTRAL_LAYERS.has(layer.layerType)) {
     const c = coefficientOf(layer);
@@ -92,8 +92,11 @@ export const rule = defineRule<MessageId, Options>({
       // The branch's bound from the calculus when it is known, else this layer's coefficient alone.
       const branch: NodeBounds | undefined = placement.residual && context.bounds.get(placement.residual.id);
       const branchLip = branch && typeof branch.forward === 'number' ? branch.forward - 1 : undefined;
-      const lip = isBlock
-        ? invertibleResidualLipschitz(layer).lip
+      const own = isBlock ? invertibleResidualLipschitz(layer) : undefined;
+      const lip = own
+        ? 'lip' in own
+          ? own.lip
+          : c
         : branchLip !== undefined && branchLip > 0
           ? branchLip
           : c;

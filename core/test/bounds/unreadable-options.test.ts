@@ -1,0 +1,78 @@
+/** Unknown is a value: an option present but not statically readable gives an unknown bound naming it. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeBounds } from '../../src/bounds';
+import { extractSource } from '../../src/extract';
+import { walk } from '../../src/ir/model-ir';
+
+/** Bounds of every layer of the source's models, by layer type (the first of each). */
+function layerBounds(source: string): Map<string, { forward: unknown; inverse: unknown; source: string }> {
+  const ir = extractSource(source, '/m.ts');
+  const bounds = computeBounds(ir);
+  const out = new Map<string, { forward: unknown; inverse: unknown; source: string }>();
+  for (const model of ir.models) {
+    walk(model.body, (n) => {
+      if (n.kind === 'layer' && !out.has(n.layerType)) out.set(n.layerType, bounds.get(n.id)!);
+    });
+  }
+  return out;
+}
+
+const HEADER = `import * as tf from '@tensorflow/tfjs';
+import { ActNorm, AffineCoupling, InvertibleResidual, SpectralDense, spectralNorm } from 'lipschitz-lens';
+`;
+
+function model(config: string): string {
+  return `${HEADER}
+export function build(c: number, m: number, x: number) {
+  return tf.sequential({
+    layers: [
+      new InvertibleResidual({ hiddenUnits: [8], ${config.replace(/\$c/g, 'coeff: c')} }),
+      tf.layers.dense({ units: 4, kernelConstraint: spectralNorm({ ${config.replace(/\$c/g, 'coeff: c')} }) }),
+      new SpectralDense({ units: 4, ${config.replace(/\$c/g, 'coeff: c')} }),
+      new ActNorm({ scaleBound: m }),
+      new AffineCoupling({ scaleBound: x }),
+    ],
+  });
+}`;
+}
+
+describe('options present but not statically readable', () => {
+  it('coeff / scaleBound from a parameter hover as unknown, naming the option', () => {
+    const b = layerBounds(model('$c'));
+    for (const [type, key] of [
+      ['InvertibleResidual', 'coeff'],
+      ['dense', 'coeff'],
+      ['SpectralDense', 'coeff'],
+      ['ActNorm', 'scaleBound'],
+      ['AffineCoupling', 'scaleBound'],
+    ] as const) {
+      const got = b.get(type);
+      assert.ok(got, `${type} extracted`);
+      assert.equal(got.forward, 'unknown', `${type}: ${got.source}`);
+      assert.equal(got.inverse, 'unknown', `${type}: ${got.source}`);
+      assert.match(got.source, new RegExp(`'${key}' is present but`), `${type}: ${got.source}`);
+    }
+  });
+
+  it('literal and const coefficients keep their numbers; absent ones take the default', () => {
+    const src = `${HEADER}
+const C = 0.5;
+export const net = tf.sequential({
+  layers: [
+    new InvertibleResidual({ hiddenUnits: [8], coeff: C }),
+    tf.layers.dense({ units: 4, kernelConstraint: spectralNorm({ coeff: 0.7 }) }),
+    new SpectralDense({ units: 4 }),
+    new ActNorm({ scaleBound: 3 }),
+  ],
+});`;
+    const b = layerBounds(src);
+    const lip = 0.5 * 0.5;
+    assert.ok(Math.abs((b.get('InvertibleResidual')!.forward as number) - (1 + lip)) < 1e-12);
+    assert.ok(Math.abs((b.get('InvertibleResidual')!.inverse as number) - 1 / (1 - lip)) < 1e-12);
+    assert.equal(b.get('dense')!.forward, 0.7);
+    assert.equal(b.get('SpectralDense')!.forward, 1, 'absent coeff: the documented default 1');
+    assert.equal(b.get('ActNorm')!.forward, 3);
+    assert.equal(b.get('ActNorm')!.inverse, 3);
+  });
+});
