@@ -13,6 +13,11 @@ export interface NodeBounds {
   source: string;
   /** Caveats that qualify the numbers, e.g. that an affine coupling is not globally bi-Lipschitz. */
   notes: string[];
+  /**
+   * For affine transforms (y2 = x2 * s(x1) + t(x1)): for fixed x1, the gain in x2, forward max s and inverse
+   * 1 / min s. A separate figure, not a Lipschitz constant of the map (which is unbounded).
+   */
+  x2Gains?: { forward: Bound; inverse: Bound };
 }
 
 /** Products: an unbounded factor dominates (the other factors are positive), then an unknown one. */

@@ -77,6 +77,52 @@ export function readNumberOption(
   return { kind: 'absent' };
 }
 
+/** The unreadable option among several reads, if any. */
+export type Unreadable = { key: string; why: string };
+
+/**
+ * A layer's options the bound depends on, each read from its IR config with the layer specification's default
+ * where absent (core/src/specs); the first option present but not readable (or of the wrong type) instead.
+ */
+export function readOptions<T extends { [key: string]: number | string | number[] | undefined }>(
+  layer: LayerNode,
+  defaults: T,
+  aliases: { [K in keyof T]?: readonly string[] } = {},
+): { options: T } | { unreadable: Unreadable } {
+  const options: { [key: string]: unknown } = {};
+  for (const key of Object.keys(defaults)) {
+    const keys = aliases[key as keyof T] ?? [key];
+    const present = keys.find((k) => layer.config[k] !== undefined);
+    const def = defaults[key];
+    if (present === undefined) {
+      if (layer.configUnknown !== undefined) {
+        const u = layer.configUnknown;
+        return { unreadable: { key, why: `the config '${u.text}' may set it (${u.reason})` } };
+      }
+      options[key] = def;
+      continue;
+    }
+    const value = layer.config[present];
+    const ok =
+      def === undefined
+        ? typeof value === 'number'
+        : Array.isArray(def)
+          ? Array.isArray(value) && value.every((v) => typeof v === 'number')
+          : typeof value === typeof def;
+    if (ok) {
+      options[key] = value;
+      continue;
+    }
+    const why = isUnknown(value)
+      ? `'${value.text}' is not known statically (${value.reason})`
+      : isCall(value)
+        ? `'${value.callee}(...)' is computed at run time`
+        : `not a ${Array.isArray(def) ? 'list of numbers' : def === undefined ? 'number' : typeof def}`;
+    return { unreadable: { key: present, why } };
+  }
+  return { options: options as T };
+}
+
 /** `option 'coeff' is unreadable: ...`, for bound sources. */
 export function unreadableSource(what: string, read: { key: string; why: string }): string {
   return `${what}: option '${read.key}' is present but ${read.why}, so the bound is unknown`;

@@ -1,12 +1,5 @@
 /** Bounds of single layers and ops, read from their config (and trained weights when a checkpoint is linked). */
-import {
-  type BlockNode,
-  type CustomLayerInfo,
-  isUnknown,
-  type LayerNode,
-  type OpNode,
-  type UnknownValue,
-} from '../ir/model-ir';
+import { type BlockNode, type CustomLayerInfo, type LayerNode, type OpNode } from '../ir/model-ir';
 import { activationConstants } from './activations';
 import {
   type Bound,
@@ -24,9 +17,18 @@ import {
   DEFAULT_SPECTRAL_COEFF,
   layerConstraint,
   readNumberOption,
+  readOptions,
   unreadableSource,
   WEIGHTED_LAYERS,
 } from './config';
+import {
+  AFFINE_COUPLING_DEFAULTS,
+  AFFINE_UNBOUNDED_REASON,
+  type AffineCouplingOptions,
+  affineCouplingErrors,
+  affineCouplingStatic,
+  x2GainsNote,
+} from '../specs/affine-coupling';
 
 /** Trained-weight facts for one layer, from a checkpoint. */
 export interface LayerWeights {
@@ -125,80 +127,55 @@ function activationLayerBounds(layer: LayerNode): NodeBounds | undefined {
   return bounds(act.forward, act.inverse, act.note);
 }
 
-const COUPLING_CAVEAT =
-  'x2-direction gains only: the cross term x2 * ds/dx1 grows with |x2|, so not globally bi-Lipschitz';
+/** How a hand-written scale form bounds s, where the form alone says it (no constants needed). */
+const FORM_GAINS: { [form: string]: { forward: Bound; inverse: Bound } } = {
+  exp: { forward: 'unbounded', inverse: 'unbounded' },
+  softplus: { forward: 'unbounded', inverse: 'unbounded' },
+  identity: { forward: 'unbounded', inverse: 'unbounded' },
+  sigmoid: { forward: 1, inverse: 'unbounded' },
+};
 
 /**
- * A hand-written affine coupling: the gains its scale's form proves (the extractor reads them from the code,
- * scale-form.ts); without them, only what the form alone says. A bounded form whose constants are not known
- * (exp(c tanh(h / c)) with c from the config) stays unknown: never this project's layer defaults.
+ * A hand-written affine coupling or MAF-style transform: globally unbounded whatever its scale form (see
+ * core/src/specs/affine-coupling.ts), with the gains in x2 its scale's form proves (read from the code by
+ * scale-form.ts) as a separate figure. A scale by learned weights alone (s does not depend on the data) is finite
+ * for given weights: unknown statically.
  */
 export function blockScaleBounds(block: BlockNode): NodeBounds {
   const form = block.scale ?? 'unknown';
-  const g = block.scaleGains;
-  if (g === undefined) {
-    const known = new Set(['exp', 'softplus', 'sigmoid', 'identity']);
-    return known.has(form)
-      ? couplingScaleBounds(form)
-      : bounds('unknown', 'unknown', `affine coupling with scale '${form}': constants not known`);
+  if (form === 'learned-param') {
+    return bounds(
+      'unknown',
+      'unknown',
+      'scale by learned weights alone (s does not depend on the data): finite for given weights',
+    );
   }
-  const bounded = !['exp', 'sigmoid', 'softplus', 'identity', 'unknown'].includes(form);
-  return bounds(
-    g.forward,
-    g.inverse,
-    `affine coupling with scale '${form}', x2 gains ${formatBound(g.forward)} / ${formatBound(g.inverse)}`,
-    bounded ? [COUPLING_CAVEAT] : [],
-  );
+  const x2Gains = block.scaleGains ??
+    FORM_GAINS[form] ?? { forward: 'unknown' as Bound, inverse: 'unknown' as Bound };
+  return {
+    forward: 'unbounded',
+    inverse: 'unbounded',
+    source: `affine coupling with scale '${form}': ${AFFINE_UNBOUNDED_REASON}`,
+    notes: [x2GainsNote(x2Gains)],
+    x2Gains,
+  };
 }
 
-/** Affine coupling scale forms: gains of the x2 direction (y2 = s * x2 + t). */
-export function couplingScaleBounds(
-  scale: string,
-  config: LayerNode['config'] = {},
-  configUnknown?: UnknownValue,
-): NodeBounds {
-  const caveat = COUPLING_CAVEAT;
-  switch (scale) {
-    case 'exp':
-      return bounds('unbounded', 'unbounded', 'affine coupling with s = exp(h): s in (0, inf)');
-    case 'softplus':
-      return bounds('unbounded', 'unbounded', 'affine coupling with s = softplus(h): s in (0, inf)');
-    case 'sigmoid':
-      return bounds(
-        1,
-        'unbounded',
-        'affine coupling with s = sigmoid(h + 2): s in (0, 1), inverse gain 1/s unbounded',
-        [caveat],
-      );
-    case 'bounded-tanh': {
-      // Defaults as in core/src/layers/affine-coupling.ts.
-      const read = readNumberOption(config, ['scaleBound'], configUnknown);
-      if (read.kind === 'unreadable')
-        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', read));
-      const m = read.kind === 'number' ? read.value : 2;
-      const ms = formatNumber(m);
-      return bounds(m, m, `affine coupling with s = exp(log(M) tanh(h)), M=${ms}: s in [1/${ms}, ${ms}]`, [
-        caveat,
-      ]);
-    }
-    case 'sigmoid-floor': {
-      const read = readNumberOption(config, ['scaleFloor'], configUnknown);
-      if (read.kind === 'unreadable')
-        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', read));
-      const eps = read.kind === 'number' ? read.value : 0.05;
-      const e = formatNumber(eps);
-      return bounds(
-        1,
-        1 / eps,
-        `affine coupling with s = eps + (1-eps) sigmoid(h + 2), eps=${e}: s in [${e}, 1)`,
-        [caveat],
-      );
-    }
-    case 'identity':
-      return bounds('unbounded', 'unbounded', 'affine coupling with s = h: s can reach 0');
-    default:
-      return bounds('unknown', 'unknown', 'affine coupling with an unrecognised scale');
-  }
+/** This project's AffineCoupling, from its options (specification: core/src/specs/affine-coupling.ts). */
+function affineCouplingLayerBounds(layer: LayerNode): NodeBounds {
+  const read = readOptions(layer, { ...AFFINE_COUPLING_DEFAULTS });
+  const unknownGains = { forward: 'unknown' as Bound, inverse: 'unknown' as Bound };
+  const unboundedWith = (why: string): NodeBounds => ({
+    forward: 'unbounded',
+    inverse: 'unbounded',
+    source: `affine coupling: ${AFFINE_UNBOUNDED_REASON}`,
+    notes: [`${x2GainsNote(unknownGains)}: ${why}`],
+    x2Gains: unknownGains,
+  });
+  if ('unreadable' in read) return unboundedWith(unreadableSource('x2 gains', read.unreadable));
+  const [error] = affineCouplingErrors(read.options);
+  if (error !== undefined) return unboundedWith(`the layer rejects its options (${error})`);
+  return affineCouplingStatic(read.options as AffineCouplingOptions);
 }
 
 function customLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds {
@@ -245,14 +222,8 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
         `1 + L / 1/(1-L) with L=${formatNumber(r.lip)} = ${r.how} (i-ResNet)`,
       );
     }
-    case 'AffineCoupling': {
-      const scale = layer.config['scale'];
-      if (scale !== undefined && typeof scale !== 'string') {
-        const why = isUnknown(scale) ? `'${scale.text}' is not known statically` : 'not a string';
-        return bounds('unknown', 'unknown', unreadableSource('AffineCoupling', { key: 'scale', why }));
-      }
-      return couplingScaleBounds(scale ?? 'bounded-tanh', layer.config, layer.configUnknown);
-    }
+    case 'AffineCoupling':
+      return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
       return bounds('unknown', 'unknown', '1 + Lip(t) both ways; Lip(t) depends on the conditioner');
     case 'ActNorm': {

@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { type CouplingArgs, CouplingBase } from './coupling-net';
 import { configError, PACKAGE } from './invertible';
 import { type Kwargs, single, sumPerExample } from './layer-util';
+import {
+  AFFINE_COUPLING_DEFAULTS,
+  type AffineCouplingOptions,
+  affineCouplingErrors,
+  affineCouplingFromWeights,
+  type AffineScale,
+  affineScaleRange,
+  affineX2Gains,
+} from '../specs/affine-coupling';
 
-/** How the conditioner output h is turned into the positive scale s. */
-export type AffineScale = 'exp' | 'sigmoid' | 'bounded-tanh' | 'sigmoid-floor';
-
-const SCALES: readonly AffineScale[] = ['exp', 'sigmoid', 'bounded-tanh', 'sigmoid-floor'];
+export type { AffineScale } from '../specs/affine-coupling';
 
 /** Arguments of {@link AffineCoupling}; conditioner settings as in {@link CouplingArgs}. */
 export interface AffineCouplingArgs extends CouplingArgs {
@@ -17,7 +23,7 @@ export interface AffineCouplingArgs extends CouplingArgs {
    *   as s -> 0.
    * - 'bounded-tanh': s = exp(log(M) tanh(h)), s in [1/M, M] with M = `scaleBound`.
    * - 'sigmoid-floor': s = eps + (1 - eps) sigmoid(h + 2), s in [eps, 1) with eps = `scaleFloor`.
-   * Default 'bounded-tanh'.
+   * Default 'bounded-tanh' (defaults: core/src/specs/affine-coupling.ts).
    */
   scale?: AffineScale;
   /** M > 1 for 'bounded-tanh'. Default 2. */
@@ -44,18 +50,15 @@ export class AffineCoupling extends CouplingBase {
 
   constructor(args: AffineCouplingArgs = {}) {
     super(args);
-    this.scale = args.scale ?? 'bounded-tanh';
-    this.scaleBound = args.scaleBound ?? 2;
-    this.scaleFloor = args.scaleFloor ?? 0.05;
-    if (!SCALES.includes(this.scale)) {
-      configError(this.name, `scale must be one of ${SCALES.join(', ')}, got '${this.scale}'`);
-    }
-    if (!(this.scaleBound > 1) || !Number.isFinite(this.scaleBound)) {
-      configError(this.name, `scaleBound must be a finite number > 1, got ${this.scaleBound}`);
-    }
-    if (!(this.scaleFloor > 0 && this.scaleFloor < 1)) {
-      configError(this.name, `scaleFloor must lie in (0, 1), got ${this.scaleFloor}`);
-    }
+    this.scale = args.scale ?? AFFINE_COUPLING_DEFAULTS.scale;
+    this.scaleBound = args.scaleBound ?? AFFINE_COUPLING_DEFAULTS.scaleBound;
+    this.scaleFloor = args.scaleFloor ?? AFFINE_COUPLING_DEFAULTS.scaleFloor;
+    const [error] = affineCouplingErrors(this);
+    if (error !== undefined) configError(this.name, error);
+  }
+
+  private get options(): AffineCouplingOptions {
+    return { scale: this.scale, scaleBound: this.scaleBound, scaleFloor: this.scaleFloor };
   }
 
   /** log s from the scale pre-activation h, in closed form where possible (avoids log of an underflow). */
@@ -108,44 +111,30 @@ export class AffineCoupling extends CouplingBase {
 
   /** The closure of the range of s for this parameterisation: [min, max]. */
   scaleRange(): [number, number] {
-    switch (this.scale) {
-      case 'exp':
-        return [0, Infinity];
-      case 'sigmoid':
-        return [0, 1];
-      case 'bounded-tanh':
-        return [1 / this.scaleBound, this.scaleBound];
-      case 'sigmoid-floor':
-        return [this.scaleFloor, 1];
-    }
+    return affineScaleRange(this.options);
   }
 
   /**
-   * Gains along x2 with x1 held fixed: forward max s, inverse 1 / min s. These hold for any input but
-   * only for perturbations of x2; they are not Lipschitz constants of the whole map.
+   * For fixed x1: the gain in x2, forward max s, inverse 1 / min s. These hold for any input but only for
+   * perturbations of x2; they are not Lipschitz constants of the whole map.
    */
   x2Gains(): { forward: number; inverse: number } {
-    const [lo, hi] = this.scaleRange();
-    return { forward: hi, inverse: lo === 0 ? Infinity : 1 / lo };
+    return affineX2Gains(this.options);
   }
 
   /**
-   * Global bounds. Infinity while s depends on x1 (see the class comment) or before the layer is built.
-   * When the scale branch's Lipschitz bound is 0 (s does not depend on x1), the Jacobian is
-   * [[I, 0], [dt, S]] with S diagonal in the scale range, so forward <= max(1, max s) + Lip(t) and
-   * inverse <= max(1, 1 / min s) + Lip(t) / min s.
+   * Global bounds: Infinity while s depends on x1 (see the class comment) or before the layer is built; finite
+   * only while the scale branch is constant (formula: core/src/specs/affine-coupling.ts).
    */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.net === null) return { forward: Infinity, inverse: Infinity };
     const half =
       (this.net.kernels[this.net.kernels.length - 1]!.shape[this.net.rank === 2 ? 1 : 3] as number) / 2;
-    if (this.net.lipschitz(0, half) > 0) return { forward: Infinity, inverse: Infinity };
-    const [lo, hi] = this.scaleRange();
-    const lipT = this.net.lipschitz(half, 2 * half);
-    return {
-      forward: Math.max(1, hi) + lipT,
-      inverse: lo === 0 ? Infinity : Math.max(1, 1 / lo) + lipT / lo,
-    };
+    return affineCouplingFromWeights(
+      this.options,
+      this.net.lipschitz(0, half),
+      this.net.lipschitz(half, 2 * half),
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -117,20 +117,26 @@ describe('computeBounds', () => {
     close(b.get(c.id)?.inverse, 1.25);
   });
 
-  it('affine couplings: exp unbounded; bounded forms give x2 gains with a caveat', () => {
+  it('affine couplings: unbounded globally for every scale form; x2 gains kept as a separate figure', () => {
     const exp = block('affine-coupling', [], 'exp');
     const sig = block('affine-coupling', [], 'sigmoid');
+    const learned = block('affine-coupling', [], 'learned-param');
     const lens = layer('AffineCoupling', { scale: 'bounded-tanh', scaleBound: 3 }, 'lipschitz-lens');
     const floor = layer('AffineCoupling', { scale: 'sigmoid-floor', scaleFloor: 0.1 }, 'lipschitz-lens');
-    const b = computeBounds(file(block('sequence', [exp, sig, lens, floor])).ir);
-    assert.equal(b.get(exp.id)?.inverse, 'unbounded');
-    assert.equal(b.get(exp.id)?.forward, 'unbounded');
-    close(b.get(sig.id)?.forward, 1);
-    assert.equal(b.get(sig.id)?.inverse, 'unbounded');
-    close(b.get(lens.id)?.forward, 3);
-    close(b.get(lens.id)?.inverse, 3);
-    close(b.get(floor.id)?.inverse, 10);
-    assert.match(b.get(lens.id)!.notes.join(' '), /not globally bi-Lipschitz/);
+    const b = computeBounds(file(block('sequence', [exp, sig, learned, lens, floor])).ir);
+    for (const node of [exp, sig, lens, floor]) {
+      assert.equal(b.get(node.id)?.forward, 'unbounded');
+      assert.equal(b.get(node.id)?.inverse, 'unbounded');
+      assert.match(b.get(node.id)!.source, /x2 \* ds\/dx1/);
+    }
+    assert.deepEqual(b.get(exp.id)?.x2Gains, { forward: 'unbounded', inverse: 'unbounded' });
+    assert.deepEqual(b.get(sig.id)?.x2Gains, { forward: 1, inverse: 'unbounded' });
+    close(b.get(lens.id)?.x2Gains?.forward, 3);
+    close(b.get(lens.id)?.x2Gains?.inverse, 3);
+    close(b.get(floor.id)?.x2Gains?.inverse, 10);
+    assert.match(b.get(lens.id)!.notes.join(' '), /for fixed x1: gain in x2 <= 3/);
+    // s = exp(w) with w a weight: constant in the data, finite for given weights.
+    assert.equal(b.get(learned.id)?.forward, 'unknown');
   });
 
   it('InvertibleResidual: L = coeff^(hidden layers + 1)', () => {

@@ -1,15 +1,15 @@
 /** Unknown is a value: an option present but not statically readable gives an unknown bound naming it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeBounds } from '../../src/bounds';
+import { computeBounds, type NodeBounds } from '../../src/bounds';
 import { extractSource } from '../../src/extract';
 import { walk } from '../../src/ir/model-ir';
 
 /** Bounds of every layer of the source's models, by layer type (the first of each). */
-function layerBounds(source: string): Map<string, { forward: unknown; inverse: unknown; source: string }> {
+function layerBounds(source: string): Map<string, NodeBounds> {
   const ir = extractSource(source, '/m.ts');
   const bounds = computeBounds(ir);
-  const out = new Map<string, { forward: unknown; inverse: unknown; source: string }>();
+  const out = new Map<string, NodeBounds>();
   for (const model of ir.models) {
     walk(model.body, (n) => {
       if (n.kind === 'layer' && !out.has(n.layerType)) out.set(n.layerType, bounds.get(n.id)!);
@@ -45,7 +45,6 @@ describe('options present but not statically readable', () => {
       ['dense', 'coeff'],
       ['SpectralDense', 'coeff'],
       ['ActNorm', 'scaleBound'],
-      ['AffineCoupling', 'scaleBound'],
     ] as const) {
       const got = b.get(type);
       assert.ok(got, `${type} extracted`);
@@ -53,6 +52,13 @@ describe('options present but not statically readable', () => {
       assert.equal(got.inverse, 'unknown', `${type}: ${got.source}`);
       assert.match(got.source, new RegExp(`'${key}' is present but`), `${type}: ${got.source}`);
     }
+  });
+
+  it('AffineCoupling({ scaleBound: x }): unbounded globally (any scale), its x2 gains unknown naming the option', () => {
+    const got = layerBounds(model('$c')).get('AffineCoupling')!;
+    assert.equal(got.forward, 'unbounded');
+    assert.deepEqual(got.x2Gains, { forward: 'unknown', inverse: 'unknown' });
+    assert.match(got.notes.join(' '), /'scaleBound' is present but 'x' is not known statically/);
   });
 
   it('literal and const coefficients keep their numbers; absent ones take the default', () => {

@@ -1,0 +1,123 @@
+/**
+ * Specification of AffineCoupling (core/src/layers/affine-coupling.ts): y1 = x1, y2 = x2 * s(x1) + t(x1).
+ *
+ * The Jacobian's block dy2/dx1 = diag(x2) ds/dx1 + dt/dx1 grows without bound in |x2| whenever s depends on x1,
+ * and so does the inverse's dx2/dy1 (with (y2 - t) d(1/s)/dy1). So no scale form is globally Lipschitz in either
+ * direction (Behrmann et al. 2021): the global bound is unbounded. What a bounded scale does prove is the gain in
+ * x2 for fixed x1: forward max s, inverse 1 / min s.
+ */
+import { type Bound, formatBound, formatNumber } from '../bounds/bound';
+import { type OptionError, oneOfError, type StaticBounds, type WeightBounds } from './spec';
+
+/** How the conditioner output h is turned into the positive scale s. */
+export type AffineScale = 'exp' | 'sigmoid' | 'bounded-tanh' | 'sigmoid-floor';
+
+export const AFFINE_SCALES: readonly AffineScale[] = ['exp', 'sigmoid', 'bounded-tanh', 'sigmoid-floor'];
+
+export interface AffineCouplingOptions {
+  scale: AffineScale;
+  /** M > 1 for 'bounded-tanh'. */
+  scaleBound: number;
+  /** eps in (0, 1) for 'sigmoid-floor'. */
+  scaleFloor: number;
+}
+
+export const AFFINE_COUPLING_DEFAULTS: Readonly<AffineCouplingOptions> = {
+  scale: 'bounded-tanh',
+  scaleBound: 2,
+  scaleFloor: 0.05,
+};
+
+/** The errors the layer's constructor throws, in its order; empty when the options are accepted. */
+export function affineCouplingErrors(o: {
+  scale: unknown;
+  scaleBound: number;
+  scaleFloor: number;
+}): OptionError[] {
+  const errors: OptionError[] = [];
+  const scale = oneOfError('scale', AFFINE_SCALES, o.scale);
+  if (scale) errors.push(scale);
+  if (!(o.scaleBound > 1) || !Number.isFinite(o.scaleBound)) {
+    errors.push(`scaleBound must be a finite number > 1, got ${o.scaleBound}`);
+  }
+  if (!(o.scaleFloor > 0 && o.scaleFloor < 1))
+    errors.push(`scaleFloor must lie in (0, 1), got ${o.scaleFloor}`);
+  return errors;
+}
+
+/** The closure of the range of s: [min, max]. */
+export function affineScaleRange(o: AffineCouplingOptions): [number, number] {
+  switch (o.scale) {
+    case 'exp':
+      return [0, Infinity];
+    case 'sigmoid':
+      return [0, 1];
+    case 'bounded-tanh':
+      return [1 / o.scaleBound, o.scaleBound];
+    case 'sigmoid-floor':
+      return [o.scaleFloor, 1];
+  }
+}
+
+/** For fixed x1: the gain in x2, forward max s and inverse 1 / min s (Infinity where s is not bounded). */
+export function affineX2Gains(o: AffineCouplingOptions): WeightBounds {
+  const [lo, hi] = affineScaleRange(o);
+  return { forward: hi, inverse: lo === 0 ? Infinity : 1 / lo };
+}
+
+/** How each scale form maps h to s, for bound sources. */
+function scaleText(o: AffineCouplingOptions): string {
+  switch (o.scale) {
+    case 'exp':
+      return 's = exp(h)';
+    case 'sigmoid':
+      return 's = sigmoid(h + 2)';
+    case 'bounded-tanh':
+      return `s = exp(log(M) tanh(h)), M=${formatNumber(o.scaleBound)}`;
+    case 'sigmoid-floor':
+      return `s = eps + (1-eps) sigmoid(h + 2), eps=${formatNumber(o.scaleFloor)}`;
+  }
+}
+
+/** The reason every affine coupling is globally unbounded, for bound sources. */
+export const AFFINE_UNBOUNDED_REASON =
+  'not globally Lipschitz in either direction: dy2/dx1 contains x2 * ds/dx1, which grows with |x2|';
+
+/** The note stating the per-x2 gains, "for fixed x1: gain in x2 <= M". */
+export function x2GainsNote(gains: { forward: Bound; inverse: Bound }): string {
+  return `for fixed x1: gain in x2 <= ${formatBound(gains.forward)}, inverse gain in x2 <= ${formatBound(gains.inverse)} (not a Lipschitz constant of the map)`;
+}
+
+const finite = (x: number): Bound => (Number.isFinite(x) ? x : 'unbounded');
+
+/** The static (global) bound from the options: unbounded both ways, with the x2 gains as a separate figure. */
+export function affineCouplingStatic(o: AffineCouplingOptions): StaticBounds {
+  const g = affineX2Gains(o);
+  const x2Gains = { forward: finite(g.forward), inverse: finite(g.inverse) };
+  return {
+    forward: 'unbounded',
+    inverse: 'unbounded',
+    source: `affine coupling with ${scaleText(o)}: ${AFFINE_UNBOUNDED_REASON}`,
+    notes: [x2GainsNote(x2Gains)],
+    x2Gains,
+  };
+}
+
+/**
+ * From the weights: the conditioner's Lipschitz bounds on its scale outputs (lipScale) and shift outputs
+ * (lipShift). Infinity while s depends on x1; when lipScale is 0 (s constant, e.g. right after zero init) the
+ * Jacobian is [[I, 0], [dt, S]] with S diagonal in the scale range, so forward <= max(1, max s) + Lip(t) and
+ * inverse <= max(1, 1 / min s) + Lip(t) / min s.
+ */
+export function affineCouplingFromWeights(
+  o: AffineCouplingOptions,
+  lipScale: number,
+  lipShift: number,
+): WeightBounds {
+  if (lipScale > 0) return { forward: Infinity, inverse: Infinity };
+  const [lo, hi] = affineScaleRange(o);
+  return {
+    forward: Math.max(1, hi) + lipShift,
+    inverse: lo === 0 ? Infinity : Math.max(1, 1 / lo) + lipShift / lo,
+  };
+}
