@@ -344,9 +344,11 @@ interface Step {
   perturb(): void;
 }
 
-function flowStep(rng: SeededRandom): Step {
+const STEP_KINDS = ['ActNorm', 'InvertibleConv1x1', 'AdditiveCoupling', 'Permutation'] as const;
+
+function flowStep(rng: SeededRandom, kinds: readonly (typeof STEP_KINDS)[number][] = STEP_KINDS): Step {
   const wseed = seedOf(rng);
-  const kind = pick(rng, ['ActNorm', 'InvertibleConv1x1', 'AdditiveCoupling', 'Permutation'] as const);
+  const kind = pick(rng, kinds);
   switch (kind) {
     case 'ActNorm': {
       const config = clean({ scaleBound: pick(rng, [undefined, 2]) });
@@ -392,43 +394,58 @@ function unflatten(y: tf.Tensor, shapes: number[][]): tf.Tensor[] {
   });
 }
 
-const multiScaleFlow: CaseGenerator = (rng, i) => {
-  const levels = int(rng, 1, 2);
-  const side = levels === 1 ? pick(rng, [2, 4]) : 4;
-  const shape = [side, side, int(rng, 1, 2)];
-  const steps = Array.from({ length: levels }, () => int(rng, 1, 3));
-  const seed = seedOf(rng);
-  return {
-    type: 'MultiScaleFlow',
-    label: `#${i} input [${shape}] steps per level [${steps}] seed ${seed}`,
-    make: () => {
-      const r = new SeededRandom(seed);
-      const built = steps.map((n) => Array.from({ length: n }, () => flowStep(r)));
-      const flow = new MultiScaleFlow({ levels: built.map((l) => l.map((s) => s.layer)), inputShape: shape });
-      tf.tidy(() =>
-        flow.initialize(tf.mul(tf.randomNormal([16, ...shape], 0, 1, 'float32', seed % 1000), 2)),
-      );
-      for (const s of built.flat()) s.perturb();
-      const ir = fileOf({
-        kind: 'block',
-        id: nextId(),
-        wiring: 'sequence',
-        children: built.flat().map((s) => s.node),
-        range: R,
-      });
-      const d = shape.reduce((a, b) => a * b, 1);
-      return {
-        inputShape: shape,
-        outputShape: [d],
-        forward: (x) => flow.flatten(flow.forward(x).latents),
-        inverse: (y) => flow.inverse(unflatten(y, flow.latentShapes())),
-        runtime: flow.lipschitzBounds(),
-        static: computeBounds(ir.ir).get(ir.model.id)!,
-        dispose: () => disposeWeights(flow.steps),
-      };
-    },
+/**
+ * Random flows of up to two levels; with `lateContraction`, two levels whose first only rotates and permutes
+ * (isometries) and whose second holds an ActNorm initialised on data of spread 2 (scales near 1/2): the
+ * latent factored out after level 0 is not contracted by it, a case products of step bounds get wrong.
+ */
+function multiScaleFlow(lateContraction: boolean): CaseGenerator {
+  return (rng, i) => {
+    const levels = lateContraction ? 2 : int(rng, 1, 2);
+    const side = levels === 1 ? pick(rng, [2, 4]) : 4;
+    const shape = [side, side, int(rng, 1, 2)];
+    const steps = Array.from({ length: levels }, () => int(rng, 1, 3));
+    const seed = seedOf(rng);
+    return {
+      type: lateContraction ? 'MultiScaleFlow (contracting after a split)' : 'MultiScaleFlow',
+      label: `#${i} input [${shape}] steps per level [${steps}] seed ${seed}`,
+      make: () => {
+        const r = new SeededRandom(seed);
+        const built = steps.map((n, level) => {
+          if (!lateContraction) return Array.from({ length: n }, () => flowStep(r));
+          if (level === 0)
+            return Array.from({ length: n }, () => flowStep(r, ['InvertibleConv1x1', 'Permutation']));
+          return [flowStep(r, ['ActNorm']), ...Array.from({ length: n - 1 }, () => flowStep(r))];
+        });
+        const flow = new MultiScaleFlow({
+          levels: built.map((l) => l.map((s) => s.layer)),
+          inputShape: shape,
+        });
+        tf.tidy(() =>
+          flow.initialize(tf.mul(tf.randomNormal([16, ...shape], 0, 1, 'float32', seed % 1000), 2)),
+        );
+        for (const s of built.flat()) s.perturb();
+        const ir = fileOf({
+          kind: 'block',
+          id: nextId(),
+          wiring: 'sequence',
+          children: built.flat().map((s) => s.node),
+          range: R,
+        });
+        const d = shape.reduce((a, b) => a * b, 1);
+        return {
+          inputShape: shape,
+          outputShape: [d],
+          forward: (x) => flow.flatten(flow.forward(x).latents),
+          inverse: (y) => flow.inverse(unflatten(y, flow.latentShapes())),
+          runtime: flow.lipschitzBounds(),
+          static: computeBounds(ir.ir).get(ir.model.id)!,
+          dispose: () => disposeWeights(flow.steps),
+        };
+      },
+    };
   };
-};
+}
 
 /** Every layer type of the property test, by the name its figures are reported under. */
 export const GENERATORS: readonly CaseGenerator[] = [
@@ -446,7 +463,8 @@ export const GENERATORS: readonly CaseGenerator[] = [
   luLayer(true),
   squeeze,
   permutation,
-  multiScaleFlow,
+  multiScaleFlow(false),
+  multiScaleFlow(true),
 ];
 
 /** `count` cases of each generator, from one seed (each generator has its own stream, so counts do not interact). */
