@@ -5,6 +5,7 @@ import { SpectralLayer, type SpectralLayerArgs, type SpectralOperator } from './
 import {
   type ConvGeometry,
   type ConvPadding,
+  certifiedConvNorm,
   convOperatorNorm,
   normalizeConvKernel,
   powerIterateConv,
@@ -30,15 +31,18 @@ function pair(layerName: string, what: string, v: number | [number, number]): [n
 function convOperator(g: ConvGeometry): SpectralOperator<tf.Tensor4D, tf.Tensor3D> {
   return {
     iterate: (kernel, u, iterations) => powerIterateConv(kernel, u, g, iterations),
-    normalize: (kernel, u, coeff, iterations) => normalizeConvKernel(kernel, u, g, coeff, iterations),
+    normalize: (kernel, u, coeff, iterations, mode) =>
+      normalizeConvKernel(kernel, u, g, coeff, iterations, mode),
     norm: (kernel, iterations, seed) =>
       convOperatorNorm(kernel, g.inputShape, g.strides, g.padding, iterations, seed),
+    certify: (kernel) => certifiedConvNorm(kernel, g),
   };
 }
 
 /**
  * channels_last 2-D convolution normalized by the norm of the *convolution operator* on the layer's input
- * shape (power iteration with conv2d and conv2dTranspose, same strides and padding). That norm depends on
+ * shape, with its strides and padding: by default a certified bound (per-frequency Gram iteration, see
+ * linalg/conv-bound.ts), with norm 'power' the power estimate (conv2d and conv2dTranspose). That norm depends on
  * padding, strides and image size, and can be well below the reshaped kernel's norm, so the input's spatial
  * size must be known at build time and stays fixed.
  */

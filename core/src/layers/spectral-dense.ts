@@ -8,8 +8,8 @@ export interface SpectralDenseArgs extends SpectralLayerArgs {
 }
 
 /**
- * Dense layer with a spectrally normalized kernel: y = act(x W_sn + b), W_sn = W * min(1, c / sigma_max(W)).
- * The power-iteration vector `u` is a non-trainable weight, so it is saved with the model and stays warm.
+ * Dense layer with a spectrally normalized kernel: y = act(x W_sn + b), W_sn = W * min(1, c / sigma), sigma a
+ * certified upper bound of sigma_max(W) (Gram iteration; norm 'power': the power estimate). The power-iteration vector `u` is a non-trainable weight, so it is saved with the model and stays warm.
  */
 export class SpectralDense extends SpectralLayer<tf.Tensor2D, tf.Tensor1D> {
   static readonly className = 'SpectralDense';

@@ -12,16 +12,26 @@ import {
   getLipschitzActivation,
   type LipschitzActivation,
 } from './lipschitz-activations';
-import { denseSpectralNorm, type Normalized, normalizeDenseKernel, powerIterateDense } from './spectral-norm';
+import {
+  certifiedDenseNorm,
+  denseSpectralNorm,
+  type Normalized,
+  normalizeDenseKernel,
+  powerIterateDense,
+  type SpectralCertificate,
+  type SpectralNormMode,
+} from './spectral-norm';
 
 /** Power iteration and normalization for one kind of kernel: a dense matrix, or a convolution on a fixed shape. */
 export interface SpectralOperator<K extends tf.Tensor, U extends tf.Tensor> {
   /** `iterations` power-iteration steps from the unit vector u; returns the new u. */
   iterate(kernel: K, u: U, iterations: number): U;
-  /** K * min(1, c / sigma) after `iterations` power steps from u. */
-  normalize(kernel: K, u: U, coeff: number, iterations: number): Normalized<K, U>;
-  /** Converged operator norm from a random start. */
+  /** K * min(1, c / sigma) after `iterations` power steps from u; sigma certified or estimated per `mode`. */
+  normalize(kernel: K, u: U, coeff: number, iterations: number, mode: SpectralNormMode): Normalized<K, U>;
+  /** Converged operator norm from a random start (an estimate, from below). */
   norm(kernel: K, iterations: number, seed: number | undefined): number;
+  /** Certified upper bound of the operator norm (float64 Gram iteration). */
+  certify(kernel: K): number;
 }
 
 /** Dense kernels [in, out] acting as x -> x W. */
@@ -29,6 +39,7 @@ export const DENSE_OPERATOR: SpectralOperator<tf.Tensor2D, tf.Tensor1D> = {
   iterate: powerIterateDense,
   normalize: normalizeDenseKernel,
   norm: denseSpectralNorm,
+  certify: certifiedDenseNorm,
 };
 
 /**
@@ -40,6 +51,7 @@ export class SpectralKernel<K extends tf.Tensor, U extends tf.Tensor> {
     readonly kernel: tf.LayerVariable,
     readonly u: tf.LayerVariable,
     private readonly op: SpectralOperator<K, U>,
+    readonly mode: SpectralNormMode = 'certified',
   ) {}
 
   /** Runs power iteration on the raw kernel and stores u, e.g. at build or after setWeights() replaced the kernel. */
@@ -50,18 +62,27 @@ export class SpectralKernel<K extends tf.Tensor, U extends tf.Tensor> {
   /** The normalized kernel (the caller owns it); with `update`, the u advanced by `iterations` steps is stored. */
   normalized(coeff: number, iterations: number, update: boolean): K {
     return tf.tidy(() => {
-      const sn = this.op.normalize(this.kernel.read() as K, this.u.read() as U, coeff, iterations);
+      const sn = this.op.normalize(this.kernel.read() as K, this.u.read() as U, coeff, iterations, this.mode);
       if (update) this.u.write(sn.u);
       return sn.kernel;
     });
   }
 
-  /** Converged operator norm of the normalized kernel (the stored u only gives a lower bound). */
+  /**
+   * Operator norm of the normalized kernel: certified, a float64 Gram bound of the kernel actually used (<= c by
+   * construction); with 'power', the converged power estimate (the stored u only gives a lower bound).
+   */
   operatorNorm(coeff: number, iterations: number, seed: number | undefined): number {
+    return this.certificate(coeff, iterations, seed).sigma;
+  }
+
+  /** operatorNorm, saying whether the number is a certified bound or an estimate. */
+  certificate(coeff: number, iterations: number, seed: number | undefined): SpectralCertificate {
     const kernel = this.normalized(coeff, 0, false);
-    const sigma = this.op.norm(kernel, iterations, seed);
+    const certified = this.mode === 'certified';
+    const sigma = certified ? this.op.certify(kernel) : this.op.norm(kernel, iterations, seed);
     kernel.dispose();
-    return sigma;
+    return { sigma, kind: certified ? 'certified' : 'estimated' };
   }
 }
 
@@ -76,6 +97,11 @@ export interface SpectralLayerArgs extends LayerArgs {
   powerIterations?: number;
   /** Steps run at build so the estimate starts converged (default 30). */
   initialPowerIterations?: number;
+  /**
+   * Divide by a certified upper bound of the operator norm ('certified', default: norm <= c by construction)
+   * or by the power-iteration estimate ('power': cheaper, may exceed c until it converges).
+   */
+  norm?: SpectralNormMode;
   kernelInitializer?: InitializerIdentifier;
   seed?: number;
 }
@@ -90,6 +116,7 @@ export abstract class SpectralLayer<K extends tf.Tensor, U extends tf.Tensor> ex
   readonly coeff: number;
   readonly powerIterations: number;
   readonly initialPowerIterations: number;
+  readonly norm: SpectralNormMode;
   readonly kernelInitializerId: InitializerIdentifier;
   readonly seed: number | undefined;
   protected readonly act: ActivationSpec;
@@ -103,10 +130,14 @@ export abstract class SpectralLayer<K extends tf.Tensor, U extends tf.Tensor> ex
     this.coeff = args.coeff ?? 1;
     this.powerIterations = args.powerIterations ?? 1;
     this.initialPowerIterations = args.initialPowerIterations ?? 30;
+    this.norm = args.norm ?? 'certified';
     this.kernelInitializerId = args.kernelInitializer ?? 'glorotUniform';
     this.seed = args.seed;
     if (!(this.coeff > 0) || !Number.isFinite(this.coeff)) {
       configError(this.name, `coeff must be a finite number > 0, got ${this.coeff}`);
+    }
+    if (this.norm !== 'certified' && this.norm !== 'power') {
+      configError(this.name, `norm must be 'certified' or 'power', got '${String(this.norm)}'`);
     }
     if (!Number.isInteger(this.powerIterations) || this.powerIterations < 0) {
       configError(this.name, `powerIterations must be a non-negative integer, got ${this.powerIterations}`);
@@ -134,7 +165,7 @@ export abstract class SpectralLayer<K extends tf.Tensor, U extends tf.Tensor> ex
       undefined,
       false,
     );
-    this.spectral = new SpectralKernel(kernel, u, op);
+    this.spectral = new SpectralKernel(kernel, u, op, this.norm);
     this.spectral.warmUp(this.initialPowerIterations);
   }
 
@@ -157,9 +188,17 @@ export abstract class SpectralLayer<K extends tf.Tensor, U extends tf.Tensor> ex
     });
   }
 
-  /** Lipschitz constant with the current weights: converged norm of A_sn times the activation's. */
+  /**
+   * Lipschitz constant with the current weights: the norm of A_sn (a certified bound, or with norm 'power' the
+   * converged estimate) times the activation's.
+   */
   lipschitzConstant(iterations = 50): number {
-    return this.requireSpectral().operatorNorm(this.coeff, iterations, this.seed) * this.act.lipschitz;
+    return this.spectralCertificate(iterations).sigma * this.act.lipschitz;
+  }
+
+  /** The norm of A_sn with the current weights, and whether it is certified or estimated. */
+  spectralCertificate(iterations = 50): SpectralCertificate {
+    return this.requireSpectral().certificate(this.coeff, iterations, this.seed);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -169,6 +208,7 @@ export abstract class SpectralLayer<K extends tf.Tensor, U extends tf.Tensor> ex
       coeff: this.coeff,
       powerIterations: this.powerIterations,
       initialPowerIterations: this.initialPowerIterations,
+      norm: this.norm,
       kernelInitializer: initializerToConfig(this.kernelInitializerId),
     };
     if (this.seed !== undefined) config['seed'] = this.seed;

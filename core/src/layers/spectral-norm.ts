@@ -1,14 +1,76 @@
 import * as tf from '@tensorflow/tfjs';
+import { convOperatorBound } from '../linalg/conv-bound';
+import { gramSpectralBound } from '../linalg/gram';
+import { matrix } from '../linalg/matrix64';
 import { configError, PACKAGE } from './invertible';
 
 /**
  * Spectral normalization, i-ResNet's soft form: W_sn = W * min(1, c / sigma_max(W)). Unlike Miyato et al.'s
  * W / sigma, a kernel already inside the ball is left alone, so the constraint only bites when needed.
  * sigma_max is estimated by power iteration from a persisted vector, so one iteration per training step keeps
- * the estimate warm (the iterate is a lower bound that converges to sigma_max).
+ * the estimate warm (the iterate is a lower bound that converges to sigma_max). By default ('certified') the
+ * divisor is a certified upper bound instead, with the gradient still taken through the power estimate.
  */
 
 const EPS = 1e-12;
+
+/**
+ * 'certified' divides by a certified upper bound of the operator norm (Gram iteration in float64, see
+ * linalg/gram.ts and linalg/conv-bound.ts), so the normalized operator has norm <= c by construction; 'power'
+ * divides by the power-iteration estimate, a lower bound that can leave the norm above c until it converges.
+ */
+export type SpectralNormMode = 'certified' | 'power';
+
+/** Which kind of number a spectral norm is: a certified upper bound, or an estimate (power iteration). */
+export interface SpectralCertificate {
+  /** The operator norm (bound or estimate) of the normalized kernel, before the activation. */
+  sigma: number;
+  kind: 'certified' | 'estimated';
+}
+
+const U32 = 2 ** -24;
+
+function frobenius(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]! ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * The divisor that makes the float32 result certified: the bound inflated by the rounding of K * scale to
+ * float32 (|E| <= u |K s| entrywise, so ||E||_2 <= u ||K s||_F, times sqrt(kh kw) for a convolution) and of the
+ * float32 scale and sigma themselves. `frob` is ||K||_F, `taps` is kh kw (1 for dense).
+ */
+function inflate(bound: number, frob: number, taps: number): number {
+  if (bound === 0) return 0;
+  return bound * (1 + U32 * (8 + (Math.sqrt(taps) * frob) / bound));
+}
+
+/** Certified upper bound of sigma_max of a dense kernel [in, out] (float32 values, exact in float64). */
+export function certifiedDenseNorm(kernel: tf.Tensor2D): number {
+  const [rows, cols] = kernel.shape;
+  return gramSpectralBound(matrix(rows, cols, kernel.dataSync())).bound;
+}
+
+/** Certified upper bound of the conv2d operator norm on the geometry's input shape, strides and padding. */
+export function certifiedConvNorm(kernel: tf.Tensor4D, g: ConvGeometry): number {
+  return convOperatorBound(
+    { shape: kernel.shape, data: kernel.dataSync() },
+    { inputSize: [g.inputShape[0], g.inputShape[1]], strides: g.strides, padding: g.padding },
+  );
+}
+
+/**
+ * sigma for the scale c / sigma: the power estimate (differentiable in K, as in Miyato et al.) or, certified,
+ * that estimate times the constant ratio (inflated bound / estimate), whose value is the inflated bound while the
+ * gradient still flows through the estimate.
+ */
+function scaleSigma(estimate: tf.Scalar, certified: number | undefined): tf.Scalar {
+  if (certified === undefined) return estimate;
+  const est = estimate.dataSync()[0]!;
+  if (!(est > 0)) return tf.scalar(certified);
+  return tf.mul(estimate, certified / est) as tf.Scalar;
+}
 
 /** Identity with zero gradient: power-iteration vectors are constants in the backward pass (Miyato et al.). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
@@ -62,10 +124,13 @@ export function normalizeDenseKernel(
   u: tf.Tensor1D,
   coeff: number,
   iterations: number,
+  mode: SpectralNormMode = 'power',
 ): Normalized<tf.Tensor2D, tf.Tensor1D> {
   return tf.tidy(() => {
     const uNew = iterations > 0 ? stopGradient(powerIterateDense(kernel, u, iterations)) : u;
-    const sigma = tf.norm(tf.matMul(kernel, uNew.reshape([-1, 1]))) as tf.Scalar;
+    const certified =
+      mode === 'certified' ? inflate(certifiedDenseNorm(kernel), frobenius(kernel.dataSync()), 1) : undefined;
+    const sigma = scaleSigma(tf.norm(tf.matMul(kernel, uNew.reshape([-1, 1]))) as tf.Scalar, certified);
     const scale = tf.minimum(1, tf.div(coeff, tf.add(sigma, EPS)));
     return { kernel: tf.mul(kernel, scale) as tf.Tensor2D, u: uNew, sigma };
   });
@@ -127,10 +192,16 @@ export function normalizeConvKernel(
   g: ConvGeometry,
   coeff: number,
   iterations: number,
+  mode: SpectralNormMode = 'power',
 ): Normalized<tf.Tensor4D, tf.Tensor3D> {
   return tf.tidy(() => {
     const uNew = iterations > 0 ? stopGradient(powerIterateConv(kernel, u, g, iterations)) : u;
-    const sigma = convSigma(kernel, uNew, g);
+    const taps = kernel.shape[0] * kernel.shape[1];
+    const certified =
+      mode === 'certified'
+        ? inflate(certifiedConvNorm(kernel, g), frobenius(kernel.dataSync()), taps)
+        : undefined;
+    const sigma = scaleSigma(convSigma(kernel, uNew, g), certified);
     const scale = tf.minimum(1, tf.div(coeff, tf.add(sigma, EPS)));
     return { kernel: tf.mul(kernel, scale) as tf.Tensor4D, u: uNew, sigma };
   });
@@ -177,6 +248,8 @@ export interface SpectralNormConstraintArgs {
   powerIterations?: number;
   /** Steps on the first apply() or when the kernel shape changes (default 30). */
   initialIterations?: number;
+  /** Divide by a certified bound ('certified', default) or the power estimate ('power'). */
+  norm?: SpectralNormMode;
   seed?: number;
 }
 
@@ -190,6 +263,7 @@ export class SpectralNormConstraint extends ConstraintBase {
   readonly coeff: number;
   readonly powerIterations: number;
   readonly initialIterations: number;
+  readonly norm: SpectralNormMode;
   readonly seed: number | undefined;
   private u: tf.Tensor1D | null = null;
 
@@ -198,7 +272,14 @@ export class SpectralNormConstraint extends ConstraintBase {
     this.coeff = args.coeff ?? 1;
     this.powerIterations = args.powerIterations ?? 1;
     this.initialIterations = args.initialIterations ?? 30;
+    this.norm = args.norm ?? 'certified';
     this.seed = args.seed;
+    if (this.norm !== 'certified' && this.norm !== 'power') {
+      configError(
+        SpectralNormConstraint.className,
+        `norm must be 'certified' or 'power', got '${String(this.norm)}'`,
+      );
+    }
     if (!(this.coeff > 0) || !Number.isFinite(this.coeff)) {
       configError(SpectralNormConstraint.className, `coeff must be a finite number > 0, got ${this.coeff}`);
     }
@@ -219,6 +300,7 @@ export class SpectralNormConstraint extends ConstraintBase {
       start,
       this.coeff,
       cold ? this.initialIterations : this.powerIterations,
+      this.norm,
     );
     if (cold) start.dispose();
     this.u?.dispose();
@@ -242,6 +324,7 @@ export class SpectralNormConstraint extends ConstraintBase {
       coeff: this.coeff,
       powerIterations: this.powerIterations,
       initialIterations: this.initialIterations,
+      norm: this.norm,
     };
     if (this.seed !== undefined) config['seed'] = this.seed;
     return config;

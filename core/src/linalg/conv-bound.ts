@@ -7,13 +7,17 @@
  *   wrap-around reaches a kept output), and a stride only removes output rows. The circular convolution is
  *   block-diagonalised by the 2-D DFT, so its norm is the maximum over the grid's finitely many frequencies of
  *   the spectral norm of the cout x cin matrix K^(f) (Sedghi, Gupta, Long 2019), each bounded by Gram iteration.
+ *   Small operators also get the Gram bound of their explicit matrix (no border slack); the smaller one is used.
  * - Unknown input size: min of sum over taps of ||K[a, b]||_2 (the convolution is a sum of zero-filled shifts
  *   times per-tap channel maps, each shift of norm <= 1) and sqrt(m_h m_w) ||K as (kh kw cin) x cout||_2, with
  *   m = ceil(k / s) the number of patches an input pixel can fall into (y = patches(x) K, ||patches(x)||_F^2 <=
  *   m_h m_w ||x||^2). Both hold for every input size, padding and stride.
  */
 import { gramComplexBound, type GramOptions, gramSpectralBound } from './gram';
-import { matrix } from './matrix64';
+import { type Matrix64, matrix } from './matrix64';
+
+/** Up to this many rows or columns (the smaller side), the explicit operator's Gram bound is also taken. */
+export const EXPLICIT_MAX_SIDE = 300;
 
 const U = 2 ** -53;
 
@@ -37,7 +41,7 @@ export interface ConvApplication {
  * space-to-depth of the zero-shifted x, whose support spans at most ceil(h / s) + 1 rows; then the circular bound
  * on a grid with no wrap-around. Padding only crops, so it never raises the norm.
  */
-export function convOperatorBound(
+export function convFrequencyBound(
   kernel: ConvKernel64,
   app: ConvApplication,
   options: GramOptions = {},
@@ -49,6 +53,71 @@ export function convOperatorBound(
   const rows = sh === 1 ? h : Math.ceil(h / sh) + 1;
   const cols = sw === 1 ? w : Math.ceil(w / sw) + 1;
   return circularConvBound(poly, [rows + kh - 1, cols + kw - 1], options);
+}
+
+/**
+ * Certified upper bound of the conv2d operator norm as applied: the frequency bound, or for small operators (the
+ * smaller side of the explicit matrix up to EXPLICIT_MAX_SIDE) the smaller of it and the explicit Gram bound.
+ */
+export function convOperatorBound(
+  kernel: ConvKernel64,
+  app: ConvApplication,
+  options: GramOptions = {},
+): number {
+  const [h, w] = app.inputSize;
+  const circular = convFrequencyBound(kernel, app, options);
+  // Small operators: Gram iteration on the explicit matrix is exact up to its convergence, with no border slack.
+  const out = outputSize(kernel, app);
+  const side = Math.min(h * w * kernel.shape[2], out[0] * out[1] * kernel.shape[3]);
+  if (side === 0 || side > EXPLICIT_MAX_SIDE) return circular;
+  const explicit = gramSpectralBound(explicitConvMatrix(kernel, app), { maxIterations: 16, ...options });
+  return Math.min(circular, explicit.bound);
+}
+
+function axis(n: number, k: number, s: number, padding: 'same' | 'valid'): [out: number, before: number] {
+  if (padding === 'valid') return [Math.max(0, Math.ceil((n - k + 1) / s)), 0];
+  const out = Math.ceil(n / s);
+  return [out, Math.floor(Math.max((out - 1) * s + k - n, 0) / 2)];
+}
+
+/** Output spatial size of conv2d as tfjs computes it. */
+export function outputSize(kernel: ConvKernel64, app: ConvApplication): [number, number] {
+  const [sh, sw] = app.strides ?? [1, 1];
+  const padding = app.padding ?? 'valid';
+  return [
+    axis(app.inputSize[0], kernel.shape[0], sh, padding)[0],
+    axis(app.inputSize[1], kernel.shape[1], sw, padding)[0],
+  ];
+}
+
+/**
+ * The (oh ow cout) x (h w cin) matrix of conv2d as tfjs applies it (cross-correlation, tfjs's 'same' split of
+ * the padding: the smaller half before), filled tap by tap.
+ */
+export function explicitConvMatrix(kernel: ConvKernel64, app: ConvApplication): Matrix64 {
+  const [kh, kw, cin, cout] = kernel.shape;
+  const [h, w] = app.inputSize;
+  const [sh, sw] = app.strides ?? [1, 1];
+  const padding = app.padding ?? 'valid';
+  const [oh, padTop] = axis(h, kh, sh, padding);
+  const [ow, padLeft] = axis(w, kw, sw, padding);
+  const m = matrix(oh * ow * cout, h * w * cin);
+  const n = h * w * cin;
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++)
+      for (let p = 0; p < oh; p++) {
+        const i = p * sh + a - padTop;
+        if (i < 0 || i >= h) continue;
+        for (let q = 0; q < ow; q++) {
+          const j = q * sw + b - padLeft;
+          if (j < 0 || j >= w) continue;
+          for (let o = 0; o < cout; o++) {
+            const row = ((p * ow + q) * cout + o) * n + (i * w + j) * cin;
+            for (let c = 0; c < cin; c++) m.data[row + c] = kernel.data[((a * kw + b) * cin + c) * cout + o]!;
+          }
+        }
+      }
+  return m;
 }
 
 /** The stride-1 kernel [ceil(kh / sh), ceil(kw / sw), cin sh sw, cout] equivalent to K with strides (sh, sw). */

@@ -135,7 +135,7 @@ describe('SpectralConv2D', () => {
   ];
 
   for (const { strides, padding } of cases) {
-    it(`bounds the conv operator norm by c (+1%): 5x5x2 -> 3 filters, ${padding}, stride ${strides}`, () => {
+    it(`bounds the conv operator norm by c (certified, within 1% below): 5x5x2 -> 3 filters, ${padding}, stride ${strides}`, () => {
       const args = {
         filters: 3,
         kernelSize: 3,
@@ -150,7 +150,8 @@ describe('SpectralConv2D', () => {
       const sigmaRaw = largestSingularValue(operatorOf(raw, [5, 5, 2]));
       const sigma = largestSingularValue(operatorOf(layer, [5, 5, 2]));
       assert.ok(sigmaRaw > 0.7, `the test needs a kernel that gets scaled: ${sigmaRaw}`);
-      assert.ok(sigma <= 0.7 * 1.01 && sigma >= 0.7 * 0.99, `${sigma}`);
+      // Certified: never above c; the explicit Gram bound on this small operator makes it tight too.
+      assert.ok(sigma <= 0.7 * (1 + 1e-9) && sigma >= 0.7 * 0.99, `${sigma}`);
       assert.ok(relError(layer.lipschitzConstant(), sigma) < 0.01);
       const out = tf.tidy(() => (layer.apply(tf.zeros([1, 5, 5, 2])) as tf.Tensor).shape);
       assert.deepEqual(layer.computeOutputShape([null, 5, 5, 2]), [null, ...out.slice(1)]);

@@ -137,6 +137,6 @@ describe('SpectralNormConstraint', () => {
     const config = dense.getConfig();
     const restored = tf.layers.dense(config as unknown as Parameters<typeof tf.layers.dense>[0]);
     const back = (restored.getConfig()['kernelConstraint'] as tf.serialization.ConfigDict)['config'];
-    assert.deepEqual(back, { coeff: 0.5, powerIterations: 2, initialIterations: 30 });
+    assert.deepEqual(back, { coeff: 0.5, powerIterations: 2, initialIterations: 30, norm: 'certified' });
   });
 });
