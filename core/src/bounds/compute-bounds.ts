@@ -19,6 +19,7 @@ import {
   residualInverse,
 } from './bound';
 import { kernelNorms, type KernelNorm } from './checkpoint';
+import { additiveCouplingBounds } from '../specs/additive-coupling';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
 
 export type BoundsMap = Map<string, NodeBounds>;
@@ -131,15 +132,8 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
         notes: notesOf(children),
       };
     }
-    case 'additive-coupling': {
-      const both = residualForward(lip);
-      return {
-        forward: both,
-        inverse: both,
-        source: `1 + Lip(t) both ways with Lip(t)=${l} (additive coupling)`,
-        notes: notesOf(children),
-      };
-    }
+    case 'additive-coupling':
+      return { ...additiveCouplingBounds(lip), notes: notesOf(children) };
     case 'affine-coupling': {
       const scale = blockScaleBounds(block);
       return {

@@ -10,6 +10,8 @@ import {
   type LayerNode,
   type UnknownValue,
 } from '../ir/model-ir';
+import { ACT_NORM_DEFAULTS, actNormError } from '../specs/act-norm';
+import { SPECTRAL_DEFAULTS } from '../specs/spectral';
 
 /** tfjs layers whose weights define their Lipschitz constant, with the config key of their main constraint. */
 export const WEIGHTED_LAYERS: Readonly<Record<string, string>> = {
@@ -33,8 +35,8 @@ export const SPECTRAL_LAYERS = new Set(['SpectralDense', 'SpectralConv2D', 'Spec
 /** Keys under which a spectral-norm coefficient may be given. */
 const COEFF_KEYS = ['c', 'coeff', 'coefficient', 'lipschitz'];
 
-/** Coefficient used when `spectralNorm()` or a Spectral* layer gives none: plain normalisation to 1. */
-export const DEFAULT_SPECTRAL_COEFF = 1;
+/** Coefficient used when `spectralNorm()` or a Spectral* layer gives none (core/src/specs/spectral.ts). */
+export const DEFAULT_SPECTRAL_COEFF = SPECTRAL_DEFAULTS.coeff;
 
 export function configNumber(config: { [key: string]: ConfigValue }, ...keys: string[]): number | undefined {
   for (const key of keys) {
@@ -215,15 +217,17 @@ export function coefficientOf(layer: LayerNode): number | undefined {
 }
 
 /**
- * M of an ActNorm whose config gives a known numeric `scaleBound` the layer accepts (a finite number > 1 with
- * scaleParam 'log' or absent): every scale then lies in [1/M, M]. Undefined when absent, unknown or invalid.
+ * M of an ActNorm whose config gives a known numeric `scaleBound` the layer accepts (core/src/specs/act-norm.ts):
+ * every scale then lies in [1/M, M]. Undefined when absent, unknown or rejected.
  */
 export function actNormScaleBound(layer: LayerNode): number | undefined {
   if (layer.layerType !== 'ActNorm') return undefined;
   const m = configNumber(layer.config, 'scaleBound');
-  const param = layer.config['scaleParam'];
-  if (m === undefined || !(m > 1) || !Number.isFinite(m)) return undefined;
-  return param === undefined || param === 'log' ? m : undefined;
+  const param = layer.config['scaleParam'] ?? ACT_NORM_DEFAULTS.scaleParam;
+  if (m === undefined) return undefined;
+  return actNormError({ epsilon: ACT_NORM_DEFAULTS.epsilon, scaleParam: param, scaleBound: m }) === undefined
+    ? m
+    : undefined;
 }
 
 /** The width a layer produces, when its config says so (`units` or `filters`). */

@@ -1,26 +1,29 @@
 /** Bounds of single layers and ops, read from their config (and trained weights when a checkpoint is linked). */
 import { type BlockNode, type CustomLayerInfo, type LayerNode, type OpNode } from '../ir/model-ir';
 import { activationConstants } from './activations';
+import { type Bound, formatBound, formatNumber, mulBound, type NodeBounds } from './bound';
 import {
-  type Bound,
-  formatBound,
-  formatNumber,
-  mulBound,
-  type NodeBounds,
-  residualForward,
-  residualInverse,
-} from './bound';
-import {
-  actNormScaleBound,
   configNumber,
   configString,
   DEFAULT_SPECTRAL_COEFF,
   layerConstraint,
-  readNumberOption,
   readOptions,
+  type Unreadable,
   unreadableSource,
   WEIGHTED_LAYERS,
 } from './config';
+import {
+  ACT_NORM_DEFAULTS,
+  actNormError,
+  actNormStatic,
+  additiveCouplingStatic,
+  INVERTIBLE_RESIDUAL_DEFAULTS,
+  invertibleLinearStatic,
+  invertibleResidualStatic,
+  permutationStatic,
+  spectralStatic,
+  squeezeStatic,
+} from '../specs';
 import {
   AFFINE_COUPLING_DEFAULTS,
   AFFINE_UNBOUNDED_REASON,
@@ -84,11 +87,7 @@ function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBoun
   }
   if (constraint?.kind === 'spectral') {
     const c = constraint.c ?? DEFAULT_SPECTRAL_COEFF;
-    const given = constraint.c === undefined ? ' (default)' : '';
-    return withActivation(
-      bounds(c, 'unknown', `spectral norm coefficient c=${formatNumber(c)}${given} (${label})`),
-      layer,
-    );
+    return withActivation(spectralStatic(c, constraint.c !== undefined, label), layer);
   }
   if (constraint?.kind === 'column') {
     const width = configNumber(layer.config, 'units');
@@ -214,35 +213,22 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
   switch (t) {
     case 'InvertibleResidual': {
       const r = invertibleResidualLipschitz(layer);
-      if ('unreadable' in r)
-        return bounds('unknown', 'unknown', unreadableSource('InvertibleResidual', r.unreadable));
-      return bounds(
-        residualForward(r.lip),
-        residualInverse(r.lip),
-        `1 + L / 1/(1-L) with L=${formatNumber(r.lip)} = ${r.how} (i-ResNet)`,
-      );
+      return 'unreadable' in r ? unreadableBounds(t, r.unreadable) : r.bounds;
     }
     case 'AffineCoupling':
       return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
-      return bounds('unknown', 'unknown', '1 + Lip(t) both ways; Lip(t) depends on the conditioner');
+      return additiveCouplingStatic();
     case 'ActNorm': {
-      const read = readNumberOption(layer.config, ['scaleBound'], layer.configUnknown);
-      if (read.kind === 'unreadable') return bounds('unknown', 'unknown', unreadableSource('ActNorm', read));
-      const m = actNormScaleBound(layer);
-      if (m !== undefined) {
-        const ms = formatNumber(m);
-        return bounds(m, m, `ActNorm scaleBound ${ms}: scale in [1/${ms}, ${ms}]`);
-      }
-      return bounds(
-        'unknown',
-        'unknown',
-        'ActNorm: per-channel scale learned from data; bounds need the trained scale',
-      );
+      const read = readOptions(layer, { scaleParam: ACT_NORM_DEFAULTS.scaleParam, scaleBound: undefined });
+      if ('unreadable' in read) return unreadableBounds(t, read.unreadable);
+      const o = { ...read.options, epsilon: ACT_NORM_DEFAULTS.epsilon };
+      // Options the layer rejects (scaleBound <= 1, or with scaleParam 'direct') bound nothing.
+      return actNormStatic(actNormError(o) === undefined ? o : { scaleBound: undefined });
     }
     case 'InvertibleLinear':
     case 'InvertibleConv1x1':
-      return bounds('unknown', 'unknown', `${t}: ||W|| and ||W^-1|| depend on trained weights`);
+      return invertibleLinearStatic(t);
     case 'batchNormalization':
       return bounds(
         'unknown',
@@ -252,8 +238,9 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
     case 'layerNormalization':
       return bounds('unknown', 'unbounded', 'layer norm: gain up to gamma/sqrt(eps); not injective');
     case 'Permutation':
+      return permutationStatic();
     case 'Squeeze':
-      return bounds(1, 1, `${t}: an orthogonal rearrangement`);
+      return squeezeStatic();
     case 'dropout':
     case 'flatten':
     case 'reshape':
@@ -279,24 +266,31 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
   return bounds('unknown', 'unknown', `${t}: no bound known for this layer type`);
 }
 
+function unreadableBounds(layerType: string, unreadable: Unreadable): NodeBounds {
+  return bounds('unknown', 'unknown', unreadableSource(layerType, unreadable));
+}
+
 /**
- * Lip(g) of an InvertibleResidual (core/src/layers/invertible-residual.ts): g is hiddenUnits.length + 1 dense
- * maps, each held to spectral norm coeff (default 0.9), with activations of constant <= 1 between them.
+ * Lip(g) of an InvertibleResidual from its options (specification: core/src/specs/invertible-residual.ts); the
+ * option that keeps it unknown when one is present but not readable.
  */
 export function invertibleResidualLipschitz(
   layer: LayerNode,
-): { lip: number; coeff: number; depth: number; how: string } | { unreadable: { key: string; why: string } } {
-  const read = readNumberOption(layer.config, ['coeff', 'c'], layer.configUnknown);
-  if (read.kind === 'unreadable') return { unreadable: read };
-  const coeff = read.kind === 'number' ? read.value : 0.9;
+): { lip: number; coeff: number; bounds: NodeBounds } | { unreadable: Unreadable } {
+  const read = readOptions(layer, { coeff: INVERTIBLE_RESIDUAL_DEFAULTS.coeff }, { coeff: ['coeff', 'c'] });
+  if ('unreadable' in read) return read;
+  const { coeff } = read.options;
   const hidden = layer.config['hiddenUnits'];
-  // Unknown depth: c^depth <= c only when c <= 1, so fall back to the weakest statement either way.
-  const depth = Array.isArray(hidden) ? hidden.length + 1 : 1;
-  const act = activationConstants(configString(layer.config, 'activation') ?? 'elu')?.forward;
-  const a = typeof act === 'number' ? Math.min(act, 1) : 1;
-  const lip = coeff ** depth * a ** (depth - 1);
-  const how = depth === 1 ? `c=${formatNumber(coeff)}` : `c^${depth} with c=${formatNumber(coeff)}`;
-  return { lip, coeff, depth, how };
+  const act = activationConstants(
+    configString(layer.config, 'activation') ?? INVERTIBLE_RESIDUAL_DEFAULTS.activation,
+  )?.forward;
+  const b = invertibleResidualStatic({
+    coeff,
+    depth: Array.isArray(hidden) ? hidden.length + 1 : undefined,
+    activationLipschitz: typeof act === 'number' ? act : undefined,
+  });
+  const { lip, ...nodeBounds } = b;
+  return { lip, coeff, bounds: nodeBounds };
 }
 
 export function opBounds(op: OpNode): NodeBounds {

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, vectorOrImageShape } from './layer-util';
+import {
+  ACT_NORM_DEFAULTS,
+  actNormError,
+  actNormFromWeights,
+  type ActNormScaleParam,
+} from '../specs/act-norm';
 
 /** How ActNorm stores its per-channel scale. */
-export type ActNormScaleParam = 'direct' | 'log';
-const SCALE_PARAMS: readonly ActNormScaleParam[] = ['direct', 'log'];
+export type { ActNormScaleParam } from '../specs/act-norm';
 
 /**
  * With a scaleBound, the data-dependent init solves log(M) tanh(u) = target for the stored u; the ratio
@@ -58,25 +63,12 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
 
   constructor(args: ActNormArgs = {}) {
     super(args);
-    this.epsilon = args.epsilon ?? 1e-6;
-    this.dataInit = args.dataInit ?? true;
-    this.scaleParam = args.scaleParam ?? 'log';
-    if (!(this.epsilon > 0)) configError(this.name, `epsilon must be > 0, got ${this.epsilon}`);
-    if (!SCALE_PARAMS.includes(this.scaleParam)) {
-      configError(
-        this.name,
-        `scaleParam must be one of ${SCALE_PARAMS.join(', ')}, got '${String(this.scaleParam)}'`,
-      );
-    }
-    this.scaleBound = args.scaleBound ?? undefined;
-    if (this.scaleBound !== undefined) {
-      if (!(this.scaleBound > 1) || !Number.isFinite(this.scaleBound)) {
-        configError(this.name, `scaleBound must be a finite number > 1, got ${this.scaleBound}`);
-      }
-      if (this.scaleParam !== 'log') {
-        configError(this.name, `scaleBound needs scaleParam 'log', got '${this.scaleParam}'`);
-      }
-    }
+    this.epsilon = args.epsilon ?? ACT_NORM_DEFAULTS.epsilon;
+    this.dataInit = args.dataInit ?? ACT_NORM_DEFAULTS.dataInit;
+    this.scaleParam = args.scaleParam ?? ACT_NORM_DEFAULTS.scaleParam;
+    this.scaleBound = args.scaleBound ?? ACT_NORM_DEFAULTS.scaleBound;
+    const error = actNormError(this);
+    if (error !== undefined) configError(this.name, error);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -169,24 +161,12 @@ export class ActNorm extends LazyBuildLayer implements Invertible {
   }
 
   /**
-   * Forward max |scale|, inverse 1 / min |scale| (exact: the map is diagonal); with 'log', exp(max log_scale)
-   * and exp(-min log_scale), computed in float64. With a scaleBound M both are capped at M (exp(log M) can round
-   * to just above M). Infinity before build.
+   * Forward max |scale|, inverse 1 / min |scale| (exact: the map is diagonal), in float64 (formula:
+   * core/src/specs/act-norm.ts). Infinity before build.
    */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.scale === null) return { forward: Infinity, inverse: Infinity };
-    const stored = Array.from(this.scale.read().dataSync());
-    if (this.scaleParam === 'log') {
-      const m = this.scaleBound;
-      const logs = m === undefined ? stored : stored.map((u) => Math.log(m) * Math.tanh(u));
-      const forward = Math.exp(Math.max(...logs));
-      const inverse = Math.exp(-Math.min(...logs));
-      return m === undefined
-        ? { forward, inverse }
-        : { forward: Math.min(forward, m), inverse: Math.min(inverse, m) };
-    }
-    const s = stored.map(Math.abs);
-    return { forward: Math.max(...s), inverse: 1 / Math.min(...s) };
+    return actNormFromWeights(Array.from(this.scale.read().dataSync()), this);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

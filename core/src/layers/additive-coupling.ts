@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type CouplingArgs, CouplingBase } from './coupling-net';
 import { PACKAGE } from './invertible';
 import { type Kwargs, single } from './layer-util';
+import { additiveCouplingFromWeights } from '../specs/additive-coupling';
 
 /**
  * Arguments of {@link AdditiveCoupling}: the conditioner settings of {@link CouplingArgs}
@@ -44,8 +45,7 @@ export class AdditiveCoupling extends CouplingBase {
   /** 1 + Lip(t) in both directions (global, from the current kernels). */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.net === null) return { forward: Infinity, inverse: Infinity };
-    const bound = 1 + this.net.lipschitz();
-    return { forward: bound, inverse: bound };
+    return additiveCouplingFromWeights(this.net.lipschitz());
   }
 }
 tf.serialization.registerClass(AdditiveCoupling, PACKAGE);

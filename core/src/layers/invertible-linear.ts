@@ -13,6 +13,7 @@ import {
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import { hashSeed, SeededRandom } from './seeded-random';
+import { invertibleLinearFromWeights } from '../specs/invertible-linear';
 
 /** Arguments of the LU-parameterised invertible linear maps. */
 export interface InvertibleLinearArgs extends LayerArgs {
@@ -156,8 +157,7 @@ export abstract class LUInvertible extends LazyBuildLayer implements Invertible 
   /** Forward sigma_max(W), inverse 1 / sigma_min(W) (one-sided Jacobi SVD in float64). */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.vars === null) return { forward: Infinity, inverse: Infinity };
-    const [lo, hi] = singularValueRange(this.weightMatrix());
-    return { forward: hi, inverse: lo === 0 ? Infinity : 1 / lo };
+    return invertibleLinearFromWeights(singularValueRange(this.weightMatrix()));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -9,9 +9,15 @@ import {
 } from './lipschitz-activations';
 import { SeededRandom } from './seeded-random';
 import { DENSE_OPERATOR, SpectralKernel } from './spectral-layer';
-export type LogDetMode = 'exact' | 'series' | 'auto';
-export type ProbeDistribution = 'rademacher' | 'gaussian';
-const LOG_DET_MODES: readonly LogDetMode[] = ['exact', 'series', 'auto'];
+import {
+  INVERTIBLE_RESIDUAL_DEFAULTS as DEFAULTS,
+  invertibleResidualError,
+  invertibleResidualFromWeights,
+  type LogDetMode,
+  type ProbeDistribution,
+  residualBranchLipschitz,
+} from '../specs/invertible-residual';
+export type { LogDetMode, ProbeDistribution } from '../specs/invertible-residual';
 /** 'auto' builds the exact Jacobian up to this width (d x d LU per sample is cheap there). */
 export const EXACT_LOG_DET_MAX_DIM = 16;
 
@@ -47,11 +53,6 @@ function maxAbs(t: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
 }
 
-function positiveInt(layer: string, name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) configError(layer, `${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
 /**
  * i-ResNet block (Behrmann et al. 2019): F(x) = x + g(x) on [batch, d], with g = SN-dense -> act -> ... ->
  * SN-dense. Each kernel has spectral norm <= c < 1 and activations are 1-Lipschitz, so Lip(g) < 1 and F is
@@ -80,38 +81,34 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
 
   constructor(args: InvertibleResidualArgs) {
     super(args);
-    const name = this.name;
-    if (!Array.isArray(args.hiddenUnits)) configError(name, 'hiddenUnits must be an array of widths');
-    this.hiddenUnits = args.hiddenUnits.map((h) => positiveInt(name, 'each hiddenUnits entry', h));
-    this.coeff = args.coeff ?? 0.9;
-    if (!(this.coeff > 0 && this.coeff < 1)) {
-      configError(name, `coeff must be in (0, 1) for the block to be invertible, got ${this.coeff}`);
-    }
-    this.activationName = args.activation ?? 'elu';
-    this.act = getLipschitzActivation(name, this.activationName);
-    if (this.act.lipschitz > 1) configError(name, `activation '${this.activationName}' is not 1-Lipschitz`);
-    this.inverseTolerance = args.inverseTolerance ?? 1e-6;
-    if (!(this.inverseTolerance > 0))
-      configError(name, `inverseTolerance must be > 0, got ${this.inverseTolerance}`);
-    this.maxInverseIterations = positiveInt(name, 'maxInverseIterations', args.maxInverseIterations ?? 100);
-    this.logDetMode = args.logDet ?? 'auto';
-    if (!LOG_DET_MODES.includes(this.logDetMode)) {
-      configError(
-        name,
-        `logDet must be one of ${LOG_DET_MODES.join(', ')}, got '${String(this.logDetMode)}'`,
-      );
-    }
-    this.seriesTerms = positiveInt(name, 'seriesTerms', args.seriesTerms ?? 10);
-    this.hutchinsonSamples = positiveInt(name, 'hutchinsonSamples', args.hutchinsonSamples ?? 1);
-    this.probeDistribution = args.probeDistribution ?? 'rademacher';
-    if (this.probeDistribution !== 'rademacher' && this.probeDistribution !== 'gaussian') {
-      configError(
-        name,
-        `probeDistribution must be 'rademacher' or 'gaussian', got '${String(this.probeDistribution)}'`,
-      );
-    }
-    this.powerIterations = args.powerIterations ?? 1;
-    this.initialPowerIterations = args.initialPowerIterations ?? 30;
+    const options = {
+      hiddenUnits: args.hiddenUnits,
+      coeff: args.coeff ?? DEFAULTS.coeff,
+      activation: args.activation ?? DEFAULTS.activation,
+      inverseTolerance: args.inverseTolerance ?? DEFAULTS.inverseTolerance,
+      maxInverseIterations: args.maxInverseIterations ?? DEFAULTS.maxInverseIterations,
+      logDet: args.logDet ?? DEFAULTS.logDet,
+      seriesTerms: args.seriesTerms ?? DEFAULTS.seriesTerms,
+      hutchinsonSamples: args.hutchinsonSamples ?? DEFAULTS.hutchinsonSamples,
+      probeDistribution: args.probeDistribution ?? DEFAULTS.probeDistribution,
+    };
+    const error = invertibleResidualError(
+      options,
+      (activation) => getLipschitzActivation(this.name, activation as LipschitzActivation).lipschitz,
+    );
+    if (error !== undefined) configError(this.name, error);
+    this.hiddenUnits = [...args.hiddenUnits];
+    this.coeff = options.coeff;
+    this.activationName = options.activation as LipschitzActivation;
+    this.act = getLipschitzActivation(this.name, this.activationName);
+    this.inverseTolerance = options.inverseTolerance;
+    this.maxInverseIterations = options.maxInverseIterations;
+    this.logDetMode = options.logDet;
+    this.seriesTerms = options.seriesTerms;
+    this.hutchinsonSamples = options.hutchinsonSamples;
+    this.probeDistribution = options.probeDistribution;
+    this.powerIterations = args.powerIterations ?? DEFAULTS.powerIterations;
+    this.initialPowerIterations = args.initialPowerIterations ?? DEFAULTS.initialPowerIterations;
     this.seed = args.seed;
     this.rng = new SeededRandom(this.seed ?? 0x5eed);
   }
@@ -195,15 +192,17 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
    * kernels (<= c^n up to power-iteration error) times the activation constants.
    */
   lipschitzBounds(): { forward: number; inverse: number } {
-    const L = this.lipschitzOfResidual();
-    return { forward: 1 + L, inverse: L < 1 ? 1 / (1 - L) : Infinity };
+    return invertibleResidualFromWeights(this.kernelNorms(), this.act.lipschitz);
   }
 
   /** Lip(g) bound from the current weights. */
   lipschitzOfResidual(iterations = 50): number {
-    let L = Math.pow(this.act.lipschitz, this.g.length - 1);
-    for (const w of this.g) L *= w.dense.operatorNorm(this.coeff, iterations, this.seed);
-    return L;
+    return residualBranchLipschitz(this.kernelNorms(iterations), this.act.lipschitz);
+  }
+
+  /** The operator norm of each normalized kernel of g. */
+  kernelNorms(iterations = 50): number[] {
+    return this.g.map((w) => w.dense.operatorNorm(this.coeff, iterations, this.seed));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

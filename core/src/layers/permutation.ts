@@ -2,8 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import { hashSeed, SeededRandom } from './seeded-random';
+import {
+  invertPermutation,
+  PERMUTATION_DEFAULTS,
+  type PermutationMode,
+  permutationFromWeights,
+  permutationModeError,
+} from '../specs/permutation';
 
-export type PermutationMode = 'reverse' | 'shuffle';
+export type { PermutationMode } from '../specs/permutation';
 
 /** Arguments of {@link Permutation}. */
 export interface PermutationArgs extends LayerArgs {
@@ -28,23 +35,17 @@ export class Permutation extends LazyBuildLayer implements Invertible {
 
   constructor(args: PermutationArgs = {}) {
     super(args);
-    this.mode = args.mode ?? 'shuffle';
+    this.mode = args.mode ?? PERMUTATION_DEFAULTS.mode;
     this.seed = args.seed ?? hashSeed(this.name);
     this.perm = args.permutation ?? null;
-    if (this.mode !== 'reverse' && this.mode !== 'shuffle') {
-      configError(this.name, `mode must be 'reverse' or 'shuffle', got '${String(this.mode)}'`);
-    }
+    const error = permutationModeError(this.mode);
+    if (error !== undefined) configError(this.name, error);
     if (this.perm !== null) this.inv = this.invert(this.perm);
   }
 
   private invert(perm: number[]): number[] {
-    const inv = new Array<number>(perm.length).fill(-1);
-    perm.forEach((p, i) => {
-      if (!Number.isInteger(p) || p < 0 || p >= perm.length || inv[p] !== -1) {
-        configError(this.name, `permutation is not a permutation of 0..${perm.length - 1}`);
-      }
-      inv[p] = i;
-    });
+    const inv = invertPermutation(perm);
+    if ('error' in inv) configError(this.name, inv.error);
     return inv;
   }
 
@@ -85,7 +86,7 @@ export class Permutation extends LazyBuildLayer implements Invertible {
   }
 
   lipschitzBounds(): { forward: number; inverse: number } {
-    return { forward: 1, inverse: 1 };
+    return permutationFromWeights();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

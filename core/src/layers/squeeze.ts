@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, single, singleShape } from './layer-util';
+import { squeezeFromWeights } from '../specs/squeeze';
 
 /** Arguments of {@link Squeeze}: only the common layer arguments. */
 export type SqueezeArgs = LayerArgs;
@@ -62,7 +63,7 @@ export class Squeeze extends tf.layers.Layer implements Invertible {
   }
 
   lipschitzBounds(): { forward: number; inverse: number } {
-    return { forward: 1, inverse: 1 };
+    return squeezeFromWeights();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -3,7 +3,7 @@
  * layer class (core/src/layers) and the static bound calculus (core/src/bounds/layer-bounds.ts) both call it, so
  * each default, option check and bound formula is stated once.
  */
-import type { Bound, NodeBounds } from '../bounds/bound';
+import type { NodeBounds } from '../bounds/bound';
 
 /** Bounds computed from a built layer's weights: Infinity where no finite bound holds. */
 export interface WeightBounds {
@@ -13,15 +13,6 @@ export interface WeightBounds {
 
 /** A static bound read from a layer's options, with how it was derived. */
 export type StaticBounds = NodeBounds;
-
-export function staticBounds(
-  forward: Bound,
-  inverse: Bound,
-  source: string,
-  notes: string[] = [],
-): StaticBounds {
-  return { forward, inverse, source, notes };
-}
 
 /** One option a layer rejects: the message its constructor throws (after `<layer name>: `). */
 export type OptionError = string;

@@ -1,0 +1,10 @@
+/** Layer specifications: defaults, option checks and bound formulas, free of tfjs (see spec.ts). */
+export * from './spec';
+export * from './act-norm';
+export * from './additive-coupling';
+export * from './affine-coupling';
+export * from './invertible-linear';
+export * from './invertible-residual';
+export * from './permutation';
+export * from './spectral';
+export * from './squeeze';

@@ -1,0 +1,302 @@
+/**
+ * Every layer class against its specification (core/src/specs) on random configurations: the constructor throws
+ * exactly the specification's first error; `lipschitzBounds()` equals the specification's bound from weights whose
+ * inputs are measured here independently (float64 SVDs of the kernels or of the map applied to a basis, per-channel
+ * scales read off the map); the static calculus on the equivalent IR LayerNode (the layer's getConfig()) equals
+ * the specification's bound from the config.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Matrix, SVD } from 'ml-matrix';
+import { layerBounds, type NodeBounds } from '../../src/bounds';
+import type { ConfigValue, LayerNode } from '../../src/ir/model-ir';
+import {
+  ActNorm,
+  AdditiveCoupling,
+  AffineCoupling,
+  InvertibleConv1x1,
+  InvertibleLinear,
+  InvertibleResidual,
+  Permutation,
+  SpectralDense,
+  Squeeze,
+} from '../../src/layers';
+import { ACTIVATION_LIPSCHITZ, type ConditionerActivation } from '../../src/layers/coupling-net';
+import { getLipschitzActivation, LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
+import { SeededRandom } from '../../src/layers/seeded-random';
+import * as spec from '../../src/specs';
+
+const CONFIGS = 50;
+const rng = new SeededRandom(20261129);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)]!;
+const between = (lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
+const int = (lo: number, hi: number): number => Math.floor(between(lo, hi + 1));
+
+/** The IR node the extractor makes for `new <type>(config)`. */
+function irNode(layerType: string, config: tf.serialization.ConfigDict): LayerNode {
+  const R = { file: '/m.ts', start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+  const clean = JSON.parse(JSON.stringify(config)) as { [key: string]: ConfigValue };
+  return { kind: 'layer', id: layerType, layerType, origin: 'lipschitz-lens', config: clean, range: R };
+}
+const staticOf = (layerType: string, config: tf.serialization.ConfigDict): NodeBounds =>
+  layerBounds(irNode(layerType, config), { customLayers: [] });
+
+/** sigma_min and sigma_max of a float64 matrix (ml-matrix SVD). */
+function sigmaRange(rows: number, cols: number, data: ArrayLike<number>): [number, number] {
+  const m = new Matrix(rows, cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) m.set(r, c, data[r * cols + c]!);
+  const s = new SVD(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+  return [Math.min(...s), Math.max(...s)];
+}
+
+function closeRel(actual: number, expected: number, tol: number, what: string): void {
+  if (actual === expected) return;
+  assert.ok(Math.abs(actual - expected) <= tol * Math.abs(expected), `${what}: ${actual} vs ${expected}`);
+}
+function closePair(a: spec.WeightBounds, b: spec.WeightBounds, tol: number, what: string): void {
+  closeRel(a.forward, b.forward, tol, `${what} forward`);
+  closeRel(a.inverse, b.inverse, tol, `${what} inverse`);
+}
+
+/** Constructs, and checks that it throws exactly when the specification names an error, with its message. */
+function construct<L>(name: string, error: string | undefined, make: () => L): L | undefined {
+  if (error !== undefined) {
+    assert.throws(make, { message: `${name}: ${error}` });
+    return undefined;
+  }
+  return make();
+}
+
+/** Lipschitz bound of a dense conditioner's output columns [from, to): kernel norms times activation constants. */
+function conditionerLipschitz(
+  layer: tf.layers.Layer,
+  act: ConditionerActivation,
+  from: number,
+  to: number,
+): number {
+  const kernels = layer.getWeights().filter((w) => w.rank === 2);
+  let bound = 1;
+  kernels.forEach((k, i) => {
+    const [rows, cols] = k.shape as [number, number];
+    const data = k.dataSync();
+    const last = i + 1 === kernels.length;
+    const [lo, hi] = last ? [from, to] : [0, cols];
+    const sub = Float64Array.from({ length: rows * (hi - lo) }, (_, j) => {
+      const r = Math.floor(j / (hi - lo));
+      return data[r * cols + lo + (j % (hi - lo))]!;
+    });
+    bound *= sigmaRange(rows, hi - lo, sub)[1];
+    if (!last) bound *= ACTIVATION_LIPSCHITZ[act];
+  });
+  return bound;
+}
+
+describe('layer specifications agree with the layers and the static calculus', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it(`AffineCoupling: ${CONFIGS}+ configurations`, () => {
+    for (let i = 0; i < CONFIGS + 10; i++) {
+      const name = `affine_${i}`;
+      const options = {
+        scale: pick([...spec.AFFINE_SCALES, 'tanh' as spec.AffineScale]),
+        scaleBound: pick([between(0.5, 5), spec.AFFINE_COUPLING_DEFAULTS.scaleBound]),
+        scaleFloor: pick([between(-0.2, 1.2), spec.AFFINE_COUPLING_DEFAULTS.scaleFloor]),
+      };
+      const activation = pick(Object.keys(ACTIVATION_LIPSCHITZ) as ConditionerActivation[]);
+      const zeroInit = rng.uniform() < 0.5;
+      const layer = construct(
+        name,
+        spec.affineCouplingErrors(options)[0],
+        () => new AffineCoupling({ name, ...options, activation, zeroInit, hiddenUnits: int(1, 5), seed: i }),
+      );
+      if (layer === undefined) continue;
+      const half = int(1, 3);
+      tf.tidy(() => void layer.apply(tf.randomNormal([3, 2 * half])));
+      const lipS = conditionerLipschitz(layer, activation, 0, half);
+      const lipT = conditionerLipschitz(layer, activation, half, 2 * half);
+      closePair(layer.lipschitzBounds(), spec.affineCouplingFromWeights(options, lipS, lipT), 1e-9, name);
+      assert.deepEqual(layer.x2Gains(), spec.affineX2Gains(options));
+      const b = staticOf('AffineCoupling', layer.getConfig());
+      assert.deepEqual(b, spec.affineCouplingStatic(options), name);
+      assert.equal(b.forward, 'unbounded');
+      layer.dispose();
+    }
+  });
+
+  it(`AdditiveCoupling: ${CONFIGS} configurations`, () => {
+    for (let i = 0; i < CONFIGS; i++) {
+      const activation = pick(Object.keys(ACTIVATION_LIPSCHITZ) as ConditionerActivation[]);
+      const layer = new AdditiveCoupling({
+        activation,
+        hiddenUnits: int(1, 5),
+        hiddenLayers: int(0, 2),
+        zeroInit: rng.uniform() < 0.3,
+        seed: i,
+      });
+      const half = int(1, 3);
+      tf.tidy(() => void layer.apply(tf.randomNormal([3, 2 * half])));
+      const lipT = conditionerLipschitz(layer, activation, 0, half);
+      closePair(layer.lipschitzBounds(), spec.additiveCouplingFromWeights(lipT), 1e-9, `additive ${i}`);
+      assert.deepEqual(staticOf('AdditiveCoupling', layer.getConfig()), spec.additiveCouplingStatic());
+      layer.dispose();
+    }
+  });
+
+  it(`ActNorm: ${CONFIGS}+ configurations, scales read off the map`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `actnorm_${i}`;
+      const options = {
+        epsilon: pick([1e-6, between(-1e-3, 1e-2)]),
+        scaleParam: pick(['log', 'log', 'direct', 'logit'] as spec.ActNormScaleParam[]),
+        scaleBound: pick([undefined, between(0.5, 6)]),
+      };
+      const layer = construct(name, spec.actNormError(options), () => new ActNorm({ name, ...options }));
+      if (layer === undefined) continue;
+      const c = int(1, 5);
+      tf.tidy(() => void layer.apply(tf.randomNormal([2, c])));
+      const [, bias, flag] = layer.getWeights();
+      layer.setWeights([tf.tensor1d(Array.from({ length: c }, () => between(-3, 3) || 0.5)), bias!, flag!]);
+      // The map is diagonal: its per-channel gains are (f(e_j) - f(0))_j.
+      const gains = tf.tidy(() => {
+        const out = layer.apply(tf.concat([tf.zeros([1, c]), tf.eye(c)])) as tf.Tensor2D;
+        const d = tf.sub(out.slice([1, 0], [c, c]), out.slice([0, 0], [1, c]));
+        return Array.from(tf.abs(d).max(0).dataSync());
+      });
+      const fromWeights = spec.actNormFromWeights(Array.from(layer.getWeights()[0]!.dataSync()), options);
+      closePair(layer.lipschitzBounds(), fromWeights, 0, name);
+      const measured = { forward: Math.max(...gains), inverse: 1 / Math.min(...gains) };
+      closePair(fromWeights, measured, 1e-4, `${name} measured`);
+      const b = staticOf('ActNorm', layer.getConfig());
+      assert.deepEqual(b, spec.actNormStatic(options), name);
+      if (typeof b.forward === 'number') {
+        assert.ok(b.forward >= fromWeights.forward && (b.inverse as number) >= fromWeights.inverse, name);
+      }
+      layer.dispose();
+    }
+  });
+
+  it(`InvertibleResidual: ${CONFIGS}+ configurations`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `ires_${i}`;
+      const hiddenUnits = Array.from({ length: int(0, 2) }, () => int(rng.uniform() < 0.1 ? 0 : 1, 6));
+      const options = {
+        hiddenUnits,
+        coeff: pick([between(0.05, 0.99), between(0.05, 0.99), 1.2, spec.INVERTIBLE_RESIDUAL_DEFAULTS.coeff]),
+        activation: pick(LIPSCHITZ_ACTIVATIONS),
+        inverseTolerance: pick([1e-6, 1e-4, -1]),
+        maxInverseIterations: pick([100, 20, 0]),
+        logDet: pick(['auto', 'exact', 'series'] as spec.LogDetMode[]),
+        seriesTerms: 10,
+        hutchinsonSamples: 1,
+        probeDistribution: pick(['rademacher', 'gaussian'] as spec.ProbeDistribution[]),
+      };
+      const actLipschitz = (a: string): number => getLipschitzActivation(name, a).lipschitz;
+      const layer = construct(
+        name,
+        spec.invertibleResidualError(options, actLipschitz),
+        () => new InvertibleResidual({ name, ...options, seed: i }),
+      );
+      if (layer === undefined) continue;
+      const d = int(1, 4);
+      tf.tidy(() => void layer.apply(tf.randomNormal([2, d])));
+      const act = actLipschitz(options.activation);
+      closePair(
+        layer.lipschitzBounds(),
+        spec.invertibleResidualFromWeights(layer.kernelNorms(), act),
+        1e-9,
+        name,
+      );
+      const { lip, ...expected } = spec.invertibleResidualStatic({
+        coeff: options.coeff,
+        depth: hiddenUnits.length + 1,
+        activationLipschitz: act,
+      });
+      assert.ok(lip < 1);
+      assert.deepEqual(staticOf('InvertibleResidual', layer.getConfig()), expected, name);
+      layer.dispose();
+    }
+  });
+
+  for (const [label, make, shape] of [
+    ['InvertibleLinear', (seed: number) => new InvertibleLinear({ seed }), (n: number) => [n, n]],
+    ['InvertibleConv1x1', (seed: number) => new InvertibleConv1x1({ seed }), (n: number) => [n, 1, 1, n]],
+  ] as const) {
+    it(`${label}: ${CONFIGS} configurations, W applied to a basis`, () => {
+      for (let i = 0; i < CONFIGS; i++) {
+        const layer = make(i);
+        const n = int(1, 6);
+        tf.tidy(() => void layer.apply(tf.zeros(shape(n))));
+        // Trained-looking factors: random lower, upper and log-scale entries.
+        const w = layer.getWeights();
+        const names = layer.weights.map((v) => v.originalName.split('/').pop());
+        layer.setWeights(
+          w.map((t, j) =>
+            ['lower', 'upper', 'log_scale'].includes(names[j]!) ? tf.randomNormal(t.shape) : t,
+          ),
+        );
+        const basis = tf.tidy(() =>
+          Array.from((layer.apply(tf.eye(n).reshape(shape(n))) as tf.Tensor).dataSync()),
+        );
+        const measured = spec.invertibleLinearFromWeights(sigmaRange(n, n, basis));
+        closePair(layer.lipschitzBounds(), measured, 1e-3, `${label} ${i}`);
+        assert.deepEqual(staticOf(label, layer.getConfig()), spec.invertibleLinearStatic(label));
+        layer.dispose();
+      }
+    });
+  }
+
+  it(`Permutation: ${CONFIGS}+ configurations, an isometry`, () => {
+    for (let i = 0; i < CONFIGS + 10; i++) {
+      const name = `perm_${i}`;
+      const n = int(1, 6);
+      const mode = pick(['reverse', 'shuffle', 'shuffle', 'rotate'] as spec.PermutationMode[]);
+      const given = rng.uniform() < 0.4 ? rng.permutation(n) : undefined;
+      if (given && rng.uniform() < 0.3) given[0] = n;
+      const inv = given && spec.invertPermutation(given);
+      const error = spec.permutationModeError(mode) ?? (inv && 'error' in inv ? inv.error : undefined);
+      const layer = construct(
+        name,
+        error,
+        () => new Permutation({ name, mode, seed: i, permutation: given ?? null }),
+      );
+      if (layer === undefined) continue;
+      const ratio = tf.tidy(() => {
+        const x = tf.randomNormal([4, n]);
+        return tf.norm(layer.apply(x) as tf.Tensor).dataSync()[0]! / tf.norm(x).dataSync()[0]!;
+      });
+      closeRel(ratio, 1, 1e-6, name);
+      assert.deepEqual(layer.lipschitzBounds(), spec.permutationFromWeights());
+      assert.deepEqual(staticOf('Permutation', layer.getConfig()), spec.permutationStatic());
+    }
+  });
+
+  it(`Squeeze: ${CONFIGS} shapes, an isometry`, () => {
+    for (let i = 0; i < CONFIGS; i++) {
+      const layer = new Squeeze();
+      const ratio = tf.tidy(() => {
+        const x = tf.randomNormal([2, 2 * int(1, 3), 2 * int(1, 3), int(1, 3)]);
+        return tf.norm(layer.apply(x) as tf.Tensor).dataSync()[0]! / tf.norm(x).dataSync()[0]!;
+      });
+      closeRel(ratio, 1, 1e-6, `squeeze ${i}`);
+      assert.deepEqual(layer.lipschitzBounds(), spec.squeezeFromWeights());
+      assert.deepEqual(staticOf('Squeeze', layer.getConfig()), spec.squeezeStatic());
+    }
+  });
+
+  it(`SpectralDense: ${CONFIGS} coefficients, default as the layer's, forward <= c`, () => {
+    assert.equal(new SpectralDense({ units: 2 }).coeff, spec.SPECTRAL_DEFAULTS.coeff);
+    for (let i = 0; i < CONFIGS; i++) {
+      const coeff = rng.uniform() < 0.2 ? undefined : between(0.1, 3);
+      const config = { units: int(1, 8), ...(coeff === undefined ? {} : { coeff }) };
+      const b = staticOf('SpectralDense', config);
+      assert.deepEqual(
+        b,
+        spec.spectralStatic(coeff ?? spec.SPECTRAL_DEFAULTS.coeff, coeff !== undefined, 'SpectralDense'),
+      );
+      assert.equal(b.forward, coeff ?? new SpectralDense({ units: 2 }).coeff);
+    }
+  });
+});
