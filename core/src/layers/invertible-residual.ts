@@ -53,6 +53,37 @@ function maxAbs(t: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
 }
 
+/** Safety ceiling of the fixed-point loop, whatever the contraction (L = 1 - 1e-5 at tol 1e-6 needs ~1.4e6). */
+const MAX_FIXED_POINT_ITERATIONS = 1_000_000;
+
+/** InverseReport of the fixed-point inverse, with the cap it ran under and the Lip(g) bound that set it. */
+export interface FixedPointReport extends InverseReport {
+  /** Iteration cap of the run: from the certified contraction, or maxInverseIterations without one. */
+  cap: number;
+  /** Certified Lip(g) bound (>= 1: no certificate, the cap is maxInverseIterations). */
+  contraction: number;
+}
+
+/**
+ * Iterations of x <- y - g(x) that reach |x_k - x_{k-1}| <= tol, given Lip(g) <= L < 1 (certified) and the first
+ * step's size r1 = ||x_1 - x_0||_2 (per sample, max over the batch): the steps shrink at least geometrically,
+ * ||x_k - x_{k-1}|| <= L^(k-1) r1, and the max-abs residual is at most that 2-norm, so k = 1 + ceil(log(tol / r1)
+ * / log L) suffice in exact arithmetic; 10% + 10 more cover float32 rounding near the tolerance. Without a
+ * certified L < 1 there is no such k: the configured cap stays.
+ */
+export function fixedPointIterationCap(
+  L: number,
+  tolerance: number,
+  firstStep: number,
+  fallback: number,
+): number {
+  if (!(L >= 0 && L < 1)) return fallback;
+  if (!(firstStep > tolerance)) return 1;
+  if (L === 0) return 2;
+  const k = 1 + Math.ceil(Math.log(tolerance / firstStep) / Math.log(L));
+  return Math.min(MAX_FIXED_POINT_ITERATIONS, Math.ceil(k * 1.1) + 10);
+}
+
 /**
  * i-ResNet block (Behrmann et al. 2019): F(x) = x + g(x) on [batch, d], with g = SN-dense -> act -> ... ->
  * SN-dense. Each kernel has spectral norm <= c < 1 and activations are 1-Lipschitz, so Lip(g) < 1 and F is
@@ -77,7 +108,7 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
   private readonly rng: SeededRandom;
   private g: GWeights[] = [];
   private dim = 0;
-  private report: InverseReport | null = null;
+  private report: FixedPointReport | null = null;
 
   constructor(args: InvertibleResidualArgs) {
     super(args);
@@ -152,29 +183,39 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
   }
 
   /**
-   * Solves x + g(x) = y by x <- y - g(x) from x = y; contraction c^n makes the error shrink geometrically.
-   * Stops once max |x_k - x_{k-1}| <= inverseTolerance * max(1, max |y|).
+   * Solves x + g(x) = y by x <- y - g(x) from x = y; contraction Lip(g) <= L < 1 makes the error shrink
+   * geometrically. Stops once max |x_k - x_{k-1}| <= inverseTolerance * max(1, max |y|). The iteration cap follows
+   * from the certified L (a product of certified spectral-norm bounds) and the tolerance, see
+   * fixedPointIterationCap; maxInverseIterations applies only when L < 1 is not certified. A run that stops at
+   * the cap says so in lastInverseReport() (converged: false, with the cap and L).
    */
   inverse(y: tf.Tensor): tf.Tensor {
     const target = this.checkInput('inverse', y);
     const tolerance = this.inverseTolerance * Math.max(1, maxAbs(target));
     const kernels = tf.tidy(() => this.normalizedKernels(0, false));
+    const contraction = this.lipschitzOfResidual();
     let x = target.clone();
     let residual = Infinity;
     let iterations = 0;
-    while (iterations < this.maxInverseIterations && !(residual <= tolerance)) {
+    let cap = this.maxInverseIterations;
+    while (iterations < cap && !(residual <= tolerance)) {
       const next = tf.tidy(() => tf.sub(target, this.residual(x, kernels)) as tf.Tensor2D);
       residual = tf.tidy(() => maxAbs(tf.sub(next, x)));
+      if (iterations === 0) {
+        const firstStep = tf.tidy(() => tf.max(tf.norm(tf.sub(next, x), 'euclidean', 1)).dataSync()[0]!);
+        cap = fixedPointIterationCap(contraction, tolerance, firstStep, this.maxInverseIterations);
+      }
       x.dispose();
       x = next;
       iterations++;
     }
     tf.dispose(kernels);
-    this.report = { iterations, residual, converged: residual <= tolerance };
+    this.report = { iterations, residual, converged: residual <= tolerance, cap, contraction };
     return x;
   }
 
-  lastInverseReport(): InverseReport {
+  /** The last inverse() run: iterations, residual, converged, and the iteration cap and certified Lip(g) used. */
+  lastInverseReport(): FixedPointReport {
     if (this.report === null) configError(this.name, 'lastInverseReport() called before any inverse()');
     return { ...this.report };
   }
