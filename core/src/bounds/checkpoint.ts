@@ -4,7 +4,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Matrix64, spectralNorm } from '../linalg/matrix64';
+import { convBoundAllSizes, type ConvKernel64, convOperatorBound } from '../linalg/conv-bound';
+import { gramSpectralBound } from '../linalg/gram';
+import { type Matrix64 } from '../linalg/matrix64';
 
 export interface CheckpointWeight {
   name: string;
@@ -85,14 +87,16 @@ export function denseKernels(checkpoint: Checkpoint): { name: string; matrix: Ma
 
 export interface KernelNorm {
   name: string;
+  /** A certified upper bound of sigma_max (Gram iteration in float64), not an estimate. */
   sigma: number;
 }
 
 const cache = new Map<string, { mtimeMs: number; norms: KernelNorm[] }>();
 
 /**
- * Spectral norms of the checkpoint's 2-D kernels, in manifest order. Cached by path and mtime: hovers and
- * diagnostics ask again on every keystroke, and power iteration on large kernels is not free.
+ * Certified upper bounds of the spectral norms of the checkpoint's 2-D kernels (Gram iteration, within ~1e-12 of
+ * sigma_max once converged), in manifest order. Cached by path and mtime: hovers and diagnostics ask again on
+ * every keystroke, and large kernels are not free.
  */
 export function kernelNorms(path: string): KernelNorm[] {
   const mtimeMs = statSync(path).mtimeMs;
@@ -100,8 +104,53 @@ export function kernelNorms(path: string): KernelNorm[] {
   if (hit && hit.mtimeMs === mtimeMs) return hit.norms;
   const norms = denseKernels(readCheckpoint(path)).map((k) => ({
     name: k.name,
-    sigma: spectralNorm(k.matrix),
+    sigma: gramSpectralBound(k.matrix).bound,
   }));
   cache.set(path, { mtimeMs, norms });
+  return norms;
+}
+
+/** 4-D kernels (`.../kernel`, tfjs layout [kh, kw, cin, cout]), in manifest order. */
+export function convKernels(checkpoint: Checkpoint): { name: string; kernel: ConvKernel64 }[] {
+  return checkpoint.weights
+    .filter((w) => w.shape.length === 4 && /kernel$/.test(w.name))
+    .map((w) => ({ name: w.name, kernel: { shape: w.shape as ConvKernel64['shape'], data: w.values } }));
+}
+
+/** How a conv kernel is applied, from the layer's config; inputSize when the analysis knows it. */
+export interface ConvUse {
+  strides?: [number, number];
+  padding?: 'same' | 'valid';
+  inputSize?: [number, number];
+}
+
+/**
+ * Certified upper bound of the operator norm of conv2d by `kernel` as applied (not of the reshaped kernel):
+ * with a known input size, the bound for that size, stride and padding; otherwise one that holds for every
+ * input size and padding (the infinite-grid norm, see linalg/conv-bound.ts), with the stride if known.
+ */
+export function convKernelBound(kernel: ConvKernel64, use: ConvUse = {}): number {
+  const strides = use.strides ?? [1, 1];
+  if (use.inputSize !== undefined)
+    return convOperatorBound(kernel, { inputSize: use.inputSize, strides, padding: use.padding ?? 'valid' });
+  return convBoundAllSizes(kernel, strides);
+}
+
+const convCache = new Map<string, { mtimeMs: number; norms: KernelNorm[] }>();
+
+/**
+ * Certified operator-norm bounds of the checkpoint's conv kernels, in manifest order, for every input size,
+ * padding and stride (stride 1 bounds the strided ones too: a stride only drops outputs). A caller that knows a
+ * layer's stride and input size gets a tighter bound from convKernelBound.
+ */
+export function convKernelNorms(path: string): KernelNorm[] {
+  const mtimeMs = statSync(path).mtimeMs;
+  const hit = convCache.get(path);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.norms;
+  const norms = convKernels(readCheckpoint(path)).map((k) => ({
+    name: k.name,
+    sigma: convKernelBound(k.kernel),
+  }));
+  convCache.set(path, { mtimeMs, norms });
   return norms;
 }

@@ -8,7 +8,12 @@
  *   block-diagonalised by the 2-D DFT, so its norm is the maximum over the grid's finitely many frequencies of
  *   the spectral norm of the cout x cin matrix K^(f) (Sedghi, Gupta, Long 2019), each bounded by Gram iteration.
  *   Small operators also get the Gram bound of their explicit matrix (no border slack); the smaller one is used.
- * - Unknown input size: min of sum over taps of ||K[a, b]||_2 (the convolution is a sum of zero-filled shifts
+ * - Unknown input size: the convolution on the infinite grid Z^2 (of which every zero-padded one is a
+ *   compression) has norm sup over continuous frequencies w of ||K^(w)||. Sampled on an N x N grid that is not a
+ *   bound by itself; K^ is Lipschitz in w, ||K^(w) - K^(w')|| <= sum over taps of ||K[a, b]|| |(w - w') . (a - ca,
+ *   b - cb)| (a phase shift by the centre (ca, cb) changes no norm), and every w is within pi / N per axis of a
+ *   sample, so the sampled max plus (pi / N) sum ||K[a, b]|| (|a - ca| + |b - cb|) is certified. Also the
+ *   min of sum over taps of ||K[a, b]||_2 (the convolution is a sum of zero-filled shifts
  *   times per-tap channel maps, each shift of norm <= 1) and sqrt(m_h m_w) ||K as (kh kw cin) x cout||_2, with
  *   m = ceil(k / s) the number of patches an input pixel can fall into (y = patches(x) K, ||patches(x)||_F^2 <=
  *   m_h m_w ||x||^2). Both hold for every input size, padding and stride.
@@ -212,4 +217,49 @@ export function convBoundAnySize(
   const multiplicity = Math.ceil(kh / strides[0]) * Math.ceil(kw / strides[1]);
   // The sum of kh kw rounded terms: a few ulps each.
   return Math.min(taps * (1 + 4 * kh * kw * U), Math.sqrt(multiplicity) * reshaped * (1 + 4 * U));
+}
+
+/**
+ * Certified upper bound of the conv norm for every input size and padding, with the given stride: the sampled
+ * frequency maximum plus its Lipschitz slack (see the file comment), after the polyphase reduction of the stride,
+ * and the two coarse bounds of convBoundAnySize; the smallest. The grid starts at `grid` samples per axis and is
+ * doubled while the slack exceeds 1% of the sampled maximum and the work stays under `budget` multiply-adds.
+ */
+export function convBoundAllSizes(
+  kernel: ConvKernel64,
+  strides: [number, number] = [1, 1],
+  grid = 32,
+  options: GramOptions & { budget?: number } = {},
+): number {
+  const coarse = convBoundAnySize(kernel, strides, options);
+  const poly = polyphase(kernel, strides[0], strides[1]);
+  const [kh, kw, cin, cout] = poly.shape;
+  const ca = (kh - 1) / 2;
+  const cb = (kw - 1) / 2;
+  // sum over taps of ||K[a, b]|| |a - ca| and |b - cb|: the slack is (pi / n1) rowMoment + (pi / n2) colMoment.
+  let rowMoment = 0;
+  let colMoment = 0;
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++) {
+      const block = matrix(
+        cin,
+        cout,
+        Array.from({ length: cin * cout }, (_, i) => poly.data[(a * kw + b) * cin * cout + i]!),
+      );
+      const tap = gramSpectralBound(block, options).bound;
+      rowMoment += tap * Math.abs(a - ca);
+      colMoment += tap * Math.abs(b - cb);
+    }
+  const budget = options.budget ?? 2e8;
+  const small = Math.min(cin, cout);
+  const costPerFrequency = kh * kw * cin * cout + 12 * small * small * small * 4;
+  let n = Math.max(grid, kh, kw);
+  let best = coarse;
+  for (;;) {
+    const sampled = circularConvBound(poly, [n, n], options);
+    const slack = (Math.PI / n) * (rowMoment + colMoment);
+    best = Math.min(best, (sampled + slack) * (1 + 16 * U));
+    if (slack <= 0.01 * sampled || 2 * n * n * costPerFrequency > budget) return best;
+    n *= 2;
+  }
 }

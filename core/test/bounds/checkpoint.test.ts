@@ -42,7 +42,7 @@ describe('checkpoint reading', () => {
     assert.deepEqual(Array.from(ckpt.weights[0]!.values), f32(k1));
   });
 
-  it('power iteration matches an SVD', () => {
+  it('the certified bounds match an SVD (within 1e-8)', () => {
     const norms = kernelNorms(path);
     assert.equal(norms.length, 2);
     assert.ok(Math.abs(norms[0]!.sigma - svdNorm(6, 5, f32(k1))) < 1e-8);
