@@ -9,18 +9,14 @@ import type { Initializer } from './initializer-config';
 import { configError, type Invertible } from './invertible';
 import { type LayerArgs, LazyBuildLayer, vectorOrImageShape } from './layer-util';
 import { hashSeed } from './seeded-random';
+import {
+  type ConditionerActivation,
+  conditionerLipschitz,
+  COUPLING_NET_DEFAULTS as DEFAULTS,
+  couplingNetError,
+} from '../specs/coupling-net';
 
-export type ConditionerActivation = 'relu' | 'tanh' | 'elu' | 'softplus' | 'sigmoid' | 'linear';
-
-/** Global Lipschitz constants of the activations (sup |f'|); sigmoid's slope peaks at 1/4. */
-export const ACTIVATION_LIPSCHITZ: Readonly<Record<ConditionerActivation, number>> = {
-  relu: 1,
-  tanh: 1,
-  elu: 1,
-  softplus: 1,
-  sigmoid: 0.25,
-  linear: 1,
-};
+export { ACTIVATION_LIPSCHITZ, type ConditionerActivation } from '../specs/coupling-net';
 
 function activate(x: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
   switch (activation) {
@@ -99,13 +95,11 @@ export class Conditioner {
   }
 
   /**
-   * Upper bound on the Lipschitz constant of the output columns [from, to): the product of the kernels'
-   * spectral norms and the activation constants. A 3x3 conv is bounded by sqrt(9) times the norm of its
-   * kernel reshaped to [9 * cin, cout], since each input pixel enters 9 patches. Biases do not matter.
+   * Upper bound on the Lipschitz constant of the output columns [from, to), from the spectral norms of the kernels
+   * reshaped to [rows, cout] (float64); formula: core/src/specs/coupling-net.ts.
    */
   lipschitz(from = 0, to?: number): number {
-    let bound = 1;
-    this.kernels.forEach((kernel, i) => {
+    const norms = this.kernels.map((kernel, i) => {
       const shape = kernel.shape as number[];
       const cout = shape[shape.length - 1]!;
       const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -116,11 +110,9 @@ export class Conditioner {
       const cols = matrix(rows, hi - lo);
       for (let r = 0; r < rows; r++)
         for (let c = lo; c < hi; c++) cols.data[r * (hi - lo) + c - lo] = full[r * cout + c]!;
-      const spatial = this.rank === 4 ? 3 : 1;
-      bound *= spectralNorm(cols) * spatial;
-      if (!last) bound *= ACTIVATION_LIPSCHITZ[this.activation];
+      return spectralNorm(cols);
     });
-    return bound;
+    return conditionerLipschitz(norms, this.activation, this.rank);
   }
 }
 
@@ -142,24 +134,19 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
 
   constructor(args: CouplingArgs) {
     super(args);
-    this.hiddenUnits = args.hiddenUnits ?? 64;
-    this.hiddenChannels = args.hiddenChannels ?? 32;
-    this.hiddenLayers = args.hiddenLayers ?? 2;
-    this.activation = args.activation ?? 'relu';
-    this.zeroInit = args.zeroInit ?? true;
+    this.hiddenUnits = args.hiddenUnits ?? DEFAULTS.hiddenUnits;
+    this.hiddenChannels = args.hiddenChannels ?? DEFAULTS.hiddenChannels;
+    this.hiddenLayers = args.hiddenLayers ?? DEFAULTS.hiddenLayers;
+    this.activation = args.activation ?? DEFAULTS.activation;
+    this.zeroInit = args.zeroInit ?? DEFAULTS.zeroInit;
     this.seed = args.seed ?? hashSeed(this.name);
-    for (const [key, value] of [
-      ['hiddenUnits', this.hiddenUnits],
-      ['hiddenChannels', this.hiddenChannels],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 1)
-        configError(this.name, `${key} must be a positive integer, got ${value}`);
-    }
-    if (!Number.isInteger(this.hiddenLayers) || this.hiddenLayers < 0) {
-      configError(this.name, `hiddenLayers must be a non-negative integer, got ${this.hiddenLayers}`);
-    }
-    if (!(this.activation in ACTIVATION_LIPSCHITZ))
-      configError(this.name, `unknown activation '${this.activation}'`);
+    const error = couplingNetError({
+      hiddenUnits: this.hiddenUnits,
+      hiddenChannels: this.hiddenChannels,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+    });
+    if (error !== undefined) configError(this.name, error);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {

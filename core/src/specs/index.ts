@@ -3,6 +3,7 @@ export * from './spec';
 export * from './act-norm';
 export * from './additive-coupling';
 export * from './affine-coupling';
+export * from './coupling-net';
 export * from './invertible-linear';
 export * from './invertible-residual';
 export * from './permutation';

@@ -126,16 +126,26 @@ describe('layer specifications agree with the layers and the static calculus', (
     }
   });
 
-  it(`AdditiveCoupling: ${CONFIGS} configurations`, () => {
-    for (let i = 0; i < CONFIGS; i++) {
-      const activation = pick(Object.keys(ACTIVATION_LIPSCHITZ) as ConditionerActivation[]);
-      const layer = new AdditiveCoupling({
-        activation,
-        hiddenUnits: int(1, 5),
-        hiddenLayers: int(0, 2),
+  it(`AdditiveCoupling: ${CONFIGS}+ configurations, conditioner options included`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `additive_${i}`;
+      const options = {
+        activation: pick([
+          ...(Object.keys(spec.ACTIVATION_LIPSCHITZ) as spec.ConditionerActivation[]),
+          'gelu',
+        ]),
+        hiddenUnits: pick([int(1, 5), int(1, 5), 0, 2.5]),
+        hiddenChannels: pick([spec.COUPLING_NET_DEFAULTS.hiddenChannels, -1]),
+        hiddenLayers: pick([int(0, 2), int(0, 2), -1]),
         zeroInit: rng.uniform() < 0.3,
-        seed: i,
-      });
+      } as spec.CouplingNetOptions;
+      const layer = construct(
+        name,
+        spec.couplingNetError(options),
+        () => new AdditiveCoupling({ name, ...options, seed: i }),
+      );
+      if (layer === undefined) continue;
+      const activation = options.activation;
       const half = int(1, 3);
       tf.tidy(() => void layer.apply(tf.randomNormal([3, 2 * half])));
       const lipT = conditionerLipschitz(layer, activation, 0, half);
