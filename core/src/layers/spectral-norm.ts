@@ -46,17 +46,40 @@ function inflate(bound: number, frob: number, taps: number): number {
   return bound * (1 + U32 * (8 + (Math.sqrt(taps) * frob) / bound));
 }
 
+/**
+ * Certified bounds by the identity of a tensor's data: a tfjs tensor's data never changes in place (a
+ * variable's assign() swaps in a new dataId), so a layer's inference calls reuse the bound of an unchanged kernel
+ * instead of certifying it again. Keyed also by what was certified (dense, or conv with its geometry).
+ */
+const certifiedCache = new WeakMap<object, Map<string, number>>();
+
+function cachedBound(kernel: tf.Tensor, key: string, compute: () => number): number {
+  const dataId = (kernel as unknown as { dataId: object }).dataId;
+  let entry = certifiedCache.get(dataId);
+  const hit = entry?.get(key);
+  if (hit !== undefined) return hit;
+  const bound = compute();
+  if (entry === undefined) certifiedCache.set(dataId, (entry = new Map()));
+  entry.set(key, bound);
+  return bound;
+}
+
 /** Certified upper bound of sigma_max of a dense kernel [in, out] (float32 values, exact in float64). */
 export function certifiedDenseNorm(kernel: tf.Tensor2D): number {
   const [rows, cols] = kernel.shape;
-  return gramSpectralBound(matrix(rows, cols, kernel.dataSync())).bound;
+  return cachedBound(kernel, `dense ${rows}x${cols}`, () => {
+    return gramSpectralBound(matrix(rows, cols, kernel.dataSync())).bound;
+  });
 }
 
 /** Certified upper bound of the conv2d operator norm on the geometry's input shape, strides and padding. */
 export function certifiedConvNorm(kernel: tf.Tensor4D, g: ConvGeometry): number {
-  return convOperatorBound(
-    { shape: kernel.shape, data: kernel.dataSync() },
-    { inputSize: [g.inputShape[0], g.inputShape[1]], strides: g.strides, padding: g.padding },
+  const key = `conv ${kernel.shape.join('x')} on ${g.inputShape.join('x')} s${g.strides.join('x')} ${g.padding}`;
+  return cachedBound(kernel, key, () =>
+    convOperatorBound(
+      { shape: kernel.shape, data: kernel.dataSync() },
+      { inputSize: [g.inputShape[0], g.inputShape[1]], strides: g.strides, padding: g.padding },
+    ),
   );
 }
 

@@ -142,6 +142,19 @@ describe('certified spectral normalisation (float64 SVD of the normalized operat
     }
   });
 
+  it('a kernel replaced by setWeights is certified again (the bound cache follows the data, not the layer)', () => {
+    const layer = new SpectralDense({ units: 5, coeff: 0.9, useBias: false, seed: 8 });
+    layer.build([null, 7]);
+    const first = largestSingularValue(operatorOf(layer, [7]));
+    assert.ok(first <= 0.9 * (1 + 1e-9) && largestSingularValue(operatorOf(layer, [7])) === first);
+    const [kernel, u] = layer.getWeights();
+    const bigger = tf.mul(kernel!, 40);
+    layer.setWeights([bigger, u!]);
+    const after = largestSingularValue(operatorOf(layer, [7]));
+    assert.ok(after <= 0.9 * (1 + 1e-9) && after >= 0.9 * 0.999, `${after}`);
+    bigger.dispose();
+  });
+
   it('prints the worst sigma / c seen per layer and mode', () => {
     for (const [k, v] of Object.entries(excess)) console.log(`max sigma / c, ${k}: ${v.toFixed(6)}`);
     assert.equal(Object.keys(excess).length, 12);
