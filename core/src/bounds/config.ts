@@ -157,6 +157,11 @@ export type ConstraintInfo =
       call?: CallValue;
       /** Set when the coefficient is present but not statically readable. */
       unreadable?: { key: string; why: string };
+      /**
+       * Why the normalisation does not certify sigma <= c, when it does not: `norm: 'power'` divides by a
+       * power-iteration estimate, which can be low; an unreadable `norm` is not known to certify.
+       */
+      uncertified?: string;
     }
   | { kind: 'column'; name: 'maxNorm' | 'unitNorm' | 'minMaxNorm'; maxValue: number; call?: CallValue }
   | { kind: 'other'; name: string };
@@ -191,21 +196,41 @@ export function classifyConstraint(value: ConfigValue | undefined): ConstraintIn
         : args === undefined
           ? { kind: 'unreadable', key: 'coeff', why: 'in an argument not known statically' }
           : readNumberOption(args, COEFF_KEYS);
-    return spectralInfo(read, value);
+    return spectralInfo(read, args, value);
   }
   return columnConstraint(name, args, value) ?? { kind: 'other', name };
 }
 
-function spectralInfo(read: NumberOption, call?: CallValue): ConstraintInfo {
+function spectralInfo(
+  read: NumberOption,
+  options: { [key: string]: ConfigValue } | undefined,
+  call?: CallValue,
+): ConstraintInfo {
   const c = read.kind === 'number' ? read.value : undefined;
   const unreadable = read.kind === 'unreadable' ? { key: read.key, why: read.why } : undefined;
-  return { kind: 'spectral', c, ...(call ? { call } : {}), ...(unreadable ? { unreadable } : {}) };
+  const uncertified = normUncertified(options?.['norm']);
+  return {
+    kind: 'spectral',
+    c,
+    ...(call ? { call } : {}),
+    ...(unreadable ? { unreadable } : {}),
+    ...(uncertified ? { uncertified } : {}),
+  };
+}
+
+/** The spectral layers certify sigma <= c by default (`norm: 'certified'`); why not, for other `norm` values. */
+function normUncertified(norm: ConfigValue | undefined): string | undefined {
+  if (norm === undefined || norm === 'certified') return undefined;
+  if (norm === 'power')
+    return "norm: 'power' divides by a power-iteration estimate of sigma, which can be low";
+  const text = isUnknown(norm) ? norm.text : isCall(norm) ? `${norm.callee}(...)` : JSON.stringify(norm);
+  return `option 'norm' is present but ${text} is not known statically to be 'certified'`;
 }
 
 /** The constraint that bounds a weighted layer's Lipschitz constant, or `undefined` for unweighted layers. */
 export function layerConstraint(layer: LayerNode): ConstraintInfo | undefined {
   if (SPECTRAL_LAYERS.has(layer.layerType)) {
-    return spectralInfo(readNumberOption(layer.config, COEFF_KEYS, layer.configUnknown));
+    return spectralInfo(readNumberOption(layer.config, COEFF_KEYS, layer.configUnknown), layer.config);
   }
   const key = WEIGHTED_LAYERS[layer.layerType];
   if (key === undefined) return undefined;

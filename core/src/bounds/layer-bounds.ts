@@ -85,6 +85,10 @@ function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBoun
   if (constraint?.kind === 'spectral' && constraint.unreadable !== undefined) {
     return bounds('unknown', 'unknown', unreadableSource(`spectral norm (${label})`, constraint.unreadable));
   }
+  if (constraint?.kind === 'spectral' && constraint.uncertified !== undefined) {
+    // sigma <= c is only estimated: no bound is shown as one.
+    return bounds('unknown', 'unknown', `spectral norm (${label}) not certified: ${constraint.uncertified}`);
+  }
   if (constraint?.kind === 'spectral') {
     const c = constraint.c ?? DEFAULT_SPECTRAL_COEFF;
     return withActivation(spectralStatic(c, constraint.c !== undefined, label), layer);

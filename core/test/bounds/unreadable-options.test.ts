@@ -82,3 +82,35 @@ export const net = tf.sequential({
     assert.equal(b.get('ActNorm')!.inverse, 3);
   });
 });
+
+describe('spectral normalisation shows c only where it is certified', () => {
+  const spectral = (norm: string): string => `${HEADER}
+declare const how: 'certified' | 'power';
+export const m = tf.sequential({
+  layers: [
+    tf.layers.dense({ units: 4, kernelConstraint: spectralNorm({ coeff: 0.9${norm} }) }),
+    new SpectralDense({ units: 4, coeff: 0.9${norm} }),
+  ],
+});`;
+
+  it("certified (the default, or norm: 'certified'): forward <= c", () => {
+    for (const norm of ['', ", norm: 'certified'"]) {
+      const b = layerBounds(spectral(norm));
+      assert.equal(b.get('dense')!.forward, 0.9);
+      assert.equal(b.get('SpectralDense')!.forward, 0.9);
+    }
+  });
+
+  it("norm: 'power' divides by an estimate, and a norm not known statically is not known to certify: unknown", () => {
+    for (const [norm, why] of [
+      [", norm: 'power'", /power-iteration estimate/],
+      [', norm: how', /'norm' is present but how/],
+    ] as const) {
+      const b = layerBounds(spectral(norm));
+      for (const type of ['dense', 'SpectralDense']) {
+        assert.equal(b.get(type)!.forward, 'unknown', `${type} ${norm}`);
+        assert.match(b.get(type)!.source, why);
+      }
+    }
+  });
+});
