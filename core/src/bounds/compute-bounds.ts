@@ -122,9 +122,9 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
       const source =
         typeof lip === 'number'
           ? lip < 1
-            ? `1 + L / 1/(1-L) with L=${l} (i-ResNet)`
+            ? `1 + L / 1/(1-L) with L=${l}: Lip(g) < 1 certified (i-ResNet)`
             : `1 + L with L=${l}; inverse unbounded since L >= 1 (x + g(x) need not be invertible)`
-          : `residual with branch Lipschitz ${l}`;
+          : `residual with branch Lipschitz ${l}: Lip(g) < 1 not certified, so no inverse bound`;
       return {
         forward: residualForward(lip),
         inverse: residualInverse(lip),

@@ -101,7 +101,10 @@ export function invertibleResidualStatic(o: {
   return {
     forward: b.forward,
     inverse: Number.isFinite(b.inverse) ? b.inverse : 'unbounded',
-    source: `1 + L / 1/(1-L) with L=${formatNumber(lip)} = ${how} (i-ResNet)`,
+    source:
+      lip < 1
+        ? `1 + L / 1/(1-L) with L=${formatNumber(lip)} = ${how}: Lip(g) < 1 certified (i-ResNet)`
+        : `1 + L with L=${formatNumber(lip)} = ${how}: Lip(g) < 1 not certified, so no inverse bound`,
     notes: [],
     lip,
   };

@@ -73,7 +73,7 @@ describe('computeBounds', () => {
     close(b.get(d.id)?.forward, 0.9);
     close(b.get(res.id)?.forward, 1.9);
     close(b.get(res.id)?.inverse, 10);
-    assert.match(b.get(res.id)!.source, /1\/\(1-L\) with L=0\.9 \(i-ResNet\)/);
+    assert.match(b.get(res.id)!.source, /1\/\(1-L\) with L=0\.9: Lip\(g\) < 1 certified \(i-ResNet\)/);
     assert.match(b.get(d.id)!.source, /spectral norm coefficient c=0\.9/);
   });
 
