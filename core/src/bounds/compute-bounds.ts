@@ -18,7 +18,7 @@ import {
   residualForward,
   residualInverse,
 } from './bound';
-import { kernelNorms, type KernelNorm } from './checkpoint';
+import { convKernelNorms, kernelNorms, type KernelNorm } from './checkpoint';
 import { additiveCouplingBounds } from '../specs/additive-coupling';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
 
@@ -29,10 +29,13 @@ export interface ComputeBoundsOptions {
   readCheckpoints?: boolean;
   /** Override checkpoint reading (tests, or a server-side cache). */
   kernelNorms?: (path: string) => KernelNorm[];
+  /** Conv kernels' operator-norm bounds (tests inject them). */
+  convKernelNorms?: (path: string) => KernelNorm[];
 }
 
 /** Layer types whose kernel is a 2-D matrix in a checkpoint, matched to kernels by order. */
 const DENSE_TYPES = new Set(['dense', 'SpectralDense']);
+const CONV_TYPES = new Set(['conv2d', 'SpectralConv2D']);
 
 export function computeBounds(fileIr: FileIr, options: ComputeBoundsOptions = {}): BoundsMap {
   const out: BoundsMap = new Map();
@@ -64,19 +67,34 @@ function checkpointWeights(
       note: `checkpoint ${model.checkpoint} not read: ${e instanceof Error ? e.message : String(e)}`,
     };
   }
-  const layers: LayerNode[] = [];
+  let convNorms: KernelNorm[] = [];
+  try {
+    convNorms = (options.convKernelNorms ?? convKernelNorms)(model.checkpoint);
+  } catch {
+    // Dense kernels were read; conv kernels that cannot be bounded stay unknown.
+  }
+  const dense: LayerNode[] = [];
+  const convs: LayerNode[] = [];
   walk(model.body, (n) => {
-    if (n.kind === 'layer' && DENSE_TYPES.has(n.layerType)) layers.push(n);
+    if (n.kind === 'layer' && DENSE_TYPES.has(n.layerType)) dense.push(n);
+    if (n.kind === 'layer' && CONV_TYPES.has(n.layerType)) convs.push(n);
   });
-  // tfjs names weights `<layerName>/kernel`; the IR has no runtime names, so order within the type decides.
-  layers.forEach((layer, i) => {
-    const k = norms[i];
-    if (k) weights.set(layer.id, { sigma: k.sigma, name: k.name });
-  });
-  const note =
-    layers.length === norms.length
-      ? undefined
-      : `checkpoint has ${norms.length} dense kernels for ${layers.length} dense layers: matched by order`;
+  // tfjs names weights `<layerName>/kernel`; the IR has no runtime names, so order within the kind decides. A
+  // conv kernel's bound is its operator norm for every input size and padding (stride 1 bounds strided use).
+  const notes: string[] = [];
+  const match = (layers: LayerNode[], found: KernelNorm[], kind: string): void => {
+    layers.forEach((layer, i) => {
+      const k = found[i];
+      if (k) weights.set(layer.id, { sigma: k.sigma, name: k.name });
+    });
+    if (layers.length !== found.length)
+      notes.push(
+        `checkpoint has ${found.length} ${kind} kernels for ${layers.length} ${kind} layers: matched by order`,
+      );
+  };
+  match(dense, norms, 'dense');
+  if (convs.length > 0 || convNorms.length > 0) match(convs, convNorms, 'conv');
+  const note = notes.length > 0 ? notes.join('; ') : undefined;
   return note ? { weights, note } : { weights };
 }
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
+import { computeBounds } from '../../src/bounds';
 import { convKernelBound, convKernelNorms, kernelNorms, readCheckpoint } from '../../src/bounds/checkpoint';
+import { extractSource } from '../../src/extract';
 import { singularValues } from '../../src/linalg/matrix64';
 import { type ConvCase, convMatrix } from '../linalg/conv-operator';
 import { randomValues, writeCheckpoint } from './checkpoint-fixture';
@@ -92,5 +94,26 @@ describe('checkpoint conv kernels: operator norm as applied, certified', () => {
     const sigma = Math.max(...new SingularValueDecomposition(m).diagonal);
     const bound = kernelNorms(path)[0]!.sigma;
     assert.ok(bound >= sigma * (1 - 1e-14) && bound <= sigma * (1 + 1e-10), `${bound} vs ${sigma}`);
+  });
+});
+
+describe('the bound calculus reads conv kernels from a checkpoint', () => {
+  it('each conv layer gets its kernel operator-norm bound, in order; dense layers their Gram bound', () => {
+    const src = `import * as tf from '@tensorflow/tfjs';
+/** @checkpoint ${path} */
+export const net = tf.sequential({ layers: [
+  tf.layers.conv2d({ filters: 3, kernelSize: 3, inputShape: [8, 8, 2] }),
+  tf.layers.conv2d({ filters: 2, kernelSize: 5 }),
+  tf.layers.flatten(),
+  tf.layers.dense({ units: 4 }),
+] });`;
+    const ir = extractSource(src, join(dir, 'net.ts'));
+    const bounds = computeBounds(ir);
+    const layers = ir.models[0]!.body.children;
+    const conv = convKernelNorms(path);
+    assert.equal(bounds.get(layers[0]!.id)!.forward, conv[0]!.sigma);
+    assert.equal(bounds.get(layers[1]!.id)!.forward, conv[1]!.sigma);
+    assert.equal(bounds.get(layers[3]!.id)!.forward, kernelNorms(path)[0]!.sigma);
+    assert.match(bounds.get(layers[0]!.id)!.source, /conv2d_Conv2D1\/kernel/);
   });
 });
