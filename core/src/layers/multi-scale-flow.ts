@@ -306,15 +306,24 @@ export class MultiScaleFlow implements Invertible {
     });
   }
 
-  /** Products of the step bounds: squeeze and split are permutations, isometric both ways. */
+  /**
+   * Level by level from the last: B = L_i * max(1, B_next), with L_i the product of level i's step bounds. After
+   * a split the factored-out half leaves unchanged while the rest goes through the later levels, so (the two
+   * halves being complementary orthogonal projections) the map from a level's state to its latents has constant
+   * max(1, B_next); squeeze and split are isometric. The inverse composes the same way.
+   */
   lipschitzBounds(): { forward: number; inverse: number } {
-    return this.steps.reduce(
-      (acc, b) => {
-        const { forward, inverse } = b.lipschitzBounds();
-        return { forward: acc.forward * forward, inverse: acc.inverse * inverse };
-      },
-      { forward: 1, inverse: 1 },
-    );
+    let forward = 1;
+    let inverse = 1;
+    for (let i = this.levels.length - 1; i >= 0; i--) {
+      const steps = this.levels[i]!.steps.map((b) => b.lipschitzBounds());
+      const f = steps.reduce((acc, b) => acc * b.forward, 1);
+      const v = steps.reduce((acc, b) => acc * b.inverse, 1);
+      const last = i === this.levels.length - 1;
+      forward = f * (last ? 1 : Math.max(1, forward));
+      inverse = v * (last ? 1 : Math.max(1, inverse));
+    }
+    return { forward, inverse };
   }
 
   /** Data-dependent initialisation: each step that supports it (ActNorm) is initialised on its own input. */
