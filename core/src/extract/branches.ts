@@ -5,7 +5,7 @@
  * each possible layer (every alternative is linted, the bound is unknown), other values become unknown.
  */
 import type { ts } from 'ts-morph';
-import type { BlockNode, IrNode } from '../ir/model-ir';
+import type { BlockNode, IrNode, SourceRange } from '../ir/model-ir';
 import { tensorApply } from './functional';
 import type { ModuleCtx } from './module';
 import type { Session } from './session';
@@ -127,6 +127,11 @@ function identity(v: Val): unknown {
   return v;
 }
 
+/** One of `children`, chosen on a path not known statically. */
+function choiceBlock(session: Session, children: IrNode[], range: SourceRange): BlockNode {
+  return { kind: 'block', id: session.id('b'), wiring: 'choice', children, range, anchor: range };
+}
+
 /** An empty block: the merge point of tensor alternatives (identity; the graph block around it is unknown). */
 function choicePoint(session: Session, mod: ModuleCtx, site: ts.Node): BlockNode {
   return { kind: 'block', id: session.id('b'), wiring: 'sequence', children: [], range: mod.range(site) };
@@ -157,29 +162,16 @@ export function alternatives(
   if (defined.length > 0 && defined.every((v) => v.t === 'layer')) {
     if (defined.length === 1) return defined[0]!;
     const children: IrNode[] = defined.map((v) => (v as Extract<Val, { t: 'layer' }>).node);
-    const range = mod.range(site);
-    const block: BlockNode = {
-      kind: 'block',
-      id: session.id('b'),
-      wiring: 'choice',
-      children,
-      range,
-      anchor: range,
-    };
-    return { t: 'layer', node: block };
+    return { t: 'layer', node: choiceBlock(session, children, mod.range(site)) };
   }
   // Transform objects (transforms.ts) chosen on a path: one object standing for a choice of their instances.
   const uses = defined.map((v) => session.transformUses.get(v));
   if (defined.length > 1 && uses.every((u) => u !== undefined)) {
-    const range = mod.range(site);
-    const node: BlockNode = {
-      kind: 'block',
-      id: session.id('b'),
-      wiring: 'choice',
-      children: uses.map((u) => u!.node),
-      range,
-      anchor: range,
-    };
+    const node = choiceBlock(
+      session,
+      uses.map((u) => u!.node),
+      mod.range(site),
+    );
     const chosen: Val = { t: 'object', props: new Map() };
     session.transformUses.set(chosen, { node, output: uses[0]!.output, dataIndex: uses[0]!.dataIndex });
     return chosen;
@@ -213,15 +205,7 @@ export function alternatives(
       children: items.map((i) => (i as Extract<Val, { t: 'layer' }>).node),
       range,
     }));
-    const block: BlockNode = {
-      kind: 'block',
-      id: session.id('b'),
-      wiring: 'choice',
-      children,
-      range,
-      anchor: range,
-    };
-    return { t: 'array', items: [{ t: 'layer', node: block }] };
+    return { t: 'array', items: [{ t: 'layer', node: choiceBlock(session, children, range) }] };
   }
   if (distinct.every((v) => v.t === 'tensor'))
     return {
