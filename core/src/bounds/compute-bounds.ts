@@ -20,6 +20,7 @@ import {
 } from './bound';
 import { convKernelNorms, kernelNorms, type KernelNorm } from './checkpoint';
 import { additiveCouplingBounds } from '../specs/additive-coupling';
+import { multiScaleStatic } from '../specs/multi-scale-flow';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
 
 export type BoundsMap = Map<string, NodeBounds>;
@@ -175,6 +176,9 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
         notes: notesOf(children),
       };
     }
+    case 'multi-scale':
+      // Each child is a level (the product over its steps); the levels compose by B_i = L_i max(1, B_next).
+      return { ...multiScaleStatic(children), notes: notesOf(children) };
     case 'graph':
       return {
         forward: 'unknown',

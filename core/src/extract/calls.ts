@@ -182,8 +182,8 @@ function callNs(
 ): Val {
   const s = interp.session;
   const mod = env.mod;
-  const newModel = (api: ModelBuild['api'], items: Val[]): Val => {
-    const m: ModelBuild = { api, node, mod, range: mod.range(node), items };
+  const newModel = (api: ModelBuild['api'], items: Val[], levels?: true): Val => {
+    const m: ModelBuild = { api, node, mod, range: mod.range(node), items, ...(levels ? { levels } : {}) };
     s.models.push(m);
     return { t: 'model', m };
   };
@@ -194,13 +194,10 @@ function callNs(
       const a = args[0];
       return newModel('flow', a?.t === 'object' ? listOf(prop(a, 'layers')) : listOf(a));
     }
-    // `new MultiScaleFlow({ levels: [[...steps], ...] })`: the steps of every level in order. The squeezes and
-    // the factored-out halves belong to the flow itself (permutations), so only the user's steps are linted.
-    if (name === 'MultiScaleFlow')
-      return newModel(
-        'flow',
-        listOf(prop(args[0], 'levels')).flatMap((level) => listOf(level)),
-      );
+    // `new MultiScaleFlow({ levels: [[...steps], ...] })`: one item per level, kept apart (the bounds compose
+    // level by level). The squeezes and the factored-out halves belong to the flow itself (isometries), so only
+    // the user's steps are linted.
+    if (name === 'MultiScaleFlow') return newModel('flow', listOf(prop(args[0], 'levels')), true);
     const layerType = lensLayerName(path);
     if (layerType) return { t: 'layer', node: makeLayer(s, mod, node, layerType, 'lipschitz-lens', args[0]) };
     return { t: 'call', callee: name, args, range: mod.range(node) };

@@ -20,6 +20,18 @@ export function modelBody(session: Session, m: ModelBuild): BlockNode {
     body.children = functionalChildren(session, m);
     return body;
   }
+  if (m.levels) {
+    // A MultiScaleFlow: one sequence block per level, in the body that knows the levels' wiring.
+    body.wiring = 'multi-scale';
+    body.children = m.items.map((level) => ({
+      kind: 'block',
+      id: session.id('b'),
+      wiring: 'sequence',
+      children: listEntry(session, m, level),
+      range: m.range,
+    }));
+    return body;
+  }
   body.children = m.items.flatMap((v) => listEntry(session, m, v));
   return body;
 }

@@ -19,6 +19,8 @@ export interface ModelBuild {
   range: SourceRange;
   items: Val[];
   outputs?: Val;
+  /** A MultiScaleFlow: each of `items` is one level's list of steps. */
+  levels?: true;
 }
 
 export type Val =

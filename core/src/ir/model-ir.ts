@@ -107,9 +107,13 @@ export interface OpNode {
  *   weights (x1 empty).
  * - `choice`: one of the children, chosen on a path not known statically (a `switch` over a config); each child
  *   sits where the block sits, and a bound holds for the block when it holds for every child.
+ * - `multi-scale`: a MultiScaleFlow's body; each child is one level (a `sequence` of its steps), and every level
+ *   but the last factors out half of its state, which skips the later levels unchanged (bounds compose level by
+ *   level, core/src/specs/multi-scale-flow.ts, not as a product over the steps).
  * - `graph`: wiring the extractor recognised only partly; bounds are unknown.
  */
-export type Wiring = 'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'choice' | 'graph';
+export type Wiring =
+  'sequence' | 'residual' | 'additive-coupling' | 'affine-coupling' | 'choice' | 'multi-scale' | 'graph';
 
 /**
  * How an affine coupling turns the conditioner's output h into the scale s (see core/src/extract/scale-form.ts).

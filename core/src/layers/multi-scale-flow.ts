@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { InvertibleLayer } from './flow';
 import { configError, type Invertible, type InverseReport, isInvertible } from './invertible';
 import type { Kwargs } from './layer-util';
+import { multiScaleFromWeights } from '../specs/multi-scale-flow';
 import { Squeeze } from './squeeze';
 
 /** Arguments of {@link MultiScaleFlow}. */
@@ -40,9 +41,10 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
  * its invertible steps and, except the last, factors out half of the channels as a latent z_i that skips the
  * later levels. `forward` gives every latent in order (the final state last); `inverse` needs all of them.
  *
- * Squeeze and the split only permute entries, so log|det| is the sum of the steps' terms and the Lipschitz
- * bounds are products over the steps. `flatten`/`unflatten` concatenate the flattened latents into one
- * vector, making the whole flow a bijection R^D -> R^D that probes treat as an ordinary target.
+ * Squeeze and the split only permute entries, so log|det| is the sum of the steps' terms; the Lipschitz bounds
+ * compose level by level (see `lipschitzBounds`), not as the plain product over the steps. `flatten`/`unflatten`
+ * concatenate the flattened latents into one vector, making the whole flow a bijection R^D -> R^D that probes
+ * treat as an ordinary target.
  */
 export class MultiScaleFlow implements Invertible {
   readonly name: string;
@@ -307,23 +309,17 @@ export class MultiScaleFlow implements Invertible {
   }
 
   /**
-   * Level by level from the last: B = L_i * max(1, B_next), with L_i the product of level i's step bounds. After
-   * a split the factored-out half leaves unchanged while the rest goes through the later levels, so (the two
-   * halves being complementary orthogonal projections) the map from a level's state to its latents has constant
-   * max(1, B_next); squeeze and split are isometric. The inverse composes the same way.
+   * Level by level from the last: B_i = L_i * max(1, B_next), with L_i the product of level i's step bounds (a
+   * factored-out half leaves unchanged, so a contracting later level cannot pull the constant below 1). The
+   * formula, and why it holds, is in core/src/specs/multi-scale-flow.ts, which the static calculus uses too.
    */
   lipschitzBounds(): { forward: number; inverse: number } {
-    let forward = 1;
-    let inverse = 1;
-    for (let i = this.levels.length - 1; i >= 0; i--) {
-      const steps = this.levels[i]!.steps.map((b) => b.lipschitzBounds());
-      const f = steps.reduce((acc, b) => acc * b.forward, 1);
-      const v = steps.reduce((acc, b) => acc * b.inverse, 1);
-      const last = i === this.levels.length - 1;
-      forward = f * (last ? 1 : Math.max(1, forward));
-      inverse = v * (last ? 1 : Math.max(1, inverse));
-    }
-    return { forward, inverse };
+    return multiScaleFromWeights(
+      this.levels.map((level) => {
+        const steps = level.steps.map((b) => b.lipschitzBounds());
+        return { forward: steps.map((b) => b.forward), inverse: steps.map((b) => b.inverse) };
+      }),
+    );
   }
 
   /** Data-dependent initialisation: each step that supports it (ActNorm) is initialised on its own input. */
