@@ -62,6 +62,8 @@ export interface FixedPointReport extends InverseReport {
   cap: number;
   /** Certified Lip(g) bound (>= 1: no certificate, the cap is maxInverseIterations). */
   contraction: number;
+  /** The stopping tolerance of the run: inverseTolerance * max(1, max |y|). */
+  tolerance: number;
 }
 
 /**
@@ -210,7 +212,7 @@ export class InvertibleResidual extends tf.layers.Layer implements Invertible {
       iterations++;
     }
     tf.dispose(kernels);
-    this.report = { iterations, residual, converged: residual <= tolerance, cap, contraction };
+    this.report = { iterations, residual, converged: residual <= tolerance, cap, contraction, tolerance };
     return x;
   }
 
