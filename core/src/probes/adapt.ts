@@ -3,7 +3,15 @@
  * class: the value may come from the user's own copy of tfjs and of this library, so `instanceof` against
  * ours would fail.
  */
-import { pointSize, type ProbeBlock, type ProbeTarget, type Tensor, type Tf, type Variable } from './target';
+import {
+  type IterativeInverse,
+  pointSize,
+  type ProbeBlock,
+  type ProbeTarget,
+  type Tensor,
+  type Tf,
+  type Variable,
+} from './target';
 
 /** The parts of a tfjs layer the adapter uses. */
 interface LayerLike {
@@ -79,6 +87,41 @@ function isLayer(v: unknown): v is LayerLike {
   return has(v, 'apply') && has(v, 'name') && isFn(v.apply);
 }
 
+/**
+ * The layers with an iterative inverse (an inverse and lastInverseReport()) in `items`, looking inside containers
+ * (a Flow's `blocks`, a model's `layers`, a multi-scale flow's `levels[i].steps`); `block` names the probe block
+ * holding each item (by default the item's own name).
+ */
+function iterativeIn(
+  items: readonly unknown[],
+  block?: string,
+  seen = new Set<unknown>(),
+): IterativeInverse[] {
+  return items.flatMap((item): IterativeInverse[] => {
+    if (typeof item !== 'object' || item === null || seen.has(item)) return [];
+    seen.add(item);
+    const name = has(item, 'name') && typeof item.name === 'string' ? item.name : undefined;
+    if (
+      has(item, 'lastInverseReport') &&
+      has(item, 'inverse') &&
+      isFn(item.lastInverseReport) &&
+      isFn(item.inverse)
+    )
+      return name === undefined
+        ? []
+        : [{ name, block: block ?? name, layer: item as unknown as IterativeInverse['layer'] }];
+    const inner = block ?? name;
+    const children = (key: string): unknown[] =>
+      has(item, key) && Array.isArray(item[key]) ? (item[key] as unknown[]) : [];
+    const steps = children('levels').flatMap((level) =>
+      has(level, 'steps') && Array.isArray(level.steps) ? (level.steps as unknown[]) : [],
+    );
+    return [...children('blocks'), ...children('layers'), ...steps].flatMap((c) =>
+      iterativeIn([c], inner, seen),
+    );
+  });
+}
+
 function asTensor(v: unknown, what: string): Tensor {
   if (has(v, 'shape') && has(v, 'dataSync')) return v as unknown as Tensor;
   throw new Error(`${what} did not return a single tensor`);
@@ -121,6 +164,13 @@ function fromBlocks(
   return target;
 }
 
+/** Sets target.iterativeInverses from the layers behind its blocks (none found: left unset). */
+function withIterative(target: ProbeTarget, layers: readonly unknown[]): ProbeTarget {
+  const found = iterativeIn(layers);
+  if (found.length > 0) target.iterativeInverses = found;
+  return target;
+}
+
 function withLogDet(tf: Tf, target: ProbeTarget): ProbeTarget {
   const blocks = target.blocks ?? [];
   if (target.logDet !== undefined || blocks.length === 0 || blocks.some((b) => b.logDet === undefined))
@@ -156,6 +206,11 @@ function fromMultiScale(tf: Tf, flow: MultiScaleLike, name: string, inputShape: 
     inverse: (y) => tf.tidy(() => flow.inverse(flow.unflatten(rows(y), inputShape))),
   };
   if (isFn(flow.logDetJacobian)) target.logDet = (x) => flow.logDetJacobian!(x);
+  // Each level's steps belong to the probe block of that level.
+  const iterative = flow.levels.flatMap((level, k) =>
+    has(level, 'steps') && Array.isArray(level.steps) ? iterativeIn(level.steps, `${name}/level_${k}`) : [],
+  );
+  if (iterative.length > 0) target.iterativeInverses = iterative;
   const { levelForward, levelInverse } = flow;
   if (levelForward === undefined || levelInverse === undefined || !isFn(levelForward) || !isFn(levelInverse))
     return target;
@@ -236,7 +291,7 @@ export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?:
     const layers = chain(value);
     const forward = (x: Tensor): Tensor => asTensor(value.apply(x), value.name);
     if (layers === undefined) return { name: value.name, inputShape: shape, forward };
-    return withLogDet(tf, fromBlocks(value.name, shape, layers.map(block), forward));
+    return withLogDet(tf, withIterative(fromBlocks(value.name, shape, layers.map(block), forward), layers));
   }
   if (isFlow(value)) {
     const first = value.blocks[0];
@@ -244,10 +299,13 @@ export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?:
     t.forward = (x) => value.forward(x);
     t.inverse = (y) => value.inverse(y);
     if (isFn(value.logDetJacobian)) t.logDet = (x) => value.logDetJacobian!(x);
-    return withLogDet(tf, t);
+    return withLogDet(tf, withIterative(t, value.blocks));
   }
   if (isLayer(value))
-    return withLogDet(tf, fromBlocks(name, need(knownShape(value.batchInputShape)), [block(value)]));
+    return withLogDet(
+      tf,
+      withIterative(fromBlocks(name, need(knownShape(value.batchInputShape)), [block(value)]), [value]),
+    );
   if (typeof value === 'function')
     return {
       name,

@@ -3,14 +3,16 @@
  * up, uniform noise and structured noise (sinusoids plus offsets, like flat or striped images) over a sweep
  * of scales. Exploding inverses show as an error that grows with the scale (Behrmann et al. 2021, Fig. 1).
  */
+import { AT_DATA } from '../report/fixed-point';
 import { figure, finiteOrNull, type CurveSeries } from '../report/schema';
 import { countNaN, flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
 import type { Rng } from './rng';
 import { flatMaps, stopReason, type FlatMaps, type Tensor2D, type Tf, yieldToEventLoop } from './target';
 
-export type InputKind = 'data' | 'uniform' | 'structured';
-export const INPUT_KINDS: readonly InputKind[] = ['data', 'uniform', 'structured'];
+/** The data scaled, or noise at the data's RMS times the scale; the data at scale 1 is AT_DATA. */
+export type InputKind = typeof AT_DATA.kind | 'uniform' | 'structured';
+export const INPUT_KINDS: readonly InputKind[] = [AT_DATA.kind, 'uniform', 'structured'];
 
 /** Rows of the given kind at `scale` times the data's RMS. */
 export function sweepInputs(
@@ -22,7 +24,7 @@ export function sweepInputs(
   rms: number,
 ): Tensor2D {
   const [n, d] = x.shape;
-  if (kind === 'data') return tf.mul(x, scale) as Tensor2D;
+  if (kind === AT_DATA.kind) return tf.mul(x, scale) as Tensor2D;
   const s = scale * rms;
   if (kind === 'uniform')
     return tf.tensor2d(rng.uniforms(n * d, -Math.sqrt(3) * s, Math.sqrt(3) * s), [n, d]);
@@ -55,7 +57,7 @@ export const reconstruction: Probe = {
     const maps = flatMaps(tf, target, ctx.passes);
     const x = flat(tf, data);
     const threshold = settings.reconstructionThreshold;
-    const onData = roundTripError(tf, maps, x);
+    const onData = ctx.at(AT_DATA, () => roundTripError(tf, maps, x));
     const dataMax = maxOrNaN(onData);
     out.figures.push(
       figure('data-max', 'Largest relative reconstruction error on the data', dataMax),
@@ -73,7 +75,7 @@ export const reconstruction: Probe = {
       scales.push(scale);
       for (const [ki, kind] of INPUT_KINDS.entries()) {
         const xs = tf.tidy(() => sweepInputs(tf, ctx.rng, x, kind, scale, rms));
-        const err = roundTripError(tf, maps, xs);
+        const err = ctx.at({ kind, scale }, () => roundTripError(tf, maps, xs));
         xs.dispose();
         const worst = maxOrNaN(err);
         series[ki]!.y.push(finiteOrNull(worst));

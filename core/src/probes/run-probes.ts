@@ -3,6 +3,7 @@
  * as an error and the next one runs; the budget and cancellation are checked between and inside probes.
  */
 import type { ProbeResult } from '../report/schema';
+import { FixedPointLog } from './fixed-point';
 import { DEFAULT_SETTINGS, type ProbeId, type ProbeSettings } from './probe';
 import { PROBES } from './registry';
 import { Rng } from './rng';
@@ -55,11 +56,13 @@ export async function runProbes(
       notes: [],
     };
     results.push(result);
+    const fixedPoints = new FixedPointLog();
     const ctx: ProbeContext = {
       tf: o.tf,
       rng: root.fork(id),
       deadline: o.deadline,
       passes,
+      at: (place, f) => fixedPoints.at(place, f),
       progress: (fraction, msg) =>
         o.onProgress?.({
           probe: id,
@@ -86,6 +89,8 @@ export async function runProbes(
     const attempt = async (): Promise<void> => {
       // A scope frees whatever a failing probe left behind; results are plain data, not tensors.
       o.tf.engine().startScope();
+      fixedPoints.clear();
+      const unwatch = fixedPoints.watch(target.iterativeInverses ?? []);
       try {
         const out = await probe.run({ target, data, settings }, ctx);
         Object.assign(result, {
@@ -99,6 +104,7 @@ export async function runProbes(
         if (out.status === 'timeout') result.message = 'stopped at the time budget; figures are partial';
         if (out.status === 'cancelled') result.message = 'cancelled; figures are partial';
       } finally {
+        unwatch();
         o.tf.engine().endScope();
       }
     };
@@ -128,6 +134,10 @@ export async function runProbes(
         result.message = message(e);
       }
     }
+    // Also after a failure: a fixed-point inverse that did not converge may be why.
+    const { figures, tables } = fixedPoints.output();
+    result.figures.push(...figures);
+    result.tables.push(...tables);
     result.durationMs = Date.now() - start;
     ctx.progress(1);
   }

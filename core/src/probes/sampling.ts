@@ -27,7 +27,8 @@ export const sampling: Probe = {
     for (const [i, t] of settings.temperatures.entries()) {
       if (stopReason(ctx) !== undefined) break;
       const z = tf.tensor2d(rng.normals(count * dOut, t), [count, dOut]);
-      const xs = tf.tidy(() => maps.inverse!(z));
+      // Latents are the data's image only for a trained flow: their runs count as out of distribution.
+      const xs = ctx.at({ kind: 'latent', scale: t }, () => tf.tidy(() => maps.inverse!(z)));
       z.dispose();
       const m = rowMaxAbs(tf, xs);
       xs.dispose();

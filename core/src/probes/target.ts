@@ -4,6 +4,7 @@
  * the user's code resolves, so tensors never cross two engines.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import type { InputPlace } from '../report/fixed-point';
 import type { PassCount, ProbeStatus } from '../report/schema';
 import type { Rng } from './rng';
 
@@ -25,6 +26,18 @@ export interface ProbeBlock {
 }
 
 /**
+ * A layer whose inverse is a fixed-point iteration that reports on its last run (InvertibleResidual, or any layer
+ * with lastInverseReport()); probes record every such run (fixed-point.ts).
+ */
+export interface IterativeInverse {
+  /** The layer's name: what findings name, and what a source map may key its range by. */
+  name: string;
+  /** The probe block that holds the layer (its own name for a flow's blocks). */
+  block: string;
+  layer: { inverse(y: Tensor): Tensor; lastInverseReport(): unknown };
+}
+
+/**
  * Every map works on a batch whose rows are independent points: the probes batch their work over points and
  * rely on row independence (no batch statistics in the forward pass).
  */
@@ -37,6 +50,8 @@ export interface ProbeTarget {
   /** When present, forward equals the blocks applied in order. */
   blocks?: ProbeBlock[];
   logDet?(x: Tensor): Tensor;
+  /** The layers inside `inverse` whose inverse iterates, so their convergence can be checked. */
+  iterativeInverses?: IterativeInverse[];
 }
 
 /** Why a probe stopped early. */
@@ -51,6 +66,11 @@ export interface ProbeContext {
   /** Fraction of this probe done, in [0, 1]. */
   progress(fraction: number, message?: string): void;
   passes: PassCount;
+  /**
+   * Runs f with its inputs at `place` (a kind at a multiple of the data's scale), so what is recorded meanwhile
+   * (fixed-point inverse runs) says where it happened; work outside any `at` counts as at the data.
+   */
+  at<T>(place: InputPlace, f: () => T): T;
 }
 
 export function stopReason(ctx: ProbeContext): StopReason | undefined {

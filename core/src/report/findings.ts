@@ -3,6 +3,7 @@
  * (the block's when known, else the model's) so editors can put it on the right line.
  */
 import type { SourceRange } from '../ir/model-ir';
+import { FIXED_POINT_FINDINGS, mergeFixedPoint, type FixedPointSummary } from './fixed-point';
 import type { Figure, Finding, ProbeResult, Severity } from './schema';
 
 /** Thresholds on measured constants; chosen so float32 round trips stay accurate to ~1e-3 below them. */
@@ -59,10 +60,20 @@ function worstBlock(
 
 export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = {}): Finding[] {
   const out: Finding[] = [];
-  const add = (code: string, severity: Severity, probe: string, message: string, block?: string): void => {
+  // `within` is where to look for a range when the block has none of its own (the probe block holding a layer).
+  const add = (
+    code: string,
+    severity: Severity,
+    probe: string,
+    message: string,
+    block?: string,
+    within?: string,
+  ): void => {
     const f: Finding = { code, severity, probe, message };
     if (block !== undefined) f.block = block;
-    const range = (block === undefined ? undefined : map.blocks?.[block]) ?? map.model;
+    const rangeOf = (name: string | undefined): SourceRange | undefined =>
+      name === undefined ? undefined : map.blocks?.[name];
+    const range = rangeOf(block) ?? rangeOf(within) ?? map.model;
     if (range !== undefined) f.range = range;
     out.push(f);
   };
@@ -194,5 +205,42 @@ export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = 
       }
     }
   }
+  // One finding per layer over all probes (each probe that inverts sees the same layer). On the data it is an
+  // error: the inverse the model is used with returns a point that is not F^-1(y), and its error is not bounded
+  // by the tolerance. Only out of distribution it is a warning, as for `non-invertible-ood`: the data's inverse
+  // is right, and inputs far from the data may never reach the model.
+  for (const { summary: s, failingProbes } of mergeFixedPoint(probes)) {
+    if (s.notConverged === 0) continue;
+    const atData = s.notConvergedAtData > 0;
+    add(
+      atData ? FIXED_POINT_FINDINGS.atData : FIXED_POINT_FINDINGS.outOfDistribution,
+      atData ? 'error' : 'warning',
+      failingProbes[0] ?? 'audit',
+      fixedPointMessage(s, atData, failingProbes),
+      s.layer,
+      s.block,
+    );
+  }
   return out;
+}
+
+function fixedPointMessage(s: FixedPointSummary, atData: boolean, probes: readonly string[]): string {
+  const num = (v: number | null): string => (v === null ? 'NaN' : show({ id: '', label: '', value: v }));
+  const more = s.failingInputs.length - 4;
+  const inputs = s.failingInputs.slice(0, 4).join(', ') + (more > 0 ? ` and ${more} more` : '');
+  const where = atData
+    ? `in ${s.notConverged} of ${s.calls} calls, ${s.notConvergedAtData} of them on the data (inputs: ${inputs})`
+    : `in ${s.notConverged} of ${s.calls} calls, all out of distribution (${inputs})`;
+  const residual =
+    s.tolerance === null
+      ? `final residual ${num(s.residual)}`
+      : `final residual ${num(s.residual)} > tolerance ${num(s.tolerance)}${s.ratio === null ? '' : ` (${num(s.ratio)}x)`}`;
+  const cap = s.cap === null ? `${s.iterations} iterations` : `${s.iterations} iterations (cap ${s.cap})`;
+  const lip =
+    s.contraction === null
+      ? ''
+      : s.contraction < 1
+        ? `; the cap follows from Lip(g) <= ${num(s.contraction)}`
+        : `; Lip(g) < 1 is not certified (bound ${num(s.contraction)}), so the cap is the configured one`;
+  return `Fixed-point inverse of ${s.layer} stopped at its iteration cap without reaching its tolerance ${where}, during ${[...new Set(probes)].join(', ')}; worst: ${residual} after ${cap}${lip}.`;
 }
