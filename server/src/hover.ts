@@ -113,6 +113,10 @@ export function hoverMarkdown(
   const kids = children(node);
   // Blocks and models list their parts below their own row.
   lines.push(row(kids.length > 0 ? `**whole ${node.kind}**` : 'upper bound', own));
+  if (own?.onDomain) {
+    const d = own.onDomain;
+    lines.push(row(`on the declared domain (${d.domain})`, { ...d, notes: [] }));
+  }
   for (const c of kids.slice(0, MAX_ROWS)) lines.push(row(label(c), bounds.get(c.id)));
   if (kids.length > MAX_ROWS) lines.push(`| … ${kids.length - MAX_ROWS} more | | | |`);
   for (const note of own?.notes ?? []) lines.push('', `_${cell(note)}_`);

@@ -18,6 +18,11 @@ export interface NodeBounds {
    * 1 / min s. A separate figure, not a Lipschitz constant of the map (which is unbounded).
    */
   x2Gains?: { forward: Bound; inverse: Bound };
+  /**
+   * Bounds for every pair of inputs in the model's declared input domain (JSDoc `@inputDomain`), for maps whose
+   * global bound is not finite: `domain` describes the set, `source` how the figures were derived.
+   */
+  onDomain?: { domain: string; forward: Bound; inverse: Bound; source: string };
 }
 
 /** Products: an unbounded factor dominates (the other factors are positive), then an unknown one. */

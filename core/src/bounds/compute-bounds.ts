@@ -22,6 +22,7 @@ import { convKernelNorms, kernelNorms, type KernelNorm } from './checkpoint';
 import { additiveCouplingBounds } from '../specs/additive-coupling';
 import { multiScaleStatic } from '../specs/multi-scale-flow';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
+import { addDomainBounds } from './domain-bounds';
 
 export type BoundsMap = Map<string, NodeBounds>;
 
@@ -43,11 +44,14 @@ export function computeBounds(fileIr: FileIr, options: ComputeBoundsOptions = {}
   const ctx = { customLayers: fileIr.customLayers };
   for (const model of fileIr.models) {
     const { weights, note } = checkpointWeights(model, options);
+    const shape = model.inputShape;
+    const inputRank = shape?.length === 1 ? 2 : shape?.length === 3 ? 4 : undefined;
     const body = nodeBounds(model.body, out, (layer) =>
-      layerBounds(layer, { ...ctx, weights: weights.get(layer.id) }),
+      layerBounds(layer, { ...ctx, inputRank, weights: weights.get(layer.id) }),
     );
     const modelBounds = { ...body, notes: note ? [...body.notes, note] : body.notes };
     out.set(model.id, modelBounds);
+    addDomainBounds(model, out, inputRank);
   }
   for (const layer of fileIr.looseLayers) out.set(layer.id, layerBounds(layer, ctx));
   return out;

@@ -17,6 +17,9 @@ import {
   actNormError,
   actNormStatic,
   additiveCouplingStatic,
+  constrainedConditionerLipschitz,
+  COUPLING_NET_DEFAULTS,
+  couplingNetError,
   INVERTIBLE_RESIDUAL_DEFAULTS,
   invertibleLinearStatic,
   invertibleResidualStatic,
@@ -44,6 +47,48 @@ export interface LayerWeights {
 export interface LayerBoundContext {
   weights?: LayerWeights;
   customLayers: readonly CustomLayerInfo[];
+  /** The rank of the model's input from `@inputShape` (2: vectors, 4: images); undefined when not declared. */
+  inputRank?: 2 | 4;
+}
+
+/**
+ * A coupling's conditioner Lipschitz bound from its options: known when `conditionerNorm` is set (and the options
+ * are accepted), for the declared input rank or, when none is declared, for images (the larger bound, 3 per 3x3
+ * convolution). `lip` undefined means the conditioner's weights decide; `why` says so.
+ */
+export function couplingConditionerLipschitz(
+  layer: LayerNode,
+  rank: 2 | 4 | undefined,
+): { lip: number; source: string } | { lip: undefined; why: string } {
+  const read = readOptions(layer, {
+    hiddenLayers: COUPLING_NET_DEFAULTS.hiddenLayers,
+    activation: COUPLING_NET_DEFAULTS.activation,
+    conditionerNorm: undefined,
+  });
+  if ('unreadable' in read) return { lip: undefined, why: unreadableSource('conditioner', read.unreadable) };
+  const o = read.options as Pick<
+    typeof COUPLING_NET_DEFAULTS,
+    'hiddenLayers' | 'activation' | 'conditionerNorm'
+  >;
+  const error = couplingNetError({ ...COUPLING_NET_DEFAULTS, ...o });
+  if (error !== undefined) return { lip: undefined, why: `the layer rejects its options (${error})` };
+  const lip = constrainedConditionerLipschitz(o, rank ?? 4);
+  if (lip === undefined)
+    return {
+      lip: undefined,
+      why: 'the conditioner is unconstrained (no conditionerNorm): its weights decide',
+    };
+  const kernels = o.hiddenLayers + 1;
+  const assumed = rank === undefined ? ', for image inputs (no @inputShape)' : '';
+  return {
+    lip,
+    source: `Lip(conditioner) <= ${formatNumber(lip)}: ${kernels} kernels of norm <= ${formatNumber(o.conditionerNorm!)}${rank === 2 ? '' : ' x 3 per 3x3 convolution'}${assumed}`,
+  };
+}
+
+function additiveCouplingLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds {
+  const c = couplingConditionerLipschitz(layer, ctx.inputRank);
+  return additiveCouplingStatic(c.lip === undefined ? undefined : c);
 }
 
 const SOURCE_PREFIX: Record<string, string> = {
@@ -222,7 +267,7 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
     case 'AffineCoupling':
       return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
-      return additiveCouplingStatic();
+      return additiveCouplingLayerBounds(layer, ctx);
     case 'ActNorm': {
       const read = readOptions(layer, { scaleParam: ACT_NORM_DEFAULTS.scaleParam, scaleBound: undefined });
       if ('unreadable' in read) return unreadableBounds(t, read.unreadable);

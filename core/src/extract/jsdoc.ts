@@ -1,9 +1,11 @@
 /**
- * Model marks from JSDoc: `@invertible`, `@lipschitz`, `@checkpoint ./path/model.json`, and the audit's
- * `@inputShape 8` / `@inputShape [32, 32, 3]` and `@auditArgs [4, 64]`.
+ * Model marks from JSDoc: `@invertible`, `@lipschitz`, `@checkpoint ./path/model.json`, the audit's
+ * `@inputShape 8` / `@inputShape [32, 32, 3]` and `@auditArgs [4, 64]`, and the bounds' `@inputDomain box [-1, 1]`
+ * / `@inputDomain ball 5`.
  */
 import { dirname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
+import { type InputDomain, parseInputDomain } from '../specs/input-domain';
 
 export interface Marks {
   invertible: boolean;
@@ -11,6 +13,8 @@ export interface Marks {
   checkpoint?: string;
   inputShape?: number[];
   auditArgs?: unknown[];
+  /** The declared input domain, or why the tag was not understood. */
+  inputDomain?: InputDomain | { error: string };
 }
 
 /** `8`, `8, 8, 3` or `[8, 8, 3]`: positive integers, else nothing (never guessed). */
@@ -45,6 +49,8 @@ export function readMarks(node: ts.Node | undefined, file: string): Marks {
     } else if (name === 'inputShape') {
       const shape = parseShape(ts.getTextOfJSDocComment(tag.comment) ?? '');
       if (shape) marks.inputShape = shape;
+    } else if (name === 'inputDomain') {
+      marks.inputDomain = parseInputDomain(ts.getTextOfJSDocComment(tag.comment) ?? '');
     } else if (name === 'auditArgs') {
       const args = parseArgs(ts.getTextOfJSDocComment(tag.comment)?.trim() ?? '');
       if (args) marks.auditArgs = args;
@@ -61,5 +67,7 @@ export function mergeMarks(a: Marks, b: Marks): Marks {
   if (inputShape) out.inputShape = inputShape;
   const auditArgs = a.auditArgs ?? b.auditArgs;
   if (auditArgs) out.auditArgs = auditArgs;
+  const inputDomain = a.inputDomain ?? b.inputDomain;
+  if (inputDomain) out.inputDomain = inputDomain;
   return out;
 }

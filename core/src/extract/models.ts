@@ -96,6 +96,7 @@ export function finishModel(
   if (marks.checkpoint) model.checkpoint = marks.checkpoint;
   if (marks.inputShape) model.inputShape = marks.inputShape;
   if (marks.auditArgs) model.auditArgs = marks.auditArgs;
+  if (marks.inputDomain) model.inputDomain = marks.inputDomain;
   if (exportName) model.exportName = exportName;
   return model;
 }

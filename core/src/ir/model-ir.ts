@@ -2,6 +2,7 @@
  * The model IR: what static extraction reads out of TS/JS model code. Plain JSON-compatible data (never
  * ts-morph nodes or tensors), so it can cross process boundaries and be cached per file.
  */
+import type { InputDomain } from '../specs/input-domain';
 
 /** Zero-based positions, as LSP uses them; the CLI adds one when printing. */
 export interface Position {
@@ -200,6 +201,11 @@ export interface ModelNode {
   inputShape?: number[];
   /** JSDoc `@auditArgs [4, 64]`: the arguments the audit passes to a factory export (JSON). */
   auditArgs?: unknown[];
+  /**
+   * JSDoc `@inputDomain box [lo, hi]` or `@inputDomain ball r`: the set the model's inputs are promised to lie in,
+   * which gives maps that are not globally Lipschitz (affine couplings) a bound on it; or why the tag was not read.
+   */
+  inputDomain?: InputDomain | { error: string };
   /** The export name when the model (or the factory that returns it) is exported. */
   exportName?: string;
 }

@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { type CouplingArgs, CouplingBase } from './coupling-net';
 import { configError, PACKAGE } from './invertible';
 import { type Kwargs, single, sumPerExample } from './layer-util';
+import { domainSupNorm, type InputDomain } from '../specs/input-domain';
 import {
   AFFINE_COUPLING_DEFAULTS,
   type AffineCouplingOptions,
   affineCouplingErrors,
   affineCouplingFromWeights,
+  affineCouplingOnDomain,
   type AffineScale,
   affineScaleRange,
   affineX2Gains,
@@ -135,6 +137,42 @@ export class AffineCoupling extends CouplingBase {
       this.net.lipschitz(0, half),
       this.net.lipschitz(half, 2 * half),
     );
+  }
+
+  /**
+   * Bounds for every pair of this layer's inputs inside `domain`, from the current weights (formula:
+   * affineCouplingOnDomain in core/src/specs/affine-coupling.ts). The conditioner's scale output h stays within
+   * Lip(h) r of its value at the domain's centre, r the largest distance of x1 from the centre, which bounds s
+   * and its slope on the domain. Infinity before the layer is built or when its spatial size is not fixed.
+   */
+  lipschitzBoundsOn(domain: InputDomain): { forward: number; inverse: number } {
+    const shape = this.builtShape;
+    if (this.net === null || shape === null || shape.slice(1).some((d) => d == null))
+      return { forward: Infinity, inverse: Infinity };
+    const dims = shape.slice(1) as number[];
+    const half = dims[dims.length - 1]! / 2;
+    const lipScale = this.net.lipschitz(0, half);
+    const lipShift = this.net.lipschitz(half, 2 * half);
+    const x1Shape = [1, ...dims.slice(0, -1), half];
+    const count = x1Shape.reduce((a, b) => a * b, 1);
+    const centre = domain.kind === 'box' ? (domain.lo + domain.hi) / 2 : 0;
+    const radius = domain.kind === 'box' ? ((domain.hi - domain.lo) / 2) * Math.sqrt(count) : domain.radius;
+    const h = tf.tidy(() => {
+      const out = this.net!.apply(tf.fill(x1Shape, centre));
+      return tf.split(out, [half, half], -1)[0]!.dataSync();
+    });
+    let hLo = Infinity;
+    let hHi = -Infinity;
+    for (const v of h) {
+      hLo = Math.min(hLo, v);
+      hHi = Math.max(hHi, v);
+    }
+    // float32 evaluation of h(centre): widen by a relative 1e-5 and an absolute 1e-6 so rounding cannot shrink it.
+    const slack = 1e-5 * Math.max(Math.abs(hLo), Math.abs(hHi)) + 1e-6;
+    return affineCouplingOnDomain(this.options, domainSupNorm(domain), lipScale, lipShift, [
+      hLo - lipScale * radius - slack,
+      hHi + lipScale * radius + slack,
+    ]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

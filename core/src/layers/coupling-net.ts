@@ -4,11 +4,13 @@
  * weights `<layer>/kernel_0`, `<layer>/bias_0`, ... and loads without custom sublayer plumbing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matrix, spectralNorm } from '../linalg/matrix64';
+import { gramSpectralBound } from '../linalg/gram';
+import { matrix } from '../linalg/matrix64';
 import type { Initializer } from './initializer-config';
 import { configError, type Invertible } from './invertible';
 import { type LayerArgs, LazyBuildLayer, vectorOrImageShape } from './layer-util';
 import { hashSeed } from './seeded-random';
+import { certifiedDenseDivisor } from './spectral-norm';
 import {
   type ConditionerActivation,
   conditionerLipschitz,
@@ -49,6 +51,12 @@ export interface CouplingArgs extends LayerArgs {
   zeroInit?: boolean;
   /** Seed of the kernel initialisers. Default: derived from the layer name. */
   seed?: number;
+  /**
+   * Rescale every conditioner kernel to a certified spectral norm <= c, so the conditioner's Lipschitz constant
+   * (and with it an additive coupling's bounds, or an affine coupling's on a declared input domain) is known
+   * from the options. Default: unconstrained.
+   */
+  conditionerNorm?: number;
 }
 
 type AddWeight = (name: string, shape: number[], init: Initializer) => tf.LayerVariable;
@@ -68,6 +76,7 @@ export class Conditioner {
     zeroInit: boolean,
     seed: number,
     addWeight: AddWeight,
+    readonly norm: number | undefined = undefined,
   ) {
     const widths = [inChannels, ...Array<number>(hiddenLayers).fill(hidden), outChannels];
     for (let i = 0; i + 1 < widths.length; i++) {
@@ -80,11 +89,25 @@ export class Conditioner {
     }
   }
 
+  /**
+   * The kernels as applied: with a norm c, each rescaled by min(1, c / certified norm of its [rows, cout]
+   * reshape). The divisor is a constant in the backward pass (a projection, recomputed from the new weights at
+   * every call), so the constraint holds for every weight the optimiser reaches. The caller owns the tidy scope.
+   */
+  applied(): tf.Tensor[] {
+    return this.kernels.map((kernel) => {
+      const k = kernel.read();
+      if (this.norm === undefined) return k;
+      const cout = k.shape[k.rank - 1]!;
+      const divisor = certifiedDenseDivisor(k.reshape([-1, cout]) as tf.Tensor2D);
+      return divisor > this.norm ? tf.mul(k, this.norm / divisor) : k;
+    });
+  }
+
   /** Forward pass; the caller owns the tidy scope. */
   apply(x: tf.Tensor): tf.Tensor {
     let h = x;
-    this.kernels.forEach((kernel, i) => {
-      const k = kernel.read();
+    this.applied().forEach((k, i) => {
       h =
         this.rank === 2
           ? tf.add(tf.matMul(h as tf.Tensor2D, k as tf.Tensor2D), this.biases[i]!.read())
@@ -95,10 +118,12 @@ export class Conditioner {
   }
 
   /**
-   * Upper bound on the Lipschitz constant of the output columns [from, to), from the spectral norms of the kernels
-   * reshaped to [rows, cout] (float64); formula: core/src/specs/coupling-net.ts.
+   * Upper bound on the Lipschitz constant of the output columns [from, to), from certified spectral norms (Gram
+   * iteration, float64) of the kernels as applied, reshaped to [rows, cout]; formula:
+   * core/src/specs/coupling-net.ts.
    */
   lipschitz(from = 0, to?: number): number {
+    const kernels = tf.tidy(() => this.applied().map((k) => k.dataSync()));
     const norms = this.kernels.map((kernel, i) => {
       const shape = kernel.shape as number[];
       const cout = shape[shape.length - 1]!;
@@ -106,11 +131,11 @@ export class Conditioner {
       const last = i + 1 === this.kernels.length;
       const lo = last ? from : 0;
       const hi = last ? (to ?? cout) : cout;
-      const full = kernel.read().dataSync();
+      const full = kernels[i]!;
       const cols = matrix(rows, hi - lo);
       for (let r = 0; r < rows; r++)
         for (let c = lo; c < hi; c++) cols.data[r * (hi - lo) + c - lo] = full[r * cout + c]!;
-      return spectralNorm(cols);
+      return gramSpectralBound(cols).bound;
     });
     return conditionerLipschitz(norms, this.activation, this.rank);
   }
@@ -127,7 +152,10 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
   protected readonly activation: ConditionerActivation;
   protected readonly zeroInit: boolean;
   protected readonly seed: number;
+  protected readonly conditionerNorm: number | undefined;
   protected net: Conditioner | null = null;
+  /** The input shape the layer was built for (batch dimension null). */
+  protected builtShape: tf.Shape | null = null;
 
   /** Conditioner outputs per channel of x2 (1 for shift only, 2 for scale and shift). */
   protected abstract readonly paramsPerChannel: number;
@@ -140,11 +168,13 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
     this.activation = args.activation ?? DEFAULTS.activation;
     this.zeroInit = args.zeroInit ?? DEFAULTS.zeroInit;
     this.seed = args.seed ?? hashSeed(this.name);
+    this.conditionerNorm = args.conditionerNorm ?? DEFAULTS.conditionerNorm;
     const error = couplingNetError({
       hiddenUnits: this.hiddenUnits,
       hiddenChannels: this.hiddenChannels,
       hiddenLayers: this.hiddenLayers,
       activation: this.activation,
+      conditionerNorm: this.conditionerNorm,
     });
     if (error !== undefined) configError(this.name, error);
   }
@@ -159,6 +189,7 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
     }
     const half = channels / 2;
     const rank = shape.length === 2 ? 2 : 4;
+    this.builtShape = shape;
     this.net = new Conditioner(
       rank,
       half,
@@ -169,6 +200,7 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
       this.zeroInit,
       this.seed,
       (name, wShape, init) => this.addLayerWeight(name, wShape, init),
+      this.conditionerNorm,
     );
     this.built = true;
   }
@@ -202,6 +234,7 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
       activation: this.activation,
       zeroInit: this.zeroInit,
       seed: this.seed,
+      ...(this.conditionerNorm !== undefined ? { conditionerNorm: this.conditionerNorm } : {}),
     };
   }
 }

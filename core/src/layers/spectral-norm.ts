@@ -72,6 +72,14 @@ export function certifiedDenseNorm(kernel: tf.Tensor2D): number {
   });
 }
 
+/**
+ * A certified divisor for a dense kernel: K * min(1, c / divisor) has spectral norm <= c after float32 rounding
+ * (the certified bound inflated as in normalizeDenseKernel).
+ */
+export function certifiedDenseDivisor(kernel: tf.Tensor2D): number {
+  return inflate(certifiedDenseNorm(kernel), frobenius(kernel.dataSync()), 1);
+}
+
 /** Certified upper bound of the conv2d operator norm on the geometry's input shape, strides and padding. */
 export function certifiedConvNorm(kernel: tf.Tensor4D, g: ConvGeometry): number {
   const key = `conv ${kernel.shape.join('x')} on ${g.inputShape.join('x')} s${g.strides.join('x')} ${g.padding}`;

@@ -16,12 +16,19 @@ export function additiveCouplingBounds(lipShift: Bound): StaticBounds {
   };
 }
 
-/** From the options alone: Lip(t) depends on the conditioner's weights. */
-export function additiveCouplingStatic(): StaticBounds {
+/**
+ * From the options alone: 1 + Lip(t) when the options bound the conditioner (`conditionerNorm`, see
+ * constrainedConditionerLipschitz, with how that bound was read), else unknown: its weights decide.
+ */
+export function additiveCouplingStatic(conditioner?: { lip: number; source: string }): StaticBounds {
+  if (conditioner !== undefined) {
+    const b = additiveCouplingBounds(conditioner.lip);
+    return { ...b, source: `${b.source}; ${conditioner.source}` };
+  }
   return {
     forward: 'unknown',
     inverse: 'unknown',
-    source: '1 + Lip(t) both ways; Lip(t) depends on the conditioner',
+    source: '1 + Lip(t) both ways; Lip(t) depends on the conditioner (unconstrained: no conditionerNorm)',
     notes: [],
   };
 }

@@ -7,6 +7,7 @@
  * x2 for fixed x1: forward max s, inverse 1 / min s.
  */
 import { type Bound, formatBound, formatNumber } from '../bounds/bound';
+import { lowerTriangularNorm } from './input-domain';
 import { type OptionError, oneOfError, type StaticBounds, type WeightBounds } from './spec';
 
 /** How the conditioner output h is turned into the positive scale s. */
@@ -119,5 +120,97 @@ export function affineCouplingFromWeights(
   return {
     forward: Math.max(1, hi) + lipShift,
     inverse: lo === 0 ? Infinity : Math.max(1, 1 / lo) + lipShift / lo,
+  };
+}
+
+/** s as a function of the conditioner output h: increasing in h for every form. */
+function scaleOf(o: AffineCouplingOptions, h: number): number {
+  const sig = (z: number): number => 1 / (1 + Math.exp(-z));
+  switch (o.scale) {
+    case 'exp':
+      return Math.exp(h);
+    case 'sigmoid':
+      return sig(h + 2);
+    case 'bounded-tanh':
+      return Math.exp(Math.log(o.scaleBound) * Math.tanh(h));
+    case 'sigmoid-floor':
+      return o.scaleFloor + (1 - o.scaleFloor) * sig(h + 2);
+  }
+}
+
+/**
+ * ds/dh, and where it peaks: every form's slope rises to one peak and falls after it (exp's peak is at +inf), so
+ * its supremum over an interval of h is at the peak clamped into the interval.
+ */
+function slopeOf(o: AffineCouplingOptions, h: number): number {
+  const dsig = (z: number): number => {
+    const e = Math.exp(-Math.abs(z));
+    return e / (1 + e) ** 2;
+  };
+  switch (o.scale) {
+    case 'exp':
+      return Math.exp(h);
+    case 'sigmoid':
+      return dsig(h + 2);
+    case 'bounded-tanh': {
+      const a = Math.log(o.scaleBound);
+      const u = Math.tanh(h);
+      return a * Math.exp(a * u) * (1 - u * u);
+    }
+    case 'sigmoid-floor':
+      return (1 - o.scaleFloor) * dsig(h + 2);
+  }
+}
+
+function slopePeak(o: AffineCouplingOptions): number {
+  switch (o.scale) {
+    case 'exp':
+      return Infinity;
+    case 'sigmoid':
+    case 'sigmoid-floor':
+      return -2;
+    case 'bounded-tanh': {
+      // d/du [a e^{au} (1 - u^2)] = 0 at a u^2 + 2u - a = 0.
+      const a = Math.log(o.scaleBound);
+      return Math.atanh((Math.sqrt(1 + a * a) - 1) / a);
+    }
+  }
+}
+
+/** The range of s and the supremum of ds/dh while h stays in [hLo, hHi] (infinite ends allowed). */
+export function scaleOnInterval(
+  o: AffineCouplingOptions,
+  hLo: number,
+  hHi: number,
+): { lo: number; hi: number; slope: number } {
+  const [formLo, formHi] = affineScaleRange(o);
+  const lo = hLo === -Infinity ? formLo : scaleOf(o, hLo);
+  const hi = hHi === Infinity ? formHi : scaleOf(o, hHi);
+  const at = Math.min(Math.max(slopePeak(o), hLo), hHi);
+  const slope = Number.isFinite(at) ? slopeOf(o, at) : Infinity;
+  return { lo, hi, slope };
+}
+
+/**
+ * Bounds on a bounded input domain, for every pair x, x' in it. With a = |x1 - x1'| and b = |x2 - x2'|:
+ * y2 - y2' = s(x1)(x2 - x2') + x2' (s(x1) - s(x1')) + t(x1) - t(x1'), so |y2 - y2'| <= hi b + K a with
+ * K = x2Max slope Lip(h) + Lip(t) (|x2'|_inf <= x2Max, and |s_i(x1) - s_i(x1')| <= slope |h_i(x1) - h_i(x1')|
+ * while h stays in the interval the slope was taken over); inversely x2 - x2' = (y2 - y2' - (t - t') - x2'(s - s'))
+ * / s(x1), so |x2 - x2'| <= (|y2 - y2'| + K a) / lo. Both are 2x2 lower-triangular norms. Infinity where s is
+ * not bounded away from 0 (inverse) or its slope is not bounded on the interval.
+ */
+export function affineCouplingOnDomain(
+  o: AffineCouplingOptions,
+  x2Max: number,
+  lipScale: number,
+  lipShift: number,
+  hRange: [number, number] = [-Infinity, Infinity],
+): WeightBounds {
+  const { lo, hi, slope } = scaleOnInterval(o, hRange[0], hRange[1]);
+  // A constant scale (lipScale 0) contributes nothing, whatever its slope.
+  const k = (lipScale === 0 ? 0 : x2Max * slope * lipScale) + lipShift;
+  return {
+    forward: lowerTriangularNorm(1, k, hi),
+    inverse: lo > 0 ? lowerTriangularNorm(1, k / lo, 1 / lo) : Infinity,
   };
 }

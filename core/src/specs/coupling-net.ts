@@ -23,6 +23,11 @@ export interface CouplingNetOptions {
   hiddenLayers: number;
   activation: ConditionerActivation;
   zeroInit: boolean;
+  /**
+   * When set, c > 0: every conditioner kernel is rescaled to a certified spectral norm <= c (reshaped to
+   * [rows, cout]), so the conditioner's Lipschitz constant is known from the options. Unset: unconstrained.
+   */
+  conditionerNorm: number | undefined;
 }
 
 /** The seed defaults to a hash of the layer name. */
@@ -32,6 +37,7 @@ export const COUPLING_NET_DEFAULTS: Readonly<CouplingNetOptions> = {
   hiddenLayers: 2,
   activation: 'relu',
   zeroInit: true,
+  conditionerNorm: undefined,
 };
 
 /** The first error a coupling's constructor throws for its conditioner options; undefined when accepted. */
@@ -40,6 +46,7 @@ export function couplingNetError(o: {
   hiddenChannels: number;
   hiddenLayers: number;
   activation: unknown;
+  conditionerNorm?: number | undefined;
 }): OptionError | undefined {
   for (const [key, value] of [
     ['hiddenUnits', o.hiddenUnits],
@@ -52,6 +59,8 @@ export function couplingNetError(o: {
   }
   if (!((o.activation as string) in ACTIVATION_LIPSCHITZ))
     return `unknown activation '${String(o.activation)}'`;
+  if (o.conditionerNorm !== undefined && !(o.conditionerNorm > 0 && Number.isFinite(o.conditionerNorm)))
+    return `conditionerNorm must be a finite number > 0, got ${o.conditionerNorm}`;
   return undefined;
 }
 
@@ -69,4 +78,16 @@ export function conditionerLipschitz(
   const spatial = rank === 4 ? 3 : 1;
   const between = ACTIVATION_LIPSCHITZ[activation] ** Math.max(0, kernelNorms.length - 1);
   return kernelNorms.reduce((l, n) => l * n * spatial, between);
+}
+
+/**
+ * The conditioner's Lipschitz bound from its options alone: every one of its hiddenLayers + 1 kernels has norm
+ * <= conditionerNorm. Undefined when the conditioner is unconstrained (its weights decide).
+ */
+export function constrainedConditionerLipschitz(
+  o: Pick<CouplingNetOptions, 'hiddenLayers' | 'activation' | 'conditionerNorm'>,
+  rank: 2 | 4,
+): number | undefined {
+  if (o.conditionerNorm === undefined) return undefined;
+  return conditionerLipschitz(Array<number>(o.hiddenLayers + 1).fill(o.conditionerNorm), o.activation, rank);
 }
