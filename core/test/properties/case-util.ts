@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerBounds } from '../../src/bounds';
-import type { NodeBounds } from '../../src/bounds/bound';
+import type { Bound, NodeBounds } from '../../src/bounds/bound';
 import type { ConfigValue, LayerNode } from '../../src/ir/model-ir';
 import type { InvertibleLayer } from '../../src/layers/flow';
 import { SeededRandom } from '../../src/layers/seeded-random';
@@ -27,6 +27,15 @@ export interface Subject {
   /** lipschitzBounds() (lipschitzConstant() for the non-invertible spectral layers: forward only). */
   runtime: { forward: number; inverse?: number };
   static: NodeBounds;
+  /**
+   * Bounds claimed on a declared input domain, the box [-halfWidth, halfWidth]^d: from the weights
+   * (lipschitzBoundsOn) and statically (onDomain of the layer in a model with that `@inputDomain`).
+   */
+  domain?: {
+    halfWidth: number;
+    runtime: { forward: number; inverse: number };
+    static: { forward: Bound; inverse: Bound } | undefined;
+  };
   dispose(): void;
 }
 

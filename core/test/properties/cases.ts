@@ -224,9 +224,13 @@ function affineCoupling(scale: AffineScale): CaseGenerator {
     const mode = pick(rng, ['random', 'random', 'scale-free'] as const);
     const gain = pick(rng, [0.3, 1, 3]);
     const wseed = seedOf(rng);
+    // Half the cases declare a box domain (and half of those constrain the conditioner, so the static calculus
+    // has a finite domain bound too).
+    const halfWidth = pick(rng, [undefined, 0.5, 1, 3]);
+    if (halfWidth !== undefined && rng.uniform() < 0.5) config['conditionerNorm'] = pick(rng, [0.5, 1, 2]);
     return {
       type: `AffineCoupling ${scale}`,
-      label: `#${i} input [${shape}] ${JSON.stringify(config)} ${mode} gain ${gain}`,
+      label: `#${i} input [${shape}] ${JSON.stringify(config)} ${mode} gain ${gain} domain ${halfWidth ?? 'none'}`,
       make: () => {
         const layer = new AffineCoupling(config as ConstructorParameters<typeof AffineCoupling>[0]);
         layer.build([null, ...shape]);
@@ -240,7 +244,19 @@ function affineCoupling(scale: AffineScale): CaseGenerator {
             last.write(tf.mul(k, mask));
           });
         }
-        return invertibleSubject(layer, shape, staticOf('AffineCoupling', config));
+        const subject = invertibleSubject(layer, shape, staticOf('AffineCoupling', config));
+        if (halfWidth === undefined) return subject;
+        const box = { kind: 'box' as const, lo: -halfWidth, hi: halfWidth };
+        const ir = node('AffineCoupling', config);
+        const { ir: file } = fileOf(
+          { kind: 'block', id: nextId(), wiring: 'sequence', children: [ir], range: R },
+          { inputDomain: box, inputShape: shape },
+        );
+        const statics = computeBounds(file).get(ir.id)?.onDomain;
+        return {
+          ...subject,
+          domain: { halfWidth, runtime: layer.lipschitzBoundsOn(box), static: statics },
+        };
       },
     };
   };

@@ -21,7 +21,7 @@ export const MARGIN = 1e-4;
 export const SCALES = [1, 10, 100];
 
 export type Direction = 'forward' | 'inverse';
-export type Claim = 'lipschitzBounds' | 'static';
+export type Claim = 'lipschitzBounds' | 'static' | 'lipschitzBoundsOn domain' | 'static on domain';
 
 /** One bound against the largest measured value: finite numbers only (unknown/unbounded claim nothing). */
 export interface Check {
@@ -79,6 +79,36 @@ function measure(
   return { value, nonFinite };
 }
 
+/**
+ * Largest local constants inside a declared box domain: forward at points x in it (uniform, and corners where
+ * |x2| is largest), inverse at their images F(x), since the domain bound covers pairs of inputs in the domain.
+ */
+function measureOnDomain(
+  s: Subject,
+  halfWidth: number,
+  points: number,
+  seed: number,
+): { forward: number; inverse: number; nonFinite: number } {
+  let forward = 0;
+  let inverse = 0;
+  let nonFinite = 0;
+  const local = (j: number[][]): number => (allFinite(j) ? singularRange(j).max : Infinity);
+  for (let p = 0; p < 3 * points; p++) {
+    const x = tf.tidy(() => {
+      const u = tf.randomUniform([1, ...s.inputShape], -halfWidth, halfWidth, 'float32', seed + 7919 * p);
+      return p % 2 === 1 ? tf.mul(tf.sign(u), halfWidth) : u;
+    });
+    const y = tf.tidy(() => s.forward(x));
+    const f = local(jacobianAt(s.forward, x));
+    const i = s.inverse !== undefined ? local(jacobianAt(s.inverse, y)) : 0;
+    tf.dispose([x, y]);
+    if (!Number.isFinite(f) || !Number.isFinite(i)) nonFinite++;
+    forward = Math.max(forward, f);
+    inverse = Math.max(inverse, i);
+  }
+  return { forward, inverse, nonFinite };
+}
+
 function check(claim: Claim, direction: Direction, bound: Bound | undefined, measured: number): Check[] {
   if (typeof bound !== 'number' || !Number.isFinite(bound)) return [];
   const ratio = measured / bound;
@@ -107,6 +137,15 @@ export function runCase(c: Case, points: number, seed: number): CaseResult {
         ...check('lipschitzBounds', direction, s.runtime[direction], m.value),
         ...check('static', direction, s.static[direction], m.value),
       );
+    }
+    if (s.domain !== undefined) {
+      const m = measureOnDomain(s, s.domain.halfWidth, points, seed);
+      result.nonFinite += m.nonFinite;
+      for (const direction of ['forward', 'inverse'] as const)
+        result.checks.push(
+          ...check('lipschitzBoundsOn domain', direction, s.domain.runtime[direction], m[direction]),
+          ...check('static on domain', direction, s.domain.static?.[direction], m[direction]),
+        );
     }
     return result;
   } finally {
