@@ -7,9 +7,10 @@ import {
   matrix,
   type Matrix64,
   randomRotation,
-  singularValueRange,
   transpose,
 } from '../linalg/matrix64';
+import { gramSpectralBound } from '../linalg/gram';
+import { inverseNormBound } from '../linalg/inverse-bound';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
 import { hashSeed, SeededRandom } from './seeded-random';
@@ -154,10 +155,15 @@ export abstract class LUInvertible extends LazyBuildLayer implements Invertible 
     return tf.tidy(() => tf.mul(tf.ones([x.shape[0]!]), tf.mul(tf.sum(v.logScale.read()), positions)));
   }
 
-  /** Forward sigma_max(W), inverse 1 / sigma_min(W) (one-sided Jacobi SVD in float64). */
+  /**
+   * Forward sigma_max(W), inverse 1 / sigma_min(W), both certified in float64: a Gram bound of W, and a bound of
+   * ||W^-1|| from the triangular-substitution inverse and its residual (core/src/linalg/inverse-bound.ts).
+   */
   lipschitzBounds(): { forward: number; inverse: number } {
     if (this.vars === null) return { forward: Infinity, inverse: Infinity };
-    return invertibleLinearFromWeights(singularValueRange(this.weightMatrix()));
+    const w = this.weightMatrix();
+    const inverse = inverseNormBound(w, this.inverseWeightMatrix());
+    return invertibleLinearFromWeights([1 / inverse, gramSpectralBound(w).bound]);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -16,7 +16,7 @@ export function invertibleLinearStatic(layerType: string): StaticBounds {
   };
 }
 
-/** From W's extreme singular values [sigma_min, sigma_max]. */
+/** From bounds of W's extreme singular values [sigma_min or less, sigma_max or more]. */
 export function invertibleLinearFromWeights([lo, hi]: readonly [number, number]): WeightBounds {
   return { forward: hi, inverse: lo === 0 ? Infinity : 1 / lo };
 }
