@@ -441,11 +441,18 @@ function multiScaleFlow(lateContraction: boolean): CaseGenerator {
           flow.initialize(tf.mul(tf.randomNormal([16, ...shape], 0, 1, 'float32', seed % 1000), 2)),
         );
         for (const s of built.flat()) s.perturb();
+        // As the extractor reads `new MultiScaleFlow({ levels })`: one sequence block per level.
         const ir = fileOf({
           kind: 'block',
           id: nextId(),
-          wiring: 'sequence',
-          children: built.flat().map((s) => s.node),
+          wiring: 'multi-scale',
+          children: built.map((level) => ({
+            kind: 'block' as const,
+            id: nextId(),
+            wiring: 'sequence' as const,
+            children: level.map((s) => s.node),
+            range: R,
+          })),
           range: R,
         });
         const d = shape.reduce((a, b) => a * b, 1);
