@@ -116,6 +116,10 @@ function withActivation(linear: NodeBounds, layer: LayerNode): NodeBounds {
   );
 }
 
+/** The assumption under which a tfjs kernel constraint's bound holds. */
+export const CONSTRAINT_APPLIED =
+  'kernelConstraint bounds hold once the constraint has been applied: tfjs applies it after each optimiser step, not at initialisation (applyConstraints(model) applies it at once)';
+
 function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds {
   const constraint = layerConstraint(layer);
   const label = SOURCE_PREFIX[layer.layerType] ?? layer.layerType;
@@ -136,7 +140,11 @@ function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBoun
   }
   if (constraint?.kind === 'spectral') {
     const c = constraint.c ?? DEFAULT_SPECTRAL_COEFF;
-    return withActivation(spectralStatic(c, constraint.c !== undefined, label), layer);
+    const b = spectralStatic(c, constraint.c !== undefined, label);
+    // This project's Spectral* layers normalise in every call; a tfjs constraint only projects the kernel after
+    // an optimiser step, so a freshly initialised kernel can exceed c.
+    if (SOURCE_PREFIX[layer.layerType] === undefined) b.notes = [CONSTRAINT_APPLIED];
+    return withActivation(b, layer);
   }
   if (constraint?.kind === 'column') {
     const width = configNumber(layer.config, 'units');
