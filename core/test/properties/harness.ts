@@ -21,7 +21,17 @@ export const MARGIN = 1e-4;
 export const SCALES = [1, 10, 100];
 
 export type Direction = 'forward' | 'inverse';
-export type Claim = 'lipschitzBounds' | 'static' | 'lipschitzBoundsOn domain' | 'static on domain';
+/**
+ * What a check holds to a bound: the measured constant (the first four), or, for the last two, the layer's own
+ * weight-based bound (the static one holds for every weight, so it may never be below it).
+ */
+export type Claim =
+  | 'lipschitzBounds'
+  | 'static'
+  | 'lipschitzBoundsOn domain'
+  | 'static on domain'
+  | 'static >= lipschitzBounds'
+  | 'static on domain >= lipschitzBoundsOn';
 
 /** One bound against the largest measured value: finite numbers only (unknown/unbounded claim nothing). */
 export interface Check {
@@ -133,9 +143,13 @@ export function runCase(c: Case, points: number, seed: number): CaseResult {
       const m = measure(s, direction, points, seed);
       result.measured[direction] = m.value;
       result.nonFinite += m.nonFinite;
+      const runtime = s.runtime[direction];
       result.checks.push(
-        ...check('lipschitzBounds', direction, s.runtime[direction], m.value),
+        ...check('lipschitzBounds', direction, runtime, m.value),
         ...check('static', direction, s.static[direction], m.value),
+        ...(runtime !== undefined && Number.isFinite(runtime)
+          ? check('static >= lipschitzBounds', direction, s.static[direction], runtime)
+          : []),
       );
     }
     if (s.domain !== undefined) {
@@ -145,6 +159,14 @@ export function runCase(c: Case, points: number, seed: number): CaseResult {
         result.checks.push(
           ...check('lipschitzBoundsOn domain', direction, s.domain.runtime[direction], m[direction]),
           ...check('static on domain', direction, s.domain.static?.[direction], m[direction]),
+          ...(Number.isFinite(s.domain.runtime[direction])
+            ? check(
+                'static on domain >= lipschitzBoundsOn',
+                direction,
+                s.domain.static?.[direction],
+                s.domain.runtime[direction],
+              )
+            : []),
         );
     }
     return result;
