@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { fixedPointIterationCap, InvertibleResidual } from '../../src/layers/invertible-residual';
-import { luDecompose, matrix, randomRotation } from '../../src/linalg/matrix64';
-import { SeededRandom } from '../../src/layers/seeded-random';
+import { luDecompose, matrix } from '../../src/linalg/matrix64';
+import { worstCaseResidualBlock } from '../helpers/worst-case-residual';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -11,24 +11,9 @@ before(async () => {
 
 const D = 6;
 
-/**
- * The slowest contraction for c = 0.99: one spectrally normalised map (hiddenUnits []) whose raw kernel is
- * 5 R, R a random rotation, so the normalised kernel is a rotation scaled to just under 0.99: every direction
- * contracts by the same factor, none faster.
- */
+/** The worst-case block of test/helpers/worst-case-residual.ts at c = 0.99. */
 function worstCaseBlock(inverseTolerance?: number): InvertibleResidual {
-  const layer = new InvertibleResidual({ hiddenUnits: [], coeff: 0.99, seed: 1, inverseTolerance });
-  layer.build([null, D]);
-  const rotation = randomRotation(D, new SeededRandom(9));
-  const [, , u] = layer.getWeights();
-  const kernel = tf.tensor2d(
-    Array.from(rotation.data, (v) => 5 * v),
-    [D, D],
-  );
-  const bias = tf.tensor1d(Array.from(new SeededRandom(10).normalArray(D)));
-  layer.setWeights([kernel, bias, u!]);
-  tf.dispose([kernel, bias]);
-  return layer;
+  return worstCaseResidualBlock({ dim: D, coeff: 0.99, inverseTolerance });
 }
 
 /** x* with x* + g(x*) = y, g affine here: the float64 solve of (I + W_sn) x = y - b, W_sn read off the layer. */

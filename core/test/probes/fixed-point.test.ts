@@ -5,8 +5,7 @@ import { Flow, type InvertibleLayer } from '../../src/layers/flow';
 import type { InverseReport } from '../../src/layers/invertible';
 import { InvertibleResidual } from '../../src/layers/invertible-residual';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
-import { randomRotation } from '../../src/linalg/matrix64';
-import { SeededRandom } from '../../src/layers/seeded-random';
+import { worstCaseResidualBlock } from '../helpers/worst-case-residual';
 import { toProbeTarget } from '../../src/probes/adapt';
 import type { ProbeId } from '../../src/probes/probe';
 import { Rng } from '../../src/probes/rng';
@@ -25,24 +24,12 @@ const D = 6;
 const CODES: readonly string[] = Object.values(FIXED_POINT_FINDINGS);
 
 /**
- * The slowest contraction at coefficient c: one spectrally normalised map (hiddenUnits []) whose raw kernel is 5 R,
- * R a random rotation, so every direction contracts by the same factor just under c (as in
- * test/layers/fixed-point-inverse.test.ts). A tolerance of 1e-12 is below float32 resolution: the cap derived from
- * the certified contraction is reached with the residual above the tolerance, whatever the input.
+ * The worst-case block of test/helpers/worst-case-residual.ts at c = 0.9. A tolerance of 1e-12 is below float32
+ * resolution: the cap derived from the certified contraction is reached with the residual above the tolerance,
+ * whatever the input.
  */
 function worstCaseBlock(name: string, inverseTolerance?: number): InvertibleResidual {
-  const layer = new InvertibleResidual({ name, hiddenUnits: [], coeff: 0.9, seed: 1, inverseTolerance });
-  layer.build([null, D]);
-  const rotation = randomRotation(D, new SeededRandom(9));
-  const [, , u] = layer.getWeights();
-  const kernel = tf.tensor2d(
-    Array.from(rotation.data, (v) => 5 * v),
-    [D, D],
-  );
-  const bias = tf.tensor1d(Array.from(new SeededRandom(10).normalArray(D)));
-  layer.setWeights([kernel, bias, u!]);
-  tf.dispose([kernel, bias]);
-  return layer;
+  return worstCaseResidualBlock({ dim: D, coeff: 0.9, name, inverseTolerance });
 }
 
 /**
