@@ -1,14 +1,18 @@
 /**
- * The parent side of an audit: forks the probe worker with the workspace folder as cwd, relays progress,
- * forwards cancellation, and kills the worker at the time budget plus a grace period, after a cancel's grace, or
- * when this process exits. Always resolves with a Report: when the worker dies, hangs or cannot load the model,
- * the report carries the error.
+ * The parent side of an audit: forks the probe worker as the leader of its own process group, with the workspace
+ * folder as cwd and the memory cap on its heap, relays progress and forwards cancellation. The whole group (the
+ * worker and any process the model started) is SIGKILLed when the audit ends for any reason: a report, a cancel's
+ * short grace, the time budget plus a short grace, the worker's death, or this process's exit. The worker's
+ * watchdog thread covers what this side cannot: this process dying without running its handlers, and memory.
+ * Always resolves with a Report: when the worker dies, hangs or cannot load the model, the report carries the
+ * error.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  AUDIT_DEFAULTS,
   isFromWorker,
   type AuditProgress,
   type AuditRequest,
@@ -16,16 +20,22 @@ import {
 } from '../protocol/worker-messages';
 import { buildReport } from '../report/build';
 import { parseReport, type Report, type ReportError } from '../report/schema';
+import { heapExhausted, watchdogVerdict } from './watchdog';
 
 export interface RunAuditOptions {
   onProgress?: (progress: AuditProgress) => void;
   signal?: AbortSignal;
   /** The worker script; found beside this module (source or bundle) when absent. */
   workerPath?: string;
-  /** Extra time after the budget before the worker is killed (it stops its probes at the budget itself). */
+  /**
+   * Extra time after the budget before the worker is killed (default 1 s). It stops its probes a little before
+   * the budget itself, so only a model that never returns meets this.
+   */
   graceMs?: number;
-  /** How long a cancelled worker may take to send its partial report. */
+  /** How long a cancelled worker may take to send its partial report before it is killed (default 300 ms). */
   cancelGraceMs?: number;
+  /** Hears the worker's pid once it runs (its process group has the same id). */
+  onWorkerStarted?: (pid: number) => void;
 }
 
 interface WorkerLaunch {
@@ -68,40 +78,74 @@ function failedReport(request: AuditRequest, startedAt: number, error: ReportErr
   });
 }
 
+/** SIGKILLs the process group led by `pid`; a group already gone is no error. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: every process of the group has exited.
+  }
+}
+
+/** The error for a worker that exited without a report, from what it and its watchdog wrote on stderr. */
+function exitError(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+  capMB: number,
+): ReportError {
+  const verdict = watchdogVerdict(stderr);
+  if (verdict?.kind === 'memory' || heapExhausted(stderr)) {
+    const what =
+      verdict?.kind === 'memory' ? `${verdict.residentMB} MB resident` : 'its JavaScript heap was full';
+    return {
+      phase: 'worker',
+      message: `The audit was stopped: the model used more than ${capMB} MB (${what}). Raise the memory cap (lipschitzLens.probes.memoryCapMB, or --memory-cap) if the model needs it.`,
+    };
+  }
+  const detail = stderr.trim().split('\n').slice(-15).join('\n');
+  return {
+    phase: 'worker',
+    message: `The probe worker exited (${signal ?? `code ${code}`}) before sending a report.`,
+    ...(detail ? { detail } : {}),
+  };
+}
+
 export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): Promise<Report> {
   const startedAt = Date.now();
-  const grace = options.graceMs ?? Math.max(3000, request.budgetSeconds * 100);
+  const grace = options.graceMs ?? 1000;
+  const capMB = request.memoryCapMB ?? AUDIT_DEFAULTS.memoryCapMB;
   return new Promise<Report>((resolve) => {
     let settled = false;
     let child: ChildProcess | undefined;
     let stderr = '';
     const timers: NodeJS.Timeout[] = [];
-    const kill = (): void => {
-      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
+    // Synchronous, so it also runs as an 'exit' listener: the worker must not outlive this process.
+    const kill = (): void => killGroup(child?.pid);
     const finish = (report: Report): void => {
       if (settled) return;
       settled = true;
       timers.forEach(clearTimeout);
       options.signal?.removeEventListener('abort', onAbort);
       process.removeListener('exit', kill);
+      // Even after a report: the model's own processes are still in the group.
       kill();
       resolve(report);
     };
     const fail = (error: ReportError): void => finish(failedReport(request, startedAt, error));
-    const tail = (): string => stderr.trim().split('\n').slice(-15).join('\n');
     const onAbort = (): void => {
       const cancel: ToWorker = { type: 'cancel' };
       if (child?.connected === true) child.send(cancel);
-      // The worker answers with a partial report; if it is stuck in the model, stop it.
+      // A worker between probe steps answers at once with a partial report; one stuck in the model never will.
       timers.push(
         setTimeout(
           () =>
             fail({
               phase: 'cancelled',
-              message: 'The audit was cancelled; the worker did not stop in time and was killed.',
+              message: 'The audit was cancelled; the worker did not stop at once and was killed.',
             }),
-          options.cancelGraceMs ?? 2000,
+          options.cancelGraceMs ?? 300,
         ),
       );
     };
@@ -110,11 +154,14 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
     try {
       launch = workerLaunch(options.workerPath);
       if (!existsSync(request.cwd)) throw new Error(`workspace folder ${request.cwd} does not exist`);
-      child = fork(launch.path, [], {
+      child = fork(launch.path, ['--parent-pid', String(process.pid), '--memory-cap-mb', String(capMB)], {
         cwd: request.cwd,
-        execArgv: launch.execArgv,
+        execArgv: [...launch.execArgv, `--max-old-space-size=${capMB}`],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'json',
+        // Its own process group (and session), so one kill reaches whatever the model starts, and a Ctrl-C on
+        // the terminal reaches only this process, which decides.
+        detached: true,
       });
     } catch (e) {
       fail({
@@ -123,9 +170,9 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
       });
       return;
     }
-    // This process may exit before any timer fires (the language server on `exit`): the worker must not outlive
-    // it, and a worker stuck in the model's code cannot notice its IPC channel closing. 'exit' listeners run
-    // synchronously, and kill() is.
+    if (child.pid !== undefined) options.onWorkerStarted?.(child.pid);
+    // This process may exit before any timer fires (the language server on `exit`, the CLI on a second signal).
+    // 'exit' listeners run synchronously, and kill() is.
     process.once('exit', kill);
     child.stderr?.on('data', (chunk: Buffer) => {
       // Keep only the end: tfjs can be chatty and only the last lines explain a crash.
@@ -152,26 +199,27 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
     });
     child.on('error', (e) => fail({ phase: 'worker', message: `The probe worker failed: ${e.message}` }));
     child.on('exit', (code, signal) => {
-      const detail = tail();
-      fail({
-        phase: 'worker',
-        message: `The probe worker exited (${signal ?? `code ${code}`}) before sending a report.`,
-        ...(detail ? { detail } : {}),
-      });
+      if (settled) return;
+      // The model's processes may hold the stderr pipe open: end them, then read what the worker said last
+      // ('close' comes once stderr is drained; the timer covers a grandchild that left the group with it).
+      kill();
+      const explain = (): void => fail(exitError(code, signal, stderr, capMB));
+      child?.once('close', explain);
+      timers.push(setTimeout(explain, 200));
     });
     timers.push(
       setTimeout(
         () =>
           fail({
             phase: 'timeout',
-            message: `The audit did not finish within its budget of ${request.budgetSeconds} s (plus ${Math.round(grace / 1000)} s grace); the worker was killed. Loading the model or a probe never returned: check the model's factory for an endless loop.`,
+            message: `The audit did not finish within its budget of ${request.budgetSeconds} s; the worker was killed. Loading the model or a probe never returned: check the model's factory for an endless loop.`,
           }),
         request.budgetSeconds * 1000 + grace,
       ),
     );
     if (options.signal?.aborted === true) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
-    const start: ToWorker = { type: 'start', request };
+    const start: ToWorker = { type: 'start', request, startedAt };
     child.send(start);
   });
 }

@@ -1,9 +1,10 @@
 /**
- * The probe worker: a forked Node process per audit (bundled as dist/server/probe-worker.js). It loads the
- * model with the user's tfjs, runs the probes and sends one `result` message; the parent kills it at the
- * time budget, so nothing here needs to guard against a model that never returns.
+ * The probe worker: a forked Node process per audit (bundled as dist/server/probe-worker.js), the leader of its
+ * own process group. It loads the model with the user's tfjs, runs the probes and sends one `result` message.
+ * The parent kills the group on cancel, at the time budget and when it exits; the watchdog thread kills it when
+ * the parent is gone or the memory cap is passed, so nothing here guards against a model that never returns.
  */
-import { isToWorker, type AuditRequest, type FromWorker } from '../protocol/worker-messages';
+import { AUDIT_DEFAULTS, isToWorker, type AuditRequest, type FromWorker } from '../protocol/worker-messages';
 import { buildReport } from '../report/build';
 import type { AuditSettings, ReportError } from '../report/schema';
 import { toProbeTarget } from './adapt';
@@ -11,8 +12,21 @@ import { loadSample, normalData, type ProbeData } from './data';
 import { loadModel } from './load-model';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
 import { runProbes } from './run-probes';
+import { startWatchdog } from './watchdog';
 
-const startedAt = Date.now();
+/** `--parent-pid N --memory-cap-mb N` from run-audit.ts; a worker started by hand guards against its own parent. */
+function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const n = i < 0 ? NaN : Number(process.argv[i + 1]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+// First, before any message can make the model's module load.
+startWatchdog({
+  parentPid: numberArg('--parent-pid', process.ppid),
+  memoryCapMB: numberArg('--memory-cap-mb', AUDIT_DEFAULTS.memoryCapMB),
+});
+
 const controller = new AbortController();
 
 function send(message: FromWorker): Promise<void> {
@@ -42,7 +56,7 @@ function settingsFrom(request: AuditRequest): { settings: Partial<ProbeSettings>
   return { settings: settings as Partial<ProbeSettings>, unknown };
 }
 
-async function run(request: AuditRequest): Promise<void> {
+async function run(request: AuditRequest, startedAt: number): Promise<void> {
   const requested = request.probes ?? [...PROBE_IDS];
   const badIds = requested.filter((p) => !isProbeId(p));
   const probes = requested.filter(isProbeId) as ProbeId[];
@@ -169,7 +183,7 @@ process.on('message', (m: unknown) => {
   if (!isToWorker(m)) return;
   if (m.type === 'cancel') controller.abort();
   else
-    run(m.request)
+    run(m.request, m.startedAt)
       .catch(async (e: unknown) => send({ type: 'error', ...describe(e) }))
       .finally(() => process.exit(0));
 });

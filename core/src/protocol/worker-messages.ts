@@ -29,6 +29,8 @@ export interface AuditRequest {
   cwd: string;
   backend?: BackendPreference;
   budgetSeconds: number;
+  /** Cap on the worker's JS heap and resident size; the worker is killed past it (AUDIT_DEFAULTS when absent). */
+  memoryCapMB?: number;
   /** Number of probe points (when no sample file is given). */
   points?: number;
   seed?: number;
@@ -47,8 +49,12 @@ export interface AuditRequest {
   blockRangesInOrder?: SourceRange[];
 }
 
-/** Defaults shared by the CLI and the extension's settings, so editor and CI audit alike. */
-export const AUDIT_DEFAULTS = { budgetSeconds: 120, points: 16, seed: 0 } as const;
+/**
+ * Defaults shared by the CLI and the extension's settings, so editor and CI audit alike. 4096 MB of memory: the
+ * JS heap Node 20 gives a 64-bit process by default (4144 MB), so a model that ran before still fits, and a
+ * quarter of a 16 GB laptop or CI runner, so a runaway model leaves room for the editor.
+ */
+export const AUDIT_DEFAULTS = { budgetSeconds: 120, points: 16, seed: 0, memoryCapMB: 4096 } as const;
 
 export interface AuditProgress {
   probe: string;
@@ -59,7 +65,9 @@ export interface AuditProgress {
   message?: string;
 }
 
-export type ToWorker = { type: 'start'; request: AuditRequest } | { type: 'cancel' };
+export type ToWorker =
+  /** `startedAt`: when the parent started the audit (epoch ms); the budget runs from then. */
+  { type: 'start'; request: AuditRequest; startedAt: number } | { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'progress'; progress: AuditProgress }
@@ -77,5 +85,9 @@ export function isFromWorker(m: unknown): m is FromWorker {
 export function isToWorker(m: unknown): m is ToWorker {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  return (t === 'start' && typeof (m as { request?: unknown }).request === 'object') || t === 'cancel';
+  const start = m as { request?: unknown; startedAt?: unknown };
+  return (
+    (t === 'start' && typeof start.request === 'object' && typeof start.startedAt === 'number') ||
+    t === 'cancel'
+  );
 }
