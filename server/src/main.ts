@@ -15,5 +15,6 @@ process.on('unhandledRejection', (e) =>
 
 startServer(connection);
 
-// Node's default for SIGTERM skips 'exit' handlers, and those are what kill a probe worker stuck in model code.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
+// Node's default for these skips 'exit' handlers, and those are what kill a probe worker's process group (the
+// worker's watchdog would too, but only after it notices).
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));

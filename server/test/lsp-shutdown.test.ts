@@ -69,13 +69,14 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined): P
 }
 
 describe('language server shutdown', { timeout: 240_000 }, () => {
-  for (const how of ['shutdown/exit', 'SIGTERM'] as const)
+  // SIGKILL runs no handler of the server's: the worker's watchdog must notice its parent is gone.
+  for (const how of ['shutdown/exit', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const)
     it(`kills a probe worker stuck in the model factory on ${how}`, (t) => stuckWorkerEnds(t, how));
 });
 
 async function stuckWorkerEnds(
   t: { after(fn: () => void): void },
-  how: 'shutdown/exit' | 'SIGTERM',
+  how: 'shutdown/exit' | 'SIGTERM' | 'SIGHUP' | 'SIGKILL',
 ): Promise<void> {
   {
     const h = startServer({ lintDelayMs: 10, backend: 'cpu', probes: { budgetSeconds: 60, points: 4 } });
@@ -121,7 +122,7 @@ async function stuckWorkerEnds(
 
     // Not h.close(): it does both at once; each path must end the worker on its own.
     const exited = new Promise<void>((resolve) => h.child.once('exit', () => resolve()));
-    if (how === 'SIGTERM') h.child.kill('SIGTERM');
+    if (how !== 'shutdown/exit') h.child.kill(how);
     else {
       await h.connection.sendRequest('shutdown');
       await h.connection.sendNotification('exit');

@@ -21,6 +21,7 @@ import type { Report } from '../report/schema';
 import { staticBlockBounds } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
+import { listenForStop, signalExitCode } from './stop-signals';
 
 export interface CliCommand {
   name: string;
@@ -36,6 +37,7 @@ const USAGE = `usage: lipschitz-lens audit <file> [options]
   --checkpoint PATH    audit a saved model.json instead of (or as well as naming) the module
   --out DIR            where to write <name>.report.json and .html (default: ./lipschitz-lens-audit)
   --budget SECONDS     time budget; the worker is stopped after it (default ${AUDIT_DEFAULTS.budgetSeconds})
+  --memory-cap MB      the worker is stopped when the model uses more (default ${AUDIT_DEFAULTS.memoryCapMB})
   --probes A,B         probes to run (default all): ${PROBE_IDS.join(', ')}
   --points N           number of standard-normal probe points (default ${AUDIT_DEFAULTS.points})
   --seed N             seed of the probe points (default ${AUDIT_DEFAULTS.seed})
@@ -115,6 +117,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     'checkpoint',
     'out',
     'budget',
+    'memory-cap',
     'probes',
     'points',
     'seed',
@@ -166,6 +169,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     cwd: workspaceFolder(anchor),
     backend,
     budgetSeconds: number('budget', AUDIT_DEFAULTS.budgetSeconds),
+    memoryCapMB: Math.round(number('memory-cap', AUDIT_DEFAULTS.memoryCapMB)),
     points: Math.round(number('points', AUDIT_DEFAULTS.points)),
     seed: flags.has('seed') ? Number(flags.get('seed')) : AUDIT_DEFAULTS.seed,
     options,
@@ -229,12 +233,10 @@ export const auditCommand: CliCommand = {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n`);
       return EXIT_USAGE;
     }
-    const controller = new AbortController();
-    const onSigint = (): void => controller.abort();
-    process.once('SIGINT', onSigint);
+    const stop = listenForStop();
     let last = '';
     const report = await runAudit(parsed.request, {
-      signal: controller.signal,
+      signal: stop.signal,
       onProgress: (p) => {
         // Progress only on a terminal: CI logs should hold the summary, not a carriage-return stream.
         const line = `${p.probe} ${Math.round(p.fraction * 100)}%`;
@@ -242,7 +244,7 @@ export const auditCommand: CliCommand = {
         last = line;
       },
     });
-    process.removeListener('SIGINT', onSigint);
+    stop.dispose();
     if (process.stderr.isTTY) io.stderr(`\r${' '.repeat(40)}\r`);
     mkdirSync(parsed.outDir, { recursive: true });
     const stem = report.model.name.replace(/[^\w.-]+/g, '_') || 'model';
@@ -259,6 +261,8 @@ export const auditCommand: CliCommand = {
       }),
     );
     io.stdout(`${summary(report)}\n  report: ${json}\n  html:   ${html}\n`);
+    const stopped = stop.caught();
+    if (stopped !== undefined) return signalExitCode(stopped);
     if (report.status === 'failed') return EXIT_USAGE;
     return report.findings.some((f) => f.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
   },
