@@ -65,8 +65,8 @@ export interface PublishedFindings {
   findings: Finding[];
 }
 
-function information(message: string): Diagnostic {
-  return { range: FILE_START, severity: DiagnosticSeverity.Information, source: SOURCE, message };
+function information(message: string, range: Range = FILE_START): Diagnostic {
+  return { range, severity: DiagnosticSeverity.Information, source: SOURCE, message };
 }
 
 export function toDiagnostics(
@@ -77,8 +77,15 @@ export function toDiagnostics(
   if (own?.skipped !== undefined) return [information(own.skipped)];
   const out = published.findings.map((f, i) => toDiagnostic(f, i, published.generation, docsUrl));
   const gap = own?.fileIr ? notAnalysed(own.fileIr) : undefined;
-  if (gap) out.push(information(gap));
+  if (gap) out.push(information(gap, notAnalysedAt(own!.fileIr!)));
   return out;
+}
+
+/** Where the first part the analysis gave up on starts, when it is in this file (else the file's start). */
+function notAnalysedAt(ir: FileIr): Range {
+  const first = ir.notes.find((n) => PARTIAL.test(n.message));
+  if (!first || first.range.file !== ir.file) return FILE_START;
+  return { start: first.range.start, end: first.range.start };
 }
 
 /**
@@ -94,7 +101,8 @@ export function notAnalysed(ir: FileIr): string | undefined {
 }
 
 /** Notes that mean a part of the file was skipped, not merely read with unknowns. */
-const PARTIAL = /^(Extraction failed|Skipped after an internal error|The file is too large)/;
+const PARTIAL =
+  /^(Extraction failed|Skipped after an internal error|The file is too large|Nested (more than|too deeply))/;
 
 export function isDiagnosticData(v: unknown): v is DiagnosticData {
   if (typeof v !== 'object' || v === null) return false;

@@ -68,14 +68,22 @@ describe('engine robustness', () => {
 });
 
 describe('engine: what was not analysed is said', () => {
-  it('a file the parser cannot take (thousands of nested calls) gets one information diagnostic', () => {
+  it('thousands of nested calls: the model is still linted, and one information diagnostic says where it stopped', () => {
     const engine = new Engine(() => undefined);
     const deep = `import * as tf from '@tensorflow/tfjs';\nexport const m = tf.sequential({ layers: [tf.layers.dense({ units: ${'f('.repeat(5000)}1${')'.repeat(5000)} })] });\n`;
     const a = engine.analyze('/tmp/ll-engine/deep.ts', deep, 1, { rules: {}, maxBytes: 1e6 });
+    assert.equal(a.skipped, undefined);
+    assert.deepEqual(
+      a.fileIr?.models.map((m) => m.name),
+      ['m'],
+    );
     const diags = toDiagnostics({ generation: 1, findings: a.findings }, a, () => '');
-    assert.equal(diags.length, 1);
-    assert.equal(diags[0]!.severity, DiagnosticSeverity.Information);
-    assert.match(diags[0]!.message, /could not analyse this file: Maximum call stack/);
+    assert.ok(diags.some((d) => d.code === 'missing-lipschitz-constraint'));
+    const gaps = diags.filter((d) => d.code === undefined);
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0]!.severity, DiagnosticSeverity.Information);
+    assert.match(gaps[0]!.message, /did not analyse all of this file: Nested more than \d+ levels deep/);
+    assert.equal(gaps[0]!.range.start.line, 1);
   });
 
   it('a file the extractor stopped reading part-way says where', () => {

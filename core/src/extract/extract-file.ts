@@ -45,11 +45,26 @@ export function extractModule(mod: ModuleCtx): FileIr {
       if (e instanceof BudgetExceeded) {
         outOfBudget = true;
         session.note('The file is too large to read completely; the rest was skipped.', mod.range(at));
-      } else
+      } else if (e instanceof RangeError) tooDeepHere(at);
+      else
         session.note(
           `Skipped after an internal error: ${e instanceof Error ? e.message : String(e)}`,
           mod.range(at),
         );
+    }
+  };
+  // A stack overflow the nesting limits did not prevent (a chain of 20,000 `+`, say): that part is lost, the rest
+  // is read.
+  const tooDeepHere = (at: ts.Node): void =>
+    session.note('Nested too deeply to follow: this part was skipped.', mod.range(at));
+  /** For the whole-file passes at the end: on a stack overflow, what was built stands without them. */
+  const unlessTooDeep = <T>(f: () => T, otherwise: T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      tooDeepHere(mod.sf);
+      return otherwise;
     }
   };
   const exportOf = (local: string): string | undefined => {
@@ -234,13 +249,13 @@ export function extractModule(mod: ModuleCtx): FileIr {
   }
 
   // 7. Transforms written without classes: lists of them are flows; kinds no model uses are models of their own.
-  const transforms = transformModels(interp, mod, models);
+  const transforms = unlessTooDeep(() => transformModels(interp, mod, models), { models: [], classes: [] });
   for (const t of transforms.models)
     models.push(finishModel(session, t, readMarks(undefined, mod.file), exportOf(t.name)));
 
   return {
     file: mod.file,
-    models: decideIntents(models, mod, [...session.classes.values()]),
+    models: unlessTooDeep(() => decideIntents(models, mod, [...session.classes.values()]), models),
     customLayers: [...classes.map((c) => c.info), ...transforms.classes],
     looseLayers: looseLayers(session.layers, models, mod.file),
     notes: session.notes,

@@ -5,9 +5,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
-import type { FileIr } from '../ir/model-ir';
+import type { ExtractionNote, FileIr } from '../ir/model-ir';
 import { extractModule } from './extract-file';
 import { ModuleCtx, type ModuleLoader } from './module';
+import { type Cut, flattenDeepNesting } from './nesting';
 
 export type { ModuleLoader };
 
@@ -25,8 +26,53 @@ function scriptKind(file: string): ts.ScriptKind {
   return ts.ScriptKind.TS;
 }
 
+/**
+ * Nesting levels kept when the parser overflows the stack on a file, then the fallback's own: the parser
+ * manages about 600 nested calls on a default stack, less when the caller's stack is already deep.
+ */
+const NESTING_LIMITS = [256, 64];
+
+/** Where the text of a parsed file was blanked because it was nested too deeply for the parser. */
+const flattened = new WeakMap<ts.SourceFile, { limit: number; cuts: Cut[] }>();
+
+/** Parses `text`; deep nesting the parser cannot take is blanked (see nesting.ts) and remembered for a note. */
 function parse(file: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
+  const kind = scriptKind(file);
+  try {
+    return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  const variant =
+    kind === ts.ScriptKind.TSX || kind === ts.ScriptKind.JSX ? ts.LanguageVariant.JSX : undefined;
+  for (const limit of NESTING_LIMITS) {
+    const flat = flattenDeepNesting(text, limit, variant);
+    try {
+      const sf = ts.createSourceFile(file, flat.text, ts.ScriptTarget.Latest, true, kind);
+      flattened.set(sf, { limit, cuts: flat.cuts });
+      return sf;
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+  // Nothing the scan can see made it parse (deep JSX, say): an empty file, and a note on the first line.
+  const sf = ts.createSourceFile(file, '', ts.ScriptTarget.Latest, true, kind);
+  flattened.set(sf, { limit: 0, cuts: [{ start: 0, end: 0 }] });
+  return sf;
+}
+
+/** Notes for what `parse` blanked in the main file: the editor shows them as one "not analysed" line. */
+function cutNotes(file: string, sf: ts.SourceFile): ExtractionNote[] {
+  const flat = flattened.get(sf);
+  if (!flat) return [];
+  return flat.cuts.map((c) => {
+    const at = sf.getLineAndCharacterOfPosition(c.start);
+    const message =
+      c.end > c.start
+        ? `Nested more than ${flat.limit} levels deep: not read past this point.`
+        : 'Extraction failed: the file is nested too deeply to parse.';
+    return { message, range: { file, start: at, end: at } };
+  });
 }
 
 /** Runs one extraction with a loader that builds each imported module once (cycles included). */
@@ -44,7 +90,9 @@ function run(file: string, sf: ts.SourceFile, read: (absPath: string) => ts.Sour
   try {
     const main = new ModuleCtx(file, sf, load);
     mods.set(file, main);
-    const ir = extractModule(main);
+    const extracted = extractModule(main);
+    const cut = cutNotes(file, sf);
+    const ir = cut.length > 0 ? { ...extracted, notes: [...cut, ...extracted.notes] } : extracted;
     const reads = [...mods.keys()].filter((p) => p !== file);
     return reads.length > 0 ? { ...ir, reads } : ir;
   } catch (e) {

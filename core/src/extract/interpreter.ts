@@ -7,8 +7,8 @@ import { ts } from 'ts-morph';
 import { alternatives, type Completion, WriteLog } from './branches';
 import { evalCall, evalNew } from './calls';
 import { isAmbient, type ModuleCtx } from './module';
-import { MAX_DEPTH, type Session } from './session';
-import { exec, stmt } from './statements';
+import { MAX_DEPTH, MAX_NESTING, type Session } from './session';
+import { exec, stmt, tooDeep } from './statements';
 import { noteList } from './transform-models';
 import { noteTransformObject } from './transforms';
 import { Env, foldBinary, num, truthy, unknown, type Val } from './values';
@@ -24,7 +24,18 @@ export class Interp {
   constructor(readonly session: Session) {}
 
   eval(node: ts.Expression, env: Env): Val {
-    this.session.step();
+    const s = this.session;
+    s.step();
+    if (s.nesting >= MAX_NESTING) return tooDeep(s, node, env);
+    s.nesting++;
+    try {
+      return this.evalNode(node, env);
+    } finally {
+      s.nesting--;
+    }
+  }
+
+  private evalNode(node: ts.Expression, env: Env): Val {
     const mod = env.mod;
     if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node))
       return this.eval(node.expression, env);

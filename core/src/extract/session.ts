@@ -13,11 +13,19 @@ const MAX_STEPS = 400_000;
 export const MAX_DEPTH = 12;
 /** Iterations unrolled per loop. */
 export const MAX_UNROLL = 256;
+/**
+ * Expressions and statements open at once (nested calls, arrays, blocks, inlined helpers together). Each level
+ * costs the interpreter a few stack frames: past this, generated or hostile code would overflow the stack, so the
+ * rest of that construct is not followed (a note says where). Real model code stays far below it.
+ */
+export const MAX_NESTING = 400;
 
 export class Session {
   private counters = new Map<string, number>();
   private steps = 0;
   depth = 0;
+  /** Expressions and statements being evaluated, innermost last (see MAX_NESTING). */
+  nesting = 0;
   /** The file being extracted: layers created in other files remember the call here that led to them. */
   mainFile = '';
   /** Calls from the main file into functions of other files, outermost first (see `LayerNode.via`). */

@@ -5,7 +5,7 @@
 import { ts } from 'ts-morph';
 import { alternatives, type Completion } from './branches';
 import type { Interp } from './interpreter';
-import { MAX_UNROLL } from './session';
+import { MAX_NESTING, MAX_UNROLL, type Session } from './session';
 import { Env, foldBinary, truthy, unknown, type Val } from './values';
 
 /** Runs statements; returns how they ended when not by reaching the end (`return`, `break`, ...). */
@@ -20,7 +20,30 @@ export function exec(interp: Interp, stmts: readonly ts.Statement[], env: Env): 
 }
 
 export function stmt(interp: Interp, st: ts.Statement, env: Env): Completion | undefined {
-  interp.session.step();
+  const s = interp.session;
+  s.step();
+  if (s.nesting >= MAX_NESTING) {
+    tooDeep(s, st, env);
+    return undefined;
+  }
+  s.nesting++;
+  try {
+    return statement(interp, st, env);
+  } finally {
+    s.nesting--;
+  }
+}
+
+/** Where nesting passes MAX_NESTING: the construct is not followed further, and the file says so. */
+export function tooDeep(session: Session, node: ts.Node, env: Env): Val {
+  session.note(
+    `Nested more than ${MAX_NESTING} levels deep: not followed past this point.`,
+    env.mod.range(node),
+  );
+  return unknown(env.mod.text(node), 'nested too deeply to follow');
+}
+
+function statement(interp: Interp, st: ts.Statement, env: Env): Completion | undefined {
   const mod = env.mod;
   if (ts.isVariableStatement(st)) {
     for (const d of st.declarationList.declarations)
