@@ -1,8 +1,8 @@
 // One build for every bundle: the CLI, the core library, and (when present) the language server, the
 // extension client and the webview. Type checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,12 +99,26 @@ function copyEsbuildWasm() {
   }
 }
 
+/**
+ * Each single-file bundle's metafile as dist/meta/<dir>_<file>.json (dist/meta/server_server.js.json), which
+ * scripts/check-bundles.mjs reads to check what each bundle holds.
+ */
+function writeMetafiles(results) {
+  mkdirSync(join(root, 'dist/meta'), { recursive: true });
+  targets.forEach((t, i) => {
+    if (!t.outfile) return;
+    const name = relative(join(root, 'dist'), t.outfile).replace(/\//g, '_');
+    writeFileSync(join(root, 'dist/meta', `${name}.json`), JSON.stringify(results[i].metafile));
+  });
+}
+
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();
   copyWasm();
   copyEsbuildWasm();
 } else {
-  await Promise.all(targets.map((t) => esbuild.build(t)));
+  const results = await Promise.all(targets.map((t) => esbuild.build({ ...t, metafile: true })));
+  writeMetafiles(results);
   copyWasm();
   copyEsbuildWasm();
   console.log(`built ${targets.length} bundles`);
