@@ -1,7 +1,8 @@
 /**
- * The audit request: runs the probes in a separate process (runAudit forks the worker), reports `$/progress`,
- * turns LSP cancellation into an AbortSignal, refuses untrusted workspaces, and keeps the latest report per
- * model for hovers and "show last report".
+ * The audit request: runs the probes in a separate process (runAudit forks the worker), one model at a time across
+ * all requests unless `lipschitzLens.concurrentAudits` allows more (the others wait in a queue, saying so),
+ * reports `$/progress`, turns LSP cancellation into an AbortSignal, refuses untrusted workspaces, and keeps the
+ * latest report per model for hovers and "show last report".
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import {
@@ -27,6 +28,7 @@ import type {
 } from '../../core/src/protocol/worker-messages';
 import type { Report } from '../../core/src/report/schema';
 import { staticBlockBounds } from '../../core/src/report/static-bounds';
+import { AuditQueue } from './audit-queue';
 import { pathToUri } from './documents';
 import { describe } from './engine';
 import type { LensSettings } from './settings';
@@ -90,6 +92,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
+    memoryCapMB: settings.probes.memoryCapMB,
     points: settings.probes.points,
     seed: settings.probes.seed,
     ...(settings.probes.probes.length > 0 ? { probes: settings.probes.probes } : {}),
@@ -120,6 +123,8 @@ export class AuditService {
   private lastKey: string | undefined;
   /** One per audit request in flight: dispose() aborts them all. */
   private readonly running = new Set<AbortController>();
+  /** Across requests: three requests at once would otherwise start three workers. */
+  private readonly queue = new AuditQueue();
 
   constructor(
     trusted: boolean,
@@ -128,7 +133,7 @@ export class AuditService {
     this.trusted = trusted;
   }
 
-  /** On shutdown: aborts every running audit, so runAudit stops (and after its grace SIGKILLs) each worker. */
+  /** On shutdown: aborts every audit, running or queued; runAudit kills each worker's process group. */
   dispose(): void {
     for (const controller of this.running) controller.abort();
   }
@@ -153,7 +158,7 @@ export class AuditService {
     return this.lastKey === undefined ? undefined : this.latest.get(this.lastKey);
   }
 
-  /** Audits the targets one after another (each forks its own worker; two would fight over 2 cores). */
+  /** Audits the targets one after another, each taking a slot of the queue while its worker runs. */
   async audit(
     targets: readonly AuditTarget[],
     progress: WorkDoneProgressReporter,
@@ -174,15 +179,24 @@ export class AuditService {
     try {
       for (const [i, target] of targets.entries()) {
         if (controller.signal.aborted) break;
-        const outcome = await this.auditOne(
-          target,
-          (fraction, message) => {
-            const pct = Math.round(((i + Math.min(1, Math.max(0, fraction))) / targets.length) * 100);
-            progress.report(pct, `${target.model.name}: ${message}`);
-          },
-          controller.signal,
-        );
-        outcomes.push(outcome);
+        const report = (fraction: number, message: string): void => {
+          const pct = Math.round(((i + Math.min(1, Math.max(0, fraction))) / targets.length) * 100);
+          progress.report(pct, `${target.model.name}: ${message}`);
+        };
+        this.queue.setLimit(target.settings.concurrentAudits);
+        let release: () => void;
+        try {
+          release = await this.queue.acquire(controller.signal, (ahead) =>
+            report(0, `waiting for ${ahead} audit${ahead === 1 ? '' : 's'}`),
+          );
+        } catch {
+          break; // cancelled while waiting: no worker was started
+        }
+        try {
+          outcomes.push(await this.auditOne(target, report, controller.signal));
+        } finally {
+          release();
+        }
       }
     } finally {
       sub.dispose();

@@ -14,6 +14,8 @@ export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' 
 export interface ProbeSettings {
   /** Wall-clock budget of one model's audit. */
   budgetSeconds: number;
+  /** The worker is stopped when the model's process uses more (heap or resident size). */
+  memoryCapMB: number;
   /** Probe points per audit. */
   points: number;
   seed: number;
@@ -33,6 +35,8 @@ export interface LensSettings {
   maxFileSizeMB: number;
   lintDelayMs: number;
   probes: ProbeSettings;
+  /** Audits running at once, each in its own worker process; more wait in a queue. */
+  concurrentAudits: number;
   backend: BackendPreference;
   /** Model name -> checkpoint (model.json) path, relative to the workspace folder. */
   checkpoints: Record<string, string>;
@@ -45,6 +49,7 @@ export const DEFAULT_SETTINGS: LensSettings = {
   lintDelayMs: 250,
   // The CLI's defaults too, so editor and CI audit alike.
   probes: { ...AUDIT_DEFAULTS, probes: [], options: {} },
+  concurrentAudits: 1,
   backend: 'auto',
   checkpoints: {},
 };
@@ -118,11 +123,14 @@ export function normalizeSettings(
     lintDelayMs: num(r.lintDelayMs, d.lintDelayMs, 0, 10_000),
     probes: {
       budgetSeconds: num(p.budgetSeconds, d.probes.budgetSeconds, 1, 3600),
+      // Below ~200 MB Node and tfjs alone would pass it.
+      memoryCapMB: Math.round(num(p.memoryCapMB, d.probes.memoryCapMB, 256, 1024 * 1024)),
       points: Math.round(num(p.points, d.probes.points, 1, 100_000)),
       seed: Math.round(num(p.seed, d.probes.seed, 0, 2 ** 31)),
       probes,
       options,
     },
+    concurrentAudits: Math.round(num(r.concurrentAudits, d.concurrentAudits, 1, 16)),
     backend:
       typeof r.backend === 'string' && (BACKENDS as readonly string[]).includes(r.backend)
         ? (r.backend as BackendPreference)

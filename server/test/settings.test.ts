@@ -88,6 +88,8 @@ describe('audit defaults', () => {
     assert.equal(props['lipschitzLens.probes.budgetSeconds']!.default, AUDIT_DEFAULTS.budgetSeconds);
     assert.equal(props['lipschitzLens.probes.points']!.default, AUDIT_DEFAULTS.points);
     assert.equal(props['lipschitzLens.probes.seed']!.default, AUDIT_DEFAULTS.seed);
+    assert.equal(props['lipschitzLens.probes.memoryCapMB']!.default, AUDIT_DEFAULTS.memoryCapMB);
+    assert.equal(props['lipschitzLens.concurrentAudits']!.default, DEFAULT_SETTINGS.concurrentAudits);
     assert.deepEqual(
       { ...DEFAULT_SETTINGS.probes, probes: undefined, options: undefined },
       { ...AUDIT_DEFAULTS, probes: undefined, options: undefined },
