@@ -3,10 +3,11 @@
  * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and as a standalone HTML page:
  * the webview's report UI with its bundle inlined and the report embedded, the page the extension exports.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { computeBounds } from '../bounds';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
+import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomic-write';
 import type { StaticBlockBound } from '../protocol/webview';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
@@ -44,7 +45,11 @@ const USAGE = `usage: lipschitz-lens audit <file> [options]
   --sample PATH        probe inputs from a JSON or .npy file, [n, ...inputShape]
   --input-shape A,B    one point's shape, when the model does not declare it
   --backend NAME       auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
-  --option K=V         override a probe setting, e.g. --option attackSteps=50 (repeatable)`;
+  --option K=V         override a probe setting, e.g. --option attackSteps=50 (repeatable)
+
+The reports replace earlier ones only once written whole: on a full disk the earlier files stay as they were.
+Exit codes: 0 no error-level findings, 1 at least one, 2 bad usage, a failed audit, or an --out folder or
+report that cannot be written (the folder is checked before the audit starts), 128+N stopped by signal N.`;
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
@@ -225,6 +230,14 @@ export const auditCommand: CliCommand = {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
       return EXIT_USAGE;
     }
+    // Before the probes run, so an unwritable --out fails at once instead of after the whole audit.
+    try {
+      checkOutputFolder(parsed.outDir);
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.stderr(`lipschitz-lens audit: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
     // Before the probes run, so a broken install does not cost a whole audit.
     let script: string;
     try {
@@ -246,21 +259,30 @@ export const auditCommand: CliCommand = {
     });
     stop.dispose();
     if (process.stderr.isTTY) io.stderr(`\r${' '.repeat(40)}\r`);
-    mkdirSync(parsed.outDir, { recursive: true });
     const stem = report.model.name.replace(/[^\w.-]+/g, '_') || 'model';
     const json = join(parsed.outDir, `${stem}.report.json`);
     const html = join(parsed.outDir, `${stem}.report.html`);
-    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(
-      html,
-      standaloneHtml({
-        nonce: makeNonce(),
-        script,
-        report,
-        ...(parsed.staticBounds ? { staticBounds: parsed.staticBounds } : {}),
-      }),
-    );
-    io.stdout(`${summary(report)}\n  report: ${json}\n  html:   ${html}\n`);
+    // The summary first: if the files cannot be written, the results are still in the log.
+    io.stdout(`${summary(report)}\n`);
+    try {
+      writeFilesAtomic([
+        { path: json, data: `${JSON.stringify(report, null, 2)}\n` },
+        {
+          path: html,
+          data: standaloneHtml({
+            nonce: makeNonce(),
+            script,
+            report,
+            ...(parsed.staticBounds ? { staticBounds: parsed.staticBounds } : {}),
+          }),
+        },
+      ]);
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.stderr(`lipschitz-lens audit: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stdout(`  report: ${json}\n  html:   ${html}\n`);
     const stopped = stop.caught();
     if (stopped !== undefined) return signalExitCode(stopped);
     if (report.status === 'failed') return EXIT_USAGE;

@@ -1,7 +1,8 @@
 /** `lipschitz-lens lint <files, folders or globs>`: the same extract + rules the language server runs. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ModelExtractor } from '../extract';
+import { checkOutputFile, OutputError, writeFileAtomic } from '../files/atomic-write';
 import {
   allRules,
   type Finding,
@@ -13,7 +14,7 @@ import {
 } from './lint-deps';
 import { type FileResult, formatJson, formatText } from './formatters';
 import { expandPatterns } from './glob';
-import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
 import { formatSarif } from './sarif';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -29,7 +30,8 @@ Options:
       --quiet                     Report errors only
   -h, --help                      Show this help
 
-Exit codes: 0 no errors, 1 at least one error-level finding, 2 bad usage or no files matched.
+Exit codes: 0 no errors, 1 at least one error-level finding, 2 bad usage, no files matched, or an output file
+that cannot be written (checked before linting). The output file is replaced only once written whole.
 `;
 
 export interface LintArgs {
@@ -123,6 +125,13 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
   if (unmatched.length > 0) {
     throw new UsageError(unmatched.map((p) => `no files matching '${p}'`).join('\n'));
   }
+  const outputFile = parsed.outputFile === undefined ? undefined : resolve(io.cwd, parsed.outputFile);
+  try {
+    // Before any file is read, so a bad -o fails at once.
+    if (outputFile !== undefined) checkOutputFile(outputFile);
+  } catch (e) {
+    return outputFailed(e, io);
+  }
   const extractor = new ModelExtractor({ rootDir: io.cwd });
   const runs: Finding[][] = [];
   for (const filePath of files) {
@@ -149,8 +158,21 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
       : parsed.format === 'sarif'
         ? formatSarif(results, allRules, io.cwd, version)
         : formatText(results, io.cwd);
-  if (parsed.outputFile) writeFileSync(resolve(io.cwd, parsed.outputFile), report);
-  else io.stdout(report);
+  if (outputFile === undefined) io.stdout(report);
+  else {
+    try {
+      writeFileAtomic(outputFile, report);
+    } catch (e) {
+      return outputFailed(e, io);
+    }
+  }
   const hasError = results.some((r) => r.findings.some((f) => f.severity === 'error'));
   return hasError ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** A file that cannot be written is one line and exit code 2, never a stack trace. */
+function outputFailed(e: unknown, io: CliIo): number {
+  if (!(e instanceof OutputError)) throw e;
+  io.stderr(`lipschitz-lens lint: ${e.message}\n`);
+  return EXIT_USAGE;
 }
