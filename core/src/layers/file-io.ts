@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeFolders, writeFilesAtomic } from '../files/atomic-write';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
@@ -8,6 +9,8 @@ const WEIGHTS_FILE = 'weights.bin';
 /**
  * A Node `tf.io.IOHandler` that writes `model.json` + `weights.bin` into `dir` and reads them back.
  * tfjs-node (which provides `file://`) is not a dependency, so saving to disk needs this handler.
+ * A save replaces each file whole (temporary file and rename), weights before `model.json`, so a failed save
+ * (a full disk) leaves the previous model loadable, and `model.json` never names weights not yet written.
  */
 export function fileSystemIO(dir: string): tf.io.IOHandler {
   return {
@@ -15,7 +18,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error('fileSystemIO: binary model topologies are not supported');
       }
-      fs.mkdirSync(dir, { recursive: true });
+      makeFolders(dir);
       // Weight data may arrive as several shards; one file is simpler to load back.
       const weights =
         artifacts.weightData === undefined
@@ -32,8 +35,10 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
           ? {}
           : { userDefinedMetadata: artifacts.userDefinedMetadata }),
       };
-      fs.writeFileSync(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
-      fs.writeFileSync(path.join(dir, WEIGHTS_FILE), Buffer.from(weights));
+      writeFilesAtomic([
+        { path: path.join(dir, WEIGHTS_FILE), data: new Uint8Array(weights) },
+        { path: path.join(dir, MODEL_FILE), data: JSON.stringify(modelJson) },
+      ]);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 
