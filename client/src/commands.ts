@@ -18,7 +18,7 @@ import { reportVerdict, type StaticBlockBound } from '../../core/src/protocol/we
 import type { Report } from '../../core/src/report/schema';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
-import { exportedHtml } from './report-export';
+import { exportedHtml, saveWhole, temporaryName } from './report-export';
 
 export type Handler = (...args: unknown[]) => unknown;
 export type CommandFactory = (ctx: Ctx) => Handler;
@@ -151,7 +151,14 @@ export async function exportReport(
       staticBounds,
     );
   }
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  const temp = vscode.Uri.joinPath(target, '..', temporaryName(target.path.split('/').pop()!, randomUUID()));
+  try {
+    await saveWhole(vscode.workspace.fs, target, temp, new TextEncoder().encode(text));
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    void vscode.window.showErrorMessage(`Lipschitz Lens: cannot save ${target.fsPath}: ${why}`);
+    return;
+  }
   void vscode.window.showInformationMessage(`Lipschitz Lens: report saved to ${target.fsPath}.`);
 }
 

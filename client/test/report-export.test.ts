@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { promises as fsp, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { EMBEDDED_STATIC_BOUNDS_ID, type StaticBlockBound } from '../../core/src/protocol/webview';
 import { buildReport } from '../../core/src/report/build';
-import { exportedHtml } from '../src/report-export';
+import { fillUp, mountTmpfs } from '../../core/test/helpers/tmpfs';
+import { exportedHtml, type SaveFileSystem, saveWhole, temporaryName } from '../src/report-export';
 
 describe('exported HTML report', () => {
   const report = buildReport({
@@ -28,5 +32,54 @@ describe('exported HTML report', () => {
     assert.ok(!html.includes(EMBEDDED_STATIC_BOUNDS_ID));
     assert.ok(html.includes('console.log("report ui")'));
     assert.ok(!html.includes('sourceMappingURL'));
+  });
+});
+
+/** `vscode.workspace.fs` on paths, as the extension host's disk provider does it. */
+const nodeFs: SaveFileSystem<string> = {
+  writeFile: (path, content) => fsp.writeFile(path, content),
+  rename: (source, target) => fsp.rename(source, target),
+  delete: (path) => fsp.unlink(path),
+};
+
+describe('saving an export', () => {
+  it('replaces an earlier export and leaves no temporary file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll-export-'));
+    try {
+      const target = join(dir, 'critic.stability.html');
+      writeFileSync(target, 'earlier');
+      await saveWhole(
+        nodeFs,
+        target,
+        join(dir, temporaryName('critic.stability.html', 'r1')),
+        Buffer.from('new'),
+      );
+      assert.equal(readFileSync(target, 'utf8'), 'new');
+      assert.deepEqual(readdirSync(dir), ['critic.stability.html']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('on a full disk (a 64 KiB tmpfs)', () => {
+    const fs = mountTmpfs(64);
+    after(() => 'unmount' in fs && fs.unmount());
+    it('keeps the earlier export byte for byte and removes the temporary file', async (t) => {
+      if ('skip' in fs) return t.skip(fs.skip);
+      const target = join(fs.dir, 'critic.stability.json');
+      writeFileSync(target, '{"earlier":true}\n');
+      fillUp(fs.dir);
+      await assert.rejects(
+        saveWhole(
+          nodeFs,
+          target,
+          join(fs.dir, temporaryName('critic.stability.json', 'r2')),
+          Buffer.alloc(20_000),
+        ),
+        /ENOSPC/,
+      );
+      assert.equal(readFileSync(target, 'utf8'), '{"earlier":true}\n');
+      assert.deepEqual(readdirSync(fs.dir).sort(), ['critic.stability.json', 'filler']);
+    });
   });
 });
