@@ -7,7 +7,7 @@
  * Always resolves with a Report: when the worker dies, hangs or cannot load the model, the report carries the
  * error.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,11 +78,16 @@ function failedReport(request: AuditRequest, startedAt: number, error: ReportErr
   });
 }
 
-/** SIGKILLs the process group led by `pid`; a group already gone is no error. */
+/** Windows has no process groups to signal: the worker is not detached there and its tree is ended by taskkill. */
+const WINDOWS = process.platform === 'win32';
+
+/** SIGKILLs the process group led by `pid` (synchronous: it also runs in 'exit'); a group already gone is no error. */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, 'SIGKILL');
+    if (WINDOWS)
+      spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+    else process.kill(-pid, 'SIGKILL');
   } catch {
     // ESRCH: every process of the group has exited.
   }
@@ -160,8 +165,8 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'json',
         // Its own process group (and session), so one kill reaches whatever the model starts, and a Ctrl-C on
-        // the terminal reaches only this process, which decides.
-        detached: true,
+        // the terminal reaches only this process, which decides. (On Windows it would open a console.)
+        detached: !WINDOWS,
       });
     } catch (e) {
       fail({

@@ -1,9 +1,9 @@
 /**
  * The probe worker's watchdog: a thread of the worker process (worker_threads), started before the model's
  * module loads, so it keeps running while the model's code never yields the main thread. Every 50 ms it checks
- * that the parent still lives (a reparented worker has a new ppid) and that the process's resident size is under
- * the memory cap; if not, it writes one line on stderr for the parent and SIGKILLs the worker's process group
- * (the worker is its leader), which takes the model's child processes with it.
+ * that the parent still lives and that the process's resident size is under the memory cap; if not, it writes
+ * one line on stderr for the parent and SIGKILLs the worker's process group (the worker is its leader), which
+ * takes the model's child processes with it. On Windows, which has no groups to signal, it ends the worker only.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 export const WATCHDOG_MARK = 'lipschitz-lens watchdog:';
 
 export interface WatchdogOptions {
-  /** The pid that started the worker; the worker is orphaned once its ppid is anything else. */
+  /** The pid that started the worker; once that process is gone, so is the worker. */
   parentPid: number;
   memoryCapMB: number;
   intervalMs?: number;
@@ -29,8 +29,13 @@ function stop(why) {
   try { writeSync(2, mark + ' ' + why + '\\n'); } catch {}
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
 }
+function parentGone() {
+  // Linux and macOS reparent an orphan; Windows keeps the old ppid, so ask whether that pid still exists.
+  if (process.ppid !== parentPid) return true;
+  try { process.kill(parentPid, 0); return false; } catch (e) { return e.code === 'ESRCH'; }
+}
 setInterval(() => {
-  if (process.ppid !== parentPid) return stop('parent-gone');
+  if (parentGone()) return stop('parent-gone');
   const rss = process.memoryUsage.rss();
   if (rss > capBytes) stop('memory ' + Math.round(rss / 1048576));
 }, intervalMs);

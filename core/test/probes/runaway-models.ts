@@ -20,14 +20,14 @@ const SOURCES = {
   'stuck-at-import.js': [started('stuck-at-import'), 'for (;;) {}'].join('\n'),
   // A ProbeTarget-shaped model whose forward pass never returns: the worker calls it once while loading.
   'stuck-in-call.js': [
-    "module.exports = { name: 'stuck-in-call', inputShape: [2],",
+    "exports.default = { name: 'stuck-in-call', inputShape: [2],",
     `  forward(x) { ${started('stuck-in-call')} for (;;) {} },`,
     '  inverse(y) { return y; } };',
   ].join('\n'),
   // Every pass busy-waits 20 ms, but the probes await between passes, so a cancel message is read.
   'busy.js': [
     'function wait() { const t = Date.now() + 20; while (Date.now() < t) {} }',
-    "module.exports = { name: 'busy', inputShape: [2],",
+    "exports.default = { name: 'busy', inputShape: [2],",
     `  forward(x) { ${started('busy')} wait(); return x.mul(2); },`,
     '  inverse(y) { wait(); return y.div(2); } };',
   ].join('\n'),

@@ -110,7 +110,9 @@ describe('the probe worker is contained', { timeout: 300_000 }, () => {
       }, 10);
       const report = await done;
       clearInterval(sampler);
-      console.log(`${model}: stopped in ${report.durationMs} ms, peak resident ${Math.round(peak)} MB`);
+      console.log(
+        `${model}: stopped in ${report.durationMs} ms, peak resident ${Math.round(peak)} MB: ${report.error?.message}`,
+      );
       assert.equal(report.status, 'failed');
       assert.match(report.error!.message, /the model used more than 400 MB/);
       await msUntilGone(w, 3000);
