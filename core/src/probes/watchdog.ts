@@ -60,6 +60,15 @@ export function startWatchdog(options: WatchdogOptions): void {
   thread.unref();
 }
 
+/** Ends the worker's process group (the worker leads it), or only the worker where there are no groups. */
+export function killOwnGroup(): void {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(1);
+  }
+}
+
 export type WatchdogVerdict = { kind: 'parent-gone' } | { kind: 'memory'; residentMB: number };
 
 /** What the watchdog said before it killed the worker, from the worker's stderr; undefined when it said nothing. */

@@ -12,7 +12,7 @@ import { loadSample, normalData, type ProbeData } from './data';
 import { loadModel } from './load-model';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
 import { runProbes } from './run-probes';
-import { startWatchdog } from './watchdog';
+import { killOwnGroup, startWatchdog } from './watchdog';
 
 /** `--parent-pid N --memory-cap-mb N` from run-audit.ts; a worker started by hand guards against its own parent. */
 function numberArg(name: string, fallback: number): number {
@@ -187,8 +187,9 @@ process.on('message', (m: unknown) => {
       .catch(async (e: unknown) => send({ type: 'error', ...describe(e) }))
       .finally(() => process.exit(0));
 });
-// The parent's IPC channel closed (it exited or was killed): nobody will read a report, so stop now.
-process.on('disconnect', () => process.exit(1));
+// The parent's IPC channel closed (it exited or was killed): nobody will read a report, so stop now, and with
+// the model's own processes, which nobody else would end (the watchdog dies with this process).
+process.on('disconnect', killOwnGroup);
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
   process.on(event, (e: unknown) => {
     void send({ type: 'error', ...describe(e) }).finally(() => process.exit(1));

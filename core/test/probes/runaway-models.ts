@@ -37,6 +37,15 @@ const SOURCES = {
     started('spawns-then-loops'),
     'for (;;) {}',
   ].join('\n'),
+  // A responsive model (as busy.js) that started a helper process at import.
+  'spawns-then-busy.js': [
+    "const child = require('node:child_process').spawn('sleep', ['60'], { stdio: 'ignore' });",
+    "require('node:fs').writeFileSync(__dirname + '/spawns-then-busy.pid', String(child.pid));",
+    'function wait() { const t = Date.now() + 20; while (Date.now() < t) {} }',
+    "exports.default = { name: 'spawns-then-busy', inputShape: [2],",
+    `  forward(x) { ${started('spawns-then-busy')} wait(); return x.mul(2); },`,
+    '  inverse(y) { wait(); return y.div(2); } };',
+  ].join('\n'),
   'spawns-then-throws.js': [
     "const child = require('node:child_process').spawn('sleep', ['60'], { stdio: 'ignore' });",
     "require('node:fs').writeFileSync(__dirname + '/spawns-then-throws.pid', String(child.pid));",

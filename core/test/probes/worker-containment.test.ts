@@ -5,14 +5,29 @@
  * generous limits (the figures to watch are bench/cancel.bench.ts's).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { runAudit } from '../../src/probes/run-audit';
 import { alive, cpuSeconds, killIfAlive, msUntilGone, until, workersOf } from './process-table';
-import { runawayRequest, startedIn, writeRunawayModels } from './runaway-models';
+import { runawayRequest, startedIn, writeRunawayModels, type RunawayModel } from './runaway-models';
+
+/** An intermediate process that runs an audit of `model`, as the language server does. */
+function startAuditIn(dir: string, model: RunawayModel): ChildProcess {
+  const script = join(dir, 'parent.ts');
+  const runAuditModule = resolve(__dirname, '../../src/probes/run-audit');
+  writeFileSync(
+    script,
+    [
+      `import { runAudit } from ${JSON.stringify(runAuditModule)};`,
+      `void runAudit(${JSON.stringify(runawayRequest(dir, model))});`,
+    ].join('\n'),
+  );
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  return spawn(process.execPath, ['--import', tsx, script], { stdio: 'ignore' });
+}
 
 /** The worker started by this test process (one audit at a time here). */
 async function worker(parent = process.pid): Promise<number> {
@@ -119,20 +134,23 @@ describe('the probe worker is contained', { timeout: 300_000 }, () => {
       assert.ok(!alive(w));
     });
 
+  it("a responsive worker whose parent is SIGKILLed takes the model's processes with it", async () => {
+    const dir = fresh();
+    const parent = startAuditIn(dir, 'spawns-then-busy.js');
+    const exited = new Promise((r) => parent.once('exit', r));
+    await startedIn(dir, 'spawns-then-busy.js');
+    const child = pidIn(join(dir, 'spawns-then-busy.pid'));
+    started.push(child);
+    parent.kill('SIGKILL');
+    await exited;
+    const gone = await msUntilGone(child, 5000);
+    console.log(`parent SIGKILLed -> the model's child gone ${gone} ms later`);
+    assert.ok(!alive(child), "the model's child outlived the audit's SIGKILLed parent");
+  });
+
   it('a worker stuck in the model dies when its parent is SIGKILLed', async () => {
     const dir = fresh();
-    // An intermediate process runs the audit, as the language server does; SIGKILL runs none of its handlers.
-    const script = join(dir, 'parent.ts');
-    const runAuditModule = resolve(__dirname, '../../src/probes/run-audit');
-    writeFileSync(
-      script,
-      [
-        `import { runAudit } from ${JSON.stringify(runAuditModule)};`,
-        `void runAudit(${JSON.stringify(runawayRequest(dir, 'stuck-at-import.js'))});`,
-      ].join('\n'),
-    );
-    const tsx = pathToFileURL(require.resolve('tsx')).href;
-    const parent = spawn(process.execPath, ['--import', tsx, script], { stdio: 'ignore' });
+    const parent = startAuditIn(dir, 'stuck-at-import.js');
     const exited = new Promise((r) => parent.once('exit', r));
     const w = await worker(parent.pid!);
     started.push(w);
