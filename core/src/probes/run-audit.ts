@@ -126,8 +126,12 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
     let child: ChildProcess | undefined;
     let stderr = '';
     const timers: NodeJS.Timeout[] = [];
+    // Once the group has been killed after the worker's exit, its id may be reused: never signal it again.
+    let groupKilled = false;
     // Synchronous, so it also runs as an 'exit' listener: the worker must not outlive this process.
-    const kill = (): void => killGroup(child?.pid);
+    const kill = (): void => {
+      if (!groupKilled) killGroup(child?.pid);
+    };
     const finish = (report: Report): void => {
       if (settled) return;
       settled = true;
@@ -208,6 +212,7 @@ export function runAudit(request: AuditRequest, options: RunAuditOptions = {}): 
       // The model's processes may hold the stderr pipe open: end them, then read what the worker said last
       // ('close' comes once stderr is drained; the timer covers a grandchild that left the group with it).
       kill();
+      groupKilled = true;
       const explain = (): void => fail(exitError(code, signal, stderr, capMB));
       child?.once('close', explain);
       timers.push(setTimeout(explain, 200));
