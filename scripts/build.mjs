@@ -42,6 +42,12 @@ const targets = [
 ];
 const optional = [
   { ...node, entryPoints: [join(root, 'server/src/main.ts')], outfile: join(root, 'dist/server/server.js') },
+  // The server's analyses run on this worker thread (server/src/threaded-engine.ts starts it from beside server.js).
+  {
+    ...node,
+    entryPoints: [join(root, 'server/src/analysis-thread.ts')],
+    outfile: join(root, 'dist/server/analysis-thread.js'),
+  },
   {
     ...node,
     entryPoints: [join(root, 'core/src/probes/worker.ts')],

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 /** Per bundle (its output file under dist/), the modules it must neither contain nor load at run time. */
 export const RULES = {
   'server/server.js': { forbidden: ['@tensorflow/', 'vscode'] },
+  'server/analysis-thread.js': { forbidden: ['@tensorflow/', 'vscode'] },
   'client/extension.js': { forbidden: ['@tensorflow/'] },
 };
 

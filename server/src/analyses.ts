@@ -10,8 +10,9 @@ import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
 import { mergeFindings } from '../../core/src/rules';
 import { type PublishedFindings, toDiagnostics } from './diagnostics';
 import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
-import { describe, type Engine, type FileAnalysis } from './engine';
+import { describe, type FileAnalysis } from './engine';
 import type { LensSettings, SettingsCache } from './settings';
+import type { ThreadedEngine } from './threaded-engine';
 
 export class AnalysisStore {
   private readonly byUri = new Map<string, FileAnalysis>();
@@ -27,7 +28,7 @@ export class AnalysisStore {
 
   constructor(
     private readonly connection: Connection,
-    private readonly engine: Engine,
+    private readonly engine: ThreadedEngine,
     private readonly settings: SettingsCache,
   ) {}
 
@@ -138,23 +139,29 @@ export class AnalysisStore {
     void this.connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
-  private analyzeAndPublish(
+  private async analyzeAndPublish(
     uri: string,
     path: string,
     text: string,
     version: number,
     settings: LensSettings,
     cascade = true,
-  ): FileAnalysis | undefined {
+  ): Promise<FileAnalysis | undefined> {
     if (!settings.enable) {
       this.close(uri);
       return undefined;
     }
     const started = Date.now();
-    const analysis = this.engine.analyze(path, text, version, {
+    const analysis = await this.engine.analyze(path, text, version, {
       rules: settings.rules,
       maxBytes: settings.maxFileSizeMB * 1024 * 1024,
     });
+    // The analysis ran on the analysis thread while requests went on: the document may have closed, a newer
+    // text's result may be published already (callers of a superseded text share it), or a newer one may be.
+    if (version >= 0 && !this.documentOf(uri)) return undefined;
+    const shown = this.byUri.get(uri);
+    if (shown === analysis || (shown && analysis.version >= 0 && shown.version > analysis.version))
+      return shown;
     this.byUri.set(uri, analysis);
     const before = this.targets.get(uri) ?? new Set<string>();
     const now = new Set(analysis.findings.map((f) => f.range.file));
@@ -203,7 +210,7 @@ export class AnalysisStore {
         }
         const text = await fs.readFile(path, 'utf8');
         if (!mayHoldModels(text)) continue;
-        const analysis = this.analyzeAndPublish(uri, path, text, -1, settings);
+        const analysis = await this.analyzeAndPublish(uri, path, text, -1, settings);
         findings += analysis?.findings.length ?? 0;
         linted++;
       } catch (e) {

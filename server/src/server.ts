@@ -32,9 +32,9 @@ import { type AuditTarget, AuditService, summarize } from './audit';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { auditLenses } from './code-lens';
 import { uriToPath } from './documents';
-import { Engine } from './engine';
 import { hoverMarkdown, modelAt, nodeAt } from './hover';
 import { SettingsCache } from './settings';
+import { ThreadedEngine } from './threaded-engine';
 
 function req<P, R>(spec: RequestSpec<P, R>): RequestType<P, R, void> {
   return new RequestType<P, R, void>(spec.method);
@@ -54,7 +54,8 @@ function isInitOptions(v: unknown): v is InitializationOptions {
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const log = (level: 'error' | 'warn' | 'info', message: string): void => connection.console[level](message);
-  const engine = new Engine(log);
+  // Analyses run on a worker thread: a large file's lint must not hold up hovers and other documents.
+  const engine = new ThreadedEngine(log);
   let settings = new SettingsCache(undefined);
   const store = (): AnalysisStore => analyses;
   let analyses = new AnalysisStore(connection, engine, settings);
@@ -240,6 +241,7 @@ export function startServer(connection: Connection): void {
   connection.onShutdown(() => {
     audits.dispose();
     store().dispose();
+    engine.dispose();
   });
   connection.onExit(() => audits.dispose());
   connection.listen();

@@ -7,6 +7,18 @@ import type { Env, ModelBuild, Val } from './values';
 /** Thrown when the work budget runs out; caught per statement so a huge file still returns something. */
 export class BudgetExceeded extends Error {}
 
+/**
+ * Whether the extraction running now is no longer wanted (a newer text of the file is waiting). The language
+ * server's analysis thread sets it; an extraction that sees it stops as if out of budget, so its (discarded)
+ * result comes back in milliseconds instead of seconds.
+ */
+let cancelled: () => boolean = () => false;
+export function setCancellationCheck(check: () => boolean): void {
+  cancelled = check;
+}
+/** Steps between two looks at `cancelled`. */
+const CANCEL_CHECK_STEPS = 1024;
+
 /** Evaluation steps per extraction: a few hundred thousand is well past any real model file. */
 const MAX_STEPS = 400_000;
 /** Nested function inlining depth; beyond it calls become unknown. */
@@ -73,6 +85,7 @@ export class Session {
 
   step(): void {
     if (++this.steps > MAX_STEPS) throw new BudgetExceeded('extraction budget exceeded');
+    if (this.steps % CANCEL_CHECK_STEPS === 0 && cancelled()) throw new BudgetExceeded('extraction cancelled');
   }
 
   /** Starts a new step budget (for reading back what was built, which is linear in what was built). */

@@ -1,0 +1,216 @@
+/**
+ * The Engine, run on a worker thread (analysis-thread.ts) so that linting a large file never blocks hovers,
+ * code actions or other documents. One analysis runs at a time; requests for a file that is already waiting are
+ * merged (the newest text wins, every caller gets its result), and a running extraction whose file has a newer
+ * text is cancelled. A thread that dies or hangs is replaced, and the file it was analysing gets one
+ * information diagnostic instead of nothing.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { allRules } from '../../core/src/rules';
+import { docsUrl } from '../../core/src/rules/rule';
+import type { FromAnalysisThread, ToAnalysisThread } from './analysis-messages';
+import type { AnalyzeOptions, FileAnalysis, Logger } from './engine';
+
+/**
+ * The thread's stack: the parser and the extractor recurse per nesting level, and a larger stack lets deep code
+ * be read further before the nesting limits cut it (a 20,000-deep expression parses in about 20 MB).
+ */
+const STACK_MB = 64;
+/** An analysis running longer than this is taken for a hang: the thread is replaced. */
+const HANG_MS = 60_000;
+
+interface Job {
+  path: string;
+  text: string;
+  version: number;
+  options: AnalyzeOptions;
+  waiters: ((a: FileAnalysis) => void)[];
+}
+
+/** How the thread is started: from source through tsx (tests), or the bundle beside this one. */
+function threadScript(): { script: string; eval: boolean } {
+  if (!__filename.endsWith('.ts')) return { script: join(__dirname, 'analysis-thread.js'), eval: false };
+  // A worker does not inherit tsx's loader hooks: register tsx's CommonJS hook, then load the TypeScript entry.
+  const tsx = require.resolve('tsx/cjs');
+  const entry = join(__dirname, 'analysis-thread.ts');
+  return { script: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, eval: true };
+}
+
+export class ThreadedEngine {
+  private worker: Worker | undefined;
+  /** Shared with the thread: the id of the running job once it is superseded. */
+  private readonly cancel = new SharedArrayBuffer(4);
+  private nextId = 1;
+  private running: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+  /** Waiting jobs by path, oldest first. */
+  private readonly queue = new Map<string, Job>();
+  /** The text last sent for each open document: what the thread's extractor reads for it. */
+  private readonly texts = new Map<string, string>();
+  private readonly urls = new Map<string, string>();
+  private readonly settled = new Set<(path: string) => void>();
+  /** Calls on the thread's checkpoint reader, the last of each kind, replayed to a new thread. */
+  private readonly checkpointCalls = new Map<string, unknown[]>();
+
+  /** The thread's checkpoint reader, as far as the server drives it. */
+  readonly checkpoints = {
+    setRoots: (roots: readonly string[] | null): void => this.callCheckpoints('setRoots', [roots]),
+    onSettled: (listener: (path: string) => void): void => void this.settled.add(listener),
+  };
+
+  constructor(private readonly log: Logger) {
+    for (const rule of Object.values(allRules)) this.urls.set(rule.id, rule.meta.docs.url);
+  }
+
+  docsUrl(ruleId: string): string {
+    return this.urls.get(ruleId) ?? docsUrl(ruleId);
+  }
+
+  /** A file's text as the analysis reads it: the open document's last text sent, else the disk copy. */
+  textOf(path: string): string | undefined {
+    const open = this.texts.get(path);
+    if (open !== undefined) return open;
+    try {
+      return statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Analyses `text` on the thread. If a newer text of the same file arrives before this one's result, the
+   * result is the newer text's (so check `version`).
+   */
+  analyze(path: string, text: string, version: number, options: AnalyzeOptions): Promise<FileAnalysis> {
+    if (version >= 0) this.texts.set(path, text);
+    return new Promise((resolve) => {
+      const waiting = this.queue.get(path);
+      const job: Job = waiting ?? { path, text, version, options, waiters: [] };
+      Object.assign(job, { text, version, options });
+      job.waiters.push(resolve);
+      if (!waiting) this.queue.set(path, job);
+      const running = this.running;
+      if (running && running.job.path === path) {
+        // Superseded: its callers get the newer text's result, and its extraction stops early.
+        job.waiters.push(...running.job.waiters.splice(0));
+        Atomics.store(new Int32Array(this.cancel), 0, running.id);
+      }
+      this.pump();
+    });
+  }
+
+  dispose(): void {
+    if (this.running) clearTimeout(this.running.timer);
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  /** A new thread gets the last call of each kind when it starts, so none is needed before then. */
+  private callCheckpoints(method: string, args: unknown[]): void {
+    this.checkpointCalls.set(method, args);
+    this.worker?.postMessage({ type: 'checkpoints', method, args } satisfies ToAnalysisThread);
+  }
+
+  /** Sent to the running thread only: a thread started later has nothing to remove. */
+  remove(path: string): void {
+    this.texts.delete(path);
+    this.worker?.postMessage({ type: 'remove', path } satisfies ToAnalysisThread);
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const { script, eval: isEval } = threadScript();
+    const worker = new Worker(isEval ? script : pathToFileURL(script), {
+      eval: isEval,
+      workerData: { cancel: this.cancel },
+      resourceLimits: { stackSizeMb: STACK_MB },
+      stdout: false,
+      stderr: false,
+    });
+    this.worker = worker;
+    // The LSP connection keeps the server alive; the thread alone must not keep it from exiting.
+    worker.unref();
+    worker.on('message', (m: FromAnalysisThread) => this.receive(m));
+    worker.on('error', (e) => this.lost(worker, `the analysis thread failed: ${e.message}`));
+    worker.on('exit', (code) => this.lost(worker, `the analysis thread stopped (exit code ${code})`));
+    // Queued before any analysis: a new thread reads checkpoints under the same roots as the last one.
+    for (const [method, args] of this.checkpointCalls)
+      worker.postMessage({ type: 'checkpoints', method, args });
+    return worker;
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.queue.values().next();
+    if (next.done) return;
+    const job = next.value;
+    this.queue.delete(job.path);
+    const id = this.nextId++;
+    Atomics.store(new Int32Array(this.cancel), 0, 0);
+    const worker = this.thread();
+    const timer = setTimeout(() => {
+      this.log(
+        'error',
+        `analysis of ${job.path} ran over ${HANG_MS / 1000} s; restarting the analysis thread`,
+      );
+      this.lost(worker, `the analysis did not finish within ${HANG_MS / 1000} s`);
+    }, HANG_MS);
+    this.running = { id, job, timer };
+    worker.postMessage({
+      type: 'analyze',
+      id,
+      path: job.path,
+      text: job.text,
+      version: job.version,
+      options: job.options,
+    } satisfies ToAnalysisThread);
+  }
+
+  private receive(m: FromAnalysisThread): void {
+    switch (m.type) {
+      case 'log':
+        this.log(m.level, m.message);
+        return;
+      case 'checkpoint-settled':
+        for (const l of this.settled) l(m.path);
+        return;
+      case 'analyzed':
+      case 'failed': {
+        const running = this.running;
+        if (!running || running.id !== m.id) return;
+        clearTimeout(running.timer);
+        this.running = undefined;
+        if (m.type === 'failed') this.log('error', `analysis of ${running.job.path} failed: ${m.detail}`);
+        const analysis =
+          m.type === 'analyzed'
+            ? m.analysis
+            : failed(running.job, `Lipschitz Lens could not analyse this file: ${m.message}`);
+        for (const w of running.job.waiters) w(analysis);
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  /** The thread died or hung: the running file gets an information diagnostic, and the next job a new thread. */
+  private lost(worker: Worker, why: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    void worker.terminate();
+    const running = this.running;
+    this.running = undefined;
+    if (running) {
+      clearTimeout(running.timer);
+      this.log('error', `analysis of ${running.job.path}: ${why}`);
+      const analysis = failed(running.job, `Lipschitz Lens could not analyse this file: ${why}.`);
+      for (const w of running.job.waiters) w(analysis);
+    }
+    this.pump();
+  }
+}
+
+function failed(job: Job, skipped: string): FileAnalysis {
+  return { path: job.path, version: job.version, findings: [], bounds: new Map(), reads: new Map(), skipped };
+}

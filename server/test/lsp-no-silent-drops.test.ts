@@ -1,0 +1,118 @@
+/**
+ * Issue 11, item 7, through the real server over stdio: a file nested thousands of levels deep still gets its
+ * findings and one information diagnostic saying what was not analysed; a 46k-line model's lint does not hold
+ * up a hover in another file.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import {
+  type Diagnostic,
+  DiagnosticSeverity,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+} from 'vscode-languageserver-protocol/node';
+import { bigModel } from './big-model';
+import { type Harness, startServer } from './lsp-harness';
+
+const folder = join(tmpdir(), `ll-no-silent-drops-${process.pid}`);
+const SMALL = readFileSync(join(__dirname, '..', '..', 'examples', 'mlp-classifier.ts'), 'utf8');
+const RULE = 'missing-lipschitz-constraint';
+
+/** A model before and after `n` levels of one kind of nesting. */
+function deepFile(kind: string, n: number): string {
+  const deep: Record<string, string> = {
+    calls: `const x = ${'f('.repeat(n)}1${')'.repeat(n)};`,
+    arrays: `const x = ${'['.repeat(n)}1${']'.repeat(n)};`,
+    objects: `const x = ${'{ a: '.repeat(n)}1${' }'.repeat(n)};`,
+    'tf calls': `const x = ${'tf.relu('.repeat(n)}1${')'.repeat(n)};`,
+  };
+  return `import * as tf from '@tensorflow/tfjs';
+export const before = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] })] });
+${deep[kind]}
+export const after = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2] })] });
+`;
+}
+
+describe('no silent drops over stdio', { timeout: 240_000 }, () => {
+  let h: Harness;
+  const smallUri = pathToFileURL(join(folder, 'small.ts')).href;
+  const position = (() => {
+    const lines = SMALL.split('\n');
+    const line = lines.findIndex((l) => l.includes('layers.dense'));
+    return { line, character: lines[line]!.indexOf('dense') + 1 };
+  })();
+  const open = (uri: string, text: string): Promise<void> =>
+    h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'typescript', version: 1, text },
+    });
+
+  before(async () => {
+    mkdirSync(folder, { recursive: true });
+    h = startServer({ lintDelayMs: 10, maxFileSizeMB: 8 });
+    await h.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(folder).href,
+      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'drops' }],
+      capabilities: { workspace: { configuration: true } },
+    });
+    await h.connection.sendNotification(InitializedNotification.type, {});
+    await open(smallUri, SMALL);
+    await h.diagnostics(smallUri, (d) => d.length > 0);
+  });
+  after(async () => h?.close());
+
+  for (const kind of ['calls', 'tf calls', 'arrays', 'objects'])
+    for (const depth of [1000, 5000, 20000])
+      it(`${depth} nested ${kind}: both models linted, one information diagnostic`, async () => {
+        const uri = pathToFileURL(join(folder, `deep-${kind.replace(' ', '-')}-${depth}.ts`)).href;
+        await open(uri, deepFile(kind, depth));
+        const diags: Diagnostic[] = await h.diagnostics(uri);
+        assert.deepEqual(
+          diags.filter((d) => d.code === RULE).map((d) => d.range.start.line),
+          [1, 3],
+          JSON.stringify(diags),
+        );
+        const gaps = diags.filter((d) => d.code === undefined);
+        assert.equal(gaps.length, 1, JSON.stringify(diags));
+        assert.equal(gaps[0]!.severity, DiagnosticSeverity.Information);
+        assert.match(gaps[0]!.message, /did not analyse all of this file: Nested/);
+        assert.equal(gaps[0]!.range.start.line, 2);
+        // The server is still answering.
+        assert.ok(
+          await h.connection.sendRequest(HoverRequest.type, { textDocument: { uri: smallUri }, position }),
+        );
+      });
+
+  it('answers a hover in a small file while a 46k-line model is linted', async () => {
+    const path = join(folder, 'big.ts');
+    const text = bigModel(1070);
+    writeFileSync(path, text);
+    const uri = pathToFileURL(path).href;
+    await open(uri, text);
+    await h.diagnostics(uri, (_d, v) => v === 1);
+    // An edit: the lint of version 2 starts after the 10 ms debounce and takes seconds; the hover is sent well
+    // inside it.
+    let linted = false;
+    const diagnostics = h.diagnostics(uri, (_d, v) => v === 2).then(() => (linted = true));
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: `${text}\n// edited\n` }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const hover = await h.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: smallUri },
+      position,
+    });
+    assert.ok(hover, 'no hover');
+    // On the request thread, the hover waited for the whole lint (1-3 s) and came after its diagnostics.
+    assert.equal(linted, false, 'the hover was answered only after the big file was linted');
+    await diagnostics;
+  });
+});
