@@ -85,7 +85,8 @@ export class Session {
 
   step(): void {
     if (++this.steps > MAX_STEPS) throw new BudgetExceeded('extraction budget exceeded');
-    if (this.steps % CANCEL_CHECK_STEPS === 0 && cancelled()) throw new BudgetExceeded('extraction cancelled');
+    if (this.steps % CANCEL_CHECK_STEPS === 0 && cancelled())
+      throw new BudgetExceeded('extraction cancelled');
   }
 
   /** Starts a new step budget (for reading back what was built, which is linear in what was built). */
