@@ -18,7 +18,8 @@ import {
   residualForward,
   residualInverse,
 } from './bound';
-import { convKernelNorms, kernelNorms, type KernelNorm } from './checkpoint';
+import { type KernelNorm } from './checkpoint';
+import { type CheckpointLookup } from './checkpoint-cache';
 import { additiveCouplingBounds } from '../specs/additive-coupling';
 import { multiScaleStatic } from '../specs/multi-scale-flow';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
@@ -27,12 +28,11 @@ import { addDomainBounds } from './domain-bounds';
 export type BoundsMap = Map<string, NodeBounds>;
 
 export interface ComputeBoundsOptions {
-  /** Read `@checkpoint` files (default true). The rules on the keystroke path may turn this off. */
-  readCheckpoints?: boolean;
-  /** Override checkpoint reading (tests, or a server-side cache). */
-  kernelNorms?: (path: string) => KernelNorm[];
-  /** Conv kernels' operator-norm bounds (tests inject them). */
-  convKernelNorms?: (path: string) => KernelNorm[];
+  /**
+   * What is known of a `@checkpoint` (a CheckpointCache's `lookup` or `peek`). The calculus never reads files
+   * itself: it runs on the server's request path. Without this, checkpoints are not used (a note says so).
+   */
+  checkpoints?: (path: string) => CheckpointLookup | undefined;
 }
 
 /** Layer types whose kernel is a 2-D matrix in a checkpoint, matched to kernels by order. */
@@ -62,22 +62,13 @@ function checkpointWeights(
   options: ComputeBoundsOptions,
 ): { weights: Map<string, LayerWeights>; note?: string } {
   const weights = new Map<string, LayerWeights>();
-  if (model.checkpoint === undefined || options.readCheckpoints === false) return { weights };
-  let norms: KernelNorm[];
-  try {
-    norms = (options.kernelNorms ?? kernelNorms)(model.checkpoint);
-  } catch (e) {
-    return {
-      weights,
-      note: `checkpoint ${model.checkpoint} not read: ${e instanceof Error ? e.message : String(e)}`,
-    };
-  }
-  let convNorms: KernelNorm[] = [];
-  try {
-    convNorms = (options.convKernelNorms ?? convKernelNorms)(model.checkpoint);
-  } catch {
-    // Dense kernels were read; conv kernels that cannot be bounded stay unknown.
-  }
+  if (model.checkpoint === undefined) return { weights };
+  const found = options.checkpoints?.(model.checkpoint);
+  if (found === undefined)
+    return { weights, note: `checkpoint ${model.checkpoint} not used: no checkpoint reader here` };
+  if (found.state === 'pending') return { weights, note: `pending: reading checkpoint ${model.checkpoint}` };
+  if (found.state === 'failed') return { weights, note: `checkpoint not read: ${found.reason}` };
+  const { dense: norms, conv: convNorms } = found.norms;
   const dense: LayerNode[] = [];
   const convs: LayerNode[] = [];
   walk(model.body, (n) => {
@@ -90,7 +81,8 @@ function checkpointWeights(
   const match = (layers: LayerNode[], found: KernelNorm[], kind: string): void => {
     layers.forEach((layer, i) => {
       const k = found[i];
-      if (k) weights.set(layer.id, { sigma: k.sigma, name: k.name });
+      if (k?.sigma !== undefined) weights.set(layer.id, { sigma: k.sigma, name: k.name });
+      else if (k?.why !== undefined) notes.push(k.why);
     });
     if (layers.length !== found.length)
       notes.push(

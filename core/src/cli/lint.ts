@@ -1,8 +1,10 @@
 /** `lipschitz-lens lint <files, folders or globs>`: the same extract + rules the language server runs. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CheckpointCache, computeBounds, loadAll } from '../bounds';
 import { ModelExtractor } from '../extract';
 import { checkOutputFile, OutputError, writeFileAtomic } from '../files/atomic-write';
+import type { FileIr } from '../ir/model-ir';
 import {
   allRules,
   type Finding,
@@ -29,6 +31,8 @@ Options:
       --rule <id>=<level>:<json>  ... and its options, e.g. 'residual-coefficient-too-large=warning:{"threshold":0.9}'
       --quiet                     Report errors only
   -h, --help                      Show this help
+
+Checkpoints named by @checkpoint tags are read for static bounds only inside the current directory.
 
 Exit codes: 0 no errors, 1 at least one error-level finding, 2 bad usage, no files matched, or an output file
 that cannot be written (checked before linting). The output file is replaced only once written whole.
@@ -133,12 +137,24 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
     return outputFailed(e, io);
   }
   const extractor = new ModelExtractor({ rootDir: io.cwd });
+  const extracted: { fileIr: FileIr; text: string }[] = files.map((filePath) => ({
+    text: readFileSync(filePath, 'utf8'),
+    fileIr: extractor.extractFile(filePath),
+  }));
+  // The current directory is the CLI's workspace folder: a CI job runs at the repository's root, and a checkpoint
+  // named by a file being linted is read only if it lies inside (as in the editor's Restricted Mode).
+  const checkpoints = new CheckpointCache({ roots: [resolve(io.cwd)] });
+  await loadAll(
+    checkpoints,
+    extracted.flatMap(({ fileIr }) => fileIr.models.flatMap((m) => (m.checkpoint ? [m.checkpoint] : []))),
+  );
   const runs: Finding[][] = [];
-  for (const filePath of files) {
-    const text = readFileSync(filePath, 'utf8');
-    const fileIr = extractor.extractFile(filePath);
+  for (const { fileIr, text } of extracted) {
+    const bounds = computeBounds(fileIr, { checkpoints: (p) => checkpoints.peek(p) });
     try {
-      runs.push(lintFile(fileIr, text, { rules: parsed.rules, sourceOf: (f) => extractor.textOf(f) }));
+      runs.push(
+        lintFile(fileIr, text, { rules: parsed.rules, bounds, sourceOf: (f) => extractor.textOf(f) }),
+      );
     } catch (e) {
       if (e instanceof RuleConfigError) throw new UsageError(e.message);
       throw e;

@@ -330,7 +330,7 @@ describe('hovers and lipschitzBounds() agree on every example', () => {
   for (const { file, ir } of examples) {
     const name = relative(examplesDir, file);
     it(name, async () => {
-      const bounds = computeBounds(ir, { readCheckpoints: false });
+      const bounds = computeBounds(ir);
       const models = ir.models.filter((m) => m.exportName !== undefined && m.api !== 'custom-layer');
       for (const model of models) {
         const label = `${name} ${model.name}`;

@@ -451,7 +451,7 @@ describe('scale-form: bounds of a hand-written coupling', () => {
       'model.js',
     );
     const block = ir.models.find((m) => m.name === 'm')!.body.children[0]!;
-    const b = computeBounds(ir, { readCheckpoints: false }).get(block.id)!;
+    const b = computeBounds(ir).get(block.id)!;
     assert.deepEqual([b.forward, b.inverse], ['unbounded', 'unbounded']);
     return { forward: b.x2Gains?.forward, inverse: b.x2Gains?.inverse };
   };
