@@ -37,6 +37,29 @@ export class AnalysisStore {
       .map(uriToPath)
       .filter((p): p is string => p !== undefined)
       .sort((a, b) => b.length - a.length);
+    this.engine.checkpoints.setRoots(this.folders);
+  }
+
+  /**
+   * A checkpoint read in the background settled: the analyses of models linked to it were made without it (or
+   * with an older copy), so they are made again and their diagnostics published.
+   */
+  checkpointRead(checkpoint: string): void {
+    for (const [uri, a] of this.byUri) {
+      if (!a.fileIr?.models.some((m) => m.checkpoint === checkpoint)) continue;
+      const doc = this.documentOf(uri);
+      if (doc) void this.validate(doc, false);
+      else if (a.version < 0) void this.reanalyzeFromDisk(uri, a.path);
+    }
+  }
+
+  private async reanalyzeFromDisk(uri: string, path: string): Promise<void> {
+    try {
+      const text = await fs.readFile(path, 'utf8');
+      await this.analyzeAndPublish(uri, path, text, -1, await this.settings.get(uri), false);
+    } catch (e) {
+      this.connection.console.warn(`re-lint after a checkpoint read: ${path}: ${describe(e)}`);
+    }
   }
 
   folderOf(path: string): string {

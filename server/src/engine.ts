@@ -2,7 +2,7 @@
  * The one place the server calls the analysis core (extract -> rules, bounds). Each stage is guarded: broken
  * code, a throwing rule or a bounds bug costs that stage's output and a log line, never the server.
  */
-import { type BoundsMap, computeBounds } from '../../core/src/bounds';
+import { type BoundsMap, CheckpointCache, computeBounds } from '../../core/src/bounds';
 import { ModelExtractor } from '../../core/src/extract';
 import type { FileIr } from '../../core/src/ir/model-ir';
 import { allRules, checkRuleSetting, lintFile } from '../../core/src/rules';
@@ -38,6 +38,11 @@ export class Engine {
   private readonly urls = new Map<string, string>();
   /** Rule-setting warnings already logged: settings are re-read on every lint, the log says each once. */
   private readonly warned = new Set<string>();
+  /**
+   * `@checkpoint` norms, read in the background and only inside the workspace folders (none until the store
+   * sets them): the source naming a checkpoint may be untrusted, and a read must never hold up a request.
+   */
+  readonly checkpoints = new CheckpointCache({ roots: [] });
 
   /** @param ruleSet every rule by default; tests pass their own. */
   constructor(
@@ -88,8 +93,8 @@ export class Engine {
     }
     let bounds: BoundsMap = new Map();
     try {
-      // Checkpoints are read here too: kernelNorms is a JSON read, and hovers want the tighter numbers.
-      bounds = computeBounds(fileIr);
+      // Checkpoints are only looked up: one not read yet is read in the background, and is `pending` till then.
+      bounds = computeBounds(fileIr, { checkpoints: (p) => this.checkpoints.lookup(p) });
     } catch (e) {
       this.log('error', `bounds failed for ${path}: ${describe(e)}`);
     }

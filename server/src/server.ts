@@ -59,6 +59,7 @@ export function startServer(connection: Connection): void {
   let settings = new SettingsCache(undefined);
   const store = (): AnalysisStore => analyses;
   let analyses = new AnalysisStore(connection, engine, settings);
+  engine.checkpoints.onSettled((path) => store().checkpointRead(path));
   // Untrusted until the client says otherwise: a client that says nothing (a plain LSP client) gets lint only.
   const audits = new AuditService(false, log);
   let canRefreshLenses = false;
