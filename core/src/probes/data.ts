@@ -1,5 +1,5 @@
 /** Probe inputs: a user sample (JSON nested arrays or `{shape, data}`, or a .npy file), else seeded normals. */
-import { readFileSync } from 'node:fs';
+import { parseJsonQuietly, readRegularFileSync } from '../bounds/checkpoint-access';
 import { Rng } from './rng';
 
 export interface ProbeData {
@@ -23,7 +23,8 @@ function flatten(v: unknown, shape: number[], out: number[], depth = 0): void {
 }
 
 export function parseJsonSample(text: string): { values: Float32Array; shape: number[] } {
-  const parsed = JSON.parse(text) as unknown;
+  // Node's own message would quote the file's text into the report.
+  const parsed = parseJsonQuietly(text, 'the JSON sample');
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
     const { shape, data } = parsed as { shape?: unknown; data?: unknown };
     if (!Array.isArray(shape) || !Array.isArray(data))
@@ -77,8 +78,15 @@ export function parseNpy(buf: Uint8Array): { values: Float32Array; shape: number
   return { values, shape };
 }
 
+/**
+ * A sample of probe points: 256 MB is 64M float32 values, far more than the probes evaluate, and below what a
+ * worker should hold besides the model.
+ */
+export const MAX_SAMPLE_BYTES = 256 * 2 ** 20;
+
 export function loadSample(path: string): ProbeData {
-  const bytes = readFileSync(path);
+  // A regular file under the cap: a FIFO would hang the worker and /dev/zero fill its memory.
+  const bytes = readRegularFileSync(path, MAX_SAMPLE_BYTES);
   const parsed = path.endsWith('.npy') ? parseNpy(bytes) : parseJsonSample(bytes.toString('utf8'));
   if (parsed.shape.length < 2)
     throw new Error(`sample ${path} must be [n, ...inputShape], got shape [${parsed.shape.join(', ')}]`);

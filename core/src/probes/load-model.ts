@@ -3,7 +3,7 @@
  * their own copies resolve) and evaluates it as if it lived beside the source file, or loads a checkpoint
  * with this project's layers registered. Decides which tfjs copy runs so that only one is ever used.
  */
-import { readFileSync } from 'node:fs';
+import { parseJsonQuietly, type ReadLimits, readContained } from '../bounds/checkpoint-access';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AuditRequest, BackendPreference, ModelSource } from '../protocol/worker-messages';
@@ -163,11 +163,24 @@ function isClass(f: unknown): boolean {
   return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 }
 
-/** A minimal file IOHandler on the chosen tfjs: model.json plus the weight files its manifest names. */
+/**
+ * What the worker reads of a checkpoint: tfjs holds the weights as float32 (no float64 copy as in the static
+ * bounds), so 1 GB of shards is the limit; model.json as for the static bounds.
+ */
+const WORKER_LIMITS: ReadLimits = { modelJsonBytes: 4 * 2 ** 20, weightsBytes: 2 ** 30 };
+
+/**
+ * A minimal file IOHandler on the chosen tfjs: model.json plus the weight files its manifest names. The checks of
+ * the static bounds' reader, as far as they fit a trusted audit: regular files only (a FIFO would hang the
+ * worker), capped, and the weight files inside model.json's own folder (tfjs writes them there), so
+ * `weightsManifest.paths` cannot reach other files. model.json itself may be anywhere the user pointed the audit.
+ */
 function checkpointHandler(tf: Tf, path: string): Parameters<Tf['loadLayersModel']>[0] {
   return {
     load: async () => {
-      const json = JSON.parse(readFileSync(path, 'utf8')) as {
+      const anywhere = { roots: null };
+      const text = (await readContained(path, anywhere, WORKER_LIMITS.modelJsonBytes)).bytes.toString('utf8');
+      const json = parseJsonQuietly(text, path) as {
         modelTopology: object;
         weightsManifest?: Array<{
           paths: string[];
@@ -175,12 +188,15 @@ function checkpointHandler(tf: Tf, path: string): Parameters<Tf['loadLayersModel
         }>;
       };
       const manifest = json.weightsManifest ?? [];
-      const buffers = manifest.flatMap((g) =>
-        g.paths.map((p) => {
-          const b = readFileSync(join(dirname(path), p));
-          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-        }),
-      );
+      const buffers: ArrayBuffer[] = [];
+      const beside = { roots: [dirname(path)], rootsName: "model.json's folder" };
+      let budget = WORKER_LIMITS.weightsBytes;
+      for (const p of manifest.flatMap((g) => g.paths)) {
+        const b = (await readContained(join(dirname(path), p), beside, budget)).bytes;
+        budget -= b.byteLength;
+        // Buffer.alloc gives a plain ArrayBuffer (never a SharedArrayBuffer), which is what tfjs takes.
+        buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+      }
       return {
         modelTopology: json.modelTopology,
         weightSpecs: manifest.flatMap((g) => g.weights),
