@@ -1,7 +1,9 @@
 /**
  * Hover latency in a small file while the language server lints a 46k-line model, through the real server over
  * stdio (server/test/lsp-harness.ts). Prints how long the big file's lint took (open or edit -> its diagnostics)
- * and the latency of hovers sent every 25 ms in the small file meanwhile. Run: npx tsx bench/big-file.bench.ts
+ * and the latency of hovers sent every 25 ms in the small file meanwhile; then the whole keystroke path of the
+ * server (edit -> diagnostics, debounce 0) on bench/lint.bench.ts's generated 5,000-line model, which includes
+ * the hand-over to the analysis thread. Run: npx tsx bench/big-file.bench.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,22 @@ import { startServer } from '../server/test/lsp-harness';
 
 const COPIES = 1070;
 const EDITS = 3;
+
+/** bench/lint.bench.ts's worst case: helper-built residual blocks, two lines each. */
+function generatedModel(blocks: number): string {
+  const lines = [
+    "import * as tf from '@tensorflow/tfjs';",
+    'const input = tf.input({ shape: [32] });',
+    'let h = input;',
+  ];
+  for (let i = 0; i < blocks; i++)
+    lines.push(
+      `const d${i} = tf.layers.dense({ units: 32, activation: 'relu' }).apply(h) as tf.SymbolicTensor;`,
+      `h = tf.layers.add().apply([h, d${i}]) as tf.SymbolicTensor;`,
+    );
+  lines.push('export const big = tf.model({ inputs: input, outputs: h });');
+  return lines.join('\n');
+}
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -92,6 +110,31 @@ async function main(): Promise<void> {
         `  ${round === 0 ? 'open big file: ' : `edit ${round}:        `}  lint ${lint.toFixed(0).padStart(5)}  hovers ${String(latencies.length).padStart(3)}  p50 ${quantile(latencies, 0.5).toFixed(1).padStart(6)}  max ${latencies.at(-1)!.toFixed(1).padStart(6)}`,
       );
     }
+
+    const generated = join(folder, 'generated.ts');
+    const genText = generatedModel(2500);
+    writeFileSync(generated, genText);
+    const genUri = pathToFileURL(generated).href;
+    h.setSettings({ lintDelayMs: 0, maxFileSizeMB: 8 });
+    await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: genUri, languageId: 'typescript', version: 1, text: genText },
+    });
+    await h.diagnostics(genUri, (_d, v) => v === 1);
+    const edits: number[] = [];
+    for (let version = 2; version < 22; version++) {
+      const t0 = performance.now();
+      const done = h.diagnostics(genUri, (_d, v) => v === version);
+      await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri: genUri, version },
+        contentChanges: [{ text: `${genText}\n// edit ${version}\n` }],
+      });
+      await done;
+      edits.push(performance.now() - t0);
+    }
+    edits.sort((a, b) => a - b);
+    console.log(
+      `edit -> diagnostics, ${genText.split('\n').length}-line generated model, ${edits.length} edits (ms): p50 ${quantile(edits, 0.5).toFixed(1)}  p90 ${quantile(edits, 0.9).toFixed(1)}`,
+    );
   } finally {
     await h.close();
   }

@@ -91,7 +91,7 @@ export class AnalysisStore {
     const hit = this.byUri.get(doc.uri);
     if (hit && hit.version === doc.version) return hit;
     this.debouncer.cancel(doc.uri);
-    return this.validate(doc);
+    return this.validate(doc, true, true);
   }
 
   /**
@@ -107,11 +107,12 @@ export class AnalysisStore {
     });
   }
 
-  async validate(doc: TextDocument, cascade = true): Promise<FileAnalysis | undefined> {
+  /** @param urgent a request waits for it (a hover): it goes before other files' lints. */
+  async validate(doc: TextDocument, cascade = true, urgent = false): Promise<FileAnalysis | undefined> {
     const path = uriToPath(doc.uri);
     if (!path) return undefined;
     const settings = await this.settings.get(doc.uri);
-    return this.analyzeAndPublish(doc.uri, path, doc.getText(), doc.version, settings, cascade);
+    return this.analyzeAndPublish(doc.uri, path, doc.getText(), doc.version, settings, cascade, urgent);
   }
 
   close(uri: string): void {
@@ -169,16 +170,20 @@ export class AnalysisStore {
     version: number,
     settings: LensSettings,
     cascade = true,
+    urgent = false,
   ): Promise<FileAnalysis | undefined> {
     if (!settings.enable) {
       this.close(uri);
       return undefined;
     }
     const started = Date.now();
-    const analysis = await this.engine.analyze(path, text, version, {
-      rules: settings.rules,
-      maxBytes: settings.maxFileSizeMB * 1024 * 1024,
-    });
+    const analysis = await this.engine.analyze(
+      path,
+      text,
+      version,
+      { rules: settings.rules, maxBytes: settings.maxFileSizeMB * 1024 * 1024 },
+      urgent,
+    );
     // The analysis ran on the analysis thread while requests went on: the document may have closed, a newer
     // text's result may be published already (callers of a superseded text share it), or a newer one may be.
     if (version >= 0 && !this.documentOf(uri)) return undefined;

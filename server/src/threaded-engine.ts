@@ -2,8 +2,9 @@
  * The Engine, run on a worker thread (analysis-thread.ts) so that linting a large file never blocks hovers,
  * code actions or other documents. One analysis runs at a time; requests for a file that is already waiting are
  * merged (the newest text wins, every caller gets its result), and a running extraction whose file has a newer
- * text is cancelled. A thread that dies or hangs is replaced, and the file it was analysing gets one
- * information diagnostic instead of nothing.
+ * text is cancelled. A request someone waits on (a hover) goes first: it also interrupts a long analysis of
+ * another file, which then runs again after it. A thread that dies or hangs is replaced, and the file it was
+ * analysing gets one information diagnostic instead of nothing.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import type { AnalyzeOptions, FileAnalysis, Logger } from './engine';
 const STACK_MB = 64;
 /** An analysis running longer than this is taken for a hang: the thread is replaced. */
 const HANG_MS = 60_000;
+/** An urgent request interrupts an analysis of another file only once it has run this long (it may be close). */
+const PREEMPT_AFTER_MS = 100;
 
 interface Job {
   path: string;
@@ -44,7 +47,7 @@ export class ThreadedEngine {
   /** Shared with the thread: the id of the running job once it is superseded. */
   private readonly cancel = new SharedArrayBuffer(4);
   private nextId = 1;
-  private running: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+  private running: { id: number; job: Job; timer: NodeJS.Timeout; started: number } | undefined;
   /** Waiting jobs by path, oldest first. */
   private readonly queue = new Map<string, Job>();
   /** The text last sent for each open document: what the thread's extractor reads for it. */
@@ -53,6 +56,8 @@ export class ThreadedEngine {
   private readonly settled = new Set<(path: string) => void>();
   /** Calls on the thread's checkpoint reader, the last of each kind, replayed to a new thread. */
   private readonly checkpointCalls = new Map<string, unknown[]>();
+  /** Jobs stopped (superseded or interrupted) whose result, if it still comes, is not anyone's. */
+  private readonly dropped = new Set<number>();
 
   /** The thread's checkpoint reader, as far as the server drives it. */
   readonly checkpoints = {
@@ -81,9 +86,15 @@ export class ThreadedEngine {
 
   /**
    * Analyses `text` on the thread. If a newer text of the same file arrives before this one's result, the
-   * result is the newer text's (so check `version`).
+   * result is the newer text's (so check `version`). `urgent`: someone is waiting for it (a hover).
    */
-  analyze(path: string, text: string, version: number, options: AnalyzeOptions): Promise<FileAnalysis> {
+  analyze(
+    path: string,
+    text: string,
+    version: number,
+    options: AnalyzeOptions,
+    urgent = false,
+  ): Promise<FileAnalysis> {
     if (version >= 0) this.texts.set(path, text);
     return new Promise((resolve) => {
       const waiting = this.queue.get(path);
@@ -95,7 +106,14 @@ export class ThreadedEngine {
       if (running && running.job.path === path) {
         // Superseded: its callers get the newer text's result, and its extraction stops early.
         job.waiters.push(...running.job.waiters.splice(0));
-        Atomics.store(new Int32Array(this.cancel), 0, running.id);
+        this.stop(running.id);
+      } else if (urgent) {
+        this.first(job);
+        if (running && Date.now() - running.started >= PREEMPT_AFTER_MS) {
+          // Interrupted, not dropped: it runs again right after, for the same callers.
+          this.stop(running.id);
+          this.requeue(running.job);
+        }
       }
       this.pump();
     });
@@ -105,6 +123,34 @@ export class ThreadedEngine {
     if (this.running) clearTimeout(this.running.timer);
     void this.worker?.terminate();
     this.worker = undefined;
+  }
+
+  /** Asks the thread to stop the running job's extraction; its result, when it comes, is dropped. */
+  private stop(id: number): void {
+    Atomics.store(new Int32Array(this.cancel), 0, id);
+    this.dropped.add(id);
+  }
+
+  /** Puts `job` at the head of the queue. */
+  private first(job: Job): void {
+    const rest = [...this.queue].filter(([p]) => p !== job.path);
+    this.queue.clear();
+    this.queue.set(job.path, job);
+    for (const [p, j] of rest) this.queue.set(p, j);
+  }
+
+  /** An interrupted job goes back second in line; a newer text of its file already waiting takes its callers. */
+  private requeue(job: Job): void {
+    const newer = this.queue.get(job.path);
+    if (newer) {
+      newer.waiters.push(...job.waiters.splice(0));
+      return;
+    }
+    const [head, ...rest] = [...this.queue];
+    this.queue.clear();
+    if (head) this.queue.set(...head);
+    this.queue.set(job.path, job);
+    for (const [p, j] of rest) this.queue.set(p, j);
   }
 
   /** A new thread gets the last call of each kind when it starts, so none is needed before then. */
@@ -157,7 +203,7 @@ export class ThreadedEngine {
       );
       this.lost(worker, `the analysis did not finish within ${HANG_MS / 1000} s`);
     }, HANG_MS);
-    this.running = { id, job, timer };
+    this.running = { id, job, timer, started: Date.now() };
     worker.postMessage({
       type: 'analyze',
       id,
@@ -182,6 +228,10 @@ export class ThreadedEngine {
         if (!running || running.id !== m.id) return;
         clearTimeout(running.timer);
         this.running = undefined;
+        if (this.dropped.delete(m.id)) {
+          this.pump();
+          return;
+        }
         if (m.type === 'failed') this.log('error', `analysis of ${running.job.path} failed: ${m.detail}`);
         const analysis =
           m.type === 'analyzed'
@@ -201,7 +251,8 @@ export class ThreadedEngine {
     void worker.terminate();
     const running = this.running;
     this.running = undefined;
-    if (running) {
+    // A stopped job's callers are waiting on a newer or re-queued job, not on this run.
+    if (running && !this.dropped.delete(running.id)) {
       clearTimeout(running.timer);
       this.log('error', `analysis of ${running.job.path}: ${why}`);
       const analysis = failed(running.job, `Lipschitz Lens could not analyse this file: ${why}.`);

@@ -115,4 +115,28 @@ describe('no silent drops over stdio', { timeout: 240_000 }, () => {
     assert.equal(linted, false, 'the hover was answered only after the big file was linted');
     await diagnostics;
   });
+
+  it('answers a hover in a small file just edited while the big model is linted', async () => {
+    const uri = pathToFileURL(join(folder, 'big.ts')).href;
+    const text = bigModel(1070);
+    let linted = false;
+    const diagnostics = h.diagnostics(uri, (_d, v) => v === 3).then(() => (linted = true));
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ text: `${text}\n// edited again\n` }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The small file's new text needs an analysis before the hover can be answered: it goes first.
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: smallUri, version: 2 },
+      contentChanges: [{ text: `${SMALL}// edited\n` }],
+    });
+    const hover = await h.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: smallUri },
+      position,
+    });
+    assert.ok(hover, 'no hover');
+    assert.equal(linted, false, 'the hover waited for the big file to be linted');
+    await diagnostics;
+  });
 });

@@ -38,6 +38,21 @@ describe('ThreadedEngine: analyses on a worker thread', { timeout: 120_000 }, ()
     assert.equal(b.fileIr?.models.length, 200);
   });
 
+  it('an urgent request goes first: it interrupts a long analysis of another file, which then runs again', async () => {
+    let bigDone = false;
+    const big = engine.analyze('/tmp/ll-threaded/big.ts', bigModel(600), 10, OPTIONS).then((a) => {
+      bigDone = true;
+      return a;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const small = await engine.analyze('/tmp/ll-threaded/small.ts', `${SMALL}// hovered\n`, 5, OPTIONS, true);
+    assert.equal(small.version, 5);
+    assert.equal(bigDone, false, 'the urgent analysis waited for the big one');
+    const whole = await big;
+    assert.equal(whole.version, 10);
+    assert.equal(whole.fileIr?.models.length, 600);
+  });
+
   it('a thread that dies mid-analysis costs that file one message, and the next analysis a new thread', async () => {
     const pending = engine.analyze('/tmp/ll-threaded/big.ts', bigModel(200), 3, OPTIONS);
     // The analysis thread is private: reached here to kill it as a crash (or an out-of-memory exit) would.
