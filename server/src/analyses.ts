@@ -10,7 +10,8 @@ import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
 import { mergeFindings } from '../../core/src/rules';
 import { type PublishedFindings, toDiagnostics } from './diagnostics';
 import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
-import { describe, type FileAnalysis } from './engine';
+import { describe } from './describe-error';
+import type { FileAnalysis } from './engine';
 import type { LensSettings, SettingsCache } from './settings';
 import type { ThreadedEngine } from './threaded-engine';
 

@@ -30,7 +30,7 @@ import type { Report } from '../../core/src/report/schema';
 import { staticBlockBounds } from '../../core/src/report/static-bounds';
 import { AuditQueue } from './audit-queue';
 import { pathToUri } from './documents';
-import { describe } from './engine';
+import { describe } from './describe-error';
 import type { LensSettings } from './settings';
 
 /** Error code for "refused: untrusted workspace" (the client explains it rather than showing it raw). */

@@ -7,6 +7,7 @@ import { ModelExtractor } from '../../core/src/extract';
 import type { FileIr } from '../../core/src/ir/model-ir';
 import { allRules, checkRuleSetting, lintFile } from '../../core/src/rules';
 import { docsUrl, type Finding, type RuleModule } from '../../core/src/rules/rule';
+import { describe } from './describe-error';
 import type { RuleConfig } from './settings';
 
 export interface FileAnalysis {
@@ -183,6 +184,4 @@ export class Engine {
   }
 }
 
-export function describe(e: unknown): string {
-  return e instanceof Error ? (e.stack ?? e.message) : String(e);
-}
+export { describe } from './describe-error';
