@@ -176,7 +176,7 @@ export class ThreadedEngine {
       stderr: false,
     });
     this.worker = worker;
-    // The LSP connection keeps the server alive; the thread alone must not keep it from exiting.
+    // Idle, the thread must not keep the process from exiting; pump() refs it while a job runs.
     worker.unref();
     worker.on('message', (m: FromAnalysisThread) => this.receive(m));
     worker.on('error', (e) => this.lost(worker, `the analysis thread failed: ${e.message}`));
@@ -190,12 +190,16 @@ export class ThreadedEngine {
   private pump(): void {
     if (this.running) return;
     const next = this.queue.values().next();
-    if (next.done) return;
+    if (next.done) {
+      this.worker?.unref();
+      return;
+    }
     const job = next.value;
     this.queue.delete(job.path);
     const id = this.nextId++;
     Atomics.store(new Int32Array(this.cancel), 0, 0);
     const worker = this.thread();
+    worker.ref();
     const timer = setTimeout(() => {
       this.log(
         'error',

@@ -33,7 +33,7 @@ function scriptKind(file: string): ts.ScriptKind {
 const NESTING_LIMITS = [256, 64];
 
 /** Where the text of a parsed file was blanked because it was nested too deeply for the parser. */
-const flattened = new WeakMap<ts.SourceFile, { limit: number; cuts: Cut[] }>();
+const flattened = new WeakMap<ts.SourceFile, { limit: number; cuts: Cut[]; text: string }>();
 
 /** Parses `text`; deep nesting the parser cannot take is blanked (see nesting.ts) and remembered for a note. */
 function parse(file: string, text: string): ts.SourceFile {
@@ -49,7 +49,7 @@ function parse(file: string, text: string): ts.SourceFile {
     const flat = flattenDeepNesting(text, limit, variant);
     try {
       const sf = ts.createSourceFile(file, flat.text, ts.ScriptTarget.Latest, true, kind);
-      flattened.set(sf, { limit, cuts: flat.cuts });
+      flattened.set(sf, { limit, cuts: flat.cuts, text });
       return sf;
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
@@ -57,7 +57,7 @@ function parse(file: string, text: string): ts.SourceFile {
   }
   // Nothing the scan can see made it parse (deep JSX, say): an empty file, and a note on the first line.
   const sf = ts.createSourceFile(file, '', ts.ScriptTarget.Latest, true, kind);
-  flattened.set(sf, { limit: 0, cuts: [{ start: 0, end: 0 }] });
+  flattened.set(sf, { limit: 0, cuts: [{ start: 0, end: 0 }], text });
   return sf;
 }
 
@@ -171,9 +171,13 @@ export class ModelExtractor {
     });
   }
 
-  /** The text the extractor reads for a file: the open document's, else the disk copy (as extracted). */
+  /**
+   * The text the extractor reads for a file: the open document's, else the disk copy (as extracted). For a
+   * file whose deep nesting was blanked to parse it, the text as written (the blanking keeps every position).
+   */
   textOf(filePath: string): string | undefined {
-    return this.sourceFile(resolve(this.rootDir, filePath))?.text;
+    const sf = this.sourceFile(resolve(this.rootDir, filePath));
+    return sf && (flattened.get(sf)?.text ?? sf.text);
   }
 
   updateFile(filePath: string, text: string): void {

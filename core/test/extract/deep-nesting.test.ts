@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { extractSource } from '../../src/extract';
+import { extractSource, ModelExtractor } from '../../src/extract';
 import { flattenDeepNesting } from '../../src/extract/nesting';
 
 const HEAD = `import * as tf from '@tensorflow/tfjs';
@@ -50,6 +50,14 @@ describe('extract: deep nesting is cut with a note, the rest of the file is read
         );
       });
     }
+
+  it('the extractor gives the text as written for a file it had to blank to parse', () => {
+    const text = HEAD + SHAPES['nested calls']!(5000) + TAIL;
+    const extractor = new ModelExtractor();
+    extractor.updateFile('/tmp/ll-deep/deep.ts', text);
+    assert.equal(extractor.extractFile('/tmp/ll-deep/deep.ts').models.length, 2);
+    assert.equal(extractor.textOf('/tmp/ll-deep/deep.ts'), text);
+  });
 
   it('leaves ordinary code alone: no note, and the text is not changed', () => {
     const text = `${HEAD}const cfg = { a: [1, 2, { b: (x: number) => (x > 0 ? -x : !x) }] };\nconst s = \`v\${cfg.a[0]}\`;${TAIL}`;
