@@ -98,6 +98,7 @@ export class Engine {
       bounds = computeBounds(fileIr, { checkpoints: (p) => this.checkpoints.lookup(p) });
     } catch (e) {
       this.log('error', `bounds failed for ${path}: ${describe(e)}`);
+      tooDeep(fileIr, e, 'no bounds were computed');
     }
     const findings = this.lint(fileIr, text, this.usableRules(options.rules), bounds, path);
     const reads = new Map<string, string>();
@@ -140,6 +141,7 @@ export class Engine {
         );
       } catch (e) {
         this.log('error', `rule ${id} failed on ${path}: ${describe(e)}`);
+        tooDeep(fileIr, e, `rule ${id} was not run`);
       }
     }
     return out;
@@ -185,3 +187,16 @@ export class Engine {
 }
 
 export { describe } from './describe-error';
+
+/**
+ * A stage that ran out of stack (input nested past what the extraction's limits caught) says so in the file's
+ * notes, which the editor shows as its one "not analysed" diagnostic: a partial result must not look clean.
+ */
+function tooDeep(fileIr: FileIr, e: unknown, what: string): void {
+  if (!(e instanceof RangeError)) return;
+  const at = { line: 0, character: 0 };
+  fileIr.notes.push({
+    message: `Nested too deeply to follow: ${what}.`,
+    range: { file: fileIr.file, start: at, end: at },
+  });
+}

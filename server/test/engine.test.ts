@@ -86,6 +86,37 @@ describe('engine: what was not analysed is said', () => {
     assert.equal(gaps[0]!.range.start.line, 1);
   });
 
+  it('a rule that runs out of stack leaves the others, and one information diagnostic says which was not run', () => {
+    const overflows = defineRule<'never'>({
+      id: 'test-overflows',
+      meta: {
+        docs: { description: 'test', url: 'https://example.invalid/o' },
+        messages: { never: 'x' },
+        defaultSeverity: 'error',
+      },
+      check() {
+        const down = (n: number): number => down(n + 1) + 1;
+        down(0);
+      },
+    });
+    const engine = new Engine(() => undefined, {
+      [reportsModels.id]: reportsModels,
+      [overflows.id]: overflows,
+    });
+    const a = engine.analyze('/tmp/ll-engine/overflow.ts', source, 1, { rules: {}, maxBytes: 1e6 });
+    const diags = toDiagnostics({ generation: 1, findings: a.findings }, a, () => '');
+    assert.deepEqual(
+      diags.map((d) => [d.severity, d.message]),
+      [
+        [DiagnosticSeverity.Warning, 'model critic'],
+        [
+          DiagnosticSeverity.Information,
+          'Lipschitz Lens did not analyse all of this file: Nested too deeply to follow: rule test-overflows was not run (line 1).',
+        ],
+      ],
+    );
+  });
+
   it('a file the extractor stopped reading part-way says where', () => {
     const ir: FileIr = {
       file: '/m.ts',
