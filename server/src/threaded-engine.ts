@@ -45,7 +45,7 @@ function threadScript(): { script: string; eval: boolean } {
 
 export class ThreadedEngine {
   private worker: Worker | undefined;
-  /** Shared with the thread: the id of the running job once it is superseded. */
+  /** Shared with the thread: the id of the running job once it is stopped (superseded or interrupted). */
   private readonly cancel = new SharedArrayBuffer(4);
   private nextId = 1;
   private running: { id: number; job: Job; timer: NodeJS.Timeout; started: number } | undefined;
@@ -120,6 +120,12 @@ export class ThreadedEngine {
     });
   }
 
+  /** The document closed: its analyses read the disk copy again. A thread started later never had its text. */
+  remove(path: string): void {
+    this.texts.delete(path);
+    this.worker?.postMessage({ type: 'remove', path } satisfies ToAnalysisThread);
+  }
+
   dispose(): void {
     if (this.running) clearTimeout(this.running.timer);
     void this.worker?.terminate();
@@ -158,12 +164,6 @@ export class ThreadedEngine {
   private callCheckpoints(method: string, args: unknown[]): void {
     this.checkpointCalls.set(method, args);
     this.worker?.postMessage({ type: 'checkpoints', method, args } satisfies ToAnalysisThread);
-  }
-
-  /** Sent to the running thread only: a thread started later has nothing to remove. */
-  remove(path: string): void {
-    this.texts.delete(path);
-    this.worker?.postMessage({ type: 'remove', path } satisfies ToAnalysisThread);
   }
 
   private thread(): Worker {
@@ -256,9 +256,9 @@ export class ThreadedEngine {
     void worker.terminate();
     const running = this.running;
     this.running = undefined;
+    if (running) clearTimeout(running.timer);
     // A stopped job's callers are waiting on a newer or re-queued job, not on this run.
     if (running && !this.dropped.delete(running.id)) {
-      clearTimeout(running.timer);
       this.log('error', `analysis of ${running.job.path}: ${why}`);
       const analysis = failed(running.job, `Lipschitz Lens could not analyse this file: ${why}.`);
       for (const w of running.job.waiters) w(analysis);
