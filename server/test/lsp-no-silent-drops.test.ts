@@ -32,6 +32,7 @@ function deepFile(kind: string, n: number): string {
     arrays: `const x = ${'['.repeat(n)}1${']'.repeat(n)};`,
     objects: `const x = ${'{ a: '.repeat(n)}1${' }'.repeat(n)};`,
     'tf calls': `const x = ${'tf.relu('.repeat(n)}1${')'.repeat(n)};`,
+    'arrow functions': `const x = ${'() => '.repeat(n)}tf.layers.dense({ units: 2 });`,
   };
   return `import * as tf from '@tensorflow/tfjs';
 export const before = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] })] });
@@ -89,6 +90,24 @@ describe('no silent drops over stdio', { timeout: 240_000 }, () => {
           await h.connection.sendRequest(HoverRequest.type, { textDocument: { uri: smallUri }, position }),
         );
       });
+
+  for (const depth of [1000, 5000, 20000])
+    it(`${depth} nested arrow functions: read whole on the analysis thread's stack, so nothing to report`, async () => {
+      // The interpreter does not follow a function nobody calls down its nesting; the thread's larger stack parses
+      // the chain and reads its innermost layer (a loose layer here), so no part of the file is left out.
+      const uri = pathToFileURL(join(folder, `deep-arrows-${depth}.ts`)).href;
+      await open(uri, deepFile('arrow functions', depth));
+      const diags: Diagnostic[] = await h.diagnostics(uri);
+      assert.deepEqual(
+        diags.filter((d) => d.code === RULE).map((d) => d.range.start.line),
+        [1, 2, 3],
+        JSON.stringify(diags),
+      );
+      assert.deepEqual(
+        diags.filter((d) => d.code === undefined),
+        [],
+      );
+    });
 
   it('answers a hover in a small file while a 46k-line model is linted', async () => {
     const path = join(folder, 'big.ts');
