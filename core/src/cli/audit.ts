@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { computeBounds } from '../bounds';
+import { CheckpointCache, computeBounds, loadAll } from '../bounds';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
+import type { FileIr } from '../ir/model-ir';
 import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomic-write';
 import type { StaticBlockBound } from '../protocol/webview';
 import { PROBE_IDS } from '../probes/probe';
@@ -56,8 +57,14 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-n
 export interface ParsedAuditArgs {
   request: AuditRequest;
   outDir: string;
-  /** Present when the static analysis found the model in the file. */
-  staticBounds?: StaticBlockBound[];
+  /** Present when the static analysis found the model in the file: its IR, for the static bounds. */
+  located?: LocatedModel;
+}
+
+/** The model the static analysis found, in the file's IR. */
+export interface LocatedModel {
+  target: AuditTarget;
+  fileIr: FileIr;
 }
 
 /** The folder whose node_modules the user's code resolves against: the nearest one with a package.json. */
@@ -71,19 +78,26 @@ export function workspaceFolder(file: string): string {
   }
 }
 
-/**
- * The model the static analysis finds for this export: its JSDoc audit hints, block lines, and the static
- * bounds the report shows beside the measured values.
- */
-export function locateModel(
-  file: string,
-  name: string | undefined,
-): { target: AuditTarget; staticBounds: StaticBlockBound[] } | undefined {
+/** The model the static analysis finds for this export: its JSDoc audit hints and block lines. */
+export function locateModel(file: string, name: string | undefined): LocatedModel | undefined {
   if (!existsSync(file)) return undefined;
   const fileIr = new ModelExtractor().extractFile(file);
   const target = findAuditTarget(fileIr, name);
-  if (target === undefined) return undefined;
-  return { target, staticBounds: staticBlockBounds(target.model, computeBounds(fileIr)) };
+  return target === undefined ? undefined : { target, fileIr };
+}
+
+/**
+ * The static bounds the report shows beside the measured values, per block, with the model's `@checkpoint` read
+ * as the linter reads it: only inside the model file's workspace folder (the nearest package.json), capped.
+ */
+export async function auditStaticBounds(parsed: ParsedAuditArgs): Promise<StaticBlockBound[] | undefined> {
+  const located = parsed.located;
+  if (located === undefined) return undefined;
+  const checkpoints = new CheckpointCache({ roots: [workspaceFolder(located.fileIr.file)] });
+  const path = located.target.model.checkpoint;
+  if (path !== undefined) await loadAll(checkpoints, [path]);
+  const bounds = computeBounds(located.fileIr, { checkpoints: (p) => checkpoints.peek(p) });
+  return staticBlockBounds(located.target.model, bounds);
 }
 
 function parseOption(raw: string): [string, JsonValue] {
@@ -197,7 +211,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   return {
     request,
     outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit'),
-    ...(located ? { staticBounds: located.staticBounds } : {}),
+    ...(located ? { located } : {}),
   };
 }
 
@@ -246,6 +260,7 @@ export const auditCommand: CliCommand = {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n`);
       return EXIT_USAGE;
     }
+    const staticBounds = await auditStaticBounds(parsed);
     const stop = listenForStop();
     let last = '';
     const report = await runAudit(parsed.request, {
@@ -273,7 +288,7 @@ export const auditCommand: CliCommand = {
             nonce: makeNonce(),
             script,
             report,
-            ...(parsed.staticBounds ? { staticBounds: parsed.staticBounds } : {}),
+            ...(staticBounds ? { staticBounds } : {}),
           }),
         },
       ]);

@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { auditCommand, parseAuditArgs } from '../../src/cli/audit';
+import { auditCommand, auditStaticBounds, parseAuditArgs } from '../../src/cli/audit';
 import { EMBEDDED_REPORT_ID } from '../../src/protocol/webview';
+import { writeCheckpoint } from '../bounds/checkpoint-fixture';
 import { parseReport } from '../../src/report/schema';
 import { loadWebviewBundle } from '../../src/report/webview-bundle';
 
@@ -12,8 +13,36 @@ const fixtures = resolve(__dirname, '../probes/fixtures');
 const models = join(fixtures, 'models.ts');
 
 describe('lipschitz-lens audit', () => {
-  it('parses its options into a worker request', () => {
-    const { request, outDir, staticBounds } = parseAuditArgs(
+  it("the report's static bounds read the model's @checkpoint, inside the workspace folder only", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'll-audit-ckpt-'));
+    try {
+      const ws = join(root, 'ws');
+      // diag(2, 1, 0.5) padded to 3 x 4: sigma_max 2.
+      const kernel = [2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0.5, 0];
+      writeCheckpoint(join(ws, 'ckpt'), [{ name: 'dense_Dense1/kernel', shape: [3, 4], values: kernel }]);
+      writeCheckpoint(join(root, 'outside'), [
+        { name: 'dense_Dense1/kernel', shape: [3, 4], values: kernel },
+      ]);
+      writeFileSync(join(ws, 'package.json'), '{}');
+      const model = (checkpoint: string): string => `import * as tf from '@tensorflow/tfjs';
+/** @checkpoint ${checkpoint} */
+export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] })] });
+`;
+      writeFileSync(join(ws, 'inside.ts'), model('./ckpt/model.json'));
+      writeFileSync(join(ws, 'outside.ts'), model('../outside/model.json'));
+      const inside = await auditStaticBounds(parseAuditArgs([join(ws, 'inside.ts')], ws));
+      // A certified bound of sigma_max = 2: above it by rounding only.
+      const forward = inside?.[0]?.forward;
+      assert.ok(typeof forward === 'number' && forward >= 2 && forward < 2 + 1e-9, String(forward));
+      const outside = await auditStaticBounds(parseAuditArgs([join(ws, 'outside.ts')], ws));
+      assert.equal(outside?.[0]?.forward, 'unknown');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('parses its options into a worker request', async () => {
+    const parsed = parseAuditArgs(
       [
         models,
         '--export',
@@ -31,6 +60,8 @@ describe('lipschitz-lens audit', () => {
       ],
       '/tmp',
     );
+    const { request, outDir } = parsed;
+    const staticBounds = await auditStaticBounds(parsed);
     assert.deepEqual(request.model, {
       source: 'module',
       file: models,
