@@ -4,7 +4,7 @@
  * up a hover in another file.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,7 +67,10 @@ describe('no silent drops over stdio', { timeout: 240_000 }, () => {
     await open(smallUri, SMALL);
     await h.diagnostics(smallUri, (d) => d.length > 0);
   });
-  after(async () => h?.close());
+  after(async () => {
+    await h?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
 
   for (const kind of ['calls', 'tf calls', 'arrays', 'objects'])
     for (const depth of [1000, 5000, 20000])
