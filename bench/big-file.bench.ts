@@ -18,29 +18,10 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { bigModel } from '../server/test/big-model';
 import { startServer } from '../server/test/lsp-harness';
+import { quantile, residualBlocksModel } from './generated-model';
 
 const COPIES = 1070;
 const EDITS = 3;
-
-/** bench/lint.bench.ts's worst case: helper-built residual blocks, two lines each. */
-function generatedModel(blocks: number): string {
-  const lines = [
-    "import * as tf from '@tensorflow/tfjs';",
-    'const input = tf.input({ shape: [32] });',
-    'let h = input;',
-  ];
-  for (let i = 0; i < blocks; i++)
-    lines.push(
-      `const d${i} = tf.layers.dense({ units: 32, activation: 'relu' }).apply(h) as tf.SymbolicTensor;`,
-      `h = tf.layers.add().apply([h, d${i}]) as tf.SymbolicTensor;`,
-    );
-  lines.push('export const big = tf.model({ inputs: input, outputs: h });');
-  return lines.join('\n');
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const folder = join(tmpdir(), 'll-bench-big-file');
@@ -112,7 +93,7 @@ async function main(): Promise<void> {
     }
 
     const generated = join(folder, 'generated.ts');
-    const genText = generatedModel(2500);
+    const genText = residualBlocksModel(2500);
     writeFileSync(generated, genText);
     const genUri = pathToFileURL(generated).href;
     h.setSettings({ lintDelayMs: 0, maxFileSizeMB: 8 });

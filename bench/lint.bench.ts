@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { computeBounds } from '../core/src/bounds';
 import { ModelExtractor } from '../core/src/extract';
 import { lintFile } from '../core/src/rules';
+import { quantile, residualBlocksModel } from './generated-model';
 
 const EDITS = 30;
 
@@ -15,27 +16,6 @@ function files(dir: string): string[] {
     const p = join(dir, n);
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
-}
-
-/** A large generated model file: many helper-built residual blocks, as a worst case for one document. */
-function generated(blocks: number): string {
-  const lines = [
-    "import * as tf from '@tensorflow/tfjs';",
-    'const input = tf.input({ shape: [32] });',
-    'let h = input;',
-  ];
-  for (let i = 0; i < blocks; i++) {
-    lines.push(
-      `const d${i} = tf.layers.dense({ units: 32, activation: 'relu' }).apply(h) as tf.SymbolicTensor;`,
-      `h = tf.layers.add().apply([h, d${i}]) as tf.SymbolicTensor;`,
-    );
-  }
-  lines.push('export const big = tf.model({ inputs: input, outputs: h });');
-  return lines.join('\n');
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function measure(
@@ -70,7 +50,7 @@ for (const path of files(join(root, 'examples'))) {
     `  ${path.slice(root.length + 1).padEnd(32)} ${String(lines).padStart(5)} lines  p50 ${r.p50.toFixed(1).padStart(6)}  p90 ${r.p90.toFixed(1).padStart(6)}  findings ${r.findings}`,
   );
 }
-const big = generated(2500);
+const big = residualBlocksModel(2500);
 const r = measure(extractor, join(root, 'examples/generated-big.ts'), big);
 console.log(
   `  generated, ${big.split('\n').length} lines            p50 ${r.p50.toFixed(1).padStart(6)}  p90 ${r.p90.toFixed(1).padStart(6)}  findings ${r.findings}`,
