@@ -6,7 +6,7 @@ import {
   Location,
   type Range,
 } from 'vscode-languageserver';
-import type { FileIr } from '../../core/src/ir/model-ir';
+import { analysisGap } from '../../core/src/ir/analysis-gap';
 import type { Finding, Severity } from '../../core/src/rules/rule';
 import { pathToUri } from './documents';
 import type { FileAnalysis } from './engine';
@@ -76,33 +76,10 @@ export function toDiagnostics(
 ): Diagnostic[] {
   if (own?.skipped !== undefined) return [information(own.skipped)];
   const out = published.findings.map((f, i) => toDiagnostic(f, i, published.generation, docsUrl));
-  const gap = own?.fileIr ? notAnalysed(own.fileIr) : undefined;
-  if (gap) out.push(information(gap, notAnalysedAt(own!.fileIr!)));
+  const gap = own?.fileIr ? analysisGap(own.fileIr) : undefined;
+  if (gap) out.push(information(gap.message, { start: gap.at, end: gap.at }));
   return out;
 }
-
-/** Where the first part the analysis gave up on starts, when it is in this file (else the file's start). */
-function notAnalysedAt(ir: FileIr): Range {
-  const first = ir.notes.find((n) => PARTIAL.test(n.message));
-  if (!first || first.range.file !== ir.file) return FILE_START;
-  return { start: first.range.start, end: first.range.start };
-}
-
-/**
- * One line saying what the analysis could not follow, when that cost it part of the file: a file the
- * extractor gave up on must not look clean. Ordinary uncertainty (an unknown loop bound) is not reported.
- */
-export function notAnalysed(ir: FileIr): string | undefined {
-  const lost = ir.notes.filter((n) => PARTIAL.test(n.message));
-  if (lost.length === 0) return undefined;
-  const first = lost[0]!;
-  const more = lost.length > 1 ? ` (and ${lost.length - 1} more)` : '';
-  return `Lipschitz Lens did not analyse all of this file: ${first.message.replace(/\.$/, '')} (line ${first.range.start.line + 1})${more}.`;
-}
-
-/** Notes that mean a part of the file was skipped, not merely read with unknowns. */
-const PARTIAL =
-  /^(Extraction failed|Skipped after an internal error|The file is too large|Nested (more than|too deeply))/;
 
 export function isDiagnosticData(v: unknown): v is DiagnosticData {
   if (typeof v !== 'object' || v === null) return false;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CheckpointCache, computeBounds, loadAll } from '../bounds';
+import { analysisGap } from '../ir/analysis-gap';
 import { ModelExtractor } from '../extract';
 import { checkOutputFile, OutputError, writeFileAtomic } from '../files/atomic-write';
 import type { FileIr } from '../ir/model-ir';
@@ -162,10 +163,16 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
   }
   // A layer written in a helper file is reported there, also when the helper was not among the files given.
   const placed = new Set(runs.flatMap((r) => r.map((f) => f.range.file)));
+  const gaps = new Map(extracted.map(({ fileIr }) => [resolve(fileIr.file), analysisGap(fileIr)]));
   const results: FileResult[] = [...new Set([...files.map((f) => resolve(io.cwd, f)), ...placed])].map(
     (filePath) => {
       const findings = mergeFindings(filePath, runs);
-      return { filePath, findings: parsed.quiet ? findings.filter((f) => f.severity === 'error') : findings };
+      const gap = parsed.quiet ? undefined : gaps.get(filePath);
+      return {
+        filePath,
+        findings: parsed.quiet ? findings.filter((f) => f.severity === 'error') : findings,
+        ...(gap ? { notAnalysed: gap } : {}),
+      };
     },
   );
   const report =

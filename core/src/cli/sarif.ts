@@ -83,6 +83,30 @@ export function formatSarif(
           },
         },
         originalUriBaseIds: { SRCROOT: { uri: `${pathToFileURL(cwd).href}/` } },
+        // What the analysis gave up on (a file it did not read whole) is a note about the run, not a result.
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: results.flatMap((r) =>
+              r.notAnalysed
+                ? [
+                    {
+                      level: 'note',
+                      message: { text: r.notAnalysed.message },
+                      locations: [
+                        {
+                          physicalLocation: {
+                            artifactLocation: artifact(r.filePath, cwd),
+                            region: region({ start: r.notAnalysed.at, end: r.notAnalysed.at }),
+                          },
+                        },
+                      ],
+                    },
+                  ]
+                : [],
+            ),
+          },
+        ],
         results: results.flatMap((r) =>
           r.findings.map((f) => ({
             ruleId: f.ruleId,

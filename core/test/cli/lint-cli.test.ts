@@ -41,6 +41,17 @@ writeFileSync(
   ].join('\n'),
 );
 
+// A model after 20,000 nested calls: the analysis stops following the nesting and says so.
+writeFileSync(
+  join(dir, 'deep-nesting.ts'),
+  [
+    TF,
+    `const x = ${'f('.repeat(20000)}1${')'.repeat(20000)};`,
+    'export const m = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [4] })] });',
+    '',
+  ].join('\n'),
+);
+
 // Resolved here: `--import tsx` would resolve from the temp cwd, where tsx is not installed.
 const tsx = pathToFileURL(require.resolve('tsx')).href;
 
@@ -73,11 +84,37 @@ describe('lipschitz-lens lint', () => {
     assert.equal(off.stdout, '');
   });
 
+  it('a file the analysis did not read whole says so in every format, not as a clean file', () => {
+    const text = run('lint', 'deep-nesting.ts');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^\s+2:\d+\s+info\s+Lipschitz Lens did not analyse all of this file: .*\(not analysed\)$/m,
+    );
+    assert.match(text.stdout, /1 file not fully analysed/);
+    // The model after the deep expression is still linted.
+    assert.match(text.stdout, /3:\d+\s+info\s+.*missing-lipschitz-constraint/);
+    const json = JSON.parse(run('lint', '--format', 'json', 'deep-nesting.ts').stdout) as {
+      notAnalysed?: { message: string; line: number };
+    }[];
+    assert.equal(json[0]?.notAnalysed?.line, 2);
+    const sarif = JSON.parse(run('lint', '--format', 'sarif', 'deep-nesting.ts').stdout) as {
+      runs: {
+        invocations: { toolExecutionNotifications: { level: string; message: { text: string } }[] }[];
+      }[];
+    };
+    const notes = sarif.runs[0]!.invocations[0]!.toolExecutionNotifications;
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0]!.level, 'note');
+    assert.match(notes[0]!.message.text, /did not analyse all of this file/);
+  });
+
   it('globs with ** and *', () => {
     const r = run('lint', '--format', 'json', '**/*.ts');
     assert.equal(r.code, 1);
     const files = (JSON.parse(r.stdout) as { filePath: string }[]).map((f) => f.filePath).sort();
     assert.deepEqual(files, [
+      join(dir, 'deep-nesting.ts'),
       join(dir, 'info.ts'),
       join(dir, 'models', 'deep', 'clean.ts'),
       join(dir, 'models', 'flow.ts'),
