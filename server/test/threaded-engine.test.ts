@@ -64,4 +64,14 @@ describe('ThreadedEngine: analyses on a worker thread', { timeout: 120_000 }, ()
     const again = await engine.analyze('/tmp/ll-threaded/small.ts', SMALL, 2, OPTIONS);
     assert.equal(again.findings.length, 1);
   });
+
+  it('an analysis over the heap cap costs that file one message, not the server its memory', async () => {
+    const capped = new ThreadedEngine(() => undefined, 24);
+    try {
+      const lost = await capped.analyze('/tmp/ll-threaded/big.ts', bigModel(400), 1, OPTIONS);
+      assert.match(lost.skipped ?? '', /could not analyse this file: .*memory limit/);
+    } finally {
+      capped.dispose();
+    }
+  });
 });
