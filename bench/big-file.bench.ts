@@ -13,8 +13,6 @@ import {
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
 } from 'vscode-languageserver-protocol/node';
 import { bigModel } from '../server/test/big-model';
 import { startServer } from '../server/test/lsp-harness';
@@ -35,13 +33,7 @@ async function main(): Promise<void> {
   const [smallUri, bigUri] = [pathToFileURL(small).href, pathToFileURL(big).href];
   const h = startServer({ lintDelayMs: 10, maxFileSizeMB: 8 });
   try {
-    await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'bench' }],
-      capabilities: { workspace: { configuration: true } },
-    });
-    await h.connection.sendNotification(InitializedNotification.type, {});
+    await h.initialize(folder, { name: 'bench' });
     await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri: smallUri, languageId: 'typescript', version: 1, text: smallText },
     });

@@ -13,8 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   DidOpenTextDocumentNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import type { InitializationOptions } from '../../core/src/protocol/lsp';
@@ -71,14 +69,7 @@ describe('checkpoints through the language server, Restricted Mode', { timeout: 
   before(async () => {
     h = startServer({ lintDelayMs: 10 });
     const init: InitializationOptions = { workspaceTrusted: false };
-    await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'ckpt' }],
-      capabilities: { workspace: { configuration: true } },
-      initializationOptions: init,
-    });
-    await h.connection.sendNotification(InitializedNotification.type, {});
+    await h.initialize(folder, { name: 'ckpt', initializationOptions: init });
     await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri, languageId: 'typescript', version: 1, text: lines.join('\n') },
     });

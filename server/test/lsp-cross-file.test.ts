@@ -14,8 +14,6 @@ import {
   DiagnosticSeverity,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
-  InitializedNotification,
-  InitializeRequest,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { InitializationOptions } from '../../core/src/protocol/lsp';
@@ -33,14 +31,7 @@ describe('cross-file findings over stdio', { timeout: 120_000 }, () => {
   before(async () => {
     h = startServer({ lintDelayMs: 10, maxFileSizeMB: 1 });
     const init: InitializationOptions = { workspaceTrusted: false };
-    await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'cross-file' }],
-      capabilities: { workspace: { configuration: true } },
-      initializationOptions: init,
-    });
-    await h.connection.sendNotification(InitializedNotification.type, {});
+    await h.initialize(folder, { name: 'cross-file', initializationOptions: init });
   });
   after(async () => h?.close());
 

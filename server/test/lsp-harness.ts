@@ -4,10 +4,15 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
+  type ClientCapabilities,
   ConfigurationRequest,
   createProtocolConnection,
   type Diagnostic,
+  type InitializeResult,
+  InitializedNotification,
+  InitializeRequest,
   PublishDiagnosticsNotification,
   RegistrationRequest,
   type ProtocolConnection,
@@ -23,6 +28,14 @@ export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | Wor
 
 export interface Harness {
   connection: ProtocolConnection;
+  /**
+   * initialize + initialized with `folder` as the one workspace folder; pulled configuration is always on, other
+   * client capabilities and the initialization options (e.g. workspace trust) as given.
+   */
+  initialize(
+    folder: string,
+    o?: { name?: string; capabilities?: ClientCapabilities; initializationOptions?: unknown },
+  ): Promise<InitializeResult>;
   child: ChildProcess;
   stderr: () => string;
   /** Resolves with the next diagnostics for `uri` that satisfy `pred`, or the latest already received. */
@@ -85,6 +98,21 @@ export function startServer(settings: unknown): Harness {
   return {
     connection,
     child,
+    async initialize(folder, o = {}) {
+      const uri = pathToFileURL(folder).href;
+      const result = await connection.sendRequest(InitializeRequest.type, {
+        processId: process.pid,
+        rootUri: uri,
+        workspaceFolders: [{ uri, name: o.name ?? 'test' }],
+        capabilities: {
+          ...o.capabilities,
+          workspace: { configuration: true, ...o.capabilities?.workspace },
+        },
+        ...(o.initializationOptions !== undefined ? { initializationOptions: o.initializationOptions } : {}),
+      });
+      await connection.sendNotification(InitializedNotification.type, {});
+      return result;
+    },
     stderr: () => err,
     diagnostics(uri, pred = () => true) {
       const have = latest.get(uri);

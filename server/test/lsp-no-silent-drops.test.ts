@@ -15,8 +15,6 @@ import {
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
 } from 'vscode-languageserver-protocol/node';
 import { bigModel } from './big-model';
 import { type Harness, startServer } from './lsp-harness';
@@ -57,13 +55,7 @@ describe('no silent drops over stdio', { timeout: 240_000 }, () => {
   before(async () => {
     mkdirSync(folder, { recursive: true });
     h = startServer({ lintDelayMs: 10, maxFileSizeMB: 8 });
-    await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'drops' }],
-      capabilities: { workspace: { configuration: true } },
-    });
-    await h.connection.sendNotification(InitializedNotification.type, {});
+    await h.initialize(folder, { name: 'drops' });
     await open(smallUri, SMALL);
     await h.diagnostics(smallUri, (d) => d.length > 0);
   });

@@ -4,11 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import {
-  DidOpenTextDocumentNotification,
-  InitializedNotification,
-  InitializeRequest,
-} from 'vscode-languageserver-protocol/node';
+import { DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
 import {
   AuditRequest,
   type InitializationOptions,
@@ -88,14 +84,11 @@ async function stuckWorkerEnds(
       if (h.child.exitCode === null) h.child.kill();
     });
     const init: InitializationOptions = { workspaceTrusted: true };
-    await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'fixture' }],
-      capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } },
+    await h.initialize(folder, {
+      name: 'fixture',
+      capabilities: { window: { workDoneProgress: true } },
       initializationOptions: init,
     });
-    await h.connection.sendNotification(InitializedNotification.type, {});
     await h.connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(file, 'utf8') },
     });

@@ -15,8 +15,6 @@ import {
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
   type MarkupContent,
   ResponseError,
   type TextEdit,
@@ -64,18 +62,12 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
   before(async () => {
     h = startServer(settings);
     const init: InitializationOptions = { workspaceTrusted: false };
-    const result = await h.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(folder).href,
-      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'fixture' }],
-      capabilities: {
-        workspace: { configuration: true, codeLens: { refreshSupport: true } },
-        window: { workDoneProgress: true },
-      },
+    const result = await h.initialize(folder, {
+      name: 'fixture',
+      capabilities: { workspace: { codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
       initializationOptions: init,
     });
     assert.ok(result.capabilities.hoverProvider);
-    await h.connection.sendNotification(InitializedNotification.type, {});
     doc = TextDocument.create(uri, 'typescript', 1, readFileSync(file, 'utf8'));
   });
   after(async () => h?.close());
