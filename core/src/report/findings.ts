@@ -172,7 +172,8 @@ export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = 
         const e = value(p, 'max-error');
         const tol = value(p, 'tolerance')?.value ?? 1e-2;
         if (exceeds(e, tol)) {
-          const block = worstBlock(p, 'checks', 'abs_error');
+          // The mismatch beyond the reference's error bound names the block, not the raw difference.
+          const block = worstBlock(p, 'checks', 'excess');
           add(
             'logdet-mismatch',
             'error',
