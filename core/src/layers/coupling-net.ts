@@ -9,6 +9,7 @@ import { matrix } from '../linalg/matrix64';
 import type { Initializer } from './initializer-config';
 import { configError, type Invertible } from './invertible';
 import { type LayerArgs, LazyBuildLayer, vectorOrImageShape } from './layer-util';
+import { conv2d } from './portable-ops';
 import { hashSeed } from './seeded-random';
 import { certifiedDenseDivisor } from './spectral-norm';
 import {
@@ -111,7 +112,7 @@ export class Conditioner {
       h =
         this.rank === 2
           ? tf.add(tf.matMul(h as tf.Tensor2D, k as tf.Tensor2D), this.biases[i]!.read())
-          : tf.add(tf.conv2d(h as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), this.biases[i]!.read());
+          : tf.add(conv2d(h as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), this.biases[i]!.read());
       if (i + 1 < this.kernels.length) h = activate(h, this.activation);
     });
     return h;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, type LayerArgs, LazyBuildLayer, single, singleShape } from './layer-util';
+import { permuteLastAxis } from './portable-ops';
 import { hashSeed, SeededRandom } from './seeded-random';
 import {
   invertPermutation,
@@ -65,20 +66,21 @@ export class Permutation extends LazyBuildLayer implements Invertible {
     this.built = true;
   }
 
-  private indices(x: tf.Tensor, inverse: boolean): number[] {
+  /** [applied, its inverse]: the forward's permutation, or the inverse's. */
+  private indices(x: tf.Tensor, inverse: boolean): [number[], number[]] {
     if (!this.built) this.ensureBuilt(x.shape);
-    return inverse ? this.inv! : this.perm!;
+    return inverse ? [this.inv!, this.perm!] : [this.perm!, this.inv!];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     const x = single(inputs);
-    const idx = this.indices(x, false);
-    return tf.tidy(() => tf.gather(x, idx, x.rank - 1));
+    const [idx, back] = this.indices(x, false);
+    return tf.tidy(() => permuteLastAxis(x, idx, back));
   }
 
   inverse(y: tf.Tensor): tf.Tensor {
-    const idx = this.indices(y, true);
-    return tf.tidy(() => tf.gather(y, idx, y.rank - 1));
+    const [idx, back] = this.indices(y, true);
+    return tf.tidy(() => permuteLastAxis(y, idx, back));
   }
 
   logDetJacobian(x: tf.Tensor): tf.Tensor1D {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { configError, PACKAGE } from './invertible';
 import { singleShape } from './layer-util';
+import { conv2d } from './portable-ops';
 import { SpectralLayer, type SpectralLayerArgs, type SpectralOperator } from './spectral-layer';
 import {
   type ConvGeometry,
@@ -87,7 +88,7 @@ export class SpectralConv2D extends SpectralLayer<tf.Tensor4D, tf.Tensor3D> {
   }
 
   protected override applyKernel(x: tf.Tensor, kernel: tf.Tensor4D): tf.Tensor {
-    return tf.conv2d(x as tf.Tensor4D, kernel, this.strides, this.padding);
+    return conv2d(x as tf.Tensor4D, kernel, this.strides, this.padding);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {

@@ -3,6 +3,7 @@ import { convOperatorBound } from '../linalg/conv-bound';
 import { gramSpectralBound } from '../linalg/gram';
 import { matrix } from '../linalg/matrix64';
 import { configError, PACKAGE } from './invertible';
+import { conv2d } from './portable-ops';
 
 /**
  * Spectral normalization, i-ResNet's soft form: W_sn = W * min(1, c / sigma_max(W)). Unlike Miyato et al.'s
@@ -187,7 +188,8 @@ export interface ConvGeometry {
 }
 
 function convApply(kernel: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return tf.conv2d(x, kernel, g.strides, g.padding);
+  // sigma = ||conv(u, K)|| is differentiated w.r.t. K in training and the weight-gradient probes.
+  return conv2d(x, kernel, g.strides, g.padding);
 }
 
 /** The adjoint of convApply: conv2dTranspose is exactly the gradient of conv2d w.r.t. its input. */

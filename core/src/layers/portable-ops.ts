@@ -1,0 +1,101 @@
+/**
+ * Ops whose tfjs gradient needs a kernel the wasm backend (4.22) lacks, rewritten so that forward values stay
+ * the same kernels' and the gradients use only kernels every backend has. Without them the audit's gradient
+ * probes had to rerun on the slow cpu backend (issue 12, item 6):
+ * - gather's gradient is UnsortedSegmentSum; a permutation's gradient is the inverse permutation, a gather too.
+ * - conv2d's filter gradient is Conv2DBackpropFilter; here it is one matMul per kernel tap over strided slices
+ *   of the padded input (the input gradient keeps Conv2DBackpropInput, which wasm has).
+ * Higher-order gradients through these are not defined (tfjs custom gradients are first order), as for the
+ * probes' other ops: Jacobian-vector products use finite differences.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * out[..., i] = x[..., perm[i]] along the last axis; `inv` must be perm's inverse. Same values as tf.gather
+ * (it is a gather); the gradient gathers dy with `inv`, exact like the forward.
+ */
+export function permuteLastAxis(x: tf.Tensor, perm: readonly number[], inv: readonly number[]): tf.Tensor {
+  const axis = x.rank - 1;
+  const permute = tf.customGrad((input, save) => {
+    void save; // nothing to keep: the gradient only needs the indices
+    return {
+      value: tf.gather(input as tf.Tensor, perm as number[], axis),
+      gradFunc: (dy: tf.Tensor) => tf.gather(dy, inv as number[], axis),
+    };
+  });
+  return permute(x);
+}
+
+/** TF's 'same' padding on one axis: [before, after], the odd pixel after. */
+function samePads(size: number, k: number, stride: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * d<sum(conv2d(x, kernel) * dy)>/d kernel: tap (a, b) of the kernel sees the padded input at rows a, a + s, ...
+ * and columns b, b + s, ..., so its [cin, cout] block is that slice's channels times dy, summed over batch and
+ * positions.
+ */
+function conv2dFilterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernelShape: readonly number[],
+  strides: [number, number],
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
+  const [kh, kw, cin, cout] = kernelShape as [number, number, number, number];
+  const [batch, h, w] = x.shape;
+  const [, oh, ow] = dy.shape;
+  const [sh, sw] = strides;
+  const pads =
+    padding === 'same' ? [samePads(h, kh, sh), samePads(w, kw, sw)] : [[0, 0] as const, [0, 0] as const];
+  const padded = tf.pad(x, [[0, 0], [...pads[0]!], [...pads[1]!], [0, 0]]);
+  const dy2 = dy.reshape([batch * oh * ow, cout]);
+  const taps: tf.Tensor2D[] = [];
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const seen =
+        sh === 1 && sw === 1
+          ? tf.slice(padded, [0, a, b, 0], [batch, oh, ow, cin])
+          : tf.stridedSlice(
+              padded,
+              [0, a, b, 0],
+              [batch, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, cin],
+              [1, sh, sw, 1],
+            );
+      taps.push(tf.matMul(seen.reshape([batch * oh * ow, cin]) as tf.Tensor2D, dy2, true, false));
+    }
+  }
+  return tf.stack(taps).reshape([kh, kw, cin, cout]);
+}
+
+/**
+ * tf.conv2d(x, kernel, strides, padding) (NHWC, no dilation), with the same forward and input gradient, and a
+ * filter gradient that runs on wasm.
+ */
+export function conv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: number | [number, number],
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
+  const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
+  const conv = tf.customGrad((input, filter, save) => {
+    const xi = input as tf.Tensor4D;
+    const k = filter as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xi, k]);
+    return {
+      value: tf.conv2d(xi, k, s, padding),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return [
+          tf.conv2dTranspose(dy, ks, xs.shape, s, padding),
+          conv2dFilterGradient(xs, dy, ks.shape, s, padding),
+        ];
+      },
+    };
+  });
+  return conv(x, kernel) as tf.Tensor4D;
+}
