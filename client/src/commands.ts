@@ -171,7 +171,7 @@ async function lastReport(ctx: Ctx): Promise<AuditOutcome | undefined> {
   const staticBounds = ctx.panel.lastStaticBounds;
   return report
     ? {
-        model: { id: '', name: report.model.name, uri: '', range: ZERO, invertible: false },
+        model: { id: '', name: report.model.name, uri: '', range: ZERO, intent: report.intent.kind },
         report,
         ...(staticBounds ? { staticBounds } : {}),
       }

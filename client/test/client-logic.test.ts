@@ -4,6 +4,7 @@ import { buildReport } from '../../core/src/report/build';
 import { csp, embedJson, standaloneHtml, webviewHtml } from '../../core/src/report/page';
 import { present } from '../src/health';
 import { manifestUsesTfjs } from '../src/tfjs-detect';
+import { testAudit } from '../../core/test/report/audit-context';
 
 describe('tfjs detection from package.json', () => {
   it('finds tfjs in any dependency field, and nothing in broken or unrelated manifests', () => {
@@ -32,6 +33,7 @@ describe('status health presentation', () => {
 
 describe('report page HTML', () => {
   const report = buildReport({
+    ...testAudit(),
     model: { name: '</script><script>alert(1)</script>', source: 'module' },
     settings: { probes: [], seed: 0, points: 1, budgetSeconds: 1, data: 'x', options: {} },
     probes: [],

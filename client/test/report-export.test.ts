@@ -7,9 +7,11 @@ import { EMBEDDED_STATIC_BOUNDS_ID, type StaticBlockBound } from '../../core/src
 import { buildReport } from '../../core/src/report/build';
 import { fillUp, mountTmpfs } from '../../core/test/helpers/tmpfs';
 import { exportedHtml, type SaveFileSystem, saveWhole, temporaryName } from '../src/report-export';
+import { testAudit } from '../../core/test/report/audit-context';
 
 describe('exported HTML report', () => {
   const report = buildReport({
+    ...testAudit(),
     model: { name: 'critic', source: 'module' },
     settings: { probes: [], seed: 0, points: 1, budgetSeconds: 1, data: 'x', options: {} },
     probes: [],

@@ -52,7 +52,7 @@ export function summarize(path: string, model: ModelNode): ModelSummary {
     name: model.name,
     uri: pathToUri(path),
     range: { start: model.range.start, end: model.range.end },
-    invertible: model.intent.kind === 'invertible',
+    intent: model.intent.kind,
   };
 }
 
@@ -68,6 +68,7 @@ export function checkpointOf(target: AuditTarget): string | undefined {
 export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; reason?: string } {
   const checkpoint = checkpointOf(target);
   const { model, settings } = target;
+  const audited = staticAuditTarget(model);
   if (!checkpoint && !model.exportName) {
     return {
       reason: `${model.name} is neither exported nor linked to a checkpoint: export it (or its factory), add a JSDoc @checkpoint tag, or set lipschitzLens.checkpoints.`,
@@ -88,7 +89,9 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     range: model.range,
     blockRanges: blockRanges(model),
     // Unnamed layers get tfjs's generated names, so they are matched by position as well.
-    blockRangesInOrder: staticAuditTarget(model).blockRanges,
+    blockRangesInOrder: audited.blockRanges,
+    // The linter's intent decides the probes and the verdict, as in the CLI.
+    intent: audited.intent,
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,

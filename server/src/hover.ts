@@ -3,7 +3,8 @@ import type { MarkupContent, Position } from 'vscode-languageserver';
 import type { NodeBounds } from '../../core/src/bounds';
 import { formatBound } from '../../core/src/bounds';
 import type { FileIr, IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
-import type { Figure, Report } from '../../core/src/report/schema';
+import { FRESH_WEIGHTS_TEXT, type Figure, type Report } from '../../core/src/report/schema';
+import { verdictText } from '../../core/src/protocol/webview';
 
 export type Hoverable = IrNode | ModelNode;
 
@@ -123,9 +124,11 @@ export function hoverMarkdown(
   if (report) {
     lines.push(
       '',
-      `**Measured** (audit of \`${cell(report.model.name)}\`, ${report.status}, ${report.createdAt})`,
+      `**Measured** (audit of \`${cell(report.model.name)}\`, ${report.status}, ${report.createdAt}): ${cell(verdictText(report))}`,
       '',
     );
+    // A measurement on fresh weights is about the architecture: say so beside the numbers.
+    if (report.provenance.weights.kind === 'fresh') lines.push(`_${cell(FRESH_WEIGHTS_TEXT)}._`, '');
     lines.push('| figure | value |', '|---|---|');
     for (const f of report.figures.slice(0, MAX_ROWS))
       lines.push(`| ${cell(f.label)} | ${formatFigure(f)} |`);

@@ -72,7 +72,11 @@ export function render(
   root.replaceChildren();
   const charts: uPlot[] = [];
 
-  const badge = el('span', { class: `verdict ${vm.verdict}`, 'data-testid': 'verdict' }, vm.verdict);
+  const badge = el(
+    'span',
+    { class: `verdict ${vm.verdict}`, 'data-testid': 'verdict', 'data-verdict': vm.verdict },
+    vm.verdictText,
+  );
   const header = el('header', {}, el('h1', {}, vm.title), badge);
   if (!options.standalone) {
     for (const format of ['html', 'json'] as const) {
@@ -82,6 +86,11 @@ export function render(
     }
   }
   root.append(header, el('div', { class: 'subtitle' }, vm.subtitle));
+  // Provenance before any number: what was audited decides what the numbers mean.
+  const provenance = el('dl', { class: 'provenance', 'data-testid': 'provenance' });
+  for (const line of vm.provenance)
+    provenance.append(el('dt', {}, line.label), el('dd', { 'data-provenance': line.label }, line.text));
+  root.append(provenance);
 
   const cards = el('div', { class: 'cards' });
   for (const c of vm.cards) {

@@ -18,6 +18,8 @@ body { color: var(--ll-fg); background: var(--ll-bg); font-family: var(--vscode-
 header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
 header h1 { font-size: 1.3em; margin: 0; }
 .subtitle { color: var(--ll-muted); margin: 4px 0 12px; }
+.provenance { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0 0 12px; }
+.provenance dt { color: var(--ll-muted); } .provenance dd { margin: 0; }
 .verdict { font-weight: 600; padding: 2px 8px; border-radius: 10px; border: 1px solid currentColor; }
 .verdict.stable { color: var(--ll-green); } .verdict.warnings, .verdict.partial { color: var(--ll-yellow); }
 .verdict.unstable, .verdict.failed { color: var(--ll-red); }

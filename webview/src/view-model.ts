@@ -5,10 +5,12 @@
  */
 import {
   reportVerdict,
+  verdictText,
   type StaticBlockBound,
   type Verdict,
   type WebviewRange,
 } from '../../core/src/protocol/webview';
+import { provenanceLines, type ProvenanceLine } from '../../core/src/report/provenance-text';
 import type { Curve, Figure, Report, Table } from '../../core/src/report/schema';
 
 export interface Card {
@@ -42,6 +44,10 @@ export interface FindingRow {
 export interface ViewModel {
   title: string;
   verdict: Verdict;
+  /** The verdict as a phrase that says what was judged ("architecture looks stable (fresh weights)"). */
+  verdictText: string;
+  /** Weights, data, seed, backends and intent: shown first, before any figure. */
+  provenance: ProvenanceLine[];
   subtitle: string;
   cards: Card[];
   curves: Curve[];
@@ -223,6 +229,8 @@ export function toViewModel(report: Report, staticBounds: readonly StaticBlockBo
   return {
     title: report.model.name,
     verdict: reportVerdict(report),
+    verdictText: verdictText(report),
+    provenance: provenanceLines(report),
     subtitle: `${report.status} · ${backend} · ${Math.round(report.durationMs)} ms · ${report.createdAt}`,
     cards,
     curves: report.probes.flatMap((p) => p.curves),

@@ -97,7 +97,17 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
     const message: ToWebview = { type: 'report', report, staticBounds };
     await page.evaluate((m) => window.postMessage(m, '*'), message);
     await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 2);
-    assert.equal(await page.locator('[data-testid=verdict]').textContent(), 'unstable');
+    assert.equal(
+      await page.locator('[data-testid=verdict]').textContent(),
+      'architecture is unstable (fresh weights)',
+    );
+    assert.equal(await page.locator('[data-testid=verdict]').getAttribute('data-verdict'), 'unstable');
+    // Provenance comes first: the weights were a fresh initialisation, and the page says so before any figure.
+    assert.match(
+      (await page.locator('[data-provenance=weights]').textContent())!,
+      /^fresh initialisation: this audits the architecture, not a trained model/,
+    );
+    assert.match((await page.locator('[data-provenance=intent]').textContent())!, /^invertible/);
     const cards = await page.locator('.card .label').allTextContents();
     assert.deepEqual(cards, [
       'Forward Lipschitz',
@@ -159,7 +169,14 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
     });
     await standalone.setContent(standaloneHtml({ nonce: makeNonce(), script, report }));
     await standalone.waitForFunction(() => document.querySelectorAll('canvas').length >= 2);
-    assert.equal(await standalone.locator('[data-testid=verdict]').textContent(), 'unstable');
+    assert.equal(
+      await standalone.locator('[data-testid=verdict]').textContent(),
+      'architecture is unstable (fresh weights)',
+    );
+    assert.match(
+      (await standalone.locator('[data-testid=provenance]').textContent())!,
+      /fresh initialisation/,
+    );
     assert.equal(await standalone.locator('vscode-button').count(), 0);
     // No editor to reveal in: findings and blocks show file:line, linked to the file, instead of posting reveal.
     assert.equal(await standalone.locator('.clickable').count(), 0);

@@ -9,7 +9,7 @@ import { CheckpointCache, computeBounds, loadAll } from '../bounds';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import type { FileIr } from '../ir/model-ir';
 import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomic-write';
-import type { StaticBlockBound } from '../protocol/webview';
+import { verdictText, type StaticBlockBound } from '../protocol/webview';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
 import {
@@ -19,6 +19,7 @@ import {
   type JsonValue,
 } from '../protocol/worker-messages';
 import { makeNonce, standaloneHtml } from '../report/page';
+import { provenanceLines } from '../report/provenance-text';
 import type { Report } from '../report/schema';
 import { staticBlockBounds } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
@@ -206,7 +207,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
       : target?.inputShape !== undefined
         ? { inputShape: target.inputShape }
         : {}),
-    ...(target !== undefined ? { range: target.range, blockRangesInOrder: target.blockRanges } : {}),
+    ...(target !== undefined
+      ? { range: target.range, blockRangesInOrder: target.blockRanges, intent: target.intent }
+      : {}),
   };
   return {
     request,
@@ -216,7 +219,11 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
 }
 
 function summary(report: Report): string {
-  const lines = [`${report.model.name}: ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s`];
+  const lines = [
+    `${report.model.name}: ${verdictText(report)}; ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    // Provenance first, as on the page: what was audited decides what the figures mean.
+    ...provenanceLines(report).map((l) => `  ${l.label}: ${l.text}`),
+  ];
   if (report.backend)
     lines.push(`  backend: ${report.backend.package} ${report.backend.version} (${report.backend.name})`);
   if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}`);

@@ -3,7 +3,7 @@
  * its JSDoc declares, and the source of each top-level block in order (probe results name blocks at run time,
  * by position, so findings can point at the line that built the block).
  */
-import type { FileIr, ModelNode, SourceRange } from '../ir/model-ir';
+import type { FileIr, IntentKind, ModelNode, SourceRange } from '../ir/model-ir';
 
 export interface AuditTarget {
   model: ModelNode;
@@ -12,6 +12,8 @@ export interface AuditTarget {
   args?: unknown[];
   /** Ranges of the model's top-level blocks, in the order they are applied. */
   blockRanges: SourceRange[];
+  /** The linter's intent, as plain data for the worker: it picks the probes and what the verdict means. */
+  intent: { kind: IntentKind; signals: string[] };
 }
 
 /** The model exported as `exportName` (or the default / only exported model) in a file's IR. */
@@ -33,5 +35,6 @@ export function auditTarget(model: ModelNode): AuditTarget {
     ...(model.inputShape ? { inputShape: model.inputShape } : {}),
     ...(model.auditArgs ? { args: model.auditArgs } : {}),
     blockRanges: model.body.children.map((child) => child.range),
+    intent: { kind: model.intent.kind, signals: model.intent.signals.map((s) => s.message) },
   };
 }

@@ -19,6 +19,7 @@ import {
   type ToWorker,
 } from '../protocol/worker-messages';
 import { buildReport } from '../report/build';
+import { intentOf, provenanceOf } from './provenance';
 import { parseReport, type Report, type ReportError } from '../report/schema';
 import { heapExhausted, watchdogVerdict } from './watchdog';
 
@@ -64,6 +65,8 @@ function failedReport(request: AuditRequest, startedAt: number, error: ReportErr
       file: m.source === 'module' ? m.file : m.path,
       ...(request.range ? { range: request.range } : {}),
     },
+    intent: intentOf(request),
+    provenance: provenanceOf(request, request.points ?? 0),
     settings: {
       probes: request.probes ?? [],
       seed: request.seed ?? 0,

@@ -2,6 +2,7 @@
  * Runs a set of probes in this process, one after another, each isolated: a probe that throws is recorded
  * as an error and the next one runs; the budget and cancellation are checked between and inside probes.
  */
+import { NO_INVERSE_MESSAGE } from '../report/findings';
 import type { ProbeResult } from '../report/schema';
 import { FixedPointLog } from './fixed-point';
 import { DEFAULT_SETTINGS, type ProbeId, type ProbeSettings } from './probe';
@@ -27,6 +28,8 @@ export interface RunProbesOptions {
   deadline: number;
   signal?: AbortSignal;
   onProgress?: (p: ProbeProgress) => void;
+  /** Why a probe is not part of this model's audit (its intent), or undefined to run it; it is listed as skipped. */
+  notApplicable?: (id: ProbeId) => string | undefined;
 }
 
 function message(e: unknown): string {
@@ -73,6 +76,12 @@ export async function runProbes(
         }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     };
+    const outOfScope = o.notApplicable?.(id);
+    if (outOfScope !== undefined) {
+      result.status = 'skipped';
+      result.message = outOfScope;
+      continue;
+    }
     const stop = stopReason(ctx);
     if (stop !== undefined) {
       result.status = stop;
@@ -81,7 +90,7 @@ export async function runProbes(
     }
     if (probe.needsInverse && target.inverse === undefined) {
       result.status = 'skipped';
-      result.message = 'the model has no inverse';
+      result.message = NO_INVERSE_MESSAGE;
       continue;
     }
     const start = Date.now();
@@ -108,10 +117,11 @@ export async function runProbes(
         o.tf.engine().endScope();
       }
     };
+    const backend = o.tf.getBackend();
     try {
       await attempt();
+      result.backend = { name: o.tf.getBackend() };
     } catch (e) {
-      const backend = o.tf.getBackend();
       // The wasm backend lacks some gradient kernels (e.g. UnsortedSegmentSum, the gradient of gather used by
       // permutations): rerun the probe on cpu, which has them all, rather than lose it.
       if (
@@ -121,6 +131,7 @@ export async function runProbes(
       ) {
         result.notes.push(`${message(e)}: this probe ran on the cpu backend instead.`);
         await o.tf.setBackend('cpu');
+        result.backend = { name: o.tf.getBackend(), fallback: { from: backend, reason: message(e) } };
         try {
           await attempt();
         } catch (e2) {
@@ -130,10 +141,18 @@ export async function runProbes(
           await o.tf.setBackend(backend);
         }
       } else {
+        result.backend = { name: o.tf.getBackend() };
         result.status = 'error';
         result.message = message(e);
       }
     }
+    // A probe that switched backends itself and did not switch back ran (at least its end) elsewhere.
+    if (
+      result.backend !== undefined &&
+      result.backend.fallback === undefined &&
+      result.backend.name !== backend
+    )
+      result.backend.fallback = { from: backend, reason: 'the probe switched backends itself' };
     // Also after a failure: a fixed-point inverse that did not converge may be why.
     const { figures, tables } = fixedPoints.output();
     result.figures.push(...figures);

@@ -10,6 +10,7 @@ import type { AuditSettings, ReportError } from '../report/schema';
 import { toProbeTarget } from './adapt';
 import { loadSample, normalData, type ProbeData } from './data';
 import { loadModel } from './load-model';
+import { intentOf, outsideIntent, provenanceOf } from './provenance';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
 import { runProbes } from './run-probes';
 import { killOwnGroup, startWatchdog } from './watchdog';
@@ -78,10 +79,18 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
     source: request.model.source,
     ...(request.range ? { range: request.range } : {}),
   };
-  const fail = async (error: ReportError): Promise<void> => {
+  const fail = async (error: ReportError, hasInverse?: boolean): Promise<void> => {
     await send({
       type: 'result',
-      report: buildReport({ model: identity, settings: auditSettings, probes: [], startedAt, error }),
+      report: buildReport({
+        model: identity,
+        intent: intentOf(request, hasInverse),
+        provenance: provenanceOf(request, points),
+        settings: auditSettings,
+        probes: [],
+        startedAt,
+        error,
+      }),
     });
   };
   if (badIds.length > 0 || unknown.length > 0) {
@@ -139,11 +148,15 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
     y.dispose();
   } catch (e) {
     x.dispose();
-    return fail({
-      phase: 'load',
-      message: `The model failed on an input of shape [1, ${target.inputShape.join(', ')}]: ${describe(e).message}`,
-    });
+    return fail(
+      {
+        phase: 'load',
+        message: `The model failed on an input of shape [1, ${target.inputShape.join(', ')}]: ${describe(e).message}`,
+      },
+      target.inverse !== undefined,
+    );
   }
+  const intent = intentOf(request, target.inverse !== undefined);
   const results = await runProbes(target, x, {
     tf,
     probes,
@@ -152,6 +165,7 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
     deadline: startedAt + request.budgetSeconds * 1000 - reserve,
     signal: controller.signal,
     onProgress: (progress) => void send({ type: 'progress', progress }),
+    notApplicable: (id) => outsideIntent(intent, id),
   });
   x.dispose();
   const stopped = results.find((r) => r.status === 'timeout' || r.status === 'cancelled');
@@ -166,6 +180,8 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
         : { phase: 'cancelled', message: `Cancelled during ${stopped.id}.` };
   const report = buildReport({
     model: { ...model, ...(outputShape ? { outputShape } : {}) },
+    intent,
+    provenance: provenanceOf(request, data.shape[0] ?? points),
     backend: loaded.resolved.info,
     settings: auditSettings,
     probes: results,

@@ -3,7 +3,7 @@
  * agree on method names and payloads. Plain JSON only. Types here are shared with the webview's type check, so
  * this file imports nothing at run time: `RequestType`s are built by the client and server from these specs.
  */
-import type { Report } from '../report/schema';
+import type { Report, ReportIntentKind } from '../report/schema';
 import type { StaticBlockBound } from './webview';
 
 /** A method name with its parameter and result types attached, for `typed*` helpers on each side. */
@@ -46,7 +46,8 @@ export interface ModelSummary {
   name: string;
   uri: string;
   range: LspRange;
-  invertible: boolean;
+  /** The linter's intent (core/src/ir/model-ir.ts), the same that decides the audit's probes and verdict. */
+  intent: ReportIntentKind;
 }
 
 /** `$/progress` token the client created; the server reports work done progress on it. */

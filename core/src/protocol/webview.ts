@@ -130,3 +130,25 @@ export function reportVerdict(report: Pick<Report, 'status' | 'findings'>): Verd
   if (report.findings.some((f) => f.severity === 'warning')) return 'warnings';
   return report.status === 'partial' ? 'partial' : 'stable';
 }
+
+const VERDICT_WORDS: Record<Verdict, string> = {
+  stable: 'looks stable',
+  warnings: 'has warnings',
+  unstable: 'is unstable',
+  failed: 'audit failed',
+  partial: 'partly audited',
+};
+
+/**
+ * The verdict as a phrase that says what was judged: on fresh weights the architecture, not a trained model
+ * ("architecture looks stable (fresh weights)"); for an ordinary model or a critic, the forward map only.
+ */
+export function verdictText(report: Pick<Report, 'status' | 'findings' | 'provenance' | 'intent'>): string {
+  const verdict = reportVerdict(report);
+  if (verdict === 'failed') return VERDICT_WORDS.failed;
+  const subject = report.provenance.weights.kind === 'fresh' ? 'architecture' : 'model';
+  const scope =
+    report.intent.kind === 'ordinary' || report.intent.kind === 'lipschitz' ? ', forward map only' : '';
+  const fresh = report.provenance.weights.kind === 'fresh' ? 'fresh weights' : 'checkpoint weights';
+  return `${subject} ${VERDICT_WORDS[verdict]} (${fresh}${scope})`;
+}

@@ -2,7 +2,7 @@
  * The probe worker's IPC messages (child_process.fork channel). Types only: the parent (run-audit.ts) and the
  * worker (worker.ts) import these, and nothing else crosses the boundary but plain JSON.
  */
-import type { SourceRange } from '../ir/model-ir';
+import type { IntentKind, SourceRange } from '../ir/model-ir';
 import type { Report } from '../report/schema';
 
 export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -42,6 +42,12 @@ export interface AuditRequest {
   inputShape?: number[];
   /** Overrides of the probe settings (see ProbeSettings). */
   options?: Record<string, JsonValue>;
+  /**
+   * The model's intent as the linter decided it (kind and the signals' messages): it picks the probes and what the
+   * verdict means. Absent when no source was analysed (a bare checkpoint): the worker then decides by whether the
+   * loaded model has an inverse, and the report says so.
+   */
+  intent?: { kind: IntentKind; signals: string[] };
   /** Where the model and its blocks (by layer name) are defined, for findings. */
   range?: SourceRange;
   blockRanges?: Record<string, SourceRange>;

@@ -7,7 +7,9 @@ import {
   type Figure,
   type ModelIdentity,
   type ProbeResult,
+  type Provenance,
   type Report,
+  type ReportIntent,
   type ReportError,
 } from './schema';
 
@@ -25,6 +27,8 @@ const HEADLINE: Record<string, string[]> = {
 
 export interface BuildReportInput {
   model: ModelIdentity;
+  intent: ReportIntent;
+  provenance: Provenance;
   backend?: BackendInfo;
   settings: AuditSettings;
   probes: ProbeResult[];
@@ -38,7 +42,7 @@ export function buildReport(input: BuildReportInput): Report {
   for (const p of input.probes)
     for (const id of HEADLINE[p.id] ?? [])
       for (const f of p.figures.filter((x) => x.id === id)) figures.push({ ...f, id: `${p.id}.${f.id}` });
-  const findings = deriveFindings(input.probes, input.sources ?? {});
+  const findings = deriveFindings(input.probes, input.sources ?? {}, input.intent.kind);
   if (input.error !== undefined) {
     const f = {
       code: 'audit-failed',
@@ -61,6 +65,8 @@ export function buildReport(input: BuildReportInput): Report {
     createdAt: new Date().toISOString(),
     status,
     model: input.model,
+    intent: input.intent,
+    provenance: input.provenance,
     settings: input.settings,
     durationMs: Date.now() - input.startedAt,
     figures,

@@ -4,7 +4,7 @@
  */
 import type { SourceRange } from '../ir/model-ir';
 import { FIXED_POINT_FINDINGS, mergeFixedPoint, type FixedPointSummary } from './fixed-point';
-import type { Figure, Finding, ProbeResult, Severity } from './schema';
+import type { Figure, Finding, ProbeResult, ReportIntentKind, Severity } from './schema';
 
 /** Thresholds on measured constants; chosen so float32 round trips stay accurate to ~1e-3 below them. */
 export const LIMITS = {
@@ -58,7 +58,30 @@ function worstBlock(
   return best;
 }
 
-export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = {}): Finding[] {
+/** The message run-probes gives a probe it skipped because the loaded model has no `inverse()`. */
+export const NO_INVERSE_MESSAGE = 'the model has no inverse';
+
+/** Probes whose findings are about the inverse: part of an invertible model's verdict only. */
+const INVERSE_PROBES = new Set([
+  'inverse-lipschitz',
+  'reconstruction',
+  'attack',
+  'condition',
+  'sampling',
+  'logdet',
+  'memory-backprop',
+]);
+
+/**
+ * `intent` decides what counts: an ordinary or Lipschitz-bounded model is never faulted for its inverse (the
+ * worker does not run those probes for it, and findings a caller's probes produce about the inverse are dropped
+ * here); an invertible model whose loaded form has no `inverse()` is an error, not a quietly skipped probe.
+ */
+export function deriveFindings(
+  probes: readonly ProbeResult[],
+  map: SourceMap = {},
+  intent: ReportIntentKind = 'unknown',
+): Finding[] {
   const out: Finding[] = [];
   // `within` is where to look for a range when the block has none of its own (the probe block holding a layer).
   const add = (
@@ -77,7 +100,18 @@ export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = 
     if (range !== undefined) f.range = range;
     out.push(f);
   };
-  for (const p of probes) {
+  const judged = probes.filter(
+    (p) => intent === 'invertible' || intent === 'unknown' || !INVERSE_PROBES.has(p.id),
+  );
+  const noInverse = judged.find((p) => p.status === 'skipped' && p.message === NO_INVERSE_MESSAGE);
+  if (intent === 'invertible' && noInverse !== undefined)
+    add(
+      'missing-inverse',
+      'error',
+      noInverse.id,
+      'The code marks this model as invertible, but the loaded model has no inverse(): its invertibility was not checked.',
+    );
+  for (const p of judged) {
     if (p.status === 'error')
       add('probe-failed', 'warning', p.id, `${p.title} failed: ${p.message ?? 'unknown error'}`);
     switch (p.id) {
@@ -210,7 +244,7 @@ export function deriveFindings(probes: readonly ProbeResult[], map: SourceMap = 
   // error: the inverse the model is used with returns a point that is not F^-1(y), and its error is not bounded
   // by the tolerance. Only out of distribution it is a warning, as for `non-invertible-ood`: the data's inverse
   // is right, and inputs far from the data may never reach the model.
-  for (const { summary: s, failingProbes } of mergeFixedPoint(probes)) {
+  for (const { summary: s, failingProbes } of mergeFixedPoint(judged)) {
     if (s.notConverged === 0) continue;
     const atData = s.notConvergedAtData > 0;
     add(

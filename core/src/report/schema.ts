@@ -4,8 +4,15 @@
  */
 import type { SourceRange } from '../ir/model-ir';
 
-/** Bumped on any change that an older reader would misread. */
-export const REPORT_VERSION = 1;
+/**
+ * Bumped on any change that an older reader would misread.
+ *
+ * Version 2 (issue 12) added `intent` (what the model is meant to be, which decides the probes and findings),
+ * `provenance` (weights, data, seed) and each probe's `backend` (the one it actually ran on, and any fallback).
+ * Migration: none. A version-1 report lacks the facts a verdict now rests on, so readers refuse it with a
+ * message that says to run the audit again; nothing converts it.
+ */
+export const REPORT_VERSION = 2;
 
 /** JSON has no NaN or Infinity: non-finite figures are `null` with `nonFinite` saying which. */
 export type NonFinite = 'nan' | 'inf' | '-inf';
@@ -54,10 +61,19 @@ export interface PassCount {
   backward: number;
 }
 
+/** The tfjs backend a probe ran on: read at its end, so a switch inside the probe shows. */
+export interface ProbeBackend {
+  name: string;
+  /** Set when the probe left the audit's backend (e.g. a gradient kernel missing on wasm): from where and why. */
+  fallback?: { from: string; reason: string };
+}
+
 export interface ProbeResult {
   id: string;
   title: string;
   status: ProbeStatus;
+  /** Absent when the probe did not run (skipped, or the budget was spent before it). */
+  backend?: ProbeBackend;
   /** Why it was skipped or failed, or what was cut short. */
   message?: string;
   durationMs: number;
@@ -120,6 +136,41 @@ export interface AuditSettings {
   options: Record<string, number | string | boolean | number[]>;
 }
 
+/** The linter's intent kinds (core/src/ir/model-ir.ts), and `unknown` when no source was read and no model loaded. */
+export type ReportIntentKind = 'invertible' | 'lipschitz' | 'ordinary' | 'unknown';
+
+/** What the model is meant to be: it decides which probes run and what the verdict means. */
+export interface ReportIntent {
+  kind: ReportIntentKind;
+  /** The evidence, as phrases, strongest first (for `ordinary`, what was seen instead; may be empty). */
+  signals: string[];
+  /** `code`: the linter's intent, read from the source; `runtime`: no source was analysed, the loaded model decided. */
+  decidedBy: 'code' | 'runtime';
+}
+
+/** Where the weights came from: a checkpoint, or whatever the module's code built (a fresh initialisation). */
+export type WeightsProvenance =
+  | {
+      kind: 'checkpoint';
+      path: string;
+      /** The model.json's modification time (ISO), null if unreadable. */ modified: string | null;
+    }
+  | { kind: 'fresh'; /** The module that built the model. */ module: string };
+
+/** Where the probe inputs came from. */
+export type DataProvenance =
+  | { kind: 'sample'; path: string; points: number }
+  | { kind: 'normal'; points: number; /** Standard deviation of the normals. */ scale: number };
+
+export interface Provenance {
+  weights: WeightsProvenance;
+  data: DataProvenance;
+  seed: number;
+}
+
+/** The sentence the page and the CLI put first about the weights. */
+export const FRESH_WEIGHTS_TEXT = 'fresh initialisation: this audits the architecture, not a trained model';
+
 export type ReportStatus = 'complete' | 'partial' | 'failed';
 
 export interface ReportError {
@@ -135,6 +186,8 @@ export interface Report {
   createdAt: string;
   status: ReportStatus;
   model: ModelIdentity;
+  intent: ReportIntent;
+  provenance: Provenance;
   backend?: BackendInfo;
   settings: AuditSettings;
   durationMs: number;
@@ -166,6 +219,34 @@ function checkFigures(v: Json | undefined, where: string): void {
   }
 }
 
+function checkIntent(v: Json | undefined): void {
+  need(isObject(v), 'intent must be an object');
+  const i = v as { [key: string]: Json };
+  need(['invertible', 'lipschitz', 'ordinary', 'unknown'].includes(String(i.kind)), 'intent.kind');
+  need(Array.isArray(i.signals) && i.signals.every((s) => typeof s === 'string'), 'intent.signals');
+  need(i.decidedBy === 'code' || i.decidedBy === 'runtime', 'intent.decidedBy');
+}
+
+function checkProvenance(v: Json | undefined): void {
+  need(isObject(v), 'provenance must be an object');
+  const p = v as { [key: string]: Json };
+  const w = p.weights;
+  need(isObject(w), 'provenance.weights');
+  const weights = w as { [key: string]: Json };
+  if (weights.kind === 'checkpoint')
+    need(
+      typeof weights.path === 'string' && (weights.modified === null || typeof weights.modified === 'string'),
+      'provenance.weights: a checkpoint needs path and modified',
+    );
+  else need(weights.kind === 'fresh' && typeof weights.module === 'string', 'provenance.weights.kind');
+  const d = p.data;
+  need(isObject(d) && typeof d.points === 'number', 'provenance.data');
+  const data = d as { [key: string]: Json };
+  if (data.kind === 'sample') need(typeof data.path === 'string', 'provenance.data.path');
+  else need(data.kind === 'normal' && typeof data.scale === 'number', 'provenance.data.kind');
+  need(typeof p.seed === 'number', 'provenance.seed');
+}
+
 /**
  * Validates a report read from JSON (a string or an already parsed value). Checks the version first so
  * that a newer report is rejected with a message that says so, then the shape of every part readers use.
@@ -180,14 +261,20 @@ export function parseReport(input: string | unknown): Report {
   need(isObject(value), 'not an object');
   const r = value as { [key: string]: Json };
   if (r.version !== REPORT_VERSION) {
+    const older = typeof r.version === 'number' && r.version < REPORT_VERSION;
     throw new ReportParseError(
-      `unsupported report version ${JSON.stringify(r.version ?? null)} (this reader knows ${REPORT_VERSION})`,
+      `unsupported report version ${JSON.stringify(r.version ?? null)} (this reader knows ${REPORT_VERSION})` +
+        (older
+          ? ': it was written by an older Lipschitz Lens and lacks the model intent and provenance; run the audit again'
+          : ''),
     );
   }
   need(r.tool === 'lipschitz-lens', 'tool must be lipschitz-lens');
   need(['complete', 'partial', 'failed'].includes(String(r.status)), 'status');
   need(isObject(r.model) && typeof r.model.name === 'string', 'model.name');
   need(isObject(r.settings) && Array.isArray(r.settings.probes), 'settings.probes');
+  checkIntent(r.intent);
+  checkProvenance(r.provenance);
   checkFigures(r.figures, 'figures');
   need(Array.isArray(r.probes), 'probes must be an array');
   for (const p of r.probes as Json[]) {
@@ -199,6 +286,16 @@ export function parseReport(input: string | unknown): Report {
     );
     checkFigures(probe.figures, `probe ${probe.id} figures`);
     need(Array.isArray(probe.tables) && Array.isArray(probe.curves), `probe ${probe.id} tables/curves`);
+    const b = probe.backend;
+    if (b !== undefined) {
+      need(isObject(b) && typeof b.name === 'string', `probe ${probe.id} backend.name`);
+      const fb = (b as { [key: string]: Json }).fallback;
+      if (fb !== undefined)
+        need(
+          isObject(fb) && typeof fb.from === 'string' && typeof fb.reason === 'string',
+          `probe ${probe.id} backend.fallback`,
+        );
+    }
   }
   need(Array.isArray(r.findings), 'findings must be an array');
   for (const f of r.findings as Json[]) {

@@ -19,6 +19,7 @@ import {
   readFixedPointTable,
 } from '../../src/report/fixed-point';
 import type { Finding, ProbeResult, Report } from '../../src/report/schema';
+import { testAudit } from '../report/audit-context';
 
 const D = 6;
 const CODES: readonly string[] = Object.values(FIXED_POINT_FINDINGS);
@@ -113,6 +114,7 @@ async function audit(
   });
   for (const r of results) assert.equal(r.status, 'ok', `${r.id}: ${r.message ?? ''}`);
   const report = buildReport({
+    ...testAudit(),
     model: { name: 'model', source: 'inline' },
     settings: { probes, seed: 3, points: data.shape[0]!, budgetSeconds: 120, data: 'normal', options: {} },
     probes: results,

@@ -11,6 +11,7 @@ import { runProbes } from '../../src/probes/run-probes';
 import { Rng } from '../../src/probes/rng';
 import { buildReport } from '../../src/report/build';
 import type { ProbeResult } from '../../src/report/schema';
+import { testAudit } from '../report/audit-context';
 
 const D = 8;
 
@@ -74,6 +75,7 @@ describe('reconstruction: exploding inverses of unbounded affine couplings', () 
   it('the findings flag the affine flow only', () => {
     const codes = (name: string): string[] =>
       buildReport({
+        ...testAudit(),
         model: { name, source: 'inline' },
         settings: { probes: [], seed: 4, points: 8, budgetSeconds: 60, data: 'normal', options: {} },
         probes: results.get(name)!,

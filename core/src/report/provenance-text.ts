@@ -1,0 +1,72 @@
+/**
+ * The sentences a report opens with, shared by the page (webview), the CLI summary and the hover so that each
+ * says the same about the weights, the data, the backends and the intent. Pure: no Node, no DOM.
+ */
+import { FRESH_WEIGHTS_TEXT, type ProbeResult, type Report } from './schema';
+
+/** `weights`, `data`, `seed`, `backend`, `intent`: one labelled line each, in this order. */
+export interface ProvenanceLine {
+  label: string;
+  text: string;
+}
+
+/** How a probe's backend reads: `wasm`, or `cpu (fell back from wasm: <reason>)`. */
+export function probeBackendText(p: ProbeResult): string | undefined {
+  const b = p.backend;
+  if (b === undefined) return undefined;
+  return b.fallback === undefined
+    ? b.name
+    : `${b.name} (fell back from ${b.fallback.from}: ${b.fallback.reason})`;
+}
+
+/** The backends the probes ran on: one name when all agree, else per probe; fallbacks always named. */
+function backendsText(report: Report): string {
+  const ran = report.probes.filter((p) => p.backend !== undefined);
+  if (ran.length === 0) return report.backend?.name ?? 'no probe ran';
+  const names = new Set(ran.map((p) => p.backend!.name));
+  const fallbacks = ran.filter((p) => p.backend!.fallback !== undefined);
+  if (names.size === 1 && fallbacks.length === 0) return `${[...names][0]!} (every probe)`;
+  return ran.map((p) => `${p.id}: ${probeBackendText(p)!}`).join('; ');
+}
+
+const INTENT_WORDS: Record<Report['intent']['kind'], string> = {
+  invertible: 'invertible: the full suite (forward and inverse) is its verdict',
+  lipschitz:
+    'Lipschitz-bounded (a critic): judged on its forward map; the measured constant is a lower bound on the global one, the static bound an upper one',
+  ordinary:
+    'ordinary: judged on its forward Lipschitz constant; it is not meant to be invertible, so no invertibility verdict',
+  unknown: 'unknown: every probe ran',
+};
+
+export function intentText(report: Report): string {
+  const { kind, signals, decidedBy } = report.intent;
+  const why =
+    signals.length > 0
+      ? signals.slice(0, 3).join('; ')
+      : 'no sign that it must be invertible or Lipschitz-bounded';
+  const source = decidedBy === 'code' ? 'read from the code' : 'decided at run time';
+  return `${INTENT_WORDS[kind]} (${source}: ${why})`;
+}
+
+export function provenanceLines(report: Report): ProvenanceLine[] {
+  const { weights, data, seed } = report.provenance;
+  return [
+    {
+      label: 'weights',
+      text:
+        weights.kind === 'checkpoint'
+          ? `checkpoint ${weights.path} (modified ${weights.modified ?? 'unknown'})`
+          : `${FRESH_WEIGHTS_TEXT} (built by ${weights.module})`,
+    },
+    {
+      label: 'data',
+      text:
+        data.kind === 'sample'
+          ? `${data.points} points from ${data.path}`
+          : `${data.points} standard normals (scale ${data.scale})`,
+    },
+    { label: 'seed', text: String(seed) },
+    { label: 'backend', text: backendsText(report) },
+    { label: 'intent', text: intentText(report) },
+  ];
+}
