@@ -22,11 +22,14 @@ export const forwardLipschitz: Probe = {
     const sigma = maxOrNaN(est.sigmaMax);
     out.figures.push(
       figure('sigma-max', 'Largest Jacobian singular value over the points', sigma),
+      // The largest over points lies between the largest lower and the largest upper end of the points' bars.
+      figure('sigma-max-lower', 'sigma-max error bar: lower end', maxOrNaN(est.sigmaMaxLower)),
+      figure('sigma-max-upper', 'sigma-max error bar: upper end', maxOrNaN(est.sigmaMaxUpper)),
       figure('sigma-median', 'Median over the points', median(est.sigmaMax)),
       figure('iterations', `${settings.method} iterations (max over points)`, Math.max(...est.iterations)),
       figure(
         'converged',
-        'Fraction of points converged',
+        `Fraction of points whose error bar is within ${settings.tol} of the estimate`,
         est.converged.filter(Boolean).length / est.converged.length,
       ),
       figure('products', 'Jacobian products (J v and J^T u, batched)', est.products),
@@ -34,8 +37,15 @@ export const forwardLipschitz: Probe = {
     out.tables.push({
       id: 'points',
       title: 'Per point',
-      columns: ['point', 'sigma_max', 'iterations', 'converged'],
-      rows: est.sigmaMax.map((s, i) => [i, finiteOrNull(s), est.iterations[i]!, String(est.converged[i])]),
+      columns: ['point', 'sigma_max', 'iterations', 'converged', 'sigma_max_lo', 'sigma_max_hi'],
+      rows: est.sigmaMax.map((s, i) => [
+        i,
+        finiteOrNull(s),
+        est.iterations[i]!,
+        String(est.converged[i]),
+        finiteOrNull(est.sigmaMaxLower[i]!),
+        finiteOrNull(est.sigmaMaxUpper[i]!),
+      ]),
     });
     if (est.sigmaMax.some(Number.isNaN)) out.notes.push('The model produced NaN/Inf at some probe points.');
 
@@ -50,10 +60,22 @@ export const forwardLipschitz: Probe = {
         const bx = flat(tf, input);
         const be = await sigmaAt(ctx, bm.forward, bx, pointSize(bm.outputShape), settings);
         bx.dispose();
-        rows.push([block.name, finiteOrNull(maxOrNaN(be.sigmaMax)), finiteOrNull(median(be.sigmaMax))]);
+        rows.push([
+          block.name,
+          finiteOrNull(maxOrNaN(be.sigmaMax)),
+          finiteOrNull(median(be.sigmaMax)),
+          finiteOrNull(maxOrNaN(be.sigmaMaxLower)),
+          finiteOrNull(maxOrNaN(be.sigmaMaxUpper)),
+          be.converged.filter(Boolean).length / be.converged.length,
+        ]);
       }
       inputs.forEach((t) => t.dispose());
-      out.tables.push({ id: 'blocks', title: 'Per block', columns: ['block', 'sigma_max', 'median'], rows });
+      out.tables.push({
+        id: 'blocks',
+        title: 'Per block',
+        columns: ['block', 'sigma_max', 'median', 'sigma_max_lo', 'sigma_max_hi', 'converged'],
+        rows,
+      });
     }
 
     if (settings.pairSteps > 0 && stopReason(ctx) === undefined) {

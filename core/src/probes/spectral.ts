@@ -2,8 +2,16 @@
  * Extreme singular values of per-point Jacobians from products alone: plain power iteration on J^T J, and
  * Golub-Kahan-Lanczos bidiagonalization (a Krylov method that also yields the smallest singular value). Both
  * cost one J v and one J^T u per iteration and run on all points at once.
+ *
+ * Each estimate carries an error bar, and a point stops when the bar is below the tolerance, not when the
+ * estimate stops moving (a slowly converging estimate moves little while still percent-low). Lanczos bars come
+ * from Ritz residuals: they bound the distance to the singular value nearest the estimate, and Lanczos resolves
+ * clusters of close singular values, so that it is the largest one only assumes the random start is not
+ * (numerically) orthogonal to its singular vector. Power iteration cannot resolve a cluster, so its upper end
+ * is the gap-free probabilistic bound of powerFailureBound instead: wide, and honest about it. They are widened by the products' own relative error (BatchedJacobian.relativeError:
+ * J v is a central finite difference in float32), which no residual can see.
  */
-import { bidiagonal, singularValues } from '../linalg/matrix64';
+import { bidiagonal, matrix, transpose, type Matrix64 } from '../linalg/matrix64';
 import { normalizeRows, rowNorm, type BatchedJacobian } from './jacobian';
 import type { Rng } from './rng';
 import type { Tensor2D, Tf } from './target';
@@ -14,7 +22,7 @@ export type SpectralMethod = 'power' | 'lanczos';
 export interface SpectralOptions {
   method: SpectralMethod;
   maxIter: number;
-  /** Relative change of the estimate between iterations below which a point has converged. */
+  /** Relative error bar (bound width / estimate) below which a point has converged. */
   tol: number;
   /** Returns true to stop early (budget, cancel); what was reached is returned. */
   shouldStop?: () => boolean;
@@ -28,13 +36,20 @@ export interface SpectralOptions {
 export interface SpectralEstimate {
   /** Per point; NaN where the model produced NaN/Inf. */
   sigmaMax: number[];
+  /** Per point: sigma_max's error bar, sigma_max in [sigmaMaxLower, sigmaMaxUpper]. */
+  sigmaMaxLower: number[];
+  sigmaMaxUpper: number[];
   /**
    * Per point, Lanczos only: the smallest Ritz value, an upper bound on the smallest singular value that is
    * exact once the Krylov space fills the input space. NaN for power iteration.
    */
   sigmaMin: number[];
+  /** Per point, Lanczos only: sigma_min's error bar, sigma_min in [sigmaMinLower, sigmaMinUpper]. */
+  sigmaMinLower: number[];
+  sigmaMinUpper: number[];
   /** Iterations each point needed to converge (the cap where it did not). */
   iterations: number[];
+  /** True where the error bar (of sigma_max, and of sigma_min with needMin) is below `tol`, relative. */
   converged: boolean[];
   /** Total J v plus J^T u products (each over the whole batch). */
   products: number;
@@ -61,33 +76,50 @@ export async function largestSingularValues(
 class Tracker {
   readonly iterations: number[];
   readonly converged: boolean[];
-  private readonly done: boolean[];
-  private readonly last: number[];
+  private readonly failed: boolean[];
   constructor(
     n: number,
     private readonly tol: number,
   ) {
     this.iterations = new Array<number>(n).fill(0);
     this.converged = new Array<boolean>(n).fill(false);
-    this.done = new Array<boolean>(n).fill(false);
-    this.last = new Array<number>(n).fill(NaN);
+    this.failed = new Array<boolean>(n).fill(false);
   }
-  /** Records this iteration's estimates; returns true when every point is done. */
-  update(it: number, est: readonly number[], exact?: readonly boolean[]): boolean {
+  /**
+   * Records this iteration's estimates and the widths of their error bars; returns true when every point is
+   * done. A point is converged while its bar is within `tol` of its estimate. Not latched: Lanczos can find a
+   * larger singular value after settling on a smaller one, and its bar then widens again.
+   */
+  update(it: number, est: readonly number[], width: readonly number[]): boolean {
     est.forEach((s, i) => {
-      if (this.done[i]) return;
-      this.iterations[i] = it;
-      const finite = Number.isFinite(s);
-      const settled = Math.abs(s - this.last[i]!) <= this.tol * Math.abs(s);
+      if (this.failed[i]) return;
       // A NaN point will never converge: stop waiting for it (it is reported as not converged).
-      if (!finite || exact?.[i] === true || settled) {
-        this.done[i] = true;
-        this.converged[i] = finite;
+      if (!Number.isFinite(s)) {
+        this.failed[i] = true;
+        this.converged[i] = false;
+        return;
       }
-      this.last[i] = s;
+      const within = width[i]! <= this.tol * Math.abs(s);
+      if (!within || !this.converged[i]) this.iterations[i] = it;
+      this.converged[i] = within;
     });
-    return this.done.every(Boolean);
+    return this.converged.every((c, i) => c || this.failed[i]);
   }
+}
+
+/** The probability the error bars of power iteration may be wrong: they hold for all but this share of starts. */
+export const POWER_FAILURE_PROBABILITY = 1e-3;
+
+/**
+ * Kuczynski and Wozniakowski (SIAM J. Matrix Anal. Appl. 13, 1992): for a start uniform on the sphere, the
+ * Rayleigh quotient of A^k b falls below (1 - eps) lambda_max with probability at most
+ * 0.824 sqrt(n) (1 - eps)^(k - 1/2), whatever the spectrum. Solved for eps at POWER_FAILURE_PROBABILITY; 1
+ * (no bound) until k is large enough. Gap-free, hence slow: ln(0.824 sqrt(n) / p) / k.
+ */
+export function powerFailureBound(n: number, k: number): number {
+  if (k - 0.5 <= 0) return 1;
+  const eps = 1 - (POWER_FAILURE_PROBABILITY / (0.824 * Math.sqrt(n))) ** (1 / (k - 0.5));
+  return Math.min(1, Math.max(0, eps));
 }
 
 async function powerIteration(
@@ -99,28 +131,48 @@ async function powerIteration(
   let v = randomUnitRows(tf, rng, jac.n, jac.dIn);
   const tracker = new Tracker(jac.n, o.tol);
   let sigma: number[] = new Array<number>(jac.n).fill(NaN);
+  let lower: number[] = new Array<number>(jac.n).fill(NaN);
+  let upper: number[] = new Array<number>(jac.n).fill(NaN);
+  const e = jac.relativeError ?? 0;
   let products = 0;
   for (let it = 1; it <= o.maxIter; it++) {
     const [s, next] = tf.tidy(() => {
       const u = jac.jvp(v);
       const w = jac.vjp(u);
-      // ||J v|| for unit v converges to sigma_max from below.
-      return [rowNorm(tf, u), normalizeRows(tf, w)];
+      const norm = rowNorm(tf, u);
+      return [norm, normalizeRows(tf, w)];
     });
     products += 2;
     sigma = columnToArray(s);
     s.dispose();
     v.dispose();
     v = next;
+    // ||J v|| for unit v is below sigma_max. A residual cannot bound how far (it certifies the singular value
+    // nearest the estimate, which inside a cluster of close ones need not be the largest); the random start can.
+    const above = powerFailureBound(jac.dIn, it - 1);
+    lower = sigma.map((t) => t * (1 - e));
+    upper = sigma.map((t) => (t / Math.sqrt(1 - above)) * (1 + e));
     o.onIteration?.(it);
     o.onEstimate?.(it, sigma);
-    if (tracker.update(it, sigma) || o.shouldStop?.() === true) break;
+    if (
+      tracker.update(
+        it,
+        sigma,
+        upper.map((u, i) => u - lower[i]!),
+      ) ||
+      o.shouldStop?.() === true
+    )
+      break;
     await yieldToEventLoop();
   }
   v.dispose();
   return {
     sigmaMax: sigma,
+    sigmaMaxLower: lower,
+    sigmaMaxUpper: upper,
     sigmaMin: sigma.map(() => NaN),
+    sigmaMinLower: sigma.map(() => NaN),
+    sigmaMinUpper: sigma.map(() => NaN),
     iterations: tracker.iterations,
     converged: tracker.converged,
     products,
@@ -129,8 +181,12 @@ async function powerIteration(
 
 /**
  * Golub-Kahan-Lanczos with full reorthogonalisation (cheap at these sizes, and without it float32 rounding
- * produces ghost copies of the top singular value). J V_k = U_k B_k with B_k upper bidiagonal; the singular
- * values of B_k approximate those of J from the extremes inward.
+ * produces ghost copies of the top singular value). J V_k = U_k B_k with B_k upper bidiagonal, and
+ * J^T U_k = V_k B_k^T + beta_k v_{k+1} e_k^T; the singular values theta of B_k approximate those of J from the
+ * extremes inward. For a singular triplet (theta, y, z) of B_k the Ritz vectors u = U_k z, v = V_k y satisfy
+ * J v = theta u exactly and J^T u - theta v = beta_k z_k v_{k+1}, so the symmetric [[0, J], [J^T, 0]] has an
+ * eigenvalue (a singular value of J) within |beta_k z_k| / sqrt(2) of theta. The largest theta never exceeds
+ * sigma_max and the smallest never falls below sigma_min (interlacing), which gives one-sided bars.
  */
 async function lanczos(
   tf: Tf,
@@ -147,8 +203,14 @@ async function lanczos(
   const tracker = new Tracker(n, o.tol);
   const minTracker = new Tracker(n, o.tol);
   const sigmaMax = new Array<number>(n).fill(NaN);
+  const sigmaMaxLower = new Array<number>(n).fill(NaN);
+  const sigmaMaxUpper = new Array<number>(n).fill(NaN);
   const sigmaMin = new Array<number>(n).fill(NaN);
-  const exact = new Array<boolean>(n).fill(false);
+  const sigmaMinLower = new Array<number>(n).fill(NaN);
+  const sigmaMinUpper = new Array<number>(n).fill(NaN);
+  const e = jac.relativeError ?? 0;
+  const maxWidth = new Array<number>(n).fill(NaN);
+  const minWidth = new Array<number>(n).fill(NaN);
   let products = 0;
 
   const orthogonalize = (w: Tensor2D, basis: Tensor2D[]): Tensor2D =>
@@ -172,22 +234,8 @@ async function lanczos(
     const a = columnToArray(alpha);
     alpha.dispose();
     a.forEach((x, i) => alphas[i]!.push(x));
-    const sizeK = k + 1;
-    for (let i = 0; i < n; i++) {
-      const sv = singularValues(bidiagonal(alphas[i]!, betas[i]!));
-      sigmaMax[i] = sv[0]!;
-      sigmaMin[i] = sv[sv.length - 1]!;
-      // Breakdown (alpha ~ 0) or a full Krylov space: the Ritz values are exact.
-      if (sizeK === jac.dIn || a[i]! <= 1e-7 * sigmaMax[i]!) exact[i] = true;
-    }
-    o.onIteration?.(sizeK);
-    o.onEstimate?.(sizeK, sigmaMax);
-    const maxDone = tracker.update(sizeK, sigmaMax, exact);
-    // The smallest Ritz value creeps down slowly: only wait for it when asked to.
-    const minDone = o.needMin !== true || minTracker.update(sizeK, sigmaMin, exact);
-    if ((maxDone && minDone) || o.shouldStop?.() === true || sizeK === maxK) break;
-
-    // w = J^T u_k - alpha_k v_k, orthogonalised against all v.
+    // w = J^T u_k - alpha_k v_k, orthogonalised against all v: beta_k is the residual's scale, so it is
+    // computed before judging this step.
     const [beta, v] = tf.tidy(() => {
       const w = orthogonalize(jac.vjp(u), vs);
       const b = rowNorm(tf, w);
@@ -197,16 +245,35 @@ async function lanczos(
     vs.push(v);
     const b = columnToArray(beta);
     beta.dispose();
-    b.forEach((x, i) => {
-      betas[i]!.push(x);
-      if (x <= 1e-7 * sigmaMax[i]!) exact[i] = true;
-    });
+    b.forEach((x, i) => betas[i]!.push(x));
+    const sizeK = k + 1;
+    for (let i = 0; i < n; i++) {
+      const ritz = ritzBars(alphas[i]!, betas[i]!);
+      sigmaMax[i] = ritz.max;
+      sigmaMin[i] = ritz.min;
+      sigmaMaxLower[i] = ritz.max * (1 - e);
+      sigmaMaxUpper[i] = (ritz.max + ritz.maxResidual) * (1 + e);
+      sigmaMinLower[i] = Math.max(0, (ritz.min - ritz.minResidual) * (1 - e));
+      sigmaMinUpper[i] = ritz.min * (1 + e);
+      maxWidth[i] = sigmaMaxUpper[i]! - sigmaMaxLower[i]!;
+      minWidth[i] = sigmaMinUpper[i]! - sigmaMinLower[i]!;
+    }
+    o.onIteration?.(sizeK);
+    o.onEstimate?.(sizeK, sigmaMax);
+    const maxDone = tracker.update(sizeK, sigmaMax, maxWidth);
+    // The smallest Ritz value converges slowly: only wait for it when asked to.
+    const minDone = o.needMin !== true || minTracker.update(sizeK, sigmaMin, minWidth);
+    if ((maxDone && minDone) || o.shouldStop?.() === true || sizeK === maxK) break;
     await yieldToEventLoop();
   }
   for (const t of [...vs, ...us]) t.dispose();
   return {
     sigmaMax,
+    sigmaMaxLower,
+    sigmaMaxUpper,
     sigmaMin,
+    sigmaMinLower,
+    sigmaMinUpper,
     iterations:
       o.needMin === true
         ? tracker.iterations.map((t, i) => Math.max(t, minTracker.iterations[i]!))
@@ -215,4 +282,81 @@ async function lanczos(
       o.needMin === true ? tracker.converged.map((c, i) => c && minTracker.converged[i]!) : tracker.converged,
     products,
   };
+}
+
+/**
+ * The extreme singular values of the k x k bidiagonal B_k (diagonal `alphas`, above it betas[0..k-2]) and their
+ * residual bounds |beta_k z_k| / sqrt(2), beta_k = betas[k-1]. NaN in, NaN out.
+ */
+export function ritzBars(
+  alphas: readonly number[],
+  betas: readonly number[],
+): { max: number; min: number; maxResidual: number; minResidual: number } {
+  const k = alphas.length;
+  const b = bidiagonal(alphas, betas);
+  if (b.data.some((x) => !Number.isFinite(x)) || !Number.isFinite(betas[k - 1] ?? NaN))
+    return { max: NaN, min: NaN, maxResidual: NaN, minResidual: NaN };
+  // Left singular vectors of B are the right singular vectors of B^T.
+  const { values, vectors } = jacobiSvd(transpose(b));
+  let hi = 0;
+  let lo = 0;
+  values.forEach((s, j) => {
+    if (s > values[hi]!) hi = j;
+    if (s < values[lo]!) lo = j;
+  });
+  const lastBeta = Math.abs(betas[k - 1]!);
+  const residual = (j: number): number => (lastBeta * Math.abs(vectors.data[(k - 1) * k + j]!)) / Math.SQRT2;
+  return { max: values[hi]!, min: values[lo]!, maxResidual: residual(hi), minResidual: residual(lo) };
+}
+
+/**
+ * One-sided Jacobi (Hestenes) on a square matrix with the rotations accumulated: A V = U Sigma, so column j of
+ * `vectors` is the right singular vector of the singular value values[j] (unsorted). Float64, for the small
+ * Lanczos matrices.
+ */
+function jacobiSvd(a: Matrix64, maxSweeps = 60): { values: number[]; vectors: Matrix64 } {
+  const n = a.cols;
+  const rows = a.rows;
+  const m = matrix(rows, n, a.data);
+  const v = matrix(n, n);
+  for (let i = 0; i < n; i++) v.data[i * n + i] = 1;
+  const rotate = (x: Matrix64, p: number, q: number, c: number, s: number): void => {
+    for (let i = 0; i < x.rows; i++) {
+      const xp = x.data[i * x.cols + p]!;
+      const xq = x.data[i * x.cols + q]!;
+      x.data[i * x.cols + p] = c * xp - s * xq;
+      x.data[i * x.cols + q] = s * xp + c * xq;
+    }
+  };
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n - 1; p++)
+      for (let q = p + 1; q < n; q++) {
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < rows; i++) {
+          const x = m.data[i * n + p]!;
+          const y = m.data[i * n + q]!;
+          alpha += x * x;
+          beta += y * y;
+          gamma += x * y;
+        }
+        if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        rotate(m, p, q, c, c * t);
+        rotate(v, p, q, c, c * t);
+      }
+    if (!rotated) break;
+  }
+  const values: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0; i < rows; i++) s += m.data[i * n + j]! ** 2;
+    values.push(Math.sqrt(s));
+  }
+  return { values, vectors: v };
 }

@@ -23,11 +23,14 @@ describe('spectral estimates on a linear map with known singular values', () => 
       const est = await largestSingularValues(tf, jacobianAt(tf, maps.forward, x, 12, passes), new Rng(5), {
         method,
         maxIter: 200,
-        tol: 1e-6,
+        // An error bar, not a change between iterations: float32 finite differences put its floor near 1e-4.
+        tol: 1e-3,
         needMin: true,
       });
       for (const s of est.sigmaMax) assert.ok(Math.abs(s - 8) / 8 < 0.01, `${method} sigma ${s}`);
-      assert.ok(est.converged.every(Boolean));
+      est.sigmaMax.forEach((_, i) => assert.ok(est.sigmaMaxLower[i]! <= 8 && 8 <= est.sigmaMaxUpper[i]!));
+      // Power iteration's bar is gap-free (see powerFailureBound): 200 steps leave it wider than 1e-3.
+      assert.ok(est.converged.every((c) => c === (method === 'lanczos')));
       if (method === 'lanczos')
         for (const s of est.sigmaMin) assert.ok(Math.abs(s - 0.25) / 0.25 < 0.01, `min ${s}`);
       // Only the step tensor of jacobianAt may remain.
