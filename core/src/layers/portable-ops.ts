@@ -3,10 +3,10 @@
  * the same kernels' and the gradients use only kernels every backend has. Without them the audit's gradient
  * probes had to rerun on the slow cpu backend (issue 12, item 6):
  * - gather's gradient is UnsortedSegmentSum; a permutation's gradient is the inverse permutation, a gather too.
- * - conv2d's filter gradient is Conv2DBackpropFilter; here it is one matMul per kernel tap over strided slices
- *   of the padded input (the input gradient keeps Conv2DBackpropInput, which wasm has).
- * Higher-order gradients through these are not defined (tfjs custom gradients are first order), as for the
- * probes' other ops: Jacobian-vector products use finite differences.
+ * - conv2d's filter gradient is Conv2DBackpropFilter; on a backend without it, it is one matMul per kernel tap
+ *   over strided slices of the padded input (the input gradient keeps Conv2DBackpropInput, which wasm has).
+ * Higher-order gradients through the permutation are not defined (tfjs custom gradients are first order), as
+ * for the probes' other ops: Jacobian-vector products use finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -38,7 +38,7 @@ function samePads(size: number, k: number, stride: number): [number, number] {
  * and columns b, b + s, ..., so its [cin, cout] block is that slice's channels times dy, summed over batch and
  * positions.
  */
-function conv2dFilterGradient(
+export function conv2dFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   kernelShape: readonly number[],
@@ -71,9 +71,42 @@ function conv2dFilterGradient(
   return tf.stack(taps).reshape([kh, kw, cin, cout]);
 }
 
+/** Marks the Conv2D gradient installed here, so a second copy of this module does not wrap it again. */
+const PORTABLE = Symbol.for('lipschitz-lens.portable-conv2d-gradient');
+
 /**
- * tf.conv2d(x, kernel, strides, padding) (NHWC, no dilation), with the same forward and input gradient, and a
- * filter gradient that runs on wasm.
+ * Replaces tfjs's Conv2D gradient by one whose filter part uses conv2dFilterGradient on a backend without
+ * Conv2DBackpropFilter, and tfjs's own kernel everywhere else (cpu stays bit-identical). A gradient config, not a
+ * tf.customGrad: tfjs evaluates a config's parts lazily, only for the inputs on the path to what is
+ * differentiated, so input gradients (most probes) never compute the filter part; a custom gradient computes all
+ * of them and made the Glow audit ~2.7x slower.
+ */
+function ensureConv2dGradient(): void {
+  const native = tf.getGradient(tf.Conv2D);
+  if (native === undefined || (native.gradFunc as { [PORTABLE]?: true })[PORTABLE] === true) return;
+  const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const parts = native.gradFunc(dy, saved, attrs);
+    const { strides, pad, dataFormat } = attrs as unknown as tf.Conv2DAttrs;
+    const portable =
+      tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) === undefined &&
+      (pad === 'same' || pad === 'valid') &&
+      dataFormat === 'NHWC';
+    if (!portable) return parts;
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
+    return {
+      ...parts,
+      // dy is one tensor: Conv2D has one output.
+      filter: () => conv2dFilterGradient(x, dy as tf.Tensor4D, filter.shape, s, pad),
+    };
+  };
+  Object.assign(gradFunc, { [PORTABLE]: true });
+  tf.registerGradient({ ...native, gradFunc });
+}
+
+/**
+ * tf.conv2d(x, kernel, strides, padding), NHWC: the same kernels for the value and the input gradient, and a
+ * filter gradient that runs on wasm (see ensureConv2dGradient).
  */
 export function conv2d(
   x: tf.Tensor4D,
@@ -81,21 +114,6 @@ export function conv2d(
   strides: number | [number, number],
   padding: 'same' | 'valid',
 ): tf.Tensor4D {
-  const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
-  const conv = tf.customGrad((input, filter, save) => {
-    const xi = input as tf.Tensor4D;
-    const k = filter as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xi, k]);
-    return {
-      value: tf.conv2d(xi, k, s, padding),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [
-          tf.conv2dTranspose(dy, ks, xs.shape, s, padding),
-          conv2dFilterGradient(xs, dy, ks.shape, s, padding),
-        ];
-      },
-    };
-  });
-  return conv(x, kernel) as tf.Tensor4D;
+  ensureConv2dGradient();
+  return tf.conv2d(x, kernel, strides, padding);
 }
