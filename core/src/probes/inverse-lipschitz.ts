@@ -19,6 +19,10 @@ import {
 
 interface InverseEstimate {
   perPoint: number[];
+  /** Per point: the error bar of perPoint, from the spectral estimate's. */
+  lower: number[];
+  upper: number[];
+  converged: boolean[];
   method: 'inverse Jacobian' | '1 / sigma_min' | 'not injective';
   products: number;
 }
@@ -38,13 +42,24 @@ async function inverseAt(
     est = await sigmaAt(ctx, maps.inverse, y, maps.dIn, settings);
     y.dispose();
     perPoint = est.sigmaMax;
-    return { perPoint, method: 'inverse Jacobian', products: est.products };
+    return {
+      perPoint,
+      lower: est.sigmaMaxLower,
+      upper: est.sigmaMaxUpper,
+      converged: est.converged,
+      method: 'inverse Jacobian',
+      products: est.products,
+    };
   }
   const dOut = pointSize(maps.outputShape);
   if (dOut < maps.dIn) {
     // A map into fewer dimensions has a null space: no inverse exists, whatever Lanczos would report.
+    const inf = new Array<number>(input.shape[0] ?? 1).fill(Infinity);
     return {
-      perPoint: new Array<number>(input.shape[0] ?? 1).fill(Infinity),
+      perPoint: inf,
+      lower: inf,
+      upper: inf,
+      converged: inf.map(() => true),
       method: 'not injective',
       products: 0,
     };
@@ -53,8 +68,16 @@ async function inverseAt(
   est = await sigmaAt(ctx, maps.forward, x, dOut, settings, true);
   x.dispose();
   // A zero smallest singular value is an infinite inverse constant: that is the finding, not an error.
-  perPoint = est.sigmaMin.map((s) => (Number.isNaN(s) ? NaN : 1 / s));
-  return { perPoint, method: '1 / sigma_min', products: est.products };
+  const reciprocal = (s: number): number => (Number.isNaN(s) ? NaN : 1 / s);
+  perPoint = est.sigmaMin.map(reciprocal);
+  return {
+    perPoint,
+    lower: est.sigmaMinUpper.map(reciprocal),
+    upper: est.sigmaMinLower.map(reciprocal),
+    converged: est.converged,
+    method: '1 / sigma_min',
+    products: est.products,
+  };
 }
 
 export const inverseLipschitz: Probe = {
@@ -71,6 +94,13 @@ export const inverseLipschitz: Probe = {
     const worst = maxOrNaN(whole.perPoint);
     out.figures.push(
       figure('inverse-lipschitz', `Inverse Lipschitz constant at the points (${whole.method})`, worst),
+      figure('inverse-lipschitz-lower', 'inverse-lipschitz error bar: lower end', maxOrNaN(whole.lower)),
+      figure('inverse-lipschitz-upper', 'inverse-lipschitz error bar: upper end', maxOrNaN(whole.upper)),
+      figure(
+        'converged',
+        `Fraction of points whose error bar is within ${settings.tol} of the estimate`,
+        whole.converged.filter(Boolean).length / whole.converged.length,
+      ),
       figure('inverse-median', 'Median over the points', median(whole.perPoint)),
       figure('products', 'Jacobian products for the whole model', whole.products),
     );
@@ -94,13 +124,22 @@ export const inverseLipschitz: Probe = {
           be.method,
           finiteOrNull(maxOrNaN(be.perPoint)),
           finiteOrNull(median(be.perPoint)),
+          finiteOrNull(maxOrNaN(be.lower)),
+          finiteOrNull(maxOrNaN(be.upper)),
         ]);
       }
       inputs.forEach((t) => t.dispose());
       out.tables.push({
         id: 'blocks',
         title: 'Per block',
-        columns: ['block', 'method', 'inverse_lipschitz', 'median'],
+        columns: [
+          'block',
+          'method',
+          'inverse_lipschitz',
+          'median',
+          'inverse_lipschitz_lo',
+          'inverse_lipschitz_hi',
+        ],
         rows,
       });
       // Name the exploding block: the largest per-block constant (NaN counts as the worst).

@@ -8,6 +8,7 @@ import { toProbeTarget } from '../../src/probes/adapt';
 import { Rng } from '../../src/probes/rng';
 import { runProbes } from '../../src/probes/run-probes';
 import type { ProbeTarget } from '../../src/probes/target';
+import { matMul, matrix, singularValues } from '../../src/linalg/matrix64';
 import { deriveFindings } from '../../src/report/findings';
 import type { ProbeResult } from '../../src/report/schema';
 
@@ -15,13 +16,13 @@ const D = 8;
 /** ActNorm log-scales from -11.2 to 11.2: the flow's condition number is e^22.4, about 5e9. */
 const LOG_SCALES = Array.from({ length: D }, (_, i) => -11.2 + (22.4 * i) / (D - 1));
 
+/** The flow's layers, kept for their float64 weights. */
+let mixers: InvertibleLinear[] = [];
+
 function illConditionedFlow(data: tf.Tensor2D): ProbeTarget {
   const norm = new ActNorm({ name: 'norm', dataInit: false });
-  const flow = new Flow([
-    new InvertibleLinear({ seed: 1, name: 'mix1' }),
-    norm,
-    new InvertibleLinear({ seed: 2, name: 'mix2' }),
-  ]);
+  mixers = [new InvertibleLinear({ seed: 1, name: 'mix1' }), new InvertibleLinear({ seed: 2, name: 'mix2' })];
+  const flow = new Flow([mixers[0]!, norm, mixers[1]!]);
   flow.forward(data).dispose();
   // Weights: log_scale, bias, initialized. The flow's own log-det is then sum(LOG_SCALES) = 0, exactly.
   norm.setWeights([tf.tensor1d(LOG_SCALES), tf.zeros([D]), tf.scalar(1)]);
@@ -101,5 +102,32 @@ describe('log-det probe on an ill-conditioned flow (condition ~5e9)', () => {
     const model = table.rows.filter((row) => row[0] === '(model)');
     assert.ok(model.every((row) => row[table.columns.indexOf('verdict')] === 'mismatch via blocks'));
     assert.equal(deriveFindings([r]).filter((f) => f.code === 'logdet-mismatch').length, 1);
+  });
+
+  it("the condition probe's bar holds the true condition number, which float32 cannot pin down", async () => {
+    const data = tf.tensor2d(new Rng(7).normals(4 * D), [4, D]);
+    const target = illConditionedFlow(data);
+    const [r] = await runProbes(target, data, {
+      tf,
+      probes: ['condition'],
+      seed: 1,
+      deadline: Date.now() + 60_000,
+      settings: { roundTrips: 0 },
+    });
+    data.dispose();
+    // The flow is linear: J^T = W1 diag(exp(LOG_SCALES)) W2, in float64 from the layers' weights.
+    const scale = matrix(D, D);
+    LOG_SCALES.forEach((l, i) => (scale.data[i * D + i] = Math.exp(l)));
+    const sv = singularValues(matMul(matMul(mixers[0]!.weightMatrix(), scale), mixers[1]!.weightMatrix()));
+    const truth = sv[0]! / sv[D - 1]!;
+    const value = (id: string): number => {
+      const f = r!.figures.find((x) => x.id === id)!;
+      return f.nonFinite === 'inf' ? Infinity : (f.value ?? NaN);
+    };
+    assert.ok(truth > 1e9, `truth ${truth}`);
+    assert.ok(
+      value('condition-lower') <= truth && truth <= value('condition-upper'),
+      JSON.stringify(r!.figures),
+    );
   });
 });

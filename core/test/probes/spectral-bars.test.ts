@@ -74,4 +74,27 @@ describe('spectral error bars on a map with close top singular values', () => {
     const table = r!.tables.find((t) => t.id === 'points')!;
     assert.deepEqual(table.columns.slice(4), ['sigma_max_lo', 'sigma_max_hi']);
   });
+
+  for (const withInverse of [true, false])
+    it(`inverse-lipschitz ${withInverse ? '(inverse Jacobian)' : '(1 / sigma_min)'} reports a bar containing 1 / sigma_min`, async () => {
+      const a = withSingularValues(SPECTRUM, 2);
+      const rounded = a.map((row) => Array.from(Float32Array.from(row)));
+      const svd = new SVD(new Matrix(rounded), { autoTranspose: true }).diagonal;
+      const truth = 1 / svd[svd.length - 1]!;
+      const { inverse, ...forwardOnly } = linearTarget(a);
+      const data = tf.tensor2d(new Rng(7).normals(4 * D), [4, D]);
+      const [r] = await runProbes(withInverse ? { ...forwardOnly, inverse } : forwardOnly, data, {
+        tf,
+        probes: ['inverse-lipschitz'],
+        seed: 1,
+        deadline: Date.now() + 60_000,
+        settings: { maxIter: 300 },
+      });
+      data.dispose();
+      const value = (id: string): number => r!.figures.find((f) => f.id === id)?.value ?? NaN;
+      const [lo, hi] = [value('inverse-lipschitz-lower'), value('inverse-lipschitz-upper')];
+      assert.ok(lo <= truth && truth <= hi, `${truth} in [${lo}, ${hi}]`);
+      assert.ok(hi - lo <= 1e-3 * value('inverse-lipschitz'));
+      assert.equal(value('converged'), 1);
+    });
 });
