@@ -27,7 +27,9 @@ import type {
   JsonValue,
 } from '../../core/src/protocol/worker-messages';
 import type { Report } from '../../core/src/report/schema';
+import { modelLint } from '../../core/src/rules/model-lint';
 import { staticBlockBounds } from '../../core/src/report/static-bounds';
+import type { Finding as RuleFinding } from '../../core/src/rules/rule';
 import { AuditQueue } from './audit-queue';
 import { pathToUri } from './documents';
 import { describe } from './describe-error';
@@ -44,6 +46,8 @@ export interface AuditTarget {
   folder: string;
   /** The file's static bounds, shown beside the measured values. */
   bounds: BoundsMap;
+  /** The file's lint findings: the model's go into the report beside the measured values. */
+  findings?: readonly RuleFinding[];
 }
 
 export function summarize(path: string, model: ModelNode): ModelSummary {
@@ -92,6 +96,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     blockRangesInOrder: audited.blockRanges,
     // The linter's intent decides the probes and the verdict, as in the CLI.
     intent: audited.intent,
+    ...(target.findings ? { lint: modelLint(model, target.findings) } : {}),
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,

@@ -231,6 +231,7 @@ export function startServer(connection: Connection): void {
           settings: fileSettings,
           folder: store().folderOf(analysis.path),
           bounds: analysis.bounds,
+          findings: analysis.findings,
         });
     }
     return targets;

@@ -8,7 +8,7 @@ import type uPlot from 'uplot';
 import type { FromWebview, StaticBlockBound, WebviewRange } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { blockBars, curveChart } from './charts';
-import { type BlockRow, sourceLink, toViewModel } from './view-model';
+import { type BlockRow, type FindingRow, sourceLink, toViewModel } from './view-model';
 
 type Post = (m: FromWebview) => void;
 
@@ -136,6 +136,7 @@ export function render(
           'static inverse',
           'measured inverse',
           'bound source',
+          'lint',
           ...(sourceColumn ? ['source'] : []),
         ].map((h) => el('th', {}, h)),
       ),
@@ -151,6 +152,7 @@ export function render(
           b.staticInverse,
           num(b.measuredInverse),
           b.source,
+          b.lint,
         ].map((c) => el('td', {}, c)),
       );
       if (sourceColumn) tr.append(el('td', {}, sourceAnchor(b.file, b.range) ?? ''));
@@ -160,23 +162,33 @@ export function render(
     root.append(el('section', {}, el('h2', {}, 'Blocks: static bound beside measured value'), table));
   }
 
-  const list = el('ul', { class: 'findings', 'data-testid': 'findings' });
-  for (const f of vm.findings) {
-    const li = el(
-      'li',
-      { 'data-severity': f.severity },
-      el('span', { class: `sev ${f.severity}` }, f.severity),
-      f.message,
-      ' ',
-      el('span', { class: 'muted' }, `(${f.where})`),
-    );
-    if (!options.standalone) clickable(li, f.file, f.range, post);
-    else li.append(' ', sourceAnchor(f.file, f.range) ?? '');
-    list.append(li);
+  const findingList = (rows: readonly FindingRow[], testid: string, empty: string): HTMLElement => {
+    const list = el('ul', { class: 'findings', 'data-testid': testid });
+    for (const f of rows) {
+      const li = el(
+        'li',
+        { 'data-severity': f.severity },
+        el('span', { class: `sev ${f.severity}` }, f.severity),
+        f.message,
+        ' ',
+        el('span', { class: 'muted' }, `(${f.where})`),
+      );
+      if (!options.standalone) clickable(li, f.file, f.range, post);
+      else li.append(' ', sourceAnchor(f.file, f.range) ?? '');
+      list.append(li);
+    }
+    if (rows.length === 0) list.append(el('li', { class: 'muted' }, empty));
+    return list;
+  };
+  root.append(
+    el('section', {}, el('h2', {}, 'Findings'), findingList(vm.findings, 'findings', 'No findings.')),
+  );
+  if (vm.lint.length > 0 || vm.lintRelation) {
+    const section = el('section', {}, el('h2', {}, 'Lint findings (static, from the code)'));
+    if (vm.lintRelation) section.append(el('p', { 'data-testid': 'lint-relation' }, vm.lintRelation));
+    section.append(findingList(vm.lint, 'lint', 'No lint findings.'));
+    root.append(section);
   }
-  if (vm.findings.length === 0) list.append(el('li', { class: 'muted' }, 'No findings.'));
-  root.append(el('section', {}, el('h2', {}, 'Findings'), list));
-
   if (vm.notes.length > 0) {
     root.append(
       el(

@@ -29,6 +29,8 @@ export interface BlockRow {
   staticForward: string;
   staticInverse: string;
   source: string;
+  /** The linter's findings inside this block (`error rule-id`), beside the measured values. */
+  lint: string;
   file?: string;
   range?: WebviewRange;
 }
@@ -53,6 +55,9 @@ export interface ViewModel {
   curves: Curve[];
   blocks: BlockRow[];
   findings: FindingRow[];
+  /** The linter's findings about the model (static), and how they relate to the verdict when they seem to disagree. */
+  lint: FindingRow[];
+  lintRelation?: string;
   notes: string[];
 }
 
@@ -157,10 +162,16 @@ export function blockRows(report: Report, staticBounds: readonly StaticBlockBoun
   const names = report.model.blocks ?? [...new Set([...fwd.keys(), ...inv.keys()])];
   // The IR and the runtime list blocks in model order; match by position when the counts agree, else by name.
   const byIndex = staticBounds.length === names.length;
+  const lintOf = (name: string): string =>
+    (report.lint?.findings ?? [])
+      .filter((f) => f.block === name)
+      .map((f) => `${f.severity} ${f.ruleId}`)
+      .join('; ');
   const rows = names.map((name, i): BlockRow => {
     const s = byIndex ? staticBounds[i] : staticBounds.find((b) => b.label === name);
     return {
       name,
+      lint: lintOf(name),
       measuredForward: fwd.get(name) ?? null,
       measuredInverse: inv.get(name) ?? null,
       staticForward: s ? fmtBound(s.forward) : '—',
@@ -173,6 +184,7 @@ export function blockRows(report: Report, staticBounds: readonly StaticBlockBoun
   if (rows.length === 0) {
     return staticBounds.map((s) => ({
       name: s.label,
+      lint: '',
       measuredForward: null,
       measuredInverse: null,
       staticForward: fmtBound(s.forward),
@@ -221,6 +233,13 @@ export function toViewModel(report: Report, staticBounds: readonly StaticBlockBo
       ...(f.range ? { file: f.range.file, range: { start: f.range.start, end: f.range.end } } : {}),
     };
   });
+  const lint = (report.lint?.findings ?? []).map((f): FindingRow => ({
+    severity: f.severity,
+    message: `${f.ruleId}: ${f.message}`,
+    where: f.block ? `block ${f.block}` : `line ${f.range.start.line + 1}`,
+    file: f.range.file,
+    range: { start: f.range.start, end: f.range.end },
+  }));
   const notes = report.probes.flatMap((p) => [
     ...(p.status !== 'ok' ? [`${p.title}: ${p.status}${p.message ? ` — ${p.message}` : ''}`] : []),
     ...p.notes,
@@ -236,6 +255,8 @@ export function toViewModel(report: Report, staticBounds: readonly StaticBlockBo
     curves: report.probes.flatMap((p) => p.curves),
     blocks: blockRows(report, staticBounds),
     findings,
+    lint,
+    ...(report.lint?.relation ? { lintRelation: report.lint.relation } : {}),
     notes,
   };
 }

@@ -134,6 +134,8 @@ describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(rows, 3);
     const row2 = await page.locator('tr[data-block=block_2] td').allTextContents();
     assert.deepEqual(row2.slice(0, 5), ['block_2', '1.9', '1.9', 'unbounded', '2.40e+4']);
+    assert.equal(row2[6], 'error residual-coefficient-too-large');
+    assert.match((await page.locator('[data-testid=lint]').textContent())!, /residual-coefficient-too-large/);
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'webview-report.png'), fullPage: true });
   });

@@ -26,6 +26,20 @@ describe('report view model', () => {
       staticInverse: 'unbounded',
     });
     assert.ok(vm.findings.every((f) => f.file && f.range));
+    // The linter's findings sit beside the measured values, at their block and in a list of their own.
+    assert.equal(vm.blocks[2]?.lint, 'error residual-coefficient-too-large');
+    assert.equal(vm.blocks[0]?.lint, '');
+    assert.deepEqual(
+      vm.lint.map((f) => [f.severity, f.where]),
+      [['error', 'block block_2']],
+    );
+    // The measurements already found errors: nothing to reconcile.
+    assert.equal(vm.lintRelation, undefined);
+    assert.equal(vm.verdictText, 'architecture is unstable (fresh weights)');
+    assert.deepEqual(
+      vm.provenance.map((l) => l.label),
+      ['weights', 'data', 'seed', 'ran on', 'intent'],
+    );
   });
 
   it('formats non-finite figures and says nothing when a figure is absent', () => {

@@ -3,7 +3,7 @@
  * [--probes a,b]`: runs the probes in a worker and writes the report as JSON and as a standalone HTML page:
  * the webview's report UI with its bundle inlined and the report embedded, the page the extension exports.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CheckpointCache, computeBounds, loadAll } from '../bounds';
 import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
@@ -17,7 +17,10 @@ import {
   type AuditRequest,
   type BackendPreference,
   type JsonValue,
+  type LintEntry,
 } from '../protocol/worker-messages';
+import { lintFile } from '../rules';
+import { modelLint } from '../rules/model-lint';
 import { makeNonce, standaloneHtml } from '../report/page';
 import { provenanceLines } from '../report/provenance-text';
 import type { Report } from '../report/schema';
@@ -99,6 +102,20 @@ export async function auditStaticBounds(parsed: ParsedAuditArgs): Promise<Static
   if (path !== undefined) await loadAll(checkpoints, [path]);
   const bounds = computeBounds(located.fileIr, { checkpoints: (p) => checkpoints.peek(p) });
   return staticBlockBounds(located.target.model, bounds);
+}
+
+/**
+ * The linter's findings about the audited model (default rule settings), for the report to show beside the
+ * measured values; the same rules and bounds as `lipschitz-lens lint`.
+ */
+export function auditLint(parsed: ParsedAuditArgs): LintEntry[] | undefined {
+  const located = parsed.located;
+  if (located === undefined) return undefined;
+  const file = located.fileIr.file;
+  const findings = lintFile(located.fileIr, readFileSync(file, 'utf8'), {
+    bounds: computeBounds(located.fileIr),
+  });
+  return modelLint(located.target.model, findings);
 }
 
 function parseOption(raw: string): [string, JsonValue] {
@@ -233,6 +250,12 @@ function summary(report: Report): string {
     const at = f.range ? ` (${f.range.file}:${f.range.start.line + 1})` : '';
     lines.push(`  ${f.severity}: ${f.message}${at}`);
   }
+  // The static side beside the measured one, and how they relate when they seem to disagree.
+  for (const f of report.lint?.findings ?? []) {
+    const at = `${f.range.file}:${f.range.start.line + 1}${f.block ? `, block ${f.block}` : ''}`;
+    lines.push(`  lint ${f.severity}: ${f.message} [${f.ruleId}] (${at})`);
+  }
+  if (report.lint?.relation) lines.push(`  ${report.lint.relation}`);
   return lines.join('\n');
 }
 
@@ -268,6 +291,8 @@ export const auditCommand: CliCommand = {
       return EXIT_USAGE;
     }
     const staticBounds = await auditStaticBounds(parsed);
+    const lint = auditLint(parsed);
+    if (lint !== undefined) parsed.request.lint = lint;
     const stop = listenForStop();
     let last = '';
     const report = await runAudit(parsed.request, {

@@ -178,8 +178,20 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
             message: `The time budget of ${request.budgetSeconds} s ran out during ${stopped.id}; later figures are missing.`,
           }
         : { phase: 'cancelled', message: `Cancelled during ${stopped.id}.` };
+  const blockNames = target.blocks?.map((b) => b.name);
+  const lint = request.lint?.map(({ blockIndex, ...f }) => {
+    // Static and run-time blocks are matched by position, only when their counts agree (as for ranges).
+    const name =
+      blockIndex === undefined
+        ? undefined
+        : blockNames !== undefined && inOrder?.length === blockNames.length
+          ? blockNames[blockIndex]
+          : `block ${blockIndex + 1}`;
+    return name === undefined ? f : { ...f, block: name };
+  });
   const report = buildReport({
     model: { ...model, ...(outputShape ? { outputShape } : {}) },
+    ...(lint ? { lint } : {}),
     intent,
     provenance: provenanceOf(request, data.shape[0] ?? points),
     backend: loaded.resolved.info,

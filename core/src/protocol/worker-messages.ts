@@ -23,6 +23,15 @@ export type ModelSource =
     }
   | { source: 'checkpoint'; /** model.json path. */ path: string; name?: string };
 
+/** One lint finding about the audited model; `blockIndex`: the top-level block holding it, in model order. */
+export interface LintEntry {
+  ruleId: string;
+  severity: 'error' | 'warning';
+  message: string;
+  range: SourceRange;
+  blockIndex?: number;
+}
+
 export interface AuditRequest {
   model: ModelSource;
   /** The workspace folder: the worker's cwd, where the user's tfjs is resolved. */
@@ -48,6 +57,8 @@ export interface AuditRequest {
    * loaded model has an inverse, and the report says so.
    */
   intent?: { kind: IntentKind; signals: string[] };
+  /** The linter's error and warning findings about the model, shown in the report beside the measured values. */
+  lint?: LintEntry[];
   /** Where the model and its blocks (by layer name) are defined, for findings. */
   range?: SourceRange;
   blockRanges?: Record<string, SourceRange>;

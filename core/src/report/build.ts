@@ -10,6 +10,8 @@ import {
   type Provenance,
   type Report,
   type ReportIntent,
+  type ReportLint,
+  type ReportLintFinding,
   type ReportError,
 } from './schema';
 
@@ -29,6 +31,8 @@ export interface BuildReportInput {
   model: ModelIdentity;
   intent: ReportIntent;
   provenance: Provenance;
+  /** The linter's findings about the model; absent when no source was analysed. */
+  lint?: ReportLintFinding[];
   backend?: BackendInfo;
   settings: AuditSettings;
   probes: ProbeResult[];
@@ -73,7 +77,29 @@ export function buildReport(input: BuildReportInput): Report {
     probes: input.probes,
     findings,
   };
+  if (input.lint !== undefined) report.lint = lintSection(input.lint, report);
   if (input.backend !== undefined) report.backend = input.backend;
   if (input.error !== undefined) report.error = input.error;
   return report;
+}
+
+/**
+ * The lint findings with, when the measurements found no error but the linter did, what each side says: the
+ * audit observed the model at these weights and points; an error-level finding says the code guarantees nothing
+ * there (it may hold elsewhere, after training, or at other inputs). Neither cancels the other.
+ */
+function lintSection(findings: ReportLintFinding[], report: Report): ReportLint {
+  const errors = findings.filter((f) => f.severity === 'error');
+  const measuredError = report.findings.some((f) => f.severity === 'error');
+  if (errors.length === 0 || measuredError || report.status === 'failed') return { findings };
+  const rules = [...new Set(errors.map((f) => f.ruleId))].join(', ');
+  const weights =
+    report.provenance.weights.kind === 'fresh' ? 'this fresh initialisation' : 'these checkpoint weights';
+  return {
+    findings,
+    relation:
+      `The measurements found no error, but the linter reports ${errors.length} error-level finding${errors.length === 1 ? '' : 's'} (${rules}). ` +
+      `The audit observes the model at ${weights} and ${report.provenance.data.points} probe points; the lint errors say the code does not guarantee it: ` +
+      'without the missing constraint or inverse the bound need not hold at other inputs or after training. Resolve the lint errors for a guarantee.',
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { FRESH_WEIGHTS_TEXT, type ProbeResult, type Report } from './schema';
 
-/** `weights`, `data`, `seed`, `backend`, `intent`: one labelled line each, in this order. */
+/** `weights`, `data`, `seed`, `ran on` (backends), `intent`: one labelled line each, in this order. */
 export interface ProvenanceLine {
   label: string;
   text: string;
@@ -66,7 +66,7 @@ export function provenanceLines(report: Report): ProvenanceLine[] {
           : `${data.points} standard normals (scale ${data.scale})`,
     },
     { label: 'seed', text: String(seed) },
-    { label: 'backend', text: backendsText(report) },
+    { label: 'ran on', text: backendsText(report) },
     { label: 'intent', text: intentText(report) },
   ];
 }

@@ -8,7 +8,8 @@ import type { SourceRange } from '../ir/model-ir';
  * Bumped on any change that an older reader would misread.
  *
  * Version 2 (issue 12) added `intent` (what the model is meant to be, which decides the probes and findings),
- * `provenance` (weights, data, seed) and each probe's `backend` (the one it actually ran on, and any fallback).
+ * `provenance` (weights, data, seed), each probe's `backend` (the one it actually ran on, and any fallback) and
+ * `lint` (the linter's findings about the model, per block, beside the measured values).
  * Migration: none. A version-1 report lacks the facts a verdict now rests on, so readers refuse it with a
  * message that says to run the audit again; nothing converts it.
  */
@@ -171,6 +172,22 @@ export interface Provenance {
 /** The sentence the page and the CLI put first about the weights. */
 export const FRESH_WEIGHTS_TEXT = 'fresh initialisation: this audits the architecture, not a trained model';
 
+/** A lint finding about the audited model, placed at its block (the run-time name) when it is inside one. */
+export interface ReportLintFinding {
+  ruleId: string;
+  severity: 'error' | 'warning';
+  message: string;
+  block?: string;
+  range: SourceRange;
+}
+
+/** The static side of the report: what the linter says about the code the audit measured. */
+export interface ReportLint {
+  findings: ReportLintFinding[];
+  /** How the lint findings and the measured verdict relate, when they seem to disagree. */
+  relation?: string;
+}
+
 export type ReportStatus = 'complete' | 'partial' | 'failed';
 
 export interface ReportError {
@@ -188,6 +205,8 @@ export interface Report {
   model: ModelIdentity;
   intent: ReportIntent;
   provenance: Provenance;
+  /** Absent when no source was analysed (a bare checkpoint). */
+  lint?: ReportLint;
   backend?: BackendInfo;
   settings: AuditSettings;
   durationMs: number;
@@ -247,6 +266,18 @@ function checkProvenance(v: Json | undefined): void {
   need(typeof p.seed === 'number', 'provenance.seed');
 }
 
+function checkLint(v: Json): void {
+  need(isObject(v) && Array.isArray(v.findings), 'lint.findings must be an array');
+  for (const f of (v as { [key: string]: Json }).findings as Json[]) {
+    need(
+      isObject(f) && typeof f.ruleId === 'string' && typeof f.message === 'string',
+      'lint finding without ruleId or message',
+    );
+    const finding = f as { [key: string]: Json };
+    need(finding.severity === 'error' || finding.severity === 'warning', 'lint finding severity');
+  }
+}
+
 /**
  * Validates a report read from JSON (a string or an already parsed value). Checks the version first so
  * that a newer report is rejected with a message that says so, then the shape of every part readers use.
@@ -275,6 +306,7 @@ export function parseReport(input: string | unknown): Report {
   need(isObject(r.settings) && Array.isArray(r.settings.probes), 'settings.probes');
   checkIntent(r.intent);
   checkProvenance(r.provenance);
+  if (r.lint !== undefined) checkLint(r.lint);
   checkFigures(r.figures, 'figures');
   need(Array.isArray(r.probes), 'probes must be an array');
   for (const p of r.probes as Json[]) {

@@ -1,0 +1,37 @@
+/**
+ * The linter's error and warning findings about one model, per top-level block, for the audit report (issue 12,
+ * item 3): the report shows them beside the measured values so "stable" never stands next to an unresolved
+ * error without the report saying how the two relate. Plain data; the CLI and the language server build it alike.
+ */
+import type { ModelNode, SourceRange } from '../ir/model-ir';
+import type { Finding as RuleFinding } from './rule';
+import type { LintEntry } from '../protocol/worker-messages';
+
+function before(a: SourceRange['start'], b: SourceRange['start']): boolean {
+  return a.line < b.line || (a.line === b.line && a.character <= b.character);
+}
+
+function inside(r: SourceRange, outer: SourceRange): boolean {
+  return r.file === outer.file && before(outer.start, r.start) && before(r.end, outer.end);
+}
+
+/**
+ * Findings inside the model's body (each with the index of the top-level block holding it) or on the model's own
+ * name; info-level ones are left out, being hints rather than problems.
+ */
+export function modelLint(model: ModelNode, findings: readonly RuleFinding[]): LintEntry[] {
+  const out: LintEntry[] = [];
+  for (const f of findings) {
+    if (f.severity !== 'error' && f.severity !== 'warning') continue;
+    const blockIndex = model.body.children.findIndex((c) => inside(f.range, c.range));
+    if (blockIndex < 0 && !inside(f.range, model.body.range) && !inside(f.range, model.range)) continue;
+    out.push({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: f.message,
+      range: f.range,
+      ...(blockIndex >= 0 ? { blockIndex } : {}),
+    });
+  }
+  return out;
+}

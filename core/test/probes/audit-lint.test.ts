@@ -1,0 +1,93 @@
+/**
+ * Issue 12, item 3: the model's lint findings are part of its audit report, per block, beside the measured
+ * values; when the measurements find no error but the linter does, the report says how the two relate.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { auditCommand } from '../../src/cli/audit';
+import { buildReport } from '../../src/report/build';
+import { reportVerdict } from '../../src/protocol/webview';
+import { parseReport } from '../../src/report/schema';
+import { testAudit } from '../report/audit-context';
+
+const fixtures = join(__dirname, 'fixtures');
+
+describe('lint findings in the audit report', () => {
+  it("an invertible model's lint errors are in its report at their blocks, beside the measured findings", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'll-audit-lint-'));
+    let stdout = '';
+    const io = { cwd: fixtures, stdout: (t: string) => (stdout += t), stderr: () => undefined };
+    try {
+      await auditCommand.run(
+        [
+          join(fixtures, 'unconstrained-invertible.ts'),
+          '--out',
+          out,
+          '--backend',
+          'cpu',
+          '--points',
+          '3',
+          '--budget',
+          '60',
+          '--probes',
+          'forward-lipschitz,reconstruction',
+          '--option',
+          'pairSteps=2',
+        ],
+        io,
+      );
+      const report = parseReport(readFileSync(join(out, 'unconstrained.report.json'), 'utf8'));
+      assert.equal(report.status, 'complete', JSON.stringify(report.error));
+      assert.deepEqual(
+        report.lint?.findings.map((f) => [f.ruleId, f.severity, f.block, f.range.start.line + 1]),
+        [
+          ['missing-lipschitz-constraint', 'error', 'first', 8],
+          ['missing-lipschitz-constraint', 'error', 'second', 9],
+        ],
+        stdout,
+      );
+      // The measurements found an error too (no inverse()): the two agree, so no reconciling line.
+      assert.deepEqual(
+        report.findings.map((f) => f.code),
+        ['missing-inverse'],
+      );
+      assert.equal(report.lint?.relation, undefined);
+      assert.match(
+        stdout,
+        /lint error: .*\[missing-lipschitz-constraint\] \(.*unconstrained-invertible\.ts:8, block first\)/,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('a stable measurement beside lint errors says how the two relate', () => {
+    const lint = {
+      ruleId: 'missing-lipschitz-constraint',
+      severity: 'error' as const,
+      message: 'no constraint',
+      block: 'first',
+      range: { file: '/w/m.ts', start: { line: 7, character: 4 }, end: { line: 7, character: 9 } },
+    };
+    const build = (findings: (typeof lint)[]) =>
+      buildReport({
+        ...testAudit('invertible'),
+        lint: findings,
+        model: { name: 'm', source: 'module' },
+        settings: { probes: [], seed: 0, points: 4, budgetSeconds: 1, data: '', options: {} },
+        probes: [],
+        startedAt: Date.now(),
+      });
+    const stable = build([lint]);
+    assert.equal(reportVerdict(stable), 'stable');
+    assert.match(
+      stable.lint!.relation!,
+      /^The measurements found no error, but the linter reports 1 error-level finding \(missing-lipschitz-constraint\)\. The audit observes the model at this fresh initialisation and 4 probe points/,
+    );
+    assert.equal(build([{ ...lint, severity: 'warning' }]).lint!.relation, undefined);
+    assert.deepEqual(parseReport(JSON.stringify(stable)), stable);
+  });
+});
