@@ -43,9 +43,12 @@ function weightVjp(ctx: ProbeContext, block: ProbeBlock, x: Tensor, cot: Tensor)
       });
       return tf.concat(parts) as Tensor1D;
     });
-  } catch {
-    // tfjs throws when no variable is connected to the result.
-    return undefined;
+  } catch (e) {
+    // tfjs throws this when no variable is connected to the result: the block has no weight gradient. Anything
+    // else (a gradient kernel the backend lacks) must reach the caller, not read as "no weights".
+    if (e instanceof Error && /Cannot find a connection between any variable/.test(e.message))
+      return undefined;
+    throw e;
   }
 }
 

@@ -76,3 +76,41 @@ describe('a Permutation flow audited on wasm', () => {
     }
   });
 });
+
+describe('memory-backprop on wasm with a user op lacking a gradient kernel', () => {
+  before(async () => {
+    await selectBackend({ prefer: 'wasm' });
+  });
+
+  it('does not report the weight gradient as absent when it failed', async () => {
+    const d = 4;
+    const w = tf.variable(tf.tensor1d([0.5, -1, 2, 0.25]), true, 'user_offset');
+    const idx = [3, 1, 0, 2];
+    // The gradient of gather wrt its input needs UnsortedSegmentSum, which wasm does not have.
+    const shift = (): tf.Tensor => tf.gather(w, idx);
+    const block = {
+      name: 'user_shift',
+      forward: (x: tf.Tensor) => tf.add(x, shift()),
+      inverse: (y: tf.Tensor) => tf.sub(y, shift()),
+      trainableWeights: () => [w],
+    };
+    const target = {
+      name: 'user-flow',
+      inputShape: [d],
+      forward: block.forward,
+      inverse: block.inverse,
+      blocks: [block],
+    };
+    const data = tf.tensor2d(new Rng(7).normals(4 * d), [4, d]);
+    const [r] = await runProbes(target, data, {
+      tf,
+      probes: ['memory-backprop'],
+      seed: 1,
+      deadline: Date.now() + 60_000,
+    });
+    const row = r!.tables.find((t) => t.id === 'blocks')?.rows[0];
+    const said = [r!.message ?? '', ...r!.notes].join(' ');
+    // Computed on another backend with a note saying why, or reported as failed: never a silent "no weights".
+    assert.match(said, /UnsortedSegmentSum/, `weight gradient ${String(row?.[3])}, said: ${said}`);
+  });
+});
