@@ -14,7 +14,7 @@ import {
   LastReportRequest,
   LintWorkspaceRequest,
 } from '../../core/src/protocol/lsp';
-import { reportVerdict, type StaticBlockBound } from '../../core/src/protocol/webview';
+import { reportVerdict, type StaticBlockBound, verdictText } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
@@ -113,7 +113,11 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
   }
   const shown = reports.at(-1);
   if (shown?.report) {
-    ctx.status.update({ lastVerdict: reportVerdict(shown.report), backend: shown.report.backend?.name });
+    ctx.status.update({
+      lastVerdict: reportVerdict(shown.report),
+      lastVerdictText: verdictText(shown.report),
+      backend: shown.report.backend?.name,
+    });
     ctx.panel.show(shown.report, shown.staticBounds);
   }
 }

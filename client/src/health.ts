@@ -11,6 +11,8 @@ export interface Health {
   trusted: boolean;
   backend?: string;
   lastVerdict?: string;
+  /** The verdict's phrase (`verdictText`), shown in place of the word when known. */
+  lastVerdictText?: string;
   message?: string;
 }
 
@@ -33,12 +35,13 @@ const ICON: Record<ClientState, string> = {
 
 export function present(h: Health): Presentation {
   const parts = [`${ICON[h.state]} Lipschitz`];
-  if (h.lastVerdict) parts.push(h.lastVerdict);
+  const verdict = h.lastVerdictText ?? h.lastVerdict;
+  if (verdict) parts.push(verdict);
   const tooltip = [
     `Lipschitz Lens: ${h.state}`,
     h.trusted ? undefined : 'Workspace not trusted: lint only, audits disabled',
     h.backend ? `Backend of the last audit: ${h.backend}` : undefined,
-    h.lastVerdict ? `Last verdict: ${h.lastVerdict}` : undefined,
+    verdict ? `Last verdict: ${verdict}` : undefined,
     h.message,
   ]
     .filter((s): s is string => s !== undefined)

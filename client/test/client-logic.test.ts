@@ -29,6 +29,18 @@ describe('status health presentation', () => {
     assert.match(p.text, /beaker~spin/);
     assert.match(p.tooltip, /Backend of the last audit: wasm/);
   });
+
+  it('says what the verdict judged: fresh weights audit the architecture', () => {
+    const p = present({
+      state: 'ready',
+      trusted: true,
+      lastVerdict: 'stable',
+      lastVerdictText: 'architecture looks stable (fresh weights)',
+    });
+    assert.equal(p.text, '$(pulse) Lipschitz architecture looks stable (fresh weights)');
+    assert.match(p.tooltip, /Last verdict: architecture looks stable \(fresh weights\)/);
+    assert.equal(p.level, 'ok');
+  });
 });
 
 describe('report page HTML', () => {

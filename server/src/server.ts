@@ -26,7 +26,7 @@ import {
   ServerStatusNotification,
   TrustNotification,
 } from '../../core/src/protocol/lsp';
-import { reportVerdict } from '../../core/src/protocol/webview';
+import { reportVerdict, verdictText } from '../../core/src/protocol/webview';
 import { AnalysisStore } from './analyses';
 import { type AuditTarget, AuditService, summarize } from './audit';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
@@ -168,7 +168,11 @@ export function startServer(connection: Connection): void {
       const result = await audits.audit(targets, progress, token);
       const last = [...result.outcomes].reverse().find((o) => o.report);
       if (last?.report)
-        setStatus({ backend: last.report.backend?.name, lastVerdict: reportVerdict(last.report) });
+        setStatus({
+          backend: last.report.backend?.name,
+          lastVerdict: reportVerdict(last.report),
+          lastVerdictText: verdictText(last.report),
+        });
       return result;
     } finally {
       setStatus({ state: 'ready' });

@@ -117,7 +117,10 @@ export interface ServerStatusParams {
   state: ServerState;
   /** Backend of the last audit, as the worker reported it. */
   backend?: string;
+  /** One word (`Verdict`), for the item's colour. */
   lastVerdict?: string;
+  /** The verdict as a phrase that says what was judged: "architecture looks stable (fresh weights)". */
+  lastVerdictText?: string;
   message?: string;
 }
 

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { auditCommand } from '../../src/cli/audit';
 import { buildReport } from '../../src/report/build';
 import { reportVerdict } from '../../src/protocol/webview';
-import { parseReport } from '../../src/report/schema';
+import { parseReport, type ReportLintFinding } from '../../src/report/schema';
 import { testAudit } from '../report/audit-context';
 
 const fixtures = join(__dirname, 'fixtures');
@@ -65,14 +65,14 @@ describe('lint findings in the audit report', () => {
   });
 
   it('a stable measurement beside lint errors says how the two relate', () => {
-    const lint = {
+    const lint: ReportLintFinding = {
       ruleId: 'missing-lipschitz-constraint',
-      severity: 'error' as const,
+      severity: 'error',
       message: 'no constraint',
       block: 'first',
       range: { file: '/w/m.ts', start: { line: 7, character: 4 }, end: { line: 7, character: 9 } },
     };
-    const build = (findings: (typeof lint)[]) =>
+    const build = (findings: ReportLintFinding[]) =>
       buildReport({
         ...testAudit('invertible'),
         lint: findings,
