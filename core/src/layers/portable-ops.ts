@@ -71,42 +71,55 @@ export function conv2dFilterGradient(
   return tf.stack(taps).reshape([kh, kw, cin, cout]);
 }
 
-/** Marks the Conv2D gradient installed here, so a second copy of this module does not wrap it again. */
-const PORTABLE = Symbol.for('lipschitz-lens.portable-conv2d-gradient');
+/** Marks the gradients installed here, so a second copy of this module does not wrap them again. */
+const PORTABLE = Symbol.for('lipschitz-lens.portable-filter-gradient');
 
 /**
- * Replaces tfjs's Conv2D gradient by one whose filter part uses conv2dFilterGradient on a backend without
- * Conv2DBackpropFilter, and tfjs's own kernel everywhere else (cpu stays bit-identical). A gradient config, not a
- * tf.customGrad: tfjs evaluates a config's parts lazily, only for the inputs on the path to what is
- * differentiated, so input gradients (most probes) never compute the filter part; a custom gradient computes all
- * of them and made the Glow audit ~2.7x slower.
+ * For each kernel whose filter gradient is Conv2DBackpropFilter: from the upstream gradient and the saved
+ * tensors, [the convolution's input, its output's gradient, the filter]. Conv2DBackpropInput (conv2dTranspose)
+ * is a convolution read backwards: its upstream gradient plays the input and its saved dy the output gradient.
  */
-function ensureConv2dGradient(): void {
-  const native = tf.getGradient(tf.Conv2D);
-  if (native === undefined || (native.gradFunc as { [PORTABLE]?: true })[PORTABLE] === true) return;
-  const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const parts = native.gradFunc(dy, saved, attrs);
-    const { strides, pad, dataFormat } = attrs as unknown as tf.Conv2DAttrs;
-    const portable =
-      tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) === undefined &&
-      (pad === 'same' || pad === 'valid') &&
-      dataFormat === 'NHWC';
-    if (!portable) return parts;
-    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
-    return {
-      ...parts,
-      // dy is one tensor: Conv2D has one output.
-      filter: () => conv2dFilterGradient(x, dy as tf.Tensor4D, filter.shape, s, pad),
+const FILTER_GRADIENT_OPERANDS: Record<string, (g: tf.Tensor4D, saved: tf.Tensor4D[]) => tf.Tensor4D[]> = {
+  [tf.Conv2D]: (g, [x, filter]) => [x!, g, filter!],
+  [tf.Conv2DBackpropInput]: (g, [dy, filter]) => [g, dy!, filter!],
+};
+
+/**
+ * Replaces tfjs's gradients of Conv2D and Conv2DBackpropInput by ones whose filter part uses conv2dFilterGradient
+ * on a backend without Conv2DBackpropFilter, and tfjs's own kernel everywhere else (cpu stays bit-identical). A
+ * gradient config, not a tf.customGrad: tfjs evaluates a config's parts lazily, only for the inputs on the path
+ * to what is differentiated, so input gradients (most probes) never compute the filter part; a custom gradient
+ * computes all of them and made the Glow audit ~2.7x slower.
+ */
+function ensureFilterGradients(): void {
+  for (const [kernelName, operands] of Object.entries(FILTER_GRADIENT_OPERANDS)) {
+    const native = tf.getGradient(kernelName);
+    if (native === undefined || (native.gradFunc as { [PORTABLE]?: true })[PORTABLE] === true) continue;
+    const gradFunc = (g: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const parts = native.gradFunc(g, saved, attrs);
+      const { strides, pad, dataFormat } = attrs as unknown as tf.Conv2DAttrs;
+      const portable =
+        tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) === undefined &&
+        (pad === 'same' || pad === 'valid') &&
+        dataFormat === 'NHWC';
+      if (!portable) return parts;
+      // g is one tensor: both kernels have one output.
+      const [x, dy, filter] = operands(g as tf.Tensor4D, saved as tf.Tensor4D[]) as [
+        tf.Tensor4D,
+        tf.Tensor4D,
+        tf.Tensor4D,
+      ];
+      const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
+      return { ...parts, filter: () => conv2dFilterGradient(x, dy, filter.shape, s, pad) };
     };
-  };
-  Object.assign(gradFunc, { [PORTABLE]: true });
-  tf.registerGradient({ ...native, gradFunc });
+    Object.assign(gradFunc, { [PORTABLE]: true });
+    tf.registerGradient({ ...native, gradFunc });
+  }
 }
 
 /**
  * tf.conv2d(x, kernel, strides, padding), NHWC: the same kernels for the value and the input gradient, and a
- * filter gradient that runs on wasm (see ensureConv2dGradient).
+ * filter gradient that runs on wasm (see ensureFilterGradients).
  */
 export function conv2d(
   x: tf.Tensor4D,
@@ -114,6 +127,18 @@ export function conv2d(
   strides: number | [number, number],
   padding: 'same' | 'valid',
 ): tf.Tensor4D {
-  ensureConv2dGradient();
+  ensureFilterGradients();
   return tf.conv2d(x, kernel, strides, padding);
+}
+
+/** tf.conv2dTranspose, NHWC, with a filter gradient that runs on wasm (see ensureFilterGradients). */
+export function conv2dTranspose(
+  y: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  outputShape: [number, number, number, number],
+  strides: [number, number],
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
+  ensureFilterGradients();
+  return tf.conv2dTranspose(y, kernel, outputShape, strides, padding);
 }

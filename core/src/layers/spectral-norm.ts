@@ -3,7 +3,7 @@ import { convOperatorBound } from '../linalg/conv-bound';
 import { gramSpectralBound } from '../linalg/gram';
 import { matrix } from '../linalg/matrix64';
 import { configError, PACKAGE } from './invertible';
-import { conv2d } from './portable-ops';
+import { conv2d, conv2dTranspose } from './portable-ops';
 
 /**
  * Spectral normalization, i-ResNet's soft form: W_sn = W * min(1, c / sigma_max(W)). Unlike Miyato et al.'s
@@ -194,7 +194,7 @@ function convApply(kernel: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Ten
 
 /** The adjoint of convApply: conv2dTranspose is exactly the gradient of conv2d w.r.t. its input. */
 function convAdjoint(kernel: tf.Tensor4D, y: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return tf.conv2dTranspose(y, kernel, [y.shape[0], ...g.inputShape], g.strides, g.padding);
+  return conv2dTranspose(y, kernel, [y.shape[0], ...g.inputShape], g.strides, g.padding);
 }
 
 /** Power iteration on A^T A for the convolution operator A; u has the input's shape [h, w, cin]. */
