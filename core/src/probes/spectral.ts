@@ -248,7 +248,7 @@ async function lanczos(
     b.forEach((x, i) => betas[i]!.push(x));
     const sizeK = k + 1;
     for (let i = 0; i < n; i++) {
-      const ritz = ritzBars(alphas[i]!, betas[i]!);
+      const ritz = ritzBars(alphas[i]!, betas[i]!, sizeK === jac.dOut);
       sigmaMax[i] = ritz.max;
       sigmaMin[i] = ritz.min;
       sigmaMaxLower[i] = ritz.max * (1 - e);
@@ -286,23 +286,34 @@ async function lanczos(
 
 /**
  * The extreme singular values of the k x k bidiagonal B_k (diagonal `alphas`, above it betas[0..k-2]) and their
- * residual bounds |beta_k z_k| / sqrt(2), beta_k = betas[k-1]. NaN in, NaN out.
+ * residual bounds |beta_k z_k| / sqrt(2), beta_k = betas[k-1]. Once U_k spans the whole output space
+ * (`fullRange`, k = dOut < dIn, e.g. a classifier), J's singular values are exactly those of U_k^T J =
+ * [B_k, beta_k e_k]: residual 0. NaN in, NaN out.
  */
 export function ritzBars(
   alphas: readonly number[],
   betas: readonly number[],
+  fullRange = false,
 ): { max: number; min: number; maxResidual: number; minResidual: number } {
   const k = alphas.length;
   const b = bidiagonal(alphas, betas);
   if (b.data.some((x) => !Number.isFinite(x)) || !Number.isFinite(betas[k - 1] ?? NaN))
     return { max: NaN, min: NaN, maxResidual: NaN, minResidual: NaN };
+  if (fullRange) {
+    // (k + 1) x k: B_k^T with beta_k e_k^T below it.
+    const wide = matrix(k + 1, k);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wide.data[i * k + j] = b.data[j * k + i]!;
+    wide.data[k * k + k - 1] = betas[k - 1]!;
+    const { values } = jacobiSvd(wide);
+    return { max: Math.max(...values), min: Math.min(...values), maxResidual: 0, minResidual: 0 };
+  }
   // Left singular vectors of B are the right singular vectors of B^T.
   const { values, vectors } = jacobiSvd(transpose(b));
   let hi = 0;
   let lo = 0;
-  values.forEach((s, j) => {
-    if (s > values[hi]!) hi = j;
-    if (s < values[lo]!) lo = j;
+  values.forEach((sv, j) => {
+    if (sv > values[hi]!) hi = j;
+    if (sv < values[lo]!) lo = j;
   });
   const lastBeta = Math.abs(betas[k - 1]!);
   const residual = (j: number): number => (lastBeta * Math.abs(vectors.data[(k - 1) * k + j]!)) / Math.SQRT2;
@@ -310,7 +321,7 @@ export function ritzBars(
 }
 
 /**
- * One-sided Jacobi (Hestenes) on a square matrix with the rotations accumulated: A V = U Sigma, so column j of
+ * One-sided Jacobi (Hestenes) on a matrix with at least as many rows as columns, rotations accumulated: A V = U Sigma, so column j of
  * `vectors` is the right singular vector of the singular value values[j] (unsorted). Float64, for the small
  * Lanczos matrices.
  */

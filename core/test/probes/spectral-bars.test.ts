@@ -97,4 +97,29 @@ describe('spectral error bars on a map with close top singular values', () => {
       assert.ok(hi - lo <= 1e-3 * value('inverse-lipschitz'));
       assert.equal(value('converged'), 1);
     });
+
+  it('lanczos certifies a wide map (fewer outputs than inputs) once its output space is spanned', async () => {
+    // 12 -> 4 with singular values 1, 0.999, 0.998, 0.997: no residual separates them in 4 steps.
+    const rng = new Rng(4);
+    const [dIn, dOut] = [12, 4];
+    const top = withSingularValues([1, 0.999, 0.998, 0.997, ...new Array<number>(dIn - dOut).fill(0.5)], 3);
+    const a = top.slice(0, dOut);
+    const truth = new SVD(new Matrix(a.map((row) => Array.from(Float32Array.from(row)))), {
+      autoTranspose: true,
+    }).diagonal[0]!;
+    const at = tf.tensor2d(a).transpose();
+    const x = tf.tensor2d(rng.normals(3 * dIn), [3, dIn]);
+    const f = (v: tf.Tensor2D): tf.Tensor2D => tf.matMul(v, at as tf.Tensor2D);
+    const est = await largestSingularValues(tf, jacobianAt(tf, f, x, dOut, emptyPasses()), new Rng(5), {
+      method: 'lanczos',
+      maxIter: 40,
+      tol: TOL,
+    });
+    x.dispose();
+    at.dispose();
+    assert.ok(est.converged.every(Boolean), `${est.iterations}`);
+    est.sigmaMax.forEach((_, i) =>
+      assert.ok(est.sigmaMaxLower[i]! <= truth && truth <= est.sigmaMaxUpper[i]!),
+    );
+  });
 });
