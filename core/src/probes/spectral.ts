@@ -8,8 +8,9 @@
  * from Ritz residuals: they bound the distance to the singular value nearest the estimate, and Lanczos resolves
  * clusters of close singular values, so that it is the largest one only assumes the random start is not
  * (numerically) orthogonal to its singular vector. Power iteration cannot resolve a cluster, so its upper end
- * is the gap-free probabilistic bound of powerFailureBound instead: wide, and honest about it. They are widened by the products' own relative error (BatchedJacobian.relativeError:
- * J v is a central finite difference in float32), which no residual can see.
+ * is the gap-free probabilistic bound of powerFailureBound instead: wide, and honest about it. Both are widened
+ * by the products' own relative error (BatchedJacobian.relativeError: J v is a central finite difference in
+ * float32), which no residual can see.
  */
 import { bidiagonal, matrix, transpose, type Matrix64 } from '../linalg/matrix64';
 import { normalizeRows, rowNorm, type BatchedJacobian } from './jacobian';
@@ -139,8 +140,7 @@ async function powerIteration(
     const [s, next] = tf.tidy(() => {
       const u = jac.jvp(v);
       const w = jac.vjp(u);
-      const norm = rowNorm(tf, u);
-      return [norm, normalizeRows(tf, w)];
+      return [rowNorm(tf, u), normalizeRows(tf, w)];
     });
     products += 2;
     sigma = columnToArray(s);
