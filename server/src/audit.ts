@@ -26,9 +26,9 @@ import type {
   AuditRequest as WorkerAuditRequest,
   JsonValue,
 } from '../../core/src/protocol/worker-messages';
-import type { Report } from '../../core/src/report/schema';
+import type { Report, ReportStaticBounds } from '../../core/src/report/schema';
 import { modelLint } from '../../core/src/rules/model-lint';
-import { staticBlockBounds } from '../../core/src/report/static-bounds';
+import { staticBlockBounds, staticModelBound } from '../../core/src/report/static-bounds';
 import type { Finding as RuleFinding } from '../../core/src/rules/rule';
 import { AuditQueue } from './audit-queue';
 import { pathToUri } from './documents';
@@ -97,6 +97,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     // The linter's intent decides the probes and the verdict, as in the CLI.
     intent: audited.intent,
     ...(target.findings ? { lint: modelLint(model, target.findings) } : {}),
+    staticBounds: staticView(target),
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
@@ -107,6 +108,12 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     ...(Object.keys(settings.probes.options).length > 0 ? { options: settings.probes.options } : {}),
   };
   return { request };
+}
+
+/** The static bounds the report keeps: per block, and the whole model's (a critic's guarantee). */
+function staticView(target: AuditTarget): ReportStaticBounds {
+  const model = staticModelBound(target.model, target.bounds);
+  return { blocks: staticBlockBounds(target.model, target.bounds), ...(model ? { model } : {}) };
 }
 
 /** Runtime block names are the layers' `name` configs; where the source sets one, findings can point at it. */

@@ -219,7 +219,9 @@ export function sourceLink(file: string, range: WebviewRange): SourceLink {
   };
 }
 
-export function toViewModel(report: Report, staticBounds: readonly StaticBlockBound[] = []): ViewModel {
+export function toViewModel(report: Report, given: readonly StaticBlockBound[] = []): ViewModel {
+  // The report carries its static bounds since schema v2; a host that sends its own (with sources) wins.
+  const staticBounds = given.length > 0 ? given : (report.staticBounds?.blocks ?? []);
   const cards = CARDS.map((c) => card(report, c)).filter((c): c is Card => c !== undefined);
   const backend = report.backend
     ? `${report.backend.name} (${report.backend.package} ${report.backend.version})`

@@ -23,8 +23,8 @@ import { lintFile } from '../rules';
 import { modelLint } from '../rules/model-lint';
 import { makeNonce, standaloneHtml } from '../report/page';
 import { provenanceLines } from '../report/provenance-text';
-import type { Report } from '../report/schema';
-import { staticBlockBounds } from '../report/static-bounds';
+import type { Report, ReportStaticBounds } from '../report/schema';
+import { staticBlockBounds, staticModelBound } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
 import { listenForStop, signalExitCode } from './stop-signals';
@@ -95,13 +95,22 @@ export function locateModel(file: string, name: string | undefined): LocatedMode
  * as the linter reads it: only inside the model file's workspace folder (the nearest package.json), capped.
  */
 export async function auditStaticBounds(parsed: ParsedAuditArgs): Promise<StaticBlockBound[] | undefined> {
+  return (await auditStaticView(parsed))?.blocks;
+}
+
+/** The static bounds per block and the whole model's, for the report (a critic's global bound is the latter). */
+export async function auditStaticView(parsed: ParsedAuditArgs): Promise<ReportStaticBounds | undefined> {
   const located = parsed.located;
   if (located === undefined) return undefined;
   const checkpoints = new CheckpointCache({ roots: [workspaceFolder(located.fileIr.file)] });
   const path = located.target.model.checkpoint;
   if (path !== undefined) await loadAll(checkpoints, [path]);
   const bounds = computeBounds(located.fileIr, { checkpoints: (p) => checkpoints.peek(p) });
-  return staticBlockBounds(located.target.model, bounds);
+  const model = staticModelBound(located.target.model, bounds);
+  return {
+    blocks: staticBlockBounds(located.target.model, bounds),
+    ...(model ? { model } : {}),
+  };
 }
 
 /**
@@ -290,7 +299,9 @@ export const auditCommand: CliCommand = {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n`);
       return EXIT_USAGE;
     }
-    const staticBounds = await auditStaticBounds(parsed);
+    const staticView = await auditStaticView(parsed);
+    const staticBounds = staticView?.blocks;
+    if (staticView !== undefined) parsed.request.staticBounds = staticView;
     const lint = auditLint(parsed);
     if (lint !== undefined) parsed.request.lint = lint;
     const stop = listenForStop();

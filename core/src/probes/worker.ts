@@ -192,6 +192,7 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
   const report = buildReport({
     model: { ...model, ...(outputShape ? { outputShape } : {}) },
     ...(lint ? { lint } : {}),
+    ...(request.staticBounds ? { staticBounds: request.staticBounds } : {}),
     intent,
     provenance: provenanceOf(request, data.shape[0] ?? points),
     backend: loaded.resolved.info,

@@ -3,7 +3,7 @@
  * worker (worker.ts) import these, and nothing else crosses the boundary but plain JSON.
  */
 import type { IntentKind, SourceRange } from '../ir/model-ir';
-import type { Report } from '../report/schema';
+import type { Report, ReportStaticBounds } from '../report/schema';
 
 export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
@@ -59,6 +59,8 @@ export interface AuditRequest {
   intent?: { kind: IntentKind; signals: string[] };
   /** The linter's error and warning findings about the model, shown in the report beside the measured values. */
   lint?: LintEntry[];
+  /** The static calculus per block and for the whole model, kept in the report beside the measured values. */
+  staticBounds?: ReportStaticBounds;
   /** Where the model and its blocks (by layer name) are defined, for findings. */
   range?: SourceRange;
   blockRanges?: Record<string, SourceRange>;

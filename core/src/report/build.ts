@@ -12,6 +12,7 @@ import {
   type ReportIntent,
   type ReportLint,
   type ReportLintFinding,
+  type ReportStaticBounds,
   type ReportError,
 } from './schema';
 
@@ -33,6 +34,7 @@ export interface BuildReportInput {
   provenance: Provenance;
   /** The linter's findings about the model; absent when no source was analysed. */
   lint?: ReportLintFinding[];
+  staticBounds?: ReportStaticBounds;
   backend?: BackendInfo;
   settings: AuditSettings;
   probes: ProbeResult[];
@@ -78,6 +80,7 @@ export function buildReport(input: BuildReportInput): Report {
     findings,
   };
   if (input.lint !== undefined) report.lint = lintSection(input.lint, report);
+  if (input.staticBounds !== undefined) report.staticBounds = input.staticBounds;
   if (input.backend !== undefined) report.backend = input.backend;
   if (input.error !== undefined) report.error = input.error;
   return report;

@@ -4,7 +4,7 @@
  */
 import { FRESH_WEIGHTS_TEXT, type ProbeResult, type Report } from './schema';
 
-/** `weights`, `data`, `seed`, `ran on` (backends), `intent`: one labelled line each, in this order. */
+/** `weights`, `data`, `seed`, `ran on` (backends), `intent` (and a critic's `global bound`), in this order. */
 export interface ProvenanceLine {
   label: string;
   text: string;
@@ -48,8 +48,38 @@ export function intentText(report: Report): string {
   return `${INTENT_WORDS[kind]} (${source}: ${why})`;
 }
 
+function num(v: number): string {
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+    ? v.toExponential(2)
+    : String(Number(v.toPrecision(4)));
+}
+
+/**
+ * A critic's verdict is about its global constant: the static bound is the guarantee, the measured constant at
+ * the probe points only a lower bound on it. One line putting the two side by side.
+ */
+export function globalBoundText(report: Report): string {
+  const measured = report.figures.find((f) => f.id === 'forward-lipschitz.sigma-max');
+  const shown =
+    measured === undefined
+      ? 'not measured'
+      : measured.value === null
+        ? (measured.nonFinite ?? '—')
+        : num(measured.value);
+  const bound = report.staticBounds?.model;
+  const guarantee =
+    bound === undefined
+      ? 'no static bound (no source analysed)'
+      : typeof bound.forward === 'number'
+        ? `static global bound ${num(bound.forward)}${bound.source ? ` (${bound.source})` : ''}`
+        : `static global bound ${bound.forward}: nothing guarantees a global constant`;
+  return `measured ${shown} at the probe points (a lower bound on the global constant); ${guarantee}`;
+}
+
 export function provenanceLines(report: Report): ProvenanceLine[] {
   const { weights, data, seed } = report.provenance;
+  const critic: ProvenanceLine[] =
+    report.intent.kind === 'lipschitz' ? [{ label: 'global bound', text: globalBoundText(report) }] : [];
   return [
     {
       label: 'weights',
@@ -68,5 +98,6 @@ export function provenanceLines(report: Report): ProvenanceLine[] {
     { label: 'seed', text: String(seed) },
     { label: 'ran on', text: backendsText(report) },
     { label: 'intent', text: intentText(report) },
+    ...critic,
   ];
 }

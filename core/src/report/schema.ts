@@ -2,14 +2,15 @@
  * The audit report: plain JSON that crosses the worker, the language server, the webview and the CLI. Every
  * reader calls `parseReport`, which rejects versions it does not know rather than guessing at their shape.
  */
-import type { SourceRange } from '../ir/model-ir';
+import type { Position, SourceRange } from '../ir/model-ir';
 
 /**
  * Bumped on any change that an older reader would misread.
  *
  * Version 2 (issue 12) added `intent` (what the model is meant to be, which decides the probes and findings),
  * `provenance` (weights, data, seed), each probe's `backend` (the one it actually ran on, and any fallback) and
- * `lint` (the linter's findings about the model, per block, beside the measured values).
+ * `lint` (the linter's findings about the model, per block, beside the measured values) and `staticBounds` (the
+ * static calculus per block and for the whole model).
  * Migration: none. A version-1 report lacks the facts a verdict now rests on, so readers refuse it with a
  * message that says to run the audit again; nothing converts it.
  */
@@ -181,6 +182,26 @@ export interface ReportLintFinding {
   range: SourceRange;
 }
 
+/** A bound from the static calculus: a number, or a word saying why there is none (`unknown`, `unbounded`). */
+export interface ReportStaticBound {
+  label: string;
+  forward: number | string;
+  inverse: number | string;
+  /** How it was derived. */
+  source: string;
+  file?: string;
+  range?: { start: Position; end: Position };
+}
+
+/**
+ * The static bounds beside the measured values: per top-level block, and the whole model's, which for a critic
+ * is the guarantee (the measured constant only bounds it from below).
+ */
+export interface ReportStaticBounds {
+  model?: ReportStaticBound;
+  blocks: ReportStaticBound[];
+}
+
 /** The static side of the report: what the linter says about the code the audit measured. */
 export interface ReportLint {
   findings: ReportLintFinding[];
@@ -207,6 +228,8 @@ export interface Report {
   provenance: Provenance;
   /** Absent when no source was analysed (a bare checkpoint). */
   lint?: ReportLint;
+  /** Absent when no source was analysed. */
+  staticBounds?: ReportStaticBounds;
   backend?: BackendInfo;
   settings: AuditSettings;
   durationMs: number;
@@ -266,6 +289,21 @@ function checkProvenance(v: Json | undefined): void {
   need(typeof p.seed === 'number', 'provenance.seed');
 }
 
+function checkStaticBound(v: Json | undefined, where: string): void {
+  const bound = (b: Json | undefined): boolean => typeof b === 'number' || typeof b === 'string';
+  need(
+    isObject(v) && typeof v.label === 'string' && bound(v.forward) && bound(v.inverse),
+    `${where}: a static bound needs label, forward and inverse`,
+  );
+}
+
+function checkStaticBounds(v: Json): void {
+  need(isObject(v) && Array.isArray(v.blocks), 'staticBounds.blocks must be an array');
+  const s = v as { [key: string]: Json };
+  (s.blocks as Json[]).forEach((b, i) => checkStaticBound(b, `staticBounds.blocks[${i}]`));
+  if (s.model !== undefined) checkStaticBound(s.model, 'staticBounds.model');
+}
+
 function checkLint(v: Json): void {
   need(isObject(v) && Array.isArray(v.findings), 'lint.findings must be an array');
   for (const f of (v as { [key: string]: Json }).findings as Json[]) {
@@ -307,6 +345,7 @@ export function parseReport(input: string | unknown): Report {
   checkIntent(r.intent);
   checkProvenance(r.provenance);
   if (r.lint !== undefined) checkLint(r.lint);
+  if (r.staticBounds !== undefined) checkStaticBounds(r.staticBounds);
   checkFigures(r.figures, 'figures');
   need(Array.isArray(r.probes), 'probes must be an array');
   for (const p of r.probes as Json[]) {

@@ -5,6 +5,7 @@
 import type { BoundsMap } from '../bounds';
 import type { IrNode, ModelNode } from '../ir/model-ir';
 import type { StaticBlockBound } from '../protocol/webview';
+import type { ReportStaticBound } from './schema';
 
 function plainLabel(node: IrNode): string {
   switch (node.kind) {
@@ -29,4 +30,12 @@ export function staticBlockBounds(model: ModelNode, bounds: BoundsMap): StaticBl
       range: { start: c.range.start, end: c.range.end },
     };
   });
+}
+
+/** The whole model's static bound: for a critic, the guarantee its measured constant is compared with. */
+export function staticModelBound(model: ModelNode, bounds: BoundsMap): ReportStaticBound | undefined {
+  const b = bounds.get(model.id) ?? bounds.get(model.body.id);
+  return b === undefined
+    ? undefined
+    : { label: model.name, forward: b.forward, inverse: b.inverse, source: b.source };
 }

@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAuditArgs } from '../../src/cli/audit';
+import { auditStaticView, parseAuditArgs } from '../../src/cli/audit';
 import { fileSystemIO } from '../../src/layers/file-io';
 import { runAudit } from '../../src/probes/run-audit';
 import { reportVerdict, verdictText } from '../../src/protocol/webview';
+import { provenanceLines } from '../../src/report/provenance-text';
 import { parseReport } from '../../src/report/schema';
 import { additiveModel } from './fixtures/models';
 
@@ -55,6 +56,30 @@ describe('the audit follows the intent and states its provenance', () => {
       seed: 0,
     });
     assert.deepEqual(report.probes[0]!.backend, { name: 'cpu' });
+  });
+
+  it('a critic gets the global-bound view: the measured constant beside the static global bound', async () => {
+    const parsed = parseAuditArgs([join(fixtures, 'critic.ts'), ...light], fixtures);
+    parsed.request.staticBounds = await auditStaticView(parsed);
+    const report = parseReport(JSON.stringify(await runAudit(parsed.request)));
+    assert.equal(report.status, 'complete', JSON.stringify(report.error));
+    assert.equal(report.intent.kind, 'lipschitz');
+    assert.deepEqual(
+      report.probes.filter((p) => p.status !== 'skipped').map((p) => p.id),
+      ['forward-lipschitz'],
+    );
+    assert.deepEqual(
+      report.staticBounds?.blocks.map((b) => [b.label, b.forward]),
+      [
+        ['dense', 'unknown'],
+        ['dense', 'unknown'],
+      ],
+    );
+    const line = provenanceLines(report).find((l) => l.label === 'global bound')?.text;
+    assert.match(
+      line ?? '',
+      /^measured [\d.]+ at the probe points \(a lower bound on the global constant\); static global bound unknown: nothing guarantees a global constant$/,
+    );
   });
 
   it('a checkpoint audit names the checkpoint and its date, and each probe its backend', async () => {
