@@ -240,6 +240,13 @@ export class AuditService {
       });
       if (signal.aborted) return { model, staticBounds, report: result, cancelled: true, error: 'cancelled' };
       const outcome: AuditOutcome = { model, report: result, staticBounds };
+      // No silent fallback: a probe that left the audit's backend is in the output channel too.
+      for (const p of result.probes)
+        if (p.backend?.fallback)
+          this.log(
+            'warn',
+            `audit of ${target.model.name}: probe ${p.id} ran on ${p.backend.name} instead of ${p.backend.fallback.from}: ${p.backend.fallback.reason}`,
+          );
       this.remember(target, outcome);
       this.log(
         'info',

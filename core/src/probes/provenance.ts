@@ -3,7 +3,7 @@
  * meant to be, which decides the probes. Read in the worker, which has the request, the file system and the
  * loaded model.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { AuditRequest } from '../protocol/worker-messages';
 import type { Provenance, ReportIntent } from '../report/schema';
 import { PROBE_IDS, type ProbeId } from './probe';
@@ -16,6 +16,25 @@ function modified(path: string): string | null {
   }
 }
 
+/**
+ * Calls by which a module sets its model's weights itself. A textual check of the module file only (a helper it
+ * imports is not read): when one is seen, the weights are not called a fresh initialisation.
+ */
+const WEIGHT_LOADERS = /\b(loadLayersModel|loadGraphModel|loadWeights|setWeights)\s*\(/;
+
+function weightLoader(file: string): string | undefined {
+  try {
+    return WEIGHT_LOADERS.exec(readFileSync(file, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function weightsOfModule(file: string): Provenance['weights'] {
+  const call = weightLoader(file);
+  return call === undefined ? { kind: 'fresh', module: file } : { kind: 'module-loaded', module: file, call };
+}
+
 /** The weights, data and seed of an audit; `points` is the number of probe points actually used. */
 export function provenanceOf(request: AuditRequest, points: number): Provenance {
   const m = request.model;
@@ -23,7 +42,7 @@ export function provenanceOf(request: AuditRequest, points: number): Provenance 
     weights:
       m.source === 'checkpoint'
         ? { kind: 'checkpoint', path: m.path, modified: modified(m.path) }
-        : { kind: 'fresh', module: m.file },
+        : weightsOfModule(m.file),
     // normalData draws standard normals: scale 1.
     data:
       request.sample === undefined

@@ -149,6 +149,10 @@ export function verdictText(report: Pick<Report, 'status' | 'findings' | 'proven
   const subject = report.provenance.weights.kind === 'fresh' ? 'architecture' : 'model';
   const scope =
     report.intent.kind === 'ordinary' || report.intent.kind === 'lipschitz' ? ', forward map only' : '';
-  const fresh = report.provenance.weights.kind === 'fresh' ? 'fresh weights' : 'checkpoint weights';
+  const fresh = {
+    fresh: 'fresh weights',
+    checkpoint: 'checkpoint weights',
+    'module-loaded': 'weights the module loads',
+  }[report.provenance.weights.kind];
   return `${subject} ${VERDICT_WORDS[verdict]} (${fresh}${scope})`;
 }

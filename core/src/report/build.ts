@@ -96,8 +96,11 @@ function lintSection(findings: ReportLintFinding[], report: Report): ReportLint 
   const measuredError = report.findings.some((f) => f.severity === 'error');
   if (errors.length === 0 || measuredError || report.status === 'failed') return { findings };
   const rules = [...new Set(errors.map((f) => f.ruleId))].join(', ');
-  const weights =
-    report.provenance.weights.kind === 'fresh' ? 'this fresh initialisation' : 'these checkpoint weights';
+  const weights = {
+    fresh: 'this fresh initialisation',
+    checkpoint: 'these checkpoint weights',
+    'module-loaded': 'the weights the module loads',
+  }[report.provenance.weights.kind];
   return {
     findings,
     relation:

@@ -86,7 +86,9 @@ export function provenanceLines(report: Report): ProvenanceLine[] {
       text:
         weights.kind === 'checkpoint'
           ? `checkpoint ${weights.path} (modified ${weights.modified ?? 'unknown'})`
-          : `${FRESH_WEIGHTS_TEXT} (built by ${weights.module})`,
+          : weights.kind === 'module-loaded'
+            ? `set by ${weights.module} itself (it calls ${weights.call}): not a fresh initialisation, but which weights is not known here`
+            : `${FRESH_WEIGHTS_TEXT} (built by ${weights.module})`,
     },
     {
       label: 'data',

@@ -157,7 +157,9 @@ export type WeightsProvenance =
       path: string;
       /** The model.json's modification time (ISO), null if unreadable. */ modified: string | null;
     }
-  | { kind: 'fresh'; /** The module that built the model. */ module: string };
+  | { kind: 'fresh'; /** The module that built the model. */ module: string }
+  /** The module's own code loads or sets weights (`loadLayersModel`, `setWeights`, ...): not fresh, but unnamed. */
+  | { kind: 'module-loaded'; module: string; /** The call seen in the module's text. */ call: string };
 
 /** Where the probe inputs came from. */
 export type DataProvenance =
@@ -279,6 +281,11 @@ function checkProvenance(v: Json | undefined): void {
     need(
       typeof weights.path === 'string' && (weights.modified === null || typeof weights.modified === 'string'),
       'provenance.weights: a checkpoint needs path and modified',
+    );
+  else if (weights.kind === 'module-loaded')
+    need(
+      typeof weights.module === 'string' && typeof weights.call === 'string',
+      'provenance.weights: module-loaded needs module and call',
     );
   else need(weights.kind === 'fresh' && typeof weights.module === 'string', 'provenance.weights.kind');
   const d = p.data;

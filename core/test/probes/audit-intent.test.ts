@@ -4,12 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auditStaticView, parseAuditArgs } from '../../src/cli/audit';
 import { fileSystemIO } from '../../src/layers/file-io';
+import { provenanceOf } from '../../src/probes/provenance';
 import { runAudit } from '../../src/probes/run-audit';
 import { reportVerdict, verdictText } from '../../src/protocol/webview';
 import { provenanceLines } from '../../src/report/provenance-text';
@@ -80,6 +81,27 @@ describe('the audit follows the intent and states its provenance', () => {
       line ?? '',
       /^measured [\d.]+ at the probe points \(a lower bound on the global constant\); static global bound unknown: nothing guarantees a global constant$/,
     );
+  });
+
+  it('a module that loads its own weights is not called a fresh initialisation', () => {
+    const module = (text: string): string => {
+      const file = join(dir, `m${Math.random().toString(36).slice(2)}.ts`);
+      writeFileSync(file, text);
+      return file;
+    };
+    const request = (file: string) => ({
+      model: { source: 'module' as const, file },
+      cwd: dir,
+      budgetSeconds: 1,
+    });
+    const loads = module("export const m = await tf.loadLayersModel('file://./ckpt/model.json');\n");
+    assert.deepEqual(provenanceOf(request(loads), 4).weights, {
+      kind: 'module-loaded',
+      module: loads,
+      call: 'loadLayersModel',
+    });
+    const fresh = module('export const m = tf.sequential({ layers: [] });\n');
+    assert.deepEqual(provenanceOf(request(fresh), 4).weights, { kind: 'fresh', module: fresh });
   });
 
   it('a checkpoint audit names the checkpoint and its date, and each probe its backend', async () => {
