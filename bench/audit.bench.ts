@@ -122,18 +122,8 @@ async function main(): Promise<void> {
     target.forward(x).dispose(); // builds lazily-built layers before timing
     const fwdMs = timeForward(target, x);
     console.log(`\n${target.name}: one forward pass of the batch ${fwdMs.toFixed(2)} ms`);
-    let lines: string[];
-    try {
-      lines = await compareMethods(target, x);
-    } catch (e) {
-      // wasm lacks some gradient kernels (gather's, for permutations): compare on cpu; products do not change.
-      console.log(`    (${e instanceof Error ? e.message : String(e)}: method comparison on cpu)`);
-      const backend = tf.getBackend();
-      await tf.setBackend('cpu');
-      lines = await compareMethods(target, x);
-      await tf.setBackend(backend);
-    }
-    for (const line of lines) console.log(line);
+    // Every layer here has its gradients on wasm (core/src/layers/portable-ops.ts): no cpu detour.
+    for (const line of await compareMethods(target, x)) console.log(line);
     const t0 = performance.now();
     const results = await runProbes(target, x, {
       tf,
