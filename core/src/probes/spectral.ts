@@ -106,7 +106,16 @@ class Tracker {
     });
     return this.converged.every((c, i) => c || this.failed[i]);
   }
+  /** Re-judges convergence with final bars, without counting an iteration. */
+  recheck(est: readonly number[], width: readonly number[]): void {
+    est.forEach((s, i) => {
+      if (!this.failed[i]) this.converged[i] = width[i]! <= this.tol * Math.abs(s);
+    });
+  }
 }
+
+/** Relative float32 rounding allowed for a norm of an exact reverse product. */
+const REVERSE_ROUNDING = 1e-6;
 
 /** The probability the error bars of power iteration may be wrong: they hold for all but this share of starts. */
 export const POWER_FAILURE_PROBABILITY = 1e-3;
@@ -137,20 +146,25 @@ async function powerIteration(
   const e = jac.relativeError ?? 0;
   let products = 0;
   for (let it = 1; it <= o.maxIter; it++) {
-    const [s, next] = tf.tidy(() => {
+    const [s, exact, next] = tf.tidy(() => {
       const u = jac.jvp(v);
       const w = jac.vjp(u);
-      return [rowNorm(tf, u), normalizeRows(tf, w)];
+      const norm = rowNorm(tf, u);
+      // ||J^T u|| / ||u|| uses only the exact reverse product: a lower bound on sigma_max that the finite
+      // difference's curvature error cannot push above the truth.
+      return [norm, tf.div(rowNorm(tf, w), tf.maximum(norm, 1e-30)), normalizeRows(tf, w)];
     });
     products += 2;
     sigma = columnToArray(s);
+    const reverse = columnToArray(exact);
     s.dispose();
+    exact.dispose();
     v.dispose();
     v = next;
     // ||J v|| for unit v is below sigma_max. A residual cannot bound how far (it certifies the singular value
     // nearest the estimate, which inside a cluster of close ones need not be the largest); the random start can.
     const above = powerFailureBound(jac.dIn, it - 1);
-    lower = sigma.map((t) => t * (1 - e));
+    lower = reverse.map((t) => t * (1 - REVERSE_ROUNDING));
     upper = sigma.map((t) => (t / Math.sqrt(1 - above)) * (1 + e));
     o.onIteration?.(it);
     o.onEstimate?.(it, sigma);
@@ -211,6 +225,8 @@ async function lanczos(
   const e = jac.relativeError ?? 0;
   const maxWidth = new Array<number>(n).fill(NaN);
   const minWidth = new Array<number>(n).fill(NaN);
+  /** Per point: the left singular vector of B_k for the largest Ritz value (coefficients of the u's). */
+  const topLeft: number[][] = Array.from({ length: n }, () => []);
   let products = 0;
 
   const orthogonalize = (w: Tensor2D, basis: Tensor2D[]): Tensor2D =>
@@ -250,6 +266,7 @@ async function lanczos(
     for (let i = 0; i < n; i++) {
       const ritz = ritzBars(alphas[i]!, betas[i]!, sizeK === jac.dOut);
       sigmaMax[i] = ritz.max;
+      topLeft[i] = ritz.maxLeft;
       sigmaMin[i] = ritz.min;
       sigmaMaxLower[i] = ritz.max * (1 - e);
       sigmaMaxUpper[i] = (ritz.max + ritz.maxResidual) * (1 + e);
@@ -265,6 +282,28 @@ async function lanczos(
     const minDone = o.needMin !== true || minTracker.update(sizeK, sigmaMin, minWidth);
     if ((maxDone && minDone) || o.shouldStop?.() === true || sizeK === maxK) break;
     await yieldToEventLoop();
+  }
+  if (us.length > 0 && o.shouldStop?.() !== true) {
+    // The lower end from the exact reverse product alone: ||J^T u|| for the unit Ritz vector u = U_k z, which
+    // the finite difference's curvature error cannot push above the truth.
+    const reverse = tf.tidy(() => {
+      const k = us.length;
+      const z = tf.tensor3d(
+        topLeft.flatMap((c) => Array.from({ length: k }, (_, j) => c[j] ?? 0)),
+        [n, k, 1],
+      );
+      const u = normalizeRows(tf, tf.sum(tf.mul(tf.stack(us, 1), z), 1) as Tensor2D);
+      return rowNorm(tf, jac.vjp(u));
+    });
+    products++;
+    columnToArray(reverse).forEach((r, i) => {
+      if (Number.isFinite(r)) sigmaMaxLower[i] = r * (1 - REVERSE_ROUNDING);
+    });
+    reverse.dispose();
+    tracker.recheck(
+      sigmaMax,
+      sigmaMaxUpper.map((u, i) => u - sigmaMaxLower[i]!),
+    );
   }
   for (const t of [...vs, ...us]) t.dispose();
   return {
@@ -294,18 +333,25 @@ export function ritzBars(
   alphas: readonly number[],
   betas: readonly number[],
   fullRange = false,
-): { max: number; min: number; maxResidual: number; minResidual: number } {
+): { max: number; min: number; maxResidual: number; minResidual: number; maxLeft: number[] } {
   const k = alphas.length;
   const b = bidiagonal(alphas, betas);
   if (b.data.some((x) => !Number.isFinite(x)) || !Number.isFinite(betas[k - 1] ?? NaN))
-    return { max: NaN, min: NaN, maxResidual: NaN, minResidual: NaN };
+    return { max: NaN, min: NaN, maxResidual: NaN, minResidual: NaN, maxLeft: [] };
   if (fullRange) {
     // (k + 1) x k: B_k^T with beta_k e_k^T below it.
     const wide = matrix(k + 1, k);
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wide.data[i * k + j] = b.data[j * k + i]!;
     wide.data[k * k + k - 1] = betas[k - 1]!;
-    const { values } = jacobiSvd(wide);
-    return { max: Math.max(...values), min: Math.min(...values), maxResidual: 0, minResidual: 0 };
+    const { values, vectors } = jacobiSvd(wide);
+    const top = values.indexOf(Math.max(...values));
+    return {
+      max: values[top]!,
+      min: Math.min(...values),
+      maxResidual: 0,
+      minResidual: 0,
+      maxLeft: column(vectors, top),
+    };
   }
   // Left singular vectors of B are the right singular vectors of B^T.
   const { values, vectors } = jacobiSvd(transpose(b));
@@ -317,7 +363,17 @@ export function ritzBars(
   });
   const lastBeta = Math.abs(betas[k - 1]!);
   const residual = (j: number): number => (lastBeta * Math.abs(vectors.data[(k - 1) * k + j]!)) / Math.SQRT2;
-  return { max: values[hi]!, min: values[lo]!, maxResidual: residual(hi), minResidual: residual(lo) };
+  return {
+    max: values[hi]!,
+    min: values[lo]!,
+    maxResidual: residual(hi),
+    minResidual: residual(lo),
+    maxLeft: column(vectors, hi),
+  };
+}
+
+function column(m: Matrix64, j: number): number[] {
+  return Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j]!);
 }
 
 /**
