@@ -246,7 +246,8 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
 
 function summary(report: Report): string {
   const lines = [
-    `${report.model.name}: ${verdictText(report)}; ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    // A failed audit's verdict already says so; the others add whether every probe completed.
+    `${report.model.name}: ${verdictText(report)}${report.status === 'failed' ? '' : `; ${report.status}`} in ${(report.durationMs / 1000).toFixed(1)} s`,
     // Provenance first, as on the page: what was audited decides what the figures mean.
     ...provenanceLines(report).map((l) => `  ${l.label}: ${l.text}`),
   ];
