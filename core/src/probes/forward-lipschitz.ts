@@ -3,7 +3,7 @@
  * and each block, plus a pair search that bounds it from below without derivatives.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { blockInputs, flat, maxOrNaN, median, sigmaAt } from './measure';
+import { blockInputs, blockSettings, flat, maxOrNaN, median, sigmaAt } from './measure';
 import { pairSearch } from './pair-search';
 import { emptyOutput, type Probe } from './probe';
 import { blockMaps, flatMaps, pointSize, stopReason } from './target';
@@ -58,7 +58,7 @@ export const forwardLipschitz: Probe = {
         const input = inputs[k]!;
         const bm = blockMaps(tf, block, input.shape.slice(1), ctx.passes);
         const bx = flat(tf, input);
-        const be = await sigmaAt(ctx, bm.forward, bx, pointSize(bm.outputShape), settings);
+        const be = await sigmaAt(ctx, bm.forward, bx, pointSize(bm.outputShape), blockSettings(settings));
         bx.dispose();
         rows.push([
           block.name,
@@ -72,7 +72,7 @@ export const forwardLipschitz: Probe = {
       inputs.forEach((t) => t.dispose());
       out.tables.push({
         id: 'blocks',
-        title: 'Per block',
+        title: `Per block (error bars to ${blockSettings(settings).tol})`,
         columns: ['block', 'sigma_max', 'median', 'sigma_max_lo', 'sigma_max_hi', 'converged'],
         rows,
       });

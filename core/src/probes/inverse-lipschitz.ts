@@ -4,7 +4,7 @@
  * where it has none, 1 / (smallest singular value of the forward Jacobian) from Lanczos.
  */
 import { figure, finiteOrNull } from '../report/schema';
-import { blockInputs, flat, maxOrNaN, median, sigmaAt } from './measure';
+import { blockInputs, blockSettings, flat, maxOrNaN, median, sigmaAt } from './measure';
 import { emptyOutput, type Probe, type ProbeSettings } from './probe';
 import type { SpectralEstimate } from './spectral';
 import {
@@ -118,7 +118,7 @@ export const inverseLipschitz: Probe = {
         if (stopReason(ctx) !== undefined) break;
         ctx.progress((k + 1) / (target.blocks.length + 1), `block ${block.name}`);
         const bm = blockMaps(tf, block, inputs[k]!.shape.slice(1), ctx.passes);
-        const be = await inverseAt(ctx, bm, inputs[k]!, inputs[k + 1]!, settings);
+        const be = await inverseAt(ctx, bm, inputs[k]!, inputs[k + 1]!, blockSettings(settings));
         rows.push([
           block.name,
           be.method,
@@ -131,7 +131,7 @@ export const inverseLipschitz: Probe = {
       inputs.forEach((t) => t.dispose());
       out.tables.push({
         id: 'blocks',
-        title: 'Per block',
+        title: `Per block (error bars to ${blockSettings(settings).tol})`,
         columns: [
           'block',
           'method',
