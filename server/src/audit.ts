@@ -27,7 +27,7 @@ import type {
   JsonValue,
 } from '../../core/src/protocol/worker-messages';
 import type { Report, ReportStaticBounds } from '../../core/src/report/schema';
-import { modelLint } from '../../core/src/rules/model-lint';
+import { modelLint } from '../../core/src/report/model-lint';
 import { staticBlockBounds, staticModelBound } from '../../core/src/report/static-bounds';
 import type { Finding as RuleFinding } from '../../core/src/rules/rule';
 import { AuditQueue } from './audit-queue';

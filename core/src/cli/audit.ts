@@ -20,7 +20,7 @@ import {
   type LintEntry,
 } from '../protocol/worker-messages';
 import { lintFile } from '../rules';
-import { modelLint } from '../rules/model-lint';
+import { modelLint } from '../report/model-lint';
 import { makeNonce, standaloneHtml } from '../report/page';
 import { provenanceLines } from '../report/provenance-text';
 import type { Report, ReportStaticBounds } from '../report/schema';

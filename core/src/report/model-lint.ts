@@ -4,8 +4,15 @@
  * error without the report saying how the two relate. Plain data; the CLI and the language server build it alike.
  */
 import type { ModelNode, SourceRange } from '../ir/model-ir';
-import type { Finding as RuleFinding } from './rule';
 import type { LintEntry } from '../protocol/worker-messages';
+
+/** What this needs of a rule finding (core/src/rules/rule.ts `Finding`), without importing the rules here. */
+export interface RuleFindingLike {
+  ruleId: string;
+  severity: string;
+  message: string;
+  range: SourceRange;
+}
 
 function before(a: SourceRange['start'], b: SourceRange['start']): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);
@@ -19,7 +26,7 @@ function inside(r: SourceRange, outer: SourceRange): boolean {
  * Findings inside the model's body (each with the index of the top-level block holding it) or on the model's own
  * name; info-level ones are left out, being hints rather than problems.
  */
-export function modelLint(model: ModelNode, findings: readonly RuleFinding[]): LintEntry[] {
+export function modelLint(model: ModelNode, findings: readonly RuleFindingLike[]): LintEntry[] {
   const out: LintEntry[] = [];
   for (const f of findings) {
     if (f.severity !== 'error' && f.severity !== 'warning') continue;
