@@ -42,31 +42,37 @@ export const attack: Probe = {
     const grad = tf.grad(loss);
     const every = Math.max(1, Math.floor(steps / 20));
     let done = 0;
-    let gradientFailed = false;
+    // The step at which the gradient failed: from there on the attack is a random search, said once, since it
+    // finds far less than gradient ascent and its worst error is then a much weaker lower bound.
+    let gradientFailedAt: number | undefined;
     for (let step = 0; step < steps; step++) {
       if (stopReason(ctx) !== undefined) break;
-      let next: Tensor2D;
-      try {
-        next = tf.tidy(() => {
-          ctx.passes.backward++;
-          const g = grad(x);
-          // NaN gradients would move x to NaN: take no step in those coordinates instead.
-          const s = tf.where(tf.isNaN(g), tf.zerosLike(g), tf.sign(g));
-          return tf.minimum(tf.maximum(tf.add(x, tf.mul(s, alpha)), lo), hi) as Tensor2D;
-        });
-      } catch (e) {
-        gradientFailed = true;
-        out.notes.push(`Gradient through forward and inverse failed (${String(e)}); random search instead.`);
-        next = tf.tidy(() =>
-          tf.minimum(tf.maximum(tf.add(x, tf.tensor2d(rng.uniforms(n * d, -alpha, alpha), [n, d])), lo), hi),
-        ) as Tensor2D;
+      let next: Tensor2D | undefined;
+      if (gradientFailedAt === undefined) {
+        try {
+          next = tf.tidy(() => {
+            ctx.passes.backward++;
+            const g = grad(x);
+            // NaN gradients would move x to NaN: take no step in those coordinates instead.
+            const s = tf.where(tf.isNaN(g), tf.zerosLike(g), tf.sign(g));
+            return tf.minimum(tf.maximum(tf.add(x, tf.mul(s, alpha)), lo), hi) as Tensor2D;
+          });
+        } catch (e) {
+          gradientFailedAt = step;
+          out.notes.push(
+            `Gradient through forward and inverse failed at step ${step + 1} (${e instanceof Error ? e.message : String(e)}): the remaining steps were a random search, a much weaker attack.`,
+          );
+        }
       }
+      next ??= tf.tidy(() =>
+        tf.minimum(tf.maximum(tf.add(x, tf.tensor2d(rng.uniforms(n * d, -alpha, alpha), [n, d])), lo), hi),
+      ) as Tensor2D;
       x.dispose();
       x = next;
       done = step + 1;
       if (done % every === 0 || done === steps) record(errorsAt(x));
       ctx.progress(done / steps, `step ${done}`);
-      if (gradientFailed && done % every !== 0) continue;
+      if (gradientFailedAt !== undefined && done % every !== 0) continue;
       await yieldToEventLoop();
     }
     for (const t of [x, x0, lo, hi]) t.dispose();
@@ -81,6 +87,7 @@ export const attack: Probe = {
       ),
       figure('epsilon', 'L-infinity radius', eps),
       figure('steps', 'Steps run', done),
+      figure('gradient-steps', 'Steps that followed the gradient', gradientFailedAt ?? done),
     );
     out.tables.push({
       id: 'points',

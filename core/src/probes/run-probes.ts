@@ -122,8 +122,9 @@ export async function runProbes(
       await attempt();
       result.backend = { name: o.tf.getBackend() };
     } catch (e) {
-      // The wasm backend lacks some gradient kernels (e.g. UnsortedSegmentSum, the gradient of gather used by
-      // permutations): rerun the probe on cpu, which has them all, rather than lose it.
+      // The wasm backend lacks some gradient kernels (this project's layers avoid them, see
+      // layers/portable-ops.ts; a user's own op may not): rerun the probe on cpu, which has them all, rather than
+      // lose it, and record the fallback in the report.
       if (
         /not registered for backend/.test(message(e)) &&
         backend !== 'cpu' &&

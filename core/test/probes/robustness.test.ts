@@ -12,6 +12,35 @@ describe('probes survive bad models, budgets and cancellation', () => {
     await tf.setBackend('cpu');
   });
 
+  it('an attack whose gradient fails says so once, with how many steps followed the gradient', async () => {
+    // An inverse whose gradient is missing, as an op without a registered gradient on some backend would be.
+    const noGrad = tf.customGrad((y) => ({
+      value: tf.clone(y as tf.Tensor),
+      gradFunc: () => {
+        throw new Error("gradient of 'MyOp' not registered");
+      },
+    }));
+    const target: ProbeTarget = {
+      name: 'no-grad',
+      inputShape: [4],
+      forward: (x) => tf.mul(x, 2),
+      inverse: (y) => tf.div(noGrad(y) as tf.Tensor, 2),
+    };
+    const [attack] = await runProbes(target, data(), {
+      tf,
+      probes: ['attack'],
+      seed: 1,
+      deadline: Date.now() + 30_000,
+      settings: { attackSteps: 40 },
+    });
+    assert.equal(attack!.status, 'ok');
+    const notes = attack!.notes.filter((n) => /Gradient through forward and inverse failed/.test(n));
+    assert.equal(notes.length, 1, JSON.stringify(attack!.notes.slice(0, 3)));
+    assert.match(notes[0]!, /MyOp/);
+    assert.equal(attack!.figures.find((f) => f.id === 'gradient-steps')?.value, 0);
+    assert.equal(attack!.figures.find((f) => f.id === 'steps')?.value, 40);
+  });
+
   it('a model returning NaN gives NaN figures, never an exception', async () => {
     const nan: ProbeTarget = {
       name: 'nan',
