@@ -38,6 +38,7 @@ import {
   seedOf,
   sizeOf,
   staticOf,
+  type Subject,
   train,
 } from './case-util';
 
@@ -55,6 +56,23 @@ const CONDITIONER_ACTIVATIONS: ConditionerActivation[] = [
 const AFFINE_SCALES: AffineScale[] = ['exp', 'sigmoid', 'bounded-tanh', 'sigmoid-floor'];
 
 // ---- spectral layers (forward only: not invertible) ----
+
+/** A spectral layer as a subject: forward only (not invertible alone), its lipschitzConstant() as the claim. */
+function spectralSubject(
+  layer: SpectralDense | SpectralConv2D,
+  inputShape: number[],
+  outputShape: number[],
+  statics: Subject['static'],
+): Subject {
+  return {
+    inputShape,
+    outputShape,
+    forward: (x) => layer.apply(x) as tf.Tensor,
+    runtime: { forward: layer.lipschitzConstant() },
+    static: statics,
+    dispose: () => disposeWeights([layer]),
+  };
+}
 
 function spectralDense(trained: boolean): CaseGenerator {
   return (rng, i) => {
@@ -79,14 +97,12 @@ function spectralDense(trained: boolean): CaseGenerator {
         randomizeWeights(layer, new SeededRandom(wseed), gain, /kernel/);
         layer.warmUp(config['initialPowerIterations'] as number);
         if (trained) train(layer, [inDim], growOutput);
-        return {
-          inputShape: [inDim],
-          outputShape: [config['units'] as number],
-          forward: (x) => layer.apply(x) as tf.Tensor,
-          runtime: { forward: layer.lipschitzConstant() },
-          static: staticOf('SpectralDense', config),
-          dispose: () => disposeWeights([layer]),
-        };
+        return spectralSubject(
+          layer,
+          [inDim],
+          [config['units'] as number],
+          staticOf('SpectralDense', config),
+        );
       },
     };
   };
@@ -126,14 +142,7 @@ function spectralConv(trained: boolean): CaseGenerator {
         layer.warmUp(config['initialPowerIterations'] as number);
         if (trained) train(layer, [h, w, cin], growOutput);
         const out = layer.computeOutputShape([null, h, w, cin]).slice(1) as number[];
-        return {
-          inputShape: [h, w, cin],
-          outputShape: out,
-          forward: (x) => layer.apply(x) as tf.Tensor,
-          runtime: { forward: layer.lipschitzConstant() },
-          static: staticOf('SpectralConv2D', config),
-          dispose: () => disposeWeights([layer]),
-        };
+        return spectralSubject(layer, [h, w, cin], out, staticOf('SpectralConv2D', config));
       },
     };
   };
