@@ -5,7 +5,7 @@
  * the coordinates' values (permutations, squeezes, reshapes): after any other step the domain's image depends on
  * the weights (biases shift it), so its domain bound is unknown statically.
  */
-import type { IrNode, LayerNode, ModelNode } from '../ir/model-ir';
+import type { IrNode, LayerNode, ModelNode, Wiring } from '../ir/model-ir';
 import {
   AFFINE_COUPLING_DEFAULTS,
   type AffineCouplingOptions,
@@ -23,7 +23,7 @@ type BoundsMap = Map<string, NodeBounds>;
 const KEEPS_VALUES = new Set(['Permutation', 'Squeeze', 'reshape', 'flatten', 'permute', 'inputLayer']);
 
 /** Blocks whose children data meets one after another: sequences, and a multi-scale flow's levels. */
-const IN_ORDER: ReadonlySet<string> = new Set(['sequence', 'multi-scale']);
+const IN_ORDER: ReadonlySet<Wiring> = new Set<Wiring>(['sequence', 'multi-scale']);
 
 /** The model's steps in the order data meets them, through nested sequences and multi-scale levels. */
 function stepsInOrder(node: IrNode): IrNode[] {
