@@ -4,7 +4,9 @@
  * probes had to rerun on the slow cpu backend (issue 12, item 6):
  * - gather's gradient is UnsortedSegmentSum; a permutation's gradient is the inverse permutation, a gather too.
  * - conv2d's filter gradient is Conv2DBackpropFilter; on a backend without it, it is one matMul per kernel tap
- *   over strided slices of the padded input (the input gradient keeps Conv2DBackpropInput, which wasm has).
+ *   over strided slices of the padded input.
+ * - conv2d's input gradient is Conv2DBackpropInput, which wasm has but runs ~8x slower than a conv2d of the same
+ *   size; at stride 1 it is a conv2d with the flipped kernel (issue 12, item 7).
  * Higher-order gradients through the permutation are not defined (tfjs custom gradients are first order), as
  * for the probes' other ops: Jacobian-vector products use finite differences.
  */
@@ -71,6 +73,53 @@ export function conv2dFilterGradient(
   return tf.stack(taps).reshape([kh, kw, cin, cout]);
 }
 
+/**
+ * d<sum(conv2d(x, kernel) * dy)>/d x for stride 1 and dilation 1, as a forward convolution: the input gradient is
+ * dy correlated with the kernel flipped in space and with its channel axes swapped, dy padded by k - 1 - p on the
+ * side where the forward pass padded p. The same products as Conv2DBackpropInput, in the kernel XNNPACK runs.
+ */
+export function conv2dInputGradient(
+  dy: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  inputShape: readonly number[],
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
+  const [kh, kw, cin, cout] = kernel.shape;
+  const [, h, w] = inputShape as [number, number, number, number];
+  // Flipping both spatial axes reverses the flattened tap index; as a product with the anti-identity it costs
+  // 0.1 ms where tf.reverse took 3.5 ms on wasm (a non-finite weight then spreads NaN to every tap's gradient,
+  // which a 3x3 'same' convolution's interior gradient already mixes).
+  const taps = kh * kw;
+  const antiIdentity = tf.tensor2d(
+    Array.from({ length: taps * taps }, (_, i) => (i % taps === taps - 1 - Math.floor(i / taps) ? 1 : 0)),
+    [taps, taps],
+  );
+  const reversed = tf.matMul(antiIdentity, tf.reshape(kernel, [taps, cin * cout]));
+  const flipped = tf.transpose(tf.reshape(reversed, [kh, kw, cin, cout]), [0, 1, 3, 2]) as tf.Tensor4D;
+  const [top, bottom] = padding === 'same' ? samePads(h, kh, 1) : [0, 0];
+  const [left, right] = padding === 'same' ? samePads(w, kw, 1) : [0, 0];
+  const padded = tf.pad(dy, [
+    [0, 0],
+    [kh - 1 - top, kh - 1 - bottom],
+    [kw - 1 - left, kw - 1 - right],
+    [0, 0],
+  ]);
+  return tf.conv2d(padded, flipped, 1, 'valid');
+}
+
+/**
+ * Backends whose Conv2DBackpropInput is much slower than their Conv2D: tfjs-backend-wasm 4.22 runs it as a plain
+ * loop and Conv2D in XNNPACK; on [16, 4, 4, 128] with a 3x3 128 -> 128 kernel (the Glow example's conditioner)
+ * 14.1 ms against 3.0 ms for conv2dInputGradient, and these input gradients were most of the audit's time.
+ */
+const SLOW_INPUT_GRADIENT_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
+
+/**
+ * Below this many input positions (batch x height x width) the kernel flip costs more than the loop it saves:
+ * the two broke even at 32 on wasm for 3x3 kernels of 4 to 128 channels (2 cores).
+ */
+const FAST_INPUT_GRADIENT_MIN_POSITIONS = 32;
+
 /** Marks the gradients installed here, so a second copy of this module does not wrap them again. */
 const PORTABLE = Symbol.for('lipschitz-lens.portable-filter-gradient');
 
@@ -86,23 +135,21 @@ const FILTER_GRADIENT_OPERANDS: Record<string, (g: tf.Tensor4D, saved: tf.Tensor
 
 /**
  * Replaces tfjs's gradients of Conv2D and Conv2DBackpropInput by ones whose filter part uses conv2dFilterGradient
- * on a backend without Conv2DBackpropFilter, and tfjs's own kernel everywhere else (cpu stays bit-identical). A
+ * on a backend without Conv2DBackpropFilter, whose input part (Conv2D, stride 1) uses conv2dInputGradient on a
+ * backend in SLOW_INPUT_GRADIENT_BACKENDS, and tfjs's own kernel everywhere else (cpu stays bit-identical). A
  * gradient config, not a tf.customGrad: tfjs evaluates a config's parts lazily, only for the inputs on the path
  * to what is differentiated, so input gradients (most probes) never compute the filter part; a custom gradient
  * computes all of them and made the Glow audit ~2.7x slower.
  */
-function ensureFilterGradients(): void {
+function ensureConvGradients(): void {
   for (const [kernelName, operands] of Object.entries(FILTER_GRADIENT_OPERANDS)) {
     const native = tf.getGradient(kernelName);
     if (native === undefined || (native.gradFunc as { [PORTABLE]?: true })[PORTABLE] === true) continue;
     const gradFunc = (g: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
       const parts = native.gradFunc(g, saved, attrs);
-      const { strides, pad, dataFormat } = attrs as unknown as tf.Conv2DAttrs;
-      const portable =
-        tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) === undefined &&
-        (pad === 'same' || pad === 'valid') &&
-        dataFormat === 'NHWC';
-      if (!portable) return parts;
+      const { strides, pad, dataFormat, dilations } = attrs as unknown as tf.Conv2DAttrs;
+      if ((pad !== 'same' && pad !== 'valid') || dataFormat !== 'NHWC') return parts;
+      const backend = tf.getBackend();
       // g is one tensor: both kernels have one output.
       const [x, dy, filter] = operands(g as tf.Tensor4D, saved as tf.Tensor4D[]) as [
         tf.Tensor4D,
@@ -110,7 +157,20 @@ function ensureFilterGradients(): void {
         tf.Tensor4D,
       ];
       const s: [number, number] = typeof strides === 'number' ? [strides, strides] : strides;
-      return { ...parts, filter: () => conv2dFilterGradient(x, dy, filter.shape, s, pad) };
+      const unit = (v: number | [number, number] | undefined): boolean =>
+        v === undefined || (typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1);
+      const fastInput =
+        kernelName === tf.Conv2D &&
+        SLOW_INPUT_GRADIENT_BACKENDS.has(backend) &&
+        unit(strides) &&
+        unit(dilations) &&
+        x.shape[0] * x.shape[1] * x.shape[2] >= FAST_INPUT_GRADIENT_MIN_POSITIONS;
+      const portableFilter = tf.getKernel(tf.Conv2DBackpropFilter, backend) === undefined;
+      return {
+        ...parts,
+        ...(fastInput ? { x: () => conv2dInputGradient(dy, filter, x.shape, pad) } : {}),
+        ...(portableFilter ? { filter: () => conv2dFilterGradient(x, dy, filter.shape, s, pad) } : {}),
+      };
     };
     Object.assign(gradFunc, { [PORTABLE]: true });
     tf.registerGradient({ ...native, gradFunc });
@@ -118,8 +178,8 @@ function ensureFilterGradients(): void {
 }
 
 /**
- * tf.conv2d(x, kernel, strides, padding), NHWC: the same kernels for the value and the input gradient, and a
- * filter gradient that runs on wasm (see ensureFilterGradients).
+ * tf.conv2d(x, kernel, strides, padding), NHWC: the same kernel for the value, and gradients that run on wasm
+ * and run fast there (see ensureConvGradients).
  */
 export function conv2d(
   x: tf.Tensor4D,
@@ -127,11 +187,11 @@ export function conv2d(
   strides: number | [number, number],
   padding: 'same' | 'valid',
 ): tf.Tensor4D {
-  ensureFilterGradients();
+  ensureConvGradients();
   return tf.conv2d(x, kernel, strides, padding);
 }
 
-/** tf.conv2dTranspose, NHWC, with a filter gradient that runs on wasm (see ensureFilterGradients). */
+/** tf.conv2dTranspose, NHWC, with a filter gradient that runs on wasm (see ensureConvGradients). */
 export function conv2dTranspose(
   y: tf.Tensor4D,
   kernel: tf.Tensor4D,
@@ -139,6 +199,6 @@ export function conv2dTranspose(
   strides: [number, number],
   padding: 'same' | 'valid',
 ): tf.Tensor4D {
-  ensureFilterGradients();
+  ensureConvGradients();
   return tf.conv2dTranspose(y, kernel, outputShape, strides, padding);
 }
