@@ -11,7 +11,7 @@ import {
   fixedPointTable,
   type FixedPointSummary,
   type InputPlace,
-  isAtData,
+  isWithinData,
   placeLabel,
 } from '../report/fixed-point';
 import { figure, finiteOrNull, type Figure, type Table } from '../report/schema';
@@ -130,7 +130,7 @@ export class FixedPointLog {
         block: entry.block,
         calls: runs.length,
         notConverged: failed.length,
-        notConvergedAtData: failed.filter((r) => isAtData(r.place)).length,
+        notConvergedAtData: failed.filter((r) => isWithinData(r.place)).length,
         residual: finiteOrNull(worst.residual),
         tolerance: worst.tolerance ?? null,
         ratio: finiteOrNull(ratioOf(worst)),

@@ -80,7 +80,7 @@ export const memoryBackprop: Probe = {
   id: 'memory-backprop',
   title: 'Memory-saving backprop',
   needsInverse: true,
-  async run({ target, data }, ctx) {
+  async run({ target, data, settings }, ctx) {
     const { tf, rng } = ctx;
     const out = emptyOutput();
     const blocks = target.blocks ?? [];
@@ -131,6 +131,7 @@ export const memoryBackprop: Probe = {
     for (const t of [...stored, ...rebuilt, cotStored, cotRebuilt]) t.dispose();
     out.figures.push(
       figure('gradient-error', 'Largest relative error of input gradients from rebuilt activations', worst),
+      figure('tolerance', 'Tolerance on the relative gradient error', settings.gradientTolerance),
     );
     if (weightBlocks > 0)
       out.figures.push(

@@ -1,4 +1,5 @@
 /** The shape every probe module shares, and the settings they read. */
+import { LIMITS } from '../report/finding-codes';
 import type { Curve, Figure, ProbeStatus, Table } from '../report/schema';
 import type { SpectralMethod } from './spectral';
 import type { ProbeContext, ProbeTarget, Tensor } from './target';
@@ -51,7 +52,7 @@ export const DEFAULT_SETTINGS: ProbeSettings = {
   tol: 1e-3,
   fdStep: 5e-3,
   pairSteps: 20,
-  reconstructionThreshold: 1e-2,
+  reconstructionThreshold: LIMITS.reconstruction,
   scales: [0.5, 1, 2, 4, 8, 16, 32, 64],
   attackEpsilon: 1 / 512,
   attackSteps: 200,
@@ -60,8 +61,8 @@ export const DEFAULT_SETTINGS: ProbeSettings = {
   roundTrips: 20,
   temperatures: [0.5, 1, 2, 4],
   hugeFactor: 1e3,
-  logDetTolerance: 1e-2,
-  gradientTolerance: 1e-3,
+  logDetTolerance: LIMITS.logDet,
+  gradientTolerance: LIMITS.gradientWarning,
 };
 
 export interface ProbeInput {

@@ -3,7 +3,7 @@
  * up, uniform noise and structured noise (sinusoids plus offsets, like flat or striped images) over a sweep
  * of scales. Exploding inverses show as an error that grows with the scale (Behrmann et al. 2021, Fig. 1).
  */
-import { AT_DATA } from '../report/fixed-point';
+import { AT_DATA, IN_DATA_RANGE } from '../report/fixed-point';
 import { figure, finiteOrNull, type CurveSeries } from '../report/schema';
 import { countNaN, flat, maxOrNaN, median, relativeRowError } from './measure';
 import { emptyOutput, type Probe } from './probe';
@@ -39,6 +39,53 @@ export function sweepInputs(
   return tf.tensor2d(values, [n, d]);
 }
 
+/** Per coordinate, the smallest and largest value over the rows of x: the data's range. */
+export interface DataBox {
+  lo: Float32Array;
+  hi: Float32Array;
+}
+
+export function dataBox(tf: Tf, x: Tensor2D): DataBox {
+  const [lo, hi] = tf.tidy(() => [tf.min(x, 0).dataSync(), tf.max(x, 0).dataSync()]);
+  return { lo: Float32Array.from(lo!), hi: Float32Array.from(hi!) };
+}
+
+/** Which rows of `values` ([rows, d], row-major) lie inside the box, every coordinate within [lo, hi]. */
+export function rowsInside(box: DataBox, values: ArrayLike<number>): boolean[] {
+  const d = box.lo.length;
+  const rows = values.length / d;
+  return Array.from({ length: rows }, (_, i) => {
+    for (let j = 0; j < d; j++) {
+      const v = values[i * d + j]!;
+      if (!(v >= box.lo[j]! && v <= box.hi[j]!)) return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * Inputs inside the data's range that are not the data: n rows uniform in the box (off the data's manifold, where
+ * a trained flow's conditioner may never have been), then n points on segments between two data rows.
+ */
+export function inRangeInputs(tf: Tf, rng: Rng, x: Tensor2D, box: DataBox): Tensor2D {
+  const [n, d] = x.shape;
+  const rows = x.dataSync();
+  const values = new Float32Array(2 * n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) values[i * d + j] = box.lo[j]! + rng.next() * (box.hi[j]! - box.lo[j]!);
+  for (let i = 0; i < n; i++) {
+    const a = Math.floor(rng.next() * n);
+    const b = Math.floor(rng.next() * n);
+    const t = rng.next();
+    for (let j = 0; j < d; j++) {
+      const v = rows[a * d + j]! + t * (rows[b * d + j]! - rows[a * d + j]!);
+      // Rounding must not carry a point out of the range it is meant to be in.
+      values[(n + i) * d + j] = Math.min(box.hi[j]!, Math.max(box.lo[j]!, v));
+    }
+  }
+  return tf.tensor2d(values, [2 * n, d]);
+}
+
 /** Relative reconstruction error per row of x. */
 export function roundTripError(tf: Tf, maps: FlatMaps, x: Tensor2D): number[] {
   const back = tf.tidy(() => maps.inverse!(maps.forward(x)));
@@ -64,6 +111,12 @@ export const reconstruction: Probe = {
       figure('data-median', 'Median on the data', median(onData)),
       figure('threshold', 'Threshold for "numerically non-invertible"', threshold),
     );
+    // Inside the data's range a failure is an error like one on the data (report/findings.ts): the sweep's
+    // inputs that happen to fall inside count too.
+    const box = dataBox(tf, x);
+    const inRange = tf.tidy(() => inRangeInputs(tf, ctx.rng, x, box));
+    const inRangeErrors = ctx.at(IN_DATA_RANGE, () => roundTripError(tf, maps, inRange));
+    inRange.dispose();
     const rms = Math.max(1e-3, tf.tidy(() => tf.sqrt(tf.mean(tf.square(x)))).dataSync()[0] ?? 1);
     const series: CurveSeries[] = INPUT_KINDS.map((k) => ({ name: k, y: [] }));
     const rows: Array<Array<string | number | null>> = [];
@@ -76,7 +129,11 @@ export const reconstruction: Probe = {
       for (const [ki, kind] of INPUT_KINDS.entries()) {
         const xs = tf.tidy(() => sweepInputs(tf, ctx.rng, x, kind, scale, rms));
         const err = ctx.at({ kind, scale }, () => roundTripError(tf, maps, xs));
+        const inside = rowsInside(box, xs.dataSync());
         xs.dispose();
+        inside.forEach((isInside, i) => {
+          if (isInside) inRangeErrors.push(err[i]!);
+        });
         const worst = maxOrNaN(err);
         series[ki]!.y.push(finiteOrNull(worst));
         rows.push([kind, scale, finiteOrNull(median(err)), finiteOrNull(worst), countNaN(err)]);
@@ -87,7 +144,14 @@ export const reconstruction: Probe = {
       await yieldToEventLoop();
     }
     x.dispose();
+    const inRangeMax = maxOrNaN(inRangeErrors);
     out.figures.push(
+      figure(
+        'in-range-max',
+        "Largest relative error on inputs inside the data's range (uniform in its per-coordinate [min, max], between two data points, and sweep inputs that fall inside)",
+        inRangeMax,
+      ),
+      figure('in-range-count', "Inputs inside the data's range", inRangeErrors.length),
       figure('ood-max', 'Largest relative error over the sweep (NaN if any input broke the model)', oodMax),
     );
     const failingLabel = 'Smallest input scale whose error crosses the threshold';
@@ -118,6 +182,10 @@ export const reconstruction: Probe = {
         ? `Invertible on the data: error ${dataMax.toExponential(2)} <= ${threshold}.`
         : `Numerically non-invertible on the data: error ${Number.isNaN(dataMax) ? 'NaN' : dataMax.toExponential(2)} > ${threshold}.`,
     );
+    if (!(inRangeMax <= threshold))
+      out.notes.push(
+        `Numerically non-invertible inside the data's range: error ${Number.isNaN(inRangeMax) ? 'NaN' : inRangeMax.toExponential(2)} > ${threshold}.`,
+      );
     if (Number.isFinite(firstFailing))
       out.notes.push(`Numerically non-invertible out of distribution from input scale ${firstFailing}.`);
     const stop = stopReason(ctx);

@@ -1,4 +1,5 @@
 /** Assembles a Report from probe results; also the failed report when no probe could run. */
+import type { FindingCode } from './finding-codes';
 import { deriveFindings, type SourceMap } from './findings';
 import {
   REPORT_VERSION,
@@ -51,7 +52,7 @@ export function buildReport(input: BuildReportInput): Report {
   const findings = deriveFindings(input.probes, input.sources ?? {}, input.intent.kind);
   if (input.error !== undefined) {
     const f = {
-      code: 'audit-failed',
+      code: 'audit-failed' satisfies FindingCode,
       severity: 'error' as const,
       probe: input.error.phase,
       message: input.error.message,

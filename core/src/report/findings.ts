@@ -3,16 +3,9 @@
  * (the block's when known, else the model's) so editors can put it on the right line.
  */
 import type { SourceRange } from '../ir/model-ir';
+import { LIMITS, type FindingCode } from './finding-codes';
 import { FIXED_POINT_FINDINGS, mergeFixedPoint, type FixedPointSummary } from './fixed-point';
 import type { Figure, Finding, ProbeResult, ReportIntentKind, Severity } from './schema';
-
-/** Thresholds on measured constants; chosen so float32 round trips stay accurate to ~1e-3 below them. */
-export const LIMITS = {
-  inverseWarning: 1e2,
-  inverseError: 1e4,
-  forwardWarning: 1e3,
-  conditionWarning: 1e6,
-} as const;
 
 export interface SourceMap {
   model?: SourceRange;
@@ -85,7 +78,7 @@ export function deriveFindings(
   const out: Finding[] = [];
   // `within` is where to look for a range when the block has none of its own (the probe block holding a layer).
   const add = (
-    code: string,
+    code: FindingCode,
     severity: Severity,
     probe: string,
     message: string,
@@ -117,7 +110,8 @@ export function deriveFindings(
     switch (p.id) {
       case 'reconstruction': {
         const data = value(p, 'data-max');
-        const threshold = value(p, 'threshold')?.value ?? 1e-2;
+        const inRange = value(p, 'in-range-max');
+        const threshold = value(p, 'threshold')?.value ?? LIMITS.reconstruction;
         const scale = value(p, 'first-failing-scale');
         if (exceeds(data, threshold))
           add(
@@ -126,12 +120,19 @@ export function deriveFindings(
             p.id,
             `Numerically non-invertible on the data: reconstruction error ${show(data)} > ${threshold}.`,
           );
+        else if (exceeds(inRange, threshold))
+          add(
+            'non-invertible-in-range',
+            'error',
+            p.id,
+            `Numerically non-invertible inside the data's range: reconstruction error ${show(inRange)} > ${threshold} on inputs whose every coordinate lies within the data's [min, max] (the data themselves: ${show(data)}).`,
+          );
         else if (scale !== undefined && scale.value !== null)
           add(
             'non-invertible-ood',
             'warning',
             p.id,
-            `Reconstruction error exceeds ${threshold} for inputs at ${show(scale)}x the data scale (exploding inverse out of distribution).`,
+            `Reconstruction error exceeds ${threshold} out of distribution (exploding inverse), from ${failingScales(p, threshold) ?? `${show(scale)}x the data scale`}.`,
           );
         break;
       }
@@ -175,7 +176,7 @@ export function deriveFindings(
       }
       case 'attack': {
         const w = value(p, 'worst-error');
-        if (exceeds(w, 1e-2))
+        if (exceeds(w, LIMITS.attackError))
           add(
             'invertibility-attack',
             'error',
@@ -198,13 +199,13 @@ export function deriveFindings(
         const drift = value(p, 'drift');
         if (exceeds(c, LIMITS.conditionWarning))
           add('ill-conditioned', 'warning', p.id, `Jacobian condition number ${show(c)}.`);
-        if (exceeds(drift, 1e-2))
+        if (exceeds(drift, LIMITS.driftWarning))
           add('round-trip-drift', 'warning', p.id, `Repeated round trips drift by ${show(drift)}.`);
         break;
       }
       case 'logdet': {
         const e = value(p, 'max-error');
-        const tol = value(p, 'tolerance')?.value ?? 1e-2;
+        const tol = value(p, 'tolerance')?.value ?? LIMITS.logDet;
         if (exceeds(e, tol)) {
           // The mismatch beyond the reference's error bound names the block, not the raw difference.
           const block = worstBlock(p, 'checks', 'excess');
@@ -225,7 +226,7 @@ export function deriveFindings(
           ['weight-gradient-error', 'weight_gradient_error', 'Weight gradients'],
         ] as const) {
           const e = value(p, id);
-          if (!exceeds(e, 1e-3)) continue;
+          if (!exceeds(e, value(p, 'tolerance')?.value ?? LIMITS.gradientWarning)) continue;
           // A null weight cell is a block without weights, not a failure.
           const block = worstBlock(p, 'blocks', column, column === 'gradient_error');
           add(
@@ -259,12 +260,35 @@ export function deriveFindings(
   return out;
 }
 
+/**
+ * Per input kind of the reconstruction sweep, the smallest scale whose error crosses the threshold (NaN counts),
+ * in the sweep's order; undefined for a probe without the sweep table.
+ */
+function failingScales(probe: ProbeResult, threshold: number): string | undefined {
+  const table = probe.tables.find((t) => t.id === 'sweep');
+  const [kind, scale, max] = ['input', 'scale', 'max_error'].map((c) => table?.columns.indexOf(c) ?? -1);
+  if (table === undefined || kind! < 0 || scale! < 0 || max! < 0) return undefined;
+  const first = new Map<string, number>();
+  for (const row of table.rows) {
+    const [k, s, e] = [row[kind!], Number(row[scale!]), row[max!]];
+    if (typeof k !== 'string' || (e !== null && Number(e) <= threshold)) continue;
+    first.set(k, Math.min(first.get(k) ?? Infinity, s));
+  }
+  if (first.size === 0) return undefined;
+  const at: Record<string, (s: number) => string> = {
+    data: (s) => `the data scaled by ${s}`,
+    uniform: (s) => `uniform noise at ${s}x the data's RMS`,
+    structured: (s) => `structured noise at ${s}x the data's RMS`,
+  };
+  return [...first].map(([k, s]) => at[k]?.(s) ?? `${k} at ${s}x`).join(', ');
+}
+
 function fixedPointMessage(s: FixedPointSummary, atData: boolean, probes: readonly string[]): string {
   const num = (v: number | null): string => (v === null ? 'NaN' : show({ id: '', label: '', value: v }));
   const more = s.failingInputs.length - 4;
   const inputs = s.failingInputs.slice(0, 4).join(', ') + (more > 0 ? ` and ${more} more` : '');
   const where = atData
-    ? `in ${s.notConverged} of ${s.calls} calls, ${s.notConvergedAtData} of them on the data (inputs: ${inputs})`
+    ? `in ${s.notConverged} of ${s.calls} calls, ${s.notConvergedAtData} of them on the data or inside its range (inputs: ${inputs})`
     : `in ${s.notConverged} of ${s.calls} calls, all out of distribution (${inputs})`;
   const residual =
     s.tolerance === null

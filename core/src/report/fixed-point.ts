@@ -32,8 +32,20 @@ export function isAtData(p: InputPlace): boolean {
   return p.kind === AT_DATA.kind && p.scale === AT_DATA.scale;
 }
 
+/**
+ * Inputs inside the data's range (every coordinate within the data's [min, max]) that are not the data: uniform
+ * in that box, points between two data points. A failure there is as much an error as on the data itself.
+ */
+export const IN_DATA_RANGE = { kind: 'in-range', scale: 1 } as const satisfies InputPlace;
+
+/** The data or inputs inside its range: where a failure is an error, not an out-of-distribution warning. */
+export function isWithinData(p: InputPlace): boolean {
+  return isAtData(p) || p.kind === IN_DATA_RANGE.kind;
+}
+
 export function placeLabel(p: InputPlace): string {
-  return isAtData(p) ? 'data' : `${p.kind} x${p.scale}`;
+  if (isAtData(p)) return 'data';
+  return p.kind === IN_DATA_RANGE.kind ? 'inside the data range' : `${p.kind} x${p.scale}`;
 }
 
 /** One layer's inverse calls during a probe, and its worst call (largest residual / tolerance). */
@@ -43,7 +55,7 @@ export interface FixedPointSummary {
   block: string;
   calls: number;
   notConverged: number;
-  /** Of those, the calls on the data (see AT_DATA). */
+  /** Of those, the calls on the data or inside its range (see isWithinData). */
   notConvergedAtData: number;
   /** Of the worst call; null when NaN/Inf. */
   residual: number | null;
@@ -136,11 +148,16 @@ export function worseThan(a: FixedPointSummary, b: FixedPointSummary): boolean {
   return bad(a) !== bad(b) ? bad(a) > bad(b) : ratio(a) > ratio(b);
 }
 
-const DATA_LABEL = placeLabel(AT_DATA);
+const WITHIN_DATA_LABELS = [placeLabel(AT_DATA), placeLabel(IN_DATA_RANGE)];
 
-/** Input labels with the data's first, the rest in the order seen. */
+/** Input labels with the data's first, then inside its range, the rest in the order seen. */
 export function dataFirst(labels: readonly string[]): string[] {
-  return [...labels.filter((l) => l === DATA_LABEL), ...labels.filter((l) => l !== DATA_LABEL)];
+  const rank = (l: string): number => {
+    const i = WITHIN_DATA_LABELS.indexOf(l);
+    return i < 0 ? WITHIN_DATA_LABELS.length : i;
+  };
+  // Array.prototype.sort is stable: labels of one rank keep the order seen.
+  return [...labels].sort((a, b) => rank(a) - rank(b));
 }
 
 /** Every probe's rows merged per layer: counts summed, the worst call kept, and the probes that saw failures. */
