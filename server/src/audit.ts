@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageserver';
 import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-target';
 import type { BoundsMap } from '../../core/src/bounds';
-import type { ModelNode, SourceRange } from '../../core/src/ir/model-ir';
+import type { CustomLayerInfo, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { runAudit } from '../../core/src/probes/run-audit';
 import {
   type AuditOutcome,
@@ -48,6 +48,8 @@ export interface AuditTarget {
   bounds: BoundsMap;
   /** The file's lint findings: the model's go into the report beside the measured values. */
   findings?: readonly RuleFinding[];
+  /** The file's custom layer classes: findings in those the model uses belong to its report too. */
+  customLayers?: readonly CustomLayerInfo[];
 }
 
 export function summarize(path: string, model: ModelNode): ModelSummary {
@@ -96,7 +98,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     blockRangesInOrder: audited.blockRanges,
     // The linter's intent decides the probes and the verdict, as in the CLI.
     intent: audited.intent,
-    ...(target.findings ? { lint: modelLint(model, target.findings) } : {}),
+    ...(target.findings ? { lint: modelLint(model, target.findings, target.customLayers) } : {}),
     staticBounds: staticView(target),
     cwd: target.folder || dirname(target.path),
     backend: settings.backend,

@@ -236,6 +236,7 @@ export function startServer(connection: Connection): void {
           folder: store().folderOf(analysis.path),
           bounds: analysis.bounds,
           findings: analysis.findings,
+          customLayers: analysis.fileIr.customLayers,
         });
     }
     return targets;

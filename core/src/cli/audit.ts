@@ -19,7 +19,7 @@ import {
   type JsonValue,
   type LintEntry,
 } from '../protocol/worker-messages';
-import { lintFile } from '../rules';
+import { lintFile, RuleConfigError, type RuleSetting } from '../rules';
 import { modelLint } from '../report/model-lint';
 import { makeNonce, standaloneHtml } from '../report/page';
 import { provenanceLines } from '../report/provenance-text';
@@ -27,6 +27,7 @@ import type { Report, ReportStaticBounds } from '../report/schema';
 import { staticBlockBounds, staticModelBound } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
+import { parseRuleArg } from './lint';
 import { listenForStop, signalExitCode } from './stop-signals';
 
 export interface CliCommand {
@@ -51,6 +52,9 @@ const USAGE = `usage: lipschitz-lens audit <file> [options]
   --input-shape A,B    one point's shape, when the model does not declare it
   --backend NAME       auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
   --option K=V         override a probe setting, e.g. --option attackSteps=50 (repeatable)
+  --rule ID=LEVEL[:JSON]
+                       a lint rule's level and options for the report's lint findings, as in
+                       \`lipschitz-lens lint --rule\` (repeatable)
 
 The reports replace earlier ones only once written whole: on a full disk the earlier files stay as they were.
 Exit codes: 0 no error-level findings, 1 at least one, 2 bad usage, a failed audit, or an --out folder or
@@ -61,6 +65,8 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-n
 export interface ParsedAuditArgs {
   request: AuditRequest;
   outDir: string;
+  /** Rule settings for the lint findings the report shows (`--rule`); defaults otherwise. */
+  rules: Record<string, RuleSetting>;
   /** Present when the static analysis found the model in the file: its IR, for the static bounds. */
   located?: LocatedModel;
 }
@@ -114,17 +120,18 @@ export async function auditStaticView(parsed: ParsedAuditArgs): Promise<ReportSt
 }
 
 /**
- * The linter's findings about the audited model (default rule settings), for the report to show beside the
- * measured values; the same rules and bounds as `lipschitz-lens lint`.
+ * The linter's findings about the audited model (with the `--rule` settings), for the report to show beside the
+ * measured values; the same rules and bounds as `lipschitz-lens lint`. Throws RuleConfigError for bad options.
  */
 export function auditLint(parsed: ParsedAuditArgs): LintEntry[] | undefined {
   const located = parsed.located;
   if (located === undefined) return undefined;
   const file = located.fileIr.file;
   const findings = lintFile(located.fileIr, readFileSync(file, 'utf8'), {
+    rules: parsed.rules,
     bounds: computeBounds(located.fileIr),
   });
-  return modelLint(located.target.model, findings);
+  return modelLint(located.target.model, findings, located.fileIr.customLayers);
 }
 
 function parseOption(raw: string): [string, JsonValue] {
@@ -143,6 +150,7 @@ function parseOption(raw: string): [string, JsonValue] {
 export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAuditArgs {
   const flags = new Map<string, string>();
   const options: Record<string, JsonValue> = {};
+  const rules: Record<string, RuleSetting> = {};
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -155,6 +163,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     if (a === '--option') {
       const [k, v] = parseOption(value);
       options[k] = v;
+    } else if (a === '--rule') {
+      const [id, setting] = parseRuleArg(value);
+      rules[id] = setting;
     } else flags.set(a.slice(2), value);
   }
   const known = [
@@ -240,6 +251,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   return {
     request,
     outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit'),
+    rules,
     ...(located ? { located } : {}),
   };
 }
@@ -303,7 +315,14 @@ export const auditCommand: CliCommand = {
     const staticView = await auditStaticView(parsed);
     const staticBounds = staticView?.blocks;
     if (staticView !== undefined) parsed.request.staticBounds = staticView;
-    const lint = auditLint(parsed);
+    let lint: LintEntry[] | undefined;
+    try {
+      lint = auditLint(parsed);
+    } catch (e) {
+      if (!(e instanceof RuleConfigError)) throw e;
+      io.stderr(`lipschitz-lens audit: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
     if (lint !== undefined) parsed.request.lint = lint;
     const stop = listenForStop();
     let last = '';

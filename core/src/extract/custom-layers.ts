@@ -155,6 +155,7 @@ export function analyzeClass(interp: Interp, cls: ClassVal): CustomLayerInfo | u
   const info: CustomLayerInfo = {
     className: named.name,
     range: mod.range(named.node),
+    declaration: mod.range(decl),
     ops: [],
     addsInput: false,
     hasInverse: [...methods].some(([name, fn]) => isInverse(name, fn)),

@@ -122,6 +122,7 @@ function newKind(
   const info: CustomLayerInfo = {
     className,
     range: mod.range(named.node),
+    declaration: mod.range(key),
     ops: [],
     addsInput: false,
     hasInverse: true,

@@ -249,6 +249,8 @@ export interface CustomLayerInfo {
   className: string;
   /** The class name's identifier. */
   range: SourceRange;
+  /** The whole declaration (class, or the object literal of a transform): what a finding inside it concerns. */
+  declaration: SourceRange;
   /** Ops used in `call()` (and helpers it calls in the same class). */
   ops: OpNode[];
   /** `call()` adds its input to something: a residual layer. */

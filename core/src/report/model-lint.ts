@@ -3,7 +3,7 @@
  * item 3): the report shows them beside the measured values so "stable" never stands next to an unresolved
  * error without the report saying how the two relate. Plain data; the CLI and the language server build it alike.
  */
-import type { ModelNode, SourceRange } from '../ir/model-ir';
+import { walk, type CustomLayerInfo, type ModelNode, type SourceRange } from '../ir/model-ir';
 import type { LintEntry } from '../protocol/worker-messages';
 
 /** What this needs of a rule finding (core/src/rules/rule.ts `Finding`), without importing the rules here. */
@@ -23,15 +23,42 @@ function inside(r: SourceRange, outer: SourceRange): boolean {
 }
 
 /**
- * Findings inside the model's body (each with the index of the top-level block holding it) or on the model's own
- * name; info-level ones are left out, being hints rather than problems.
+ * Which top-level block uses each custom class of `classes` (same-file classes only: their declarations are what a
+ * finding can lie inside); a class used by several blocks maps to the first.
  */
-export function modelLint(model: ModelNode, findings: readonly RuleFindingLike[]): LintEntry[] {
+function classBlocks(model: ModelNode, classes: readonly CustomLayerInfo[]): Map<CustomLayerInfo, number> {
+  const out = new Map<CustomLayerInfo, number>();
+  model.body.children.forEach((child, index) =>
+    walk(child, (node) => {
+      if (node.kind !== 'layer' || node.customClass === undefined || node.customClassFile !== undefined)
+        return;
+      const info = classes.find((c) => c.className === node.customClass);
+      if (info !== undefined && !out.has(info)) out.set(info, index);
+    }),
+  );
+  return out;
+}
+
+/**
+ * Findings inside the model's body (each with the index of the top-level block holding it), on the model's own
+ * name, or inside the declaration of a custom layer class the model uses (a missing inverse(), an exp scale in its
+ * call()), with the block that uses it; info-level ones are left out, being hints rather than problems.
+ */
+export function modelLint(
+  model: ModelNode,
+  findings: readonly RuleFindingLike[],
+  customLayers: readonly CustomLayerInfo[] = [],
+): LintEntry[] {
+  const used = classBlocks(model, customLayers);
   const out: LintEntry[] = [];
   for (const f of findings) {
     if (f.severity !== 'error' && f.severity !== 'warning') continue;
-    const blockIndex = model.body.children.findIndex((c) => inside(f.range, c.range));
-    if (blockIndex < 0 && !inside(f.range, model.body.range) && !inside(f.range, model.range)) continue;
+    let blockIndex = model.body.children.findIndex((c) => inside(f.range, c.range));
+    if (blockIndex < 0 && !inside(f.range, model.body.range) && !inside(f.range, model.range)) {
+      const owner = [...used].find(([info]) => inside(f.range, info.declaration));
+      if (owner === undefined) continue;
+      blockIndex = owner[1];
+    }
     out.push({
       ruleId: f.ruleId,
       severity: f.severity,

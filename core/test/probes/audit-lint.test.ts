@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { auditCommand } from '../../src/cli/audit';
+import { auditCommand, auditLint, parseAuditArgs } from '../../src/cli/audit';
+import { RuleConfigError } from '../../src/rules';
 import { buildReport } from '../../src/report/build';
 import { reportVerdict } from '../../src/protocol/webview';
 import { parseReport, type ReportLintFinding } from '../../src/report/schema';
@@ -89,5 +90,25 @@ describe('lint findings in the audit report', () => {
     );
     assert.equal(build([{ ...lint, severity: 'warning' }]).lint!.relation, undefined);
     assert.deepEqual(parseReport(JSON.stringify(stable)), stable);
+  });
+
+  it("`audit --rule` sets the rules of the report's lint findings as `lint --rule` does", () => {
+    const file = join(fixtures, 'unconstrained-invertible.ts');
+    const lintWith = (...rule: string[]) =>
+      auditLint(parseAuditArgs([file, ...rule.flatMap((r) => ['--rule', r])], fixtures))?.map((f) => [
+        f.ruleId,
+        f.severity,
+      ]);
+    assert.deepEqual(lintWith(), [
+      ['missing-lipschitz-constraint', 'error'],
+      ['missing-lipschitz-constraint', 'error'],
+    ]);
+    assert.deepEqual(lintWith('missing-lipschitz-constraint=warning'), [
+      ['missing-lipschitz-constraint', 'warning'],
+      ['missing-lipschitz-constraint', 'warning'],
+    ]);
+    assert.deepEqual(lintWith('missing-lipschitz-constraint=off'), []);
+    assert.throws(() => parseAuditArgs([file, '--rule', 'no-such-rule=error'], fixtures), /unknown rule/);
+    assert.throws(() => lintWith('residual-coefficient-too-large=warning:{"nonsense":1}'), RuleConfigError);
   });
 });
