@@ -12,6 +12,13 @@ import { type BlockRow, type FindingRow, sourceLink, toViewModel } from './view-
 
 type Post = (m: FromWebview) => void;
 
+/** What each kind of number in the blocks table is: proved, measured, or unknown (never a default). */
+const BLOCKS_LEGEND =
+  'Proved: holds for every input, under the assumptions in the last column (for example a constraint applied, ' +
+  "or these weights); 'unknown' where the code does not determine it, 'unbounded' where no finite bound exists. " +
+  "Measured: the largest Jacobian norm found at the probe points, with these weights: a lower bound on the block's " +
+  'constant, never a guarantee.';
+
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},
@@ -131,11 +138,11 @@ export function render(
         {},
         ...[
           'block',
-          'static forward',
-          'measured forward',
-          'static inverse',
-          'measured inverse',
-          'bound source',
+          'forward bound (proved)',
+          'forward (measured)',
+          'inverse bound (proved)',
+          'inverse (measured)',
+          'how the bound is proved',
           'lint',
           ...(sourceColumn ? ['source'] : []),
         ].map((h) => el('th', {}, h)),
@@ -159,7 +166,15 @@ export function render(
       else if (!options.standalone) clickable(tr, b.file, b.range, post);
       table.append(tr);
     }
-    root.append(el('section', {}, el('h2', {}, 'Blocks: static bound beside measured value'), table));
+    root.append(
+      el(
+        'section',
+        {},
+        el('h2', {}, 'Blocks: proved bound beside measured value'),
+        table,
+        el('p', { class: 'muted', 'data-testid': 'blocks-legend' }, BLOCKS_LEGEND),
+      ),
+    );
   }
 
   const findingList = (rows: readonly FindingRow[], testid: string, empty: string): HTMLElement => {
