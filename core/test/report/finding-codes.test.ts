@@ -23,22 +23,7 @@ import {
   type ReportIntentKind,
   type Table,
 } from '../../src/report/schema';
-import { testAudit } from './audit-context';
-
-function probe(id: string, figures: Figure[], extra: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    id,
-    title: id,
-    status: 'ok',
-    durationMs: 1,
-    passes: { forward: 1, inverse: 1, backward: 0 },
-    figures,
-    tables: [],
-    curves: [],
-    notes: [],
-    ...extra,
-  };
-}
+import { probeResult as probe, testAudit } from './audit-context';
 
 function reconstruction(
   dataMax: number,

@@ -1,35 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../src/report/build';
-import {
-  figure,
-  parseReport,
-  REPORT_VERSION,
-  ReportParseError,
-  type ProbeResult,
-  type Report,
-} from '../../src/report/schema';
-import { testAudit } from './audit-context';
+import { figure, parseReport, REPORT_VERSION, ReportParseError, type Report } from '../../src/report/schema';
+import { probeResult as probe, testAudit } from './audit-context';
 import { deriveFindings, NO_INVERSE_MESSAGE } from '../../src/report/findings';
 import { provenanceLines } from '../../src/report/provenance-text';
 import { verdictText } from '../../src/protocol/webview';
 
 const range = { file: '/w/model.ts', start: { line: 11, character: 0 }, end: { line: 11, character: 20 } };
-
-function probe(id: string, figures: ProbeResult['figures'], extra: Partial<ProbeResult> = {}): ProbeResult {
-  return {
-    id,
-    title: id,
-    status: 'ok',
-    durationMs: 1,
-    passes: { forward: 1, inverse: 0, backward: 0 },
-    figures,
-    tables: [],
-    curves: [],
-    notes: [],
-    ...extra,
-  };
-}
 
 function sample() {
   return buildReport({
