@@ -228,9 +228,10 @@ export function toViewModel(report: Report, given: readonly StaticBlockBound[] =
     : 'backend unknown';
   const findings = report.findings.map((f): FindingRow => {
     const where = f.block ? `block ${f.block}` : f.range ? `line ${f.range.start.line + 1}` : f.probe;
+    // The code, as lint rows show their rule id: what docs/audit-findings.md lists.
     return {
       severity: f.severity,
-      message: f.message,
+      message: `${f.code}: ${f.message}`,
       where,
       ...(f.range ? { file: f.range.file, range: { start: f.range.start, end: f.range.end } } : {}),
     };

@@ -270,7 +270,7 @@ function summary(report: Report): string {
     lines.push(`  ${f.label}: ${f.value === null ? (f.nonFinite ?? '-') : Number(f.value.toPrecision(4))}`);
   for (const f of report.findings) {
     const at = f.range ? ` (${f.range.file}:${f.range.start.line + 1})` : '';
-    lines.push(`  ${f.severity}: ${f.message}${at}`);
+    lines.push(`  ${f.severity}: ${f.message} [${f.code}]${at}`);
   }
   // The static side beside the measured one, and how they relate when they seem to disagree.
   for (const f of report.lint?.findings ?? []) {
