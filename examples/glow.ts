@@ -13,4 +13,4 @@ function glowStep(kind: 'affine' | 'additive') {
 }
 
 /** @inputShape [8, 8, 2] */
-export const glow = new Flow([new Squeeze({ factor: 2 }), ...glowStep('affine'), ...glowStep('additive')]);
+export const glow = new Flow([new Squeeze({}), ...glowStep('affine'), ...glowStep('additive')]);

@@ -28,6 +28,6 @@ export function buildIResNet(): tf.LayersModel {
   const g = tf.layers
     .dense({ units: width, kernelConstraint: new SpectralNormConstraint({ coeff: 1.2 }) }) // expect: residual-coefficient-too-large
     .apply(x) as tf.SymbolicTensor;
-  const out = tf.add(x, g);
+  const out = tf.layers.add().apply([x, g]) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }

@@ -8,7 +8,7 @@ function block(units: number): tf.layers.Layer[] {
   return [new SpectralDense({ units, coeff: 1 }), tf.layers.activation({ activation: 'selu' })]; // expect: non-lipschitz-activation
 }
 
-const layers: tf.layers.Layer[] = [];
+const layers: tf.layers.Layer[] = [tf.layers.inputLayer({ inputShape: [784] })];
 for (let i = 0; i < widths.length; i++) layers.push(...block(widths[i]!));
 layers.push(tf.layers.dense({ units: 1 })); // expect: missing-lipschitz-constraint
 

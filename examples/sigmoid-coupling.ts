@@ -6,6 +6,7 @@ const eps = 1e-2;
 const maxScale = 2;
 
 export class FloorCoupling extends tf.layers.Layer {
+  static className = 'FloorCoupling';
   private readonly net = tf.layers.dense({
     units: 8,
     kernelConstraint: new SpectralNormConstraint({ coeff: 0.9 }),
@@ -22,6 +23,7 @@ export class FloorCoupling extends tf.layers.Layer {
 }
 
 export class TanhCoupling extends tf.layers.Layer {
+  static className = 'TanhCoupling';
   private readonly net = tf.layers.dense({
     units: 8,
     kernelConstraint: new SpectralNormConstraint({ coeff: 0.9 }),

@@ -33,7 +33,10 @@ function env(tools: Prepared): NodeJS.ProcessEnv {
 /** The examples, copied so quick fixes edit the copy; the manifest makes the client start (it looks for tfjs). */
 export function makeWorkspace(base: string): string {
   const ws = join(base, 'workspace');
-  cpSync(EXAMPLES, ws, { recursive: true });
+  // Without examples/tsconfig.json, which maps lipschitz-lens to this checkout's sources: a user's project has
+  // no such mapping.
+  const ownConfig = join(EXAMPLES, 'tsconfig.json');
+  cpSync(EXAMPLES, ws, { recursive: true, filter: (src) => src !== ownConfig });
   writeFileSync(
     join(ws, 'package.json'),
     `${JSON.stringify({ name: 'e2e-models', private: true, dependencies: { '@tensorflow/tfjs': '^4.22.0' } }, null, 2)}\n`,

@@ -10,5 +10,5 @@ export function lipschitzDense(units: number, coeff = 0.9) {
 
 export function residual(x: tf.SymbolicTensor, coeff: number): tf.SymbolicTensor {
   const h = lipschitzDense(WIDTH, coeff).apply(lipschitzDense(WIDTH, coeff).apply(x)) as tf.SymbolicTensor;
-  return tf.add(x, h) as tf.SymbolicTensor;
+  return tf.layers.add().apply([x, h]) as tf.SymbolicTensor;
 }

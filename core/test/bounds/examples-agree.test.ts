@@ -32,23 +32,6 @@ const USES_LENS = /(from\s+|require\(\s*)['"]lipschitz-lens['"]/;
 const SLACK = 1e-6;
 /** Width used to build a sequential model that declares no input shape. */
 const DEFAULT_WIDTH = 16;
-/**
- * Examples that cannot be built at run time, and why (the table lists them; a change here is news). Two are lint
- * fixtures the layers reject by design; the others are faults of the examples as run-time code, left as they are
- * because the linter's tests pin their lines.
- */
-const UNBUILDABLE: Record<string, RegExp> = {
-  'custom-layers.ts': /Flow: block 0 .* is not invertible/,
-  'flow-batchnorm.ts': /Flow: block 1 .* is not invertible/,
-  // tf.add on SymbolicTensors (the functional API needs tf.layers.add()).
-  'iresnet.ts': /passed to 'add' must be a Tensor/,
-  'split/model.ts': /passed to 'add' must be a Tensor/,
-  // tf.sequential whose first layer has no inputShape.
-  'loop-built.ts': /must get an `inputShape`/,
-  // Custom tf.layers.Layer subclasses without a static className.
-  'sigmoid-coupling.ts': /reading 'replace'/,
-};
-
 function tsFiles(dir: string): string[] {
   return readdirSync(dir)
     .sort()
@@ -95,9 +78,10 @@ function runtimeBounds(layer: unknown): WeightBounds | undefined {
   const constant = method(layer, 'lipschitzConstant');
   if (constant) return { forward: constant() as number, inverse: undefined, how: 'lipschitzConstant()' };
   if (layer instanceof tf.layers.Layer && className(layer) === 'Dense') {
-    const constraint = (layer as unknown as { kernelConstraint?: { apply(w: tf.Tensor): tf.Tensor } })
+    // tfjs stores a missing constraint as null.
+    const constraint = (layer as unknown as { kernelConstraint: { apply(w: tf.Tensor): tf.Tensor } | null })
       .kernelConstraint;
-    if (constraint === undefined) return undefined;
+    if (constraint === null) return undefined;
     const act = activationConstants(String(layer.getConfig()['activation'] ?? 'linear'))?.forward ?? 1;
     if (typeof act !== 'number') return undefined;
     const kernel = layer.getWeights()[0] as tf.Tensor2D;
@@ -123,7 +107,8 @@ function runtimeLayers(value: unknown): unknown[] {
 function irLayers(model: ModelNode): { node: LayerNode; boundsId: string }[] {
   const out: { node: LayerNode; boundsId: string }[] = [];
   walk(model.body, (n, ancestors) => {
-    if (n.kind !== 'layer') return;
+    // An input placeholder has no weights and no bound (runtimeLayers drops it too).
+    if (n.kind !== 'layer' || n.layerType === 'inputLayer') return;
     const parent = ancestors[ancestors.length - 1];
     const own = parent?.instance === n;
     if (ancestors.some((a) => a.instance !== undefined && !(own && a === parent))) return;
@@ -335,36 +320,18 @@ describe('hovers and lipschitzBounds() agree on every example', () => {
       for (const model of models) {
         const label = `${name} ${model.name}`;
         const modelStatic = bounds.get(model.id)!;
-        let value: unknown;
-        try {
-          const loaded = await loadModel({
-            model: {
-              source: 'module',
-              file,
-              exportName: model.exportName!,
-              ...(model.auditArgs ? { args: model.auditArgs as never } : {}),
-            },
-            cwd: root,
-            backend: 'cpu',
-            budgetSeconds: 60,
-          });
-          value = loaded.value;
-        } catch (e) {
-          // Examples the layers or tfjs themselves reject (a Flow over a non-invertible block, ...).
-          const why = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-          const known = UNBUILDABLE[name];
-          assert.ok(known?.test(why), `${label}: could not be built: ${why}`);
-          rows.push({
-            example: name,
-            node: `model ${model.name}`,
-            static: pair(modelStatic),
-            runtime: '-',
-            random: '-',
-            verdict: `not built: ${why}`,
-          });
-          continue;
-        }
-        assert.equal(UNBUILDABLE[name], undefined, `${label} is listed as unbuildable but was built`);
+        // Every example builds: a model that tfjs or the layers reject is a broken example.
+        const { value } = await loadModel({
+          model: {
+            source: 'module',
+            file,
+            exportName: model.exportName!,
+            ...(model.auditArgs ? { args: model.auditArgs as never } : {}),
+          },
+          cwd: root,
+          backend: 'cpu',
+          budgetSeconds: 60,
+        });
         const built = build(value, model.inputShape);
         const { pairs, unpaired } = pairUp(irLayers(model), runtimeLayers(value));
         for (const why of unpaired)
