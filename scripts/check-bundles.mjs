@@ -5,11 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Per bundle (its output file under dist/), the modules it must neither contain nor load at run time. */
+/**
+ * Per bundle (its output file under dist/), the modules it must neither contain nor load at run time, and those it
+ * must contain: the .vsix ships no node_modules, so a backend the worker does not carry is one it cannot load.
+ */
 export const RULES = {
   'server/server.js': { forbidden: ['@tensorflow/', 'vscode'] },
   'server/analysis-thread.js': { forbidden: ['@tensorflow/', 'vscode'] },
   'client/extension.js': { forbidden: ['@tensorflow/'] },
+  'server/probe-worker.js': { forbidden: ['vscode'], required: ['@tensorflow/tfjs-backend-wasm'] },
+  'cli/lipschitz-lens.js': { forbidden: ['vscode'], required: ['@tensorflow/tfjs-backend-wasm'] },
 };
 
 /** Whether a module specifier or a bundled input path is the forbidden package (or inside it). */
@@ -25,7 +30,7 @@ function matches(spec, forbidden) {
  * What a bundle holds or loads that it must not, from its esbuild metafile: inputs bundled into it (source files
  * of a forbidden package), and imports left external (which would be required at run time).
  * @param {{ inputs: Record<string, unknown>, outputs: Record<string, { imports?: { path: string, external?: boolean }[] }> }} metafile
- * @param {{ forbidden: string[] }} rule
+ * @param {{ forbidden: string[], required?: string[] }} rule
  * @returns {string[]} one line per violation
  */
 export function violations(metafile, rule) {
@@ -40,6 +45,10 @@ export function violations(metafile, rule) {
       const hit = rule.forbidden.find((f) => matches(imp.path, f));
       if (hit) out.push(`loads '${imp.path}' at run time (${hit})`);
     }
+  }
+  for (const required of rule.required ?? []) {
+    if (!Object.keys(metafile.inputs).some((input) => matches(input, required)))
+      out.push(`does not bundle ${required}, which it loads at run time`);
   }
   return [...new Set(out)];
 }

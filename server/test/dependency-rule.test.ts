@@ -16,9 +16,13 @@ interface Metafile {
   inputs: Record<string, unknown>;
   outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
 }
+interface BundleRule {
+  forbidden: string[];
+  required?: string[];
+}
 interface CheckBundles {
-  RULES: Record<string, { forbidden: string[] }>;
-  violations(metafile: Metafile, rule: { forbidden: string[] }): string[];
+  RULES: Record<string, BundleRule>;
+  violations(metafile: Metafile, rule: BundleRule): string[];
 }
 /** The checker is an .mjs script (CI runs it on dist/): loaded as ESM, typed here. */
 const checker = (): Promise<CheckBundles> =>
@@ -151,5 +155,21 @@ describe('dependency rule: the bundle check', { timeout: 120_000 }, () => {
       violations(await bundle('client/src/extension.ts', ['vscode']), RULES['client/extension.js']!),
       [],
     );
+    // The probe worker carries the wasm backend: the .vsix has no node_modules to load it from (issue 12, item 7).
+    assert.deepEqual(
+      violations(await bundle('core/src/probes/worker.ts', []), RULES['server/probe-worker.js']!),
+      [],
+    );
+  });
+
+  it('fails a worker bundle without the wasm backend it loads at run time', async () => {
+    const { RULES, violations } = await checker();
+    const worker: Metafile = {
+      inputs: { 'core/src/probes/worker.ts': {}, 'node_modules/@tensorflow/tfjs-core/dist/index.js': {} },
+      outputs: { 'dist/server/probe-worker.js': { imports: [] } },
+    };
+    assert.deepEqual(violations(worker, RULES['server/probe-worker.js']!), [
+      'does not bundle @tensorflow/tfjs-backend-wasm, which it loads at run time',
+    ]);
   });
 });
