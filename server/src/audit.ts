@@ -4,7 +4,7 @@
  * reports `$/progress`, turns LSP cancellation into an AbortSignal, refuses untrusted workspaces, and keeps the
  * latest report per model for hovers and "show last report".
  */
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   type CancellationToken,
   LSPErrorCodes,
@@ -14,6 +14,7 @@ import {
 import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-target';
 import type { BoundsMap } from '../../core/src/bounds';
 import type { CustomLayerInfo, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
+import { auditFolder } from '../../core/src/probes/audit-folder';
 import { runAudit } from '../../core/src/probes/run-audit';
 import {
   type AuditOutcome,
@@ -42,7 +43,7 @@ export interface AuditTarget {
   path: string;
   model: ModelNode;
   settings: LensSettings;
-  /** The workspace folder holding the file: the worker's cwd, where the user's tfjs is resolved. */
+  /** The workspace folder holding the file: relative `lipschitzLens.checkpoints` paths are resolved from it. */
   folder: string;
   /** The file's static bounds, shown beside the measured values. */
   bounds: BoundsMap;
@@ -100,7 +101,8 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
     intent: audited.intent,
     ...(target.findings ? { lint: modelLint(model, target.findings, target.customLayers) } : {}),
     staticBounds: staticView(target),
-    cwd: target.folder || dirname(target.path),
+    // The folder the CLI audits this file in too, so both resolve the same tfjs and pick the same backend.
+    cwd: auditFolder(target.path),
     backend: settings.backend,
     budgetSeconds: settings.probes.budgetSeconds,
     memoryCapMB: settings.probes.memoryCapMB,

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseAuditArgs } from '../../core/src/cli/audit';
 import type { FileIr, LayerNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { checkpointOf, progressFraction, toRequest } from '../src/audit';
 import { mergeEdits } from '../src/code-actions';
@@ -126,6 +130,31 @@ describe('hover target and audit request', () => {
       '/abs/m.json',
     );
     assert.equal(progressFraction({ probe: 'x', index: 1, count: 4, fraction: 0.5 }), 0.375);
+  });
+
+  it('audits in the folder the CLI audits in: a package nested in the workspace resolves its own tfjs', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lens-folder-'));
+    try {
+      const pkg = join(root, 'packages', 'flows');
+      mkdirSync(join(pkg, 'src'), { recursive: true });
+      writeFileSync(join(root, 'package.json'), '{}');
+      writeFileSync(join(pkg, 'package.json'), '{}');
+      const file = join(pkg, 'src', 'm.ts');
+      writeFileSync(file, 'export const m = 1;\n');
+      const editor = toRequest({
+        path: file,
+        folder: root,
+        bounds: new Map(),
+        model,
+        settings: DEFAULT_SETTINGS,
+      });
+      const cli = parseAuditArgs([file, '--export', 'm'], root).request;
+      assert.equal(editor.request?.cwd, pkg);
+      assert.equal(cli.cwd, pkg);
+      assert.equal(editor.request?.backend, cli.backend);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { type AuditTarget, findAuditTarget, ModelExtractor } from '../extract';
 import type { FileIr } from '../ir/model-ir';
 import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomic-write';
 import { verdictText, type StaticBlockBound } from '../protocol/webview';
+import { auditFolder } from '../probes/audit-folder';
 import { PROBE_IDS } from '../probes/probe';
 import { runAudit } from '../probes/run-audit';
 import {
@@ -77,17 +78,6 @@ export interface LocatedModel {
   fileIr: FileIr;
 }
 
-/** The folder whose node_modules the user's code resolves against: the nearest one with a package.json. */
-export function workspaceFolder(file: string): string {
-  let dir = dirname(resolve(file));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return dirname(resolve(file));
-    dir = up;
-  }
-}
-
 /** The model the static analysis finds for this export: its JSDoc audit hints and block lines. */
 export function locateModel(file: string, name: string | undefined): LocatedModel | undefined {
   if (!existsSync(file)) return undefined;
@@ -108,7 +98,7 @@ export async function auditStaticBounds(parsed: ParsedAuditArgs): Promise<Static
 export async function auditStaticView(parsed: ParsedAuditArgs): Promise<ReportStaticBounds | undefined> {
   const located = parsed.located;
   if (located === undefined) return undefined;
-  const checkpoints = new CheckpointCache({ roots: [workspaceFolder(located.fileIr.file)] });
+  const checkpoints = new CheckpointCache({ roots: [auditFolder(located.fileIr.file)] });
   const path = located.target.model.checkpoint;
   if (path !== undefined) await loadAll(checkpoints, [path]);
   const bounds = computeBounds(located.fileIr, { checkpoints: (p) => checkpoints.peek(p) });
@@ -223,7 +213,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
         };
   const request: AuditRequest = {
     model,
-    cwd: workspaceFolder(anchor),
+    cwd: auditFolder(anchor),
     backend,
     budgetSeconds: number('budget', AUDIT_DEFAULTS.budgetSeconds),
     memoryCapMB: Math.round(number('memory-cap', AUDIT_DEFAULTS.memoryCapMB)),
