@@ -15,6 +15,7 @@ import { auditTarget as staticAuditTarget } from '../../core/src/extract/audit-t
 import type { BoundsMap } from '../../core/src/bounds';
 import type { CustomLayerInfo, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { auditFolder } from '../../core/src/probes/audit-folder';
+import { ProgressClock } from '../../core/src/probes/progress-text';
 import { runAudit } from '../../core/src/probes/run-audit';
 import {
   type AuditOutcome,
@@ -29,6 +30,7 @@ import type {
 } from '../../core/src/protocol/worker-messages';
 import type { Report, ReportStaticBounds } from '../../core/src/report/schema';
 import { modelLint } from '../../core/src/report/model-lint';
+import { plural } from '../../core/src/report/plural';
 import { staticBlockBounds, staticModelBound } from '../../core/src/report/static-bounds';
 import type { Finding as RuleFinding } from '../../core/src/rules/rule';
 import { AuditQueue } from './audit-queue';
@@ -194,7 +196,7 @@ export class AuditService {
     this.running.add(controller);
     const sub = token.onCancellationRequested(() => controller.abort());
     const outcomes: AuditOutcome[] = [];
-    progress.begin('Lipschitz Lens audit', 0, `${targets.length} model(s)`, true);
+    progress.begin('Lipschitz Lens audit', 0, plural(targets.length, 'model'), true);
     try {
       for (const [i, target] of targets.entries()) {
         if (controller.signal.aborted) break;
@@ -206,7 +208,7 @@ export class AuditService {
         let release: () => void;
         try {
           release = await this.queue.acquire(controller.signal, (ahead) =>
-            report(0, `waiting for ${ahead} audit${ahead === 1 ? '' : 's'}`),
+            report(0, `waiting for ${plural(ahead, 'audit')}`),
           );
         } catch {
           break; // cancelled while waiting: no worker was started
@@ -237,10 +239,12 @@ export class AuditService {
     const { request, reason } = toRequest(target);
     if (!request) return { model, staticBounds, error: reason };
     const started = Date.now();
+    // "probe i of n: <title> — ~N s left in this probe", as the CLI prints it.
+    const clock = new ProgressClock();
     try {
       const result = await runAudit(request, {
         signal,
-        onProgress: (p: AuditProgress) => report(progressFraction(p), progressMessage(p)),
+        onProgress: (p: AuditProgress) => report(progressFraction(p), clock.line(p)),
       });
       if (signal.aborted) return { model, staticBounds, report: result, cancelled: true, error: 'cancelled' };
       const outcome: AuditOutcome = { model, report: result, staticBounds };
@@ -275,8 +279,4 @@ export class AuditService {
 /** Overall fraction of one model's audit: probes run in sequence, each reporting its own fraction. */
 export function progressFraction(p: AuditProgress): number {
   return p.count > 0 ? (p.index + Math.min(1, Math.max(0, p.fraction))) / p.count : 0;
-}
-
-export function progressMessage(p: AuditProgress): string {
-  return p.message ? `${p.probe}: ${p.message}` : p.probe;
 }

@@ -260,6 +260,12 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
     assert.equal(kinds[0], 'begin');
     assert.equal(kinds.at(-1), 'end');
     assert.ok(kinds.includes('report'), kinds.join());
+    // The notification reads as the CLI's progress: "probe i of n: <title>".
+    const messages = h.progress(token).map((v) => ('message' in v ? (v.message ?? '') : ''));
+    assert.ok(
+      messages.some((m) => /^critic: probe 1 of \d+: Forward Lipschitz constant/.test(m)),
+      messages.join(' | '),
+    );
     const hover = await h.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: { line: 5, character: 18 },

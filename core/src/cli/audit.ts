@@ -12,6 +12,7 @@ import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomi
 import { verdictText, type StaticBlockBound } from '../protocol/webview';
 import { auditFolder } from '../probes/audit-folder';
 import { PROBE_IDS } from '../probes/probe';
+import { ProgressClock } from '../probes/progress-text';
 import { runAudit } from '../probes/run-audit';
 import {
   AUDIT_DEFAULTS,
@@ -316,17 +317,26 @@ export const auditCommand: CliCommand = {
     if (lint !== undefined) parsed.request.lint = lint;
     const stop = listenForStop();
     let last = '';
+    // The widest line written, so each rewrite and the final clear cover the one before.
+    let width = 0;
+    const clock = new ProgressClock();
     const report = await runAudit(parsed.request, {
       signal: stop.signal,
       onProgress: (p) => {
+        const line = clock.line(p);
         // Progress only on a terminal: CI logs should hold the summary, not a carriage-return stream.
-        const line = `${p.probe} ${Math.round(p.fraction * 100)}%`;
-        if (line !== last && process.stderr.isTTY) io.stderr(`\r${line.padEnd(40)}`);
+        if (line !== last && process.stderr.isTTY) {
+          // A terminal that reports no width (0) gets 100 columns.
+          const columns = process.stderr.columns > 0 ? process.stderr.columns : 100;
+          const shown = line.slice(0, Math.max(20, columns - 1));
+          io.stderr(`\r${shown.padEnd(width)}`);
+          width = Math.max(width, shown.length);
+        }
         last = line;
       },
     });
     stop.dispose();
-    if (process.stderr.isTTY) io.stderr(`\r${' '.repeat(40)}\r`);
+    if (process.stderr.isTTY) io.stderr(`\r${' '.repeat(width)}\r`);
     const stem = report.model.name.replace(/[^\w.-]+/g, '_') || 'model';
     const json = join(parsed.outDir, `${stem}.report.json`);
     const html = join(parsed.outDir, `${stem}.report.html`);

@@ -140,7 +140,7 @@ export const attack: Probe = {
       // there is no ascent to stall.
       if (gradientFailedAt !== undefined && (done % every === 0 || done === steps)) record(errorsAt(x));
       history.push(attackProgress(worst));
-      ctx.progress(done / steps, `step ${done}`);
+      ctx.progress(done / steps, `step ${done} of at most ${steps}`);
       if (gradientFailedAt === undefined) {
         stalled = attackStall(history, steps).reason;
         if (stalled !== undefined) break;

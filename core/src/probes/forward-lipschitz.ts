@@ -80,7 +80,9 @@ export const forwardLipschitz: Probe = {
 
     if (settings.pairSteps > 0 && stopReason(ctx) === undefined) {
       ctx.progress(0.9, 'pair search');
-      const pairs = await pairSearch(ctx, maps, x, settings.pairSteps);
+      // The pair search counts its own steps from 0: as the probe's last tenth, so its fraction only grows.
+      const pairCtx = { ...ctx, progress: (f: number) => ctx.progress(0.9 + 0.1 * f, 'pair search') };
+      const pairs = await pairSearch(pairCtx, maps, x, settings.pairSteps);
       out.figures.push(figure('pair-max', 'Largest |F(x)-F(y)|/|x-y| found', pairs.max));
       out.tables.push({
         id: 'pairs',

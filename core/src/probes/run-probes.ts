@@ -12,6 +12,7 @@ import { emptyPasses, stopReason, type ProbeContext, type ProbeTarget, type Tens
 
 export interface ProbeProgress {
   probe: ProbeId;
+  title: string;
   /** Index of the probe in the run and how many there are. */
   index: number;
   count: number;
@@ -69,6 +70,7 @@ export async function runProbes(
       progress: (fraction, msg) =>
         o.onProgress?.({
           probe: id,
+          title: probe.title,
           index,
           count: o.probes.length,
           fraction,

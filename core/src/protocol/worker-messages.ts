@@ -77,6 +77,8 @@ export const AUDIT_DEFAULTS = { budgetSeconds: 120, points: 16, seed: 0, memoryC
 
 export interface AuditProgress {
   probe: string;
+  /** The probe's title, for "probe i of n: <title>". */
+  title?: string;
   index: number;
   count: number;
   /** This probe's fraction done, in [0, 1]. */
