@@ -1,11 +1,18 @@
 /**
  * Audit cost and spectral-method comparison. Run: `npx tsx bench/audit.bench.ts [--backend cpu|wasm]`.
- * Prints, per reference model, one plain forward pass, the full audit's wall time and pass counts, and for
- * power iteration vs Golub-Kahan-Lanczos the Jacobian products needed to reach 1% and 0.1% of the true
- * largest singular value (truth from an explicit Jacobian's SVD at each point).
+ * Prints, per reference model, one plain forward pass, the full audit's wall time, its counted passes as
+ * forward-equivalents and the ratios wall / one forward and wall / (equivalents x one forward) (above 1: time
+ * the passes do not explain); for power iteration vs Golub-Kahan-Lanczos the Jacobian products needed to reach
+ * 1% and 0.1% of the true largest singular value (truth from an explicit Jacobian's SVD at each point); and the
+ * standard audit of examples/glow.ts run as the CLI runs it (its request from parseAuditArgs, the probe worker),
+ * with its wall time.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { selectBackend } from '../core/src/backend/select-backend';
+import { parseAuditArgs } from '../core/src/cli/audit';
 import { AdditiveCoupling } from '../core/src/layers/additive-coupling';
 import { AffineCoupling } from '../core/src/layers/affine-coupling';
 import { Flow } from '../core/src/layers/flow';
@@ -14,11 +21,14 @@ import { Permutation } from '../core/src/layers/permutation';
 import { singularValues } from '../core/src/linalg/matrix64';
 import { toProbeTarget } from '../core/src/probes/adapt';
 import { explicitJacobian, jacobianAt } from '../core/src/probes/jacobian';
+import { loadModel } from '../core/src/probes/load-model';
 import { PROBE_IDS } from '../core/src/probes/probe';
 import { Rng } from '../core/src/probes/rng';
+import { runAudit } from '../core/src/probes/run-audit';
 import { runProbes } from '../core/src/probes/run-probes';
 import { largestSingularValues, type SpectralMethod } from '../core/src/probes/spectral';
 import { emptyPasses, flatMaps, type ProbeTarget, type Tensor2D } from '../core/src/probes/target';
+import type { PassCount, ProbeResult } from '../core/src/report/schema';
 
 const POINTS = 16;
 
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
   console.log(`backend: ${choice.kind}; ${POINTS} points per batch`);
   const d = 32;
   const targets = [linear(d), ...flows(d)];
+  const summaries: string[] = [];
   for (const target of targets) {
     const x = tf.tensor2d(new Rng(3).normals(POINTS * d), [POINTS, d]);
     target.forward(x).dispose(); // builds lazily-built layers before timing
@@ -130,26 +141,65 @@ async function main(): Promise<void> {
       probes: PROBE_IDS,
       seed: 1,
       deadline: Date.now() + 600_000,
-      settings: { attackSteps: 50 },
     });
     const total = performance.now() - t0;
-    let fwd = 0;
-    let inv = 0;
-    let bwd = 0;
-    for (const r of results) {
-      fwd += r.passes.forward;
-      inv += r.passes.inverse;
-      bwd += r.passes.backward;
-      console.log(
-        `    ${r.id.padEnd(18)} ${r.status.padEnd(8)} ${String(r.durationMs).padStart(6)} ms = ${(r.durationMs / fwdMs).toFixed(0).padStart(6)} forward-times   passes f/i/b ${r.passes.forward}/${r.passes.inverse}/${r.passes.backward}`,
-      );
-    }
-    // A backward pass costs about two forward passes; an inverse about one (more for fixed-point inverses).
-    const equivalents = fwd + inv + 3 * bwd;
-    console.log(
-      `    audit total ${total.toFixed(0)} ms = ${(total / fwdMs).toFixed(0)} forward-times; counted ${fwd} forward + ${inv} inverse + ${bwd} backward ≈ ${equivalents} forward-equivalents (backward counted as 3: it reruns the forward)`,
-    );
+    printProbes(results, fwdMs);
+    summaries.push(summarize(target.name, total, fwdMs, results));
     x.dispose();
+  }
+  summaries.push(await glowAsTheCliRunsIt());
+  console.log('\nper model: wall time, counted passes and their ratios');
+  for (const line of summaries) console.log(`  ${line}`);
+}
+
+/** A backward pass costs about two forward passes; an inverse about one (more for fixed-point inverses). */
+function equivalents(p: PassCount): number {
+  return p.forward + p.inverse + 3 * p.backward;
+}
+
+function printProbes(results: readonly ProbeResult[], fwdMs: number): void {
+  for (const r of results)
+    console.log(
+      `    ${r.id.padEnd(18)} ${r.status.padEnd(8)} ${String(r.durationMs).padStart(6)} ms = ${(r.durationMs / fwdMs).toFixed(0).padStart(6)} forward-times   passes f/i/b ${r.passes.forward}/${r.passes.inverse}/${r.passes.backward}`,
+    );
+}
+
+function summarize(name: string, wallMs: number, fwdMs: number, results: readonly ProbeResult[]): string {
+  const total = emptyPasses();
+  for (const r of results) {
+    total.forward += r.passes.forward;
+    total.inverse += r.passes.inverse;
+    total.backward += r.passes.backward;
+  }
+  const eq = equivalents(total);
+  return `${name.padEnd(16)} wall ${(wallMs / 1000).toFixed(2).padStart(6)} s  passes f/i/b ${total.forward}/${total.inverse}/${total.backward} = ${eq} forward-equivalents (backward as 3)  one forward ${fwdMs.toFixed(2)} ms  wall/forward ${(wallMs / fwdMs).toFixed(0)}  wall/(equivalents x forward) ${(wallMs / (eq * fwdMs)).toFixed(2)}`;
+}
+
+/**
+ * examples/glow.ts as `lipschitz-lens audit examples/glow.ts` runs it: the request from parseAuditArgs, the probe
+ * worker (from source, through tsx), the default probes and settings; its wall time includes loading the model.
+ * One forward pass is timed in this process on the model loadModel builds from the same request.
+ */
+async function glowAsTheCliRunsIt(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'lens-bench-'));
+  try {
+    const { request } = parseAuditArgs([join(__dirname, '../examples/glow.ts'), '--out', out]);
+    const loaded = await loadModel(request);
+    const glow = toProbeTarget(loaded.resolved.tf, loaded.value, 'glow', request.inputShape);
+    const x = tf.randomNormal([POINTS, ...glow.inputShape]);
+    glow.forward(x).dispose();
+    const fwdMs = timeForward(glow, x);
+    x.dispose();
+    const t0 = performance.now();
+    const report = await runAudit(request);
+    const wall = performance.now() - t0;
+    console.log(
+      `\nexamples/glow.ts as the CLI runs it (worker on ${report.backend?.name ?? 'unknown'}): wall ${(wall / 1000).toFixed(2)} s, one forward ${fwdMs.toFixed(2)} ms, verdict ${report.status}, findings ${report.findings.map((f) => `${f.severity} ${f.code ?? f.probe}`).join(', ') || 'none'}`,
+    );
+    printProbes(report.probes, fwdMs);
+    return summarize('examples/glow.ts', wall, fwdMs, report.probes);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
