@@ -15,6 +15,7 @@ import {
   LintWorkspaceRequest,
 } from '../../core/src/protocol/lsp';
 import { reportVerdict, type StaticBlockBound, verdictText } from '../../core/src/protocol/webview';
+import { plural } from '../../core/src/report/plural';
 import type { Report } from '../../core/src/report/schema';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
@@ -105,7 +106,7 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
   const failed = result.outcomes.filter((o) => o.error && !o.cancelled);
   if (failed.length > 0) {
     void vscode.window.showWarningMessage(
-      `Lipschitz Lens: ${failed.length} model(s) not audited: ${failed.map((o) => `${o.model.name} (${o.error})`).join('; ')}`.slice(
+      `Lipschitz Lens: ${plural(failed.length, 'model')} not audited: ${failed.map((o) => `${o.model.name} (${o.error})`).join('; ')}`.slice(
         0,
         500,
       ),
@@ -209,7 +210,7 @@ export const commands: Record<string, CommandFactory> = {
     if (!running(ctx)) return;
     const r = await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
     void vscode.window.showInformationMessage(
-      `Lipschitz Lens: ${r.findings} finding(s) in ${r.files} file(s)${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.elapsedMs} ms).`,
+      `Lipschitz Lens: ${plural(r.findings, 'finding')} in ${plural(r.files, 'file')}${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.elapsedMs} ms).`,
     );
   },
   'lipschitzLens.showReport': (ctx) => async () => {

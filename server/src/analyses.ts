@@ -7,6 +7,7 @@ import { dirname, sep } from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
+import { plural } from '../../core/src/report/plural';
 import { mergeFindings } from '../../core/src/rules';
 import { type PublishedFindings, toDiagnostics } from './diagnostics';
 import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
@@ -198,7 +199,7 @@ export class AnalysisStore {
     this.targets.set(uri, now);
     for (const p of new Set([...before, ...now])) this.publish(p);
     this.connection.console.log(
-      `linted ${path} v${version}: ${analysis.findings.length} finding(s) in ${Date.now() - started} ms`,
+      `linted ${path} v${version}: ${plural(analysis.findings.length, 'finding')} in ${Date.now() - started} ms`,
     );
     // Files whose models use this one were analysed against its old text: lint them again.
     if (cascade) this.relintReaders(path);

@@ -22,6 +22,7 @@ import { type KernelNorm } from './checkpoint';
 import { type CheckpointLookup } from './checkpoint-cache';
 import { additiveCouplingBounds } from '../specs/additive-coupling';
 import { multiScaleStatic } from '../specs/multi-scale-flow';
+import { plural } from '../report/plural';
 import { blockScaleBounds, type LayerWeights, layerBounds, opBounds } from './layer-bounds';
 import { addDomainBounds } from './domain-bounds';
 
@@ -86,7 +87,7 @@ function checkpointWeights(
     });
     if (layers.length !== found.length)
       notes.push(
-        `checkpoint has ${found.length} ${kind} kernels for ${layers.length} ${kind} layers: matched by order`,
+        `checkpoint has ${plural(found.length, `${kind} kernel`)} for ${plural(layers.length, `${kind} layer`)}: matched by order`,
       );
   };
   match(dense, norms, 'dense');

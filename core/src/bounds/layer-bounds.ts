@@ -1,6 +1,7 @@
 /** Bounds of single layers and ops, read from their config (and trained weights when a checkpoint is linked). */
 import { type BlockNode, type CustomLayerInfo, type LayerNode, type OpNode } from '../ir/model-ir';
 import { activationConstants } from './activations';
+import { plural } from '../report/plural';
 import { type Bound, formatBound, formatNumber, mulBound, type NodeBounds } from './bound';
 import {
   configNumber,
@@ -78,11 +79,10 @@ export function couplingConditionerLipschitz(
       lip: undefined,
       why: 'the conditioner is unconstrained (no conditionerNorm): its weights decide',
     };
-  const kernels = o.hiddenLayers + 1;
   const assumed = rank === undefined ? ', for image inputs (no @inputShape)' : '';
   return {
     lip,
-    source: `Lip(conditioner) <= ${formatNumber(lip)}: ${kernels} kernels of norm <= ${formatNumber(o.conditionerNorm!)}${rank === 2 ? '' : ' x 3 per 3x3 convolution'}${assumed}`,
+    source: `Lip(conditioner) <= ${formatNumber(lip)}: ${plural(o.hiddenLayers + 1, 'kernel')} of norm <= ${formatNumber(o.conditionerNorm!)}${rank === 2 ? '' : ' x 3 per 3x3 convolution'}${assumed}`,
   };
 }
 

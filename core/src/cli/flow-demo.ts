@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, selectBackend, type SelectBackendOptions } from '../backend/select-backend';
+import { plural } from '../report/plural';
 import {
   ActNorm,
   AdditiveCoupling,
@@ -112,7 +113,7 @@ export async function runFlowDemo(args: string[], io: CliIo): Promise<number> {
   io.stdout(`log|det J| per point: mean ${fmt(ld.reduce((a, b) => a + b, 0) / ld.length)}\n`);
   for (const { layer, report } of bounded.inverseReports()) {
     io.stdout(
-      `${layer}: fixed-point inverse took ${report.iterations} iterations, residual ${fmt(report.residual)}` +
+      `${layer}: fixed-point inverse took ${plural(report.iterations, 'iteration')}, residual ${fmt(report.residual)}` +
         `${report.converged ? '' : ' (not converged)'}\n`,
     );
   }

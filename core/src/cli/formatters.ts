@@ -1,6 +1,7 @@
 /** Text (ESLint "stylish"-like) and JSON output of lint results. */
 import { relative } from 'node:path';
 import type { AnalysisGap } from '../ir/analysis-gap';
+import { plural } from '../report/plural';
 import type { Finding, Severity } from '../rules';
 
 export interface FileResult {
@@ -17,10 +18,6 @@ export function countBySeverity(results: readonly FileResult[]): Counts {
   const counts: Counts = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const r of results) for (const f of r.findings) counts[f.severity]++;
   return counts;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** One block per file with problems: `line:col  severity  message  rule-id`, then a summary line. */

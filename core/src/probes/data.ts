@@ -58,7 +58,7 @@ export function parseJsonSample(text: string): { values: Float32Array; shape: nu
     const needed = shape.reduce((a, b) => a * b, 1);
     if (needed !== data.length)
       throw new Error(
-        `sample data has ${data.length} values, its shape [${shape.join(', ')}] needs ${needed}`,
+        `sample data has ${plural(data.length, 'value')}, its shape [${shape.join(', ')}] needs ${needed}`,
       );
     return { values: finite(Float32Array.from(data), 'sample'), shape };
   }
@@ -112,7 +112,8 @@ export function parseNpy(buf: Uint8Array): { values: Float32Array; shape: number
   const count = shape.reduce((a, b) => a * b, 1);
   const end = body + count * size;
   if (end > buf.byteLength) throw truncated();
-  if (end < buf.byteLength) throw new Error(`.npy file has ${buf.byteLength - end} bytes after its data`);
+  if (end < buf.byteLength)
+    throw new Error(`.npy file has ${plural(buf.byteLength - end, 'byte')} after its data`);
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = read(view, body + i * size);
   return { values: finite(values, '.npy'), shape };

@@ -8,6 +8,7 @@
  * model's log-det is then checked as the sum of its blocks' checked log-dets.
  */
 import { figure, finiteOrNull } from '../report/schema';
+import { plural } from '../report/plural';
 import {
   invertLower,
   invertUpper,
@@ -248,7 +249,7 @@ export const logdet: Probe = {
     );
     if (inconclusive > 0)
       out.notes.push(
-        `${inconclusive} check(s) inconclusive: the Jacobian is too ill-conditioned for a float32 reference (eps times Skeel's condition number > 1/2).`,
+        `${plural(inconclusive, 'check')} inconclusive: the Jacobian is too ill-conditioned for a float32 reference (eps times Skeel's condition number > 1/2).`,
       );
     if (rows.some((r) => r.verdict.endsWith('via blocks')))
       out.notes.push("The model's log-det was checked as the sum of its blocks' checked log-dets.");

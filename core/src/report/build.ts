@@ -1,6 +1,7 @@
 /** Assembles a Report from probe results; also the failed report when no probe could run. */
 import type { FindingCode } from './finding-codes';
 import { deriveFindings, type SourceMap } from './findings';
+import { plural } from './plural';
 import {
   REPORT_VERSION,
   type AuditSettings,
@@ -105,8 +106,8 @@ function lintSection(findings: ReportLintFinding[], report: Report): ReportLint 
   return {
     findings,
     relation:
-      `The measurements found no error, but the linter reports ${errors.length} error-level finding${errors.length === 1 ? '' : 's'} (${rules}). ` +
-      `The audit observes the model at ${weights} and ${report.provenance.data.points} probe points; the lint errors say the code does not guarantee it: ` +
+      `The measurements found no error, but the linter reports ${plural(errors.length, 'error-level finding')} (${rules}). ` +
+      `The audit observes the model at ${weights} and ${plural(report.provenance.data.points, 'probe point')}; the lint errors say the code does not guarantee it: ` +
       'without the missing constraint or inverse the bound need not hold at other inputs or after training. Resolve the lint errors for a guarantee.',
   };
 }

@@ -5,6 +5,7 @@
 import type { SourceRange } from '../ir/model-ir';
 import { LIMITS, type FindingCode } from './finding-codes';
 import { FIXED_POINT_FINDINGS, mergeFixedPoint, type FixedPointSummary } from './fixed-point';
+import { plural } from './plural';
 import type { Figure, Finding, ProbeResult, ReportIntentKind, Severity } from './schema';
 
 export interface SourceMap {
@@ -288,13 +289,13 @@ function fixedPointMessage(s: FixedPointSummary, atData: boolean, probes: readon
   const more = s.failingInputs.length - 4;
   const inputs = s.failingInputs.slice(0, 4).join(', ') + (more > 0 ? ` and ${more} more` : '');
   const where = atData
-    ? `in ${s.notConverged} of ${s.calls} calls, ${s.notConvergedAtData} of them on the data or inside its range (inputs: ${inputs})`
-    : `in ${s.notConverged} of ${s.calls} calls, all out of distribution (${inputs})`;
+    ? `in ${s.notConverged} of ${plural(s.calls, 'call')}, ${s.notConvergedAtData} of them on the data or inside its range (inputs: ${inputs})`
+    : `in ${s.notConverged} of ${plural(s.calls, 'call')}, all out of distribution (${inputs})`;
   const residual =
     s.tolerance === null
       ? `final residual ${num(s.residual)}`
       : `final residual ${num(s.residual)} > tolerance ${num(s.tolerance)}${s.ratio === null ? '' : ` (${num(s.ratio)}x)`}`;
-  const cap = s.cap === null ? `${s.iterations} iterations` : `${s.iterations} iterations (cap ${s.cap})`;
+  const cap = `${plural(s.iterations, 'iteration')}${s.cap === null ? '' : ` (cap ${s.cap})`}`;
   const lip =
     s.contraction === null
       ? ''

@@ -3,6 +3,7 @@
  * says the same about the weights, the data, the backends and the intent. Pure: no Node, no DOM.
  */
 import { FRESH_WEIGHTS_TEXT, type ProbeResult, type Report } from './schema';
+import { plural } from './plural';
 
 /** `weights`, `data`, `seed`, `ran on` (backends), `intent` (and a critic's `global bound`), in this order. */
 export interface ProvenanceLine {
@@ -94,8 +95,8 @@ export function provenanceLines(report: Report): ProvenanceLine[] {
       label: 'data',
       text:
         data.kind === 'sample'
-          ? `${data.points} points from ${data.path}`
-          : `${data.points} standard normals (scale ${data.scale})`,
+          ? `${plural(data.points, 'point')} from ${data.path}`
+          : `${plural(data.points, 'standard normal')} (scale ${data.scale})`,
     },
     { label: 'seed', text: String(seed) },
     { label: 'ran on', text: backendsText(report) },

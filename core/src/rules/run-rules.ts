@@ -3,6 +3,7 @@ import { type BoundsMap, computeBounds } from '../bounds';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FileIr, ModelNode, SourceRange } from '../ir/model-ir';
+import { plural } from '../report/plural';
 import { allRules } from './all-rules';
 import {
   type Finding,
@@ -213,7 +214,7 @@ function useFinding(site: SourceRange, elsewhere: Finding[], source: SourceText)
   const lines = [...new Set(elsewhere.map((f) => f.range.start.line + 1))].sort((a, b) => a - b);
   const counts = SEVERITIES.map((sev) => [sev, elsewhere.filter((f) => f.severity === sev).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([sev, n]) => `${n} ${sev}${n > 1 ? 's' : ''}`);
+    .map(([sev, n]) => plural(n, sev));
   return {
     ruleId: worst.ruleId,
     messageId: 'findingsElsewhere',
