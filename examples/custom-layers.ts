@@ -10,16 +10,16 @@ export class LeakyScale extends tf.layers.Layer implements Invertible {
   static className = 'LeakyScale';
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return tf.where(tf.greater(x, 0), x, tf.mul(x, slope));
+    return tf.where(tf.greaterEqual(x, 0), x, tf.mul(x, slope));
   }
   inverse(y: tf.Tensor): tf.Tensor {
-    return tf.where(tf.greater(y, 0), y, tf.mul(y, 1 / slope));
+    return tf.where(tf.greaterEqual(y, 0), y, tf.mul(y, 1 / slope));
   }
   logDetJacobian(x: tf.Tensor): tf.Tensor1D {
     // log(slope) for each entry on the scaled side, summed over every axis but the batch.
     const axes = x.shape.slice(1).map((_, i) => i + 1);
     return tf.tidy(
-      () => tf.mul(tf.sum(tf.cast(tf.lessEqual(x, 0), 'float32'), axes), Math.log(slope)) as tf.Tensor1D,
+      () => tf.mul(tf.sum(tf.cast(tf.less(x, 0), 'float32'), axes), Math.log(slope)) as tf.Tensor1D,
     );
   }
   lipschitzBounds(): { forward: number; inverse: number } {
