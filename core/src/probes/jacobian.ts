@@ -54,12 +54,14 @@ export function jacobianAt(
     // J v is off by up to u sqrt(d) / (2 fdStep) relative to sigma; 4x that for rounding inside f. Measured on
     // a 12-dimensional linear map: 6e-6 against this 8e-5. Curvature error (O(h^2)) is not included.
     relativeError: (2 * Math.sqrt(Math.max(dIn, dOut)) * 2 ** -24) / options.fdStep,
+    // Both sides of the difference in one pass of 2n rows (rows are independent): on wasm a pass of the Glow
+    // example is ~100 kernels at ~25 us each, half its time at 16 points, so one pass instead of two saves that.
     jvp: (v) =>
       tf.tidy(() => {
         const hv = tf.mul(v, h);
-        const plus = f(tf.add(x, hv));
-        const minus = f(tf.sub(x, hv));
-        return tf.div(tf.sub(plus, minus), tf.mul(h, 2)) as Tensor2D;
+        const both = f(tf.concat([tf.add(x, hv), tf.sub(x, hv)]) as Tensor2D);
+        const [plus, minus] = tf.split(both, 2);
+        return tf.div(tf.sub(plus!, minus!), tf.mul(h, 2)) as Tensor2D;
       }),
     vjp: (u) =>
       tf.tidy(() => {

@@ -56,7 +56,10 @@ export interface Curve {
 export type ProbeStatus = 'ok' | 'skipped' | 'error' | 'timeout' | 'cancelled';
 
 export interface PassCount {
-  /** Calls of the forward map (each over the whole batch of probe points, or a batch of that size). */
+  /**
+   * Calls of the forward map, each over the batch of probe points or a batch of that size, or twice that for a
+   * Jacobian-vector product (its two finite-difference sides run in one call).
+   */
   forward: number;
   inverse: number;
   /** Reverse-mode passes (a VJP or gradient), each also running one forward. */
