@@ -18,7 +18,13 @@ export interface ActivationSpec {
   /** Global Lipschitz constant (sup |f'|). */
   readonly lipschitz: number;
   apply(x: tf.Tensor): tf.Tensor;
-  /** Elementwise f'(x), used to build exact Jacobians without autodiff. */
+  /**
+   * Elementwise f'(x), used to build Jacobians without autodiff. Written from ops whose first-order gradient is
+   * correct on every backend (relu, step, exp, sigmoid, tanh; no where/greater, whose condition has no
+   * gradient), so a log-det built from it trains with first-order gradients only: tfjs's second-order
+   * gradients throw for elu, leaky ReLU and tanh and are silently wrong for sigmoid and exp (a saved output is
+   * a constant in the backward pass).
+   */
   derivative(x: tf.Tensor): tf.Tensor;
 }
 
@@ -38,13 +44,15 @@ const SPECS: Record<LipschitzActivation, ActivationSpec> = {
     name: 'leakyRelu',
     lipschitz: Math.max(1, LEAKY_RELU_ALPHA),
     apply: (x) => tf.leakyRelu(x, LEAKY_RELU_ALPHA),
-    derivative: (x) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.fill(x.shape, LEAKY_RELU_ALPHA)),
+    // alpha + (1 - alpha) [x > 0]
+    derivative: (x) => tf.add(LEAKY_RELU_ALPHA, tf.mul(1 - LEAKY_RELU_ALPHA, tf.step(x, 0))),
   },
   elu: {
     name: 'elu',
     lipschitz: 1,
     apply: (x) => tf.elu(x),
-    derivative: (x) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.exp(x)),
+    // exp(min(x, 0)), written exp(x - relu(x)): 1 for x > 0, e^x below.
+    derivative: (x) => tf.exp(tf.sub(x, tf.relu(x))),
   },
   tanh: {
     name: 'tanh',

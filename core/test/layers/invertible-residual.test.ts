@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { InvertibleResidual, type InvertibleResidualArgs } from '../../src/layers/invertible-residual';
+import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
 import { assertSaveLoadRoundTrip } from '../helpers/layer-checks';
 import { jacobian, logAbsDet } from '../helpers/linalg';
 
@@ -236,6 +237,33 @@ describe('InvertibleResidual bounds, training and serialization', () => {
     // Pushed towards y = 3x, the block stays near its bound c^2 = 0.49. Not exactly: u is one power step behind
     // the last optimizer update, so with this large step L measured 0.4999 (2% over); 5% allows for that lag.
     assert.ok(layer.lipschitzOfResidual() <= 0.49 * 1.05);
+    x.dispose();
+  });
+
+  it('trains by maximum likelihood on cpu with every activation and log-det mode', () => {
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([32, 3], 0, 1, 'float32', 52), 2), 1));
+    for (const activation of LIPSCHITZ_ACTIVATIONS) {
+      for (const logDet of ['exact', 'series'] as const) {
+        const layer = built({ hiddenUnits: [6], activation, logDet, seed: 53 }, 3);
+        const exact = built({ hiddenUnits: [6], activation, logDet: 'exact', seed: 53 }, 3);
+        const nll = (l: InvertibleResidual, training: boolean): tf.Scalar =>
+          tf.tidy(() => {
+            const z = l.apply(x, { training }) as tf.Tensor2D;
+            return tf.mean(tf.sub(tf.mul(0.5, tf.sum(tf.square(z), 1)), l.logDetJacobian(x)));
+          });
+        // The series value is stochastic: before and after are read from an exact copy of the weights.
+        const evaluate = (): number => {
+          exact.setWeights(layer.getWeights());
+          return tf.tidy(() => nll(exact, false).dataSync()[0]!);
+        };
+        const before = evaluate();
+        const optimizer = tf.train.adam(0.05);
+        for (let step = 0; step < 5; step++) optimizer.minimize(() => nll(layer, true), true)?.dispose();
+        const after = evaluate();
+        assert.ok(after < before - 0.01, `${activation}, ${logDet}: NLL ${before} -> ${after}`);
+        optimizer.dispose();
+      }
+    }
     x.dispose();
   });
 
