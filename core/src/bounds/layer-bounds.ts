@@ -25,6 +25,7 @@ import {
   invertibleLinearStatic,
   invertibleResidualStatic,
   permutationStatic,
+  reversibleBlockStatic,
   spectralStatic,
   squeezeStatic,
 } from '../specs';
@@ -276,6 +277,11 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
       return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
       return additiveCouplingLayerBounds(layer, ctx);
+    case 'ReversibleBlock': {
+      // F and G are conditioner MLPs on vectors (the layer takes rank 2 only).
+      const c = couplingConditionerLipschitz(layer, 2);
+      return reversibleBlockStatic(c.lip === undefined ? undefined : c);
+    }
     case 'ActNorm': {
       const read = readOptions(layer, { scaleParam: ACT_NORM_DEFAULTS.scaleParam, scaleBound: undefined });
       if ('unreadable' in read) return unreadableBounds(t, read.unreadable);

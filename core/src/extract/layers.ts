@@ -10,6 +10,7 @@ export const INVERTIBLE_LENS_LAYERS = new Set([
   'InvertibleResidual',
   'AdditiveCoupling',
   'AffineCoupling',
+  'ReversibleBlock',
   'ActNorm',
   'InvertibleLinear',
   'InvertibleConv1x1',

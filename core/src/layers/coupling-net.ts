@@ -21,7 +21,8 @@ import {
 
 export { ACTIVATION_LIPSCHITZ, type ConditionerActivation } from '../specs/coupling-net';
 
-function activate(x: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
+/** The conditioner's activation applied elementwise; the caller owns the tidy scope. */
+export function activate(x: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
   switch (activation) {
     case 'relu':
       return tf.relu(x);
@@ -35,6 +36,29 @@ function activate(x: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
       return tf.sigmoid(x);
     case 'linear':
       return x;
+  }
+}
+
+/**
+ * The derivative of `activate` at the pre-activation z, elementwise, from ops every backend has (hand-written
+ * backward passes use it: the reversible block's). ELU's is 1 for z > 0 and exp(z) below; ReLU's 0 at z = 0.
+ */
+export function activationSlope(z: tf.Tensor, activation: ConditionerActivation): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.step(z, 0);
+    case 'tanh':
+      return tf.sub(1, tf.square(tf.tanh(z)));
+    case 'elu':
+      return tf.where(tf.greater(z, 0), tf.onesLike(z), tf.exp(tf.minimum(z, 0)));
+    case 'softplus':
+      return tf.sigmoid(z);
+    case 'sigmoid': {
+      const s = tf.sigmoid(z);
+      return tf.mul(s, tf.sub(1, s));
+    }
+    case 'linear':
+      return tf.onesLike(z);
   }
 }
 

@@ -7,6 +7,7 @@ export * from './act-norm';
 export * from './coupling-net';
 export * from './additive-coupling';
 export * from './affine-coupling';
+export * from './reversible-block';
 export * from './invertible-linear';
 export * from './invertible-conv1x1';
 export * from './permutation';

@@ -8,5 +8,6 @@ export * from './invertible-linear';
 export * from './invertible-residual';
 export * from './multi-scale-flow';
 export * from './permutation';
+export * from './reversible-block';
 export * from './spectral';
 export * from './squeeze';

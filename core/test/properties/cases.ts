@@ -17,6 +17,7 @@ import { InvertibleResidual } from '../../src/layers/invertible-residual';
 import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
 import { Permutation } from '../../src/layers/permutation';
+import { ReversibleBlock } from '../../src/layers/reversible-block';
 import { SeededRandom } from '../../src/layers/seeded-random';
 import { SpectralConv2D } from '../../src/layers/spectral-conv2d';
 import { SpectralDense } from '../../src/layers/spectral-dense';
@@ -215,6 +216,32 @@ const additiveCoupling: CaseGenerator = (rng, i) => {
       layer.build([null, ...shape]);
       if (gain > 0) randomizeWeights(layer, new SeededRandom(wseed), gain);
       return invertibleSubject(layer, shape, staticOf('AdditiveCoupling', config));
+    },
+  };
+};
+
+/**
+ * RevNet blocks on [d] vectors: half with the memory-saving custom gradient (so the measured Jacobian also goes
+ * through its hand-written backward pass), half with plain autodiff; a third bound F and G by conditionerNorm.
+ */
+const reversibleBlock: CaseGenerator = (rng, i) => {
+  const d = 2 * int(rng, 1, 3);
+  const { hiddenChannels: _unused, ...options } = couplingOptions(rng);
+  const config = clean({
+    ...options,
+    conditionerNorm: pick(rng, [undefined, undefined, 0.5, 1, 2]),
+    memorySaving: rng.uniform() < 0.5,
+  });
+  const gain = pick(rng, [0, 0.3, 1, 3]);
+  const wseed = seedOf(rng);
+  return {
+    type: 'ReversibleBlock',
+    label: `#${i} input [${d}] ${JSON.stringify(config)} gain ${gain}`,
+    make: () => {
+      const layer = new ReversibleBlock(config as ConstructorParameters<typeof ReversibleBlock>[0]);
+      layer.build([null, d]);
+      if (gain > 0) randomizeWeights(layer, new SeededRandom(wseed), gain);
+      return invertibleSubject(layer, [d], staticOf('ReversibleBlock', config));
     },
   };
 };
@@ -497,6 +524,8 @@ export const GENERATORS: readonly CaseGenerator[] = [
   permutation,
   multiScaleFlow(false),
   multiScaleFlow(true),
+  // New types go last: each generator's seed is SEED + its index, so appending keeps the others' cases.
+  reversibleBlock,
 ];
 
 /** `count` cases of each generator, from one seed (each generator has its own stream, so counts do not interact). */
