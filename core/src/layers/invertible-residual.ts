@@ -48,7 +48,10 @@ export interface InvertibleResidualArgs extends LayerArgs {
   logDet?: LogDetMode;
   /** Series: terms always computed, m (default 10); the Russian roulette adds Geometric(rho = c^n a^(n-1)) more. */
   seriesTerms?: number;
-  /** Series: Hutchinson probes per example, averaged (default 1); the variance falls as 1 / samples. */
+  /**
+   * Series: Hutchinson probes per example, averaged (default 1); the variance falls as 1 / samples. With 2+,
+   * each call also measures the variance (one read back to the CPU) for lastLogDetReport().
+   */
   hutchinsonSamples?: number;
   probeDistribution?: ProbeDistribution;
   powerIterations?: number;
