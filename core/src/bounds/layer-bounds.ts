@@ -24,6 +24,8 @@ import {
   INVERTIBLE_RESIDUAL_DEFAULTS,
   invertibleLinearStatic,
   invertibleResidualStatic,
+  MASKED_AUTOREGRESSIVE_UNBOUNDED_REASON,
+  maskedAutoregressiveStatic,
   permutationStatic,
   reversibleBlockStatic,
   spectralStatic,
@@ -235,6 +237,21 @@ function affineCouplingLayerBounds(layer: LayerNode): NodeBounds {
   return affineCouplingStatic(read.options as AffineCouplingOptions);
 }
 
+/** This project's MaskedAutoregressive (specification: core/src/specs/masked-autoregressive.ts). */
+function maskedAutoregressiveLayerBounds(layer: LayerNode): NodeBounds {
+  const read = readOptions(layer, { ...AFFINE_COUPLING_DEFAULTS });
+  const unboundedWith = (why: string): NodeBounds => ({
+    forward: 'unbounded',
+    inverse: 'unbounded',
+    source: `masked autoregressive transform: ${MASKED_AUTOREGRESSIVE_UNBOUNDED_REASON}`,
+    notes: [`gains in x_i unknown: ${why}`],
+  });
+  if ('unreadable' in read) return unboundedWith(unreadableSource('scale form', read.unreadable));
+  const [error] = affineCouplingErrors(read.options);
+  if (error !== undefined) return unboundedWith(`the layer rejects its options (${error})`);
+  return maskedAutoregressiveStatic(read.options as AffineCouplingOptions);
+}
+
 function customLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds {
   const cls = layer.customClass ?? layer.layerType;
   const info = ctx.customLayers.find((c) => c.className === cls);
@@ -277,6 +294,8 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
       return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
       return additiveCouplingLayerBounds(layer, ctx);
+    case 'MaskedAutoregressive':
+      return maskedAutoregressiveLayerBounds(layer);
     case 'ReversibleBlock': {
       // F and G are conditioner MLPs on vectors (the layer takes rank 2 only).
       const c = couplingConditionerLipschitz(layer, 2);

@@ -11,6 +11,7 @@ export const INVERTIBLE_LENS_LAYERS = new Set([
   'AdditiveCoupling',
   'AffineCoupling',
   'ReversibleBlock',
+  'MaskedAutoregressive',
   'ActNorm',
   'InvertibleLinear',
   'InvertibleConv1x1',

@@ -16,6 +16,25 @@ import {
 
 export type { AffineScale } from '../specs/affine-coupling';
 
+/**
+ * log s from the scale pre-activation h for a scale form, in closed form where possible (avoids log of an
+ * underflow); shared with the masked autoregressive transform. The caller owns the tidy scope.
+ */
+export function logScaleOf(h: tf.Tensor, o: AffineCouplingOptions): tf.Tensor {
+  switch (o.scale) {
+    case 'exp':
+      return h;
+    case 'sigmoid':
+      // log sigmoid(z) = -softplus(-z); tf.logSigmoid's custom gradient closes over a tensor that the
+      // tidy in call() disposes, so backprop through it fails.
+      return tf.neg(tf.softplus(tf.neg(tf.add(h, 2))));
+    case 'bounded-tanh':
+      return tf.mul(tf.tanh(h), Math.log(o.scaleBound));
+    case 'sigmoid-floor':
+      return tf.log(tf.add(o.scaleFloor, tf.mul(1 - o.scaleFloor, tf.sigmoid(tf.add(h, 2)))));
+  }
+}
+
 /** Arguments of {@link AffineCoupling}; conditioner settings as in {@link CouplingArgs}. */
 export interface AffineCouplingArgs extends CouplingArgs {
   /**
@@ -63,20 +82,9 @@ export class AffineCoupling extends CouplingBase {
     return { scale: this.scale, scaleBound: this.scaleBound, scaleFloor: this.scaleFloor };
   }
 
-  /** log s from the scale pre-activation h, in closed form where possible (avoids log of an underflow). */
+  /** log s from the scale pre-activation h (logScaleOf). */
   private logScale(h: tf.Tensor): tf.Tensor {
-    switch (this.scale) {
-      case 'exp':
-        return h;
-      case 'sigmoid':
-        // log sigmoid(z) = -softplus(-z); tf.logSigmoid's custom gradient closes over a tensor that the
-        // tidy in call() disposes, so backprop through it fails.
-        return tf.neg(tf.softplus(tf.neg(tf.add(h, 2))));
-      case 'bounded-tanh':
-        return tf.mul(tf.tanh(h), Math.log(this.scaleBound));
-      case 'sigmoid-floor':
-        return tf.log(tf.add(this.scaleFloor, tf.mul(1 - this.scaleFloor, tf.sigmoid(tf.add(h, 2)))));
-    }
+    return logScaleOf(h, this.options);
   }
 
   /** [log s, t] for the conditioning half. */

@@ -102,6 +102,8 @@ export class Conditioner {
     seed: number,
     addWeight: AddWeight,
     readonly norm: number | undefined = undefined,
+    /** Per kernel, a 0/1 mask of its shape multiplied in before anything else (MADE's autoregressive masks). */
+    readonly masks: readonly Float32Array[] | undefined = undefined,
   ) {
     const widths = [inChannels, ...Array<number>(hiddenLayers).fill(hidden), outChannels];
     for (let i = 0; i + 1 < widths.length; i++) {
@@ -115,13 +117,15 @@ export class Conditioner {
   }
 
   /**
-   * The kernels as applied: with a norm c, each rescaled by min(1, c / certified norm of its [rows, cout]
+   * The kernels as applied (masked, when masks are given): with a norm c, each rescaled by min(1, c / certified norm of its [rows, cout]
    * reshape). The divisor is a constant in the backward pass (a projection, recomputed from the new weights at
    * every call), so the constraint holds for every weight the optimiser reaches. The caller owns the tidy scope.
    */
   applied(): tf.Tensor[] {
-    return this.kernels.map((kernel) => {
-      const k = kernel.read();
+    return this.kernels.map((kernel, i) => {
+      const read = kernel.read();
+      const mask = this.masks?.[i];
+      const k = mask === undefined ? read : tf.mul(read, tf.tensor(mask, read.shape));
       if (this.norm === undefined) return k;
       const cout = k.shape[k.rank - 1]!;
       const divisor = certifiedDenseDivisor(k.reshape([-1, cout]) as tf.Tensor2D);

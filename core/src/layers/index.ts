@@ -8,6 +8,7 @@ export * from './coupling-net';
 export * from './additive-coupling';
 export * from './affine-coupling';
 export * from './reversible-block';
+export * from './masked-autoregressive';
 export * from './invertible-linear';
 export * from './invertible-conv1x1';
 export * from './permutation';

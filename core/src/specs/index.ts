@@ -6,6 +6,7 @@ export * from './affine-coupling';
 export * from './coupling-net';
 export * from './invertible-linear';
 export * from './invertible-residual';
+export * from './masked-autoregressive';
 export * from './multi-scale-flow';
 export * from './permutation';
 export * from './reversible-block';

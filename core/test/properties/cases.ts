@@ -14,6 +14,7 @@ import type { InvertibleLayer } from '../../src/layers/flow';
 import { InvertibleConv1x1 } from '../../src/layers/invertible-conv1x1';
 import { InvertibleLinear } from '../../src/layers/invertible-linear';
 import { InvertibleResidual } from '../../src/layers/invertible-residual';
+import { MaskedAutoregressive } from '../../src/layers/masked-autoregressive';
 import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
 import { Permutation } from '../../src/layers/permutation';
@@ -242,6 +243,40 @@ const reversibleBlock: CaseGenerator = (rng, i) => {
       layer.build([null, d]);
       if (gain > 0) randomizeWeights(layer, new SeededRandom(wseed), gain);
       return invertibleSubject(layer, [d], staticOf('ReversibleBlock', config));
+    },
+  };
+};
+
+/**
+ * MAF steps on [d] vectors, every scale form: 'random' weights (s depends on x: no finite bound is claimed) or
+ * 'scale-free' (the scale half of the last kernel zero, so s is constant and the finite formula applies).
+ */
+const maskedAutoregressive: CaseGenerator = (rng, i) => {
+  const d = int(rng, 1, 6);
+  const { hiddenChannels: _unused, ...options } = couplingOptions(rng);
+  const scale = pick(rng, AFFINE_SCALES);
+  const config = clean({
+    ...options,
+    scale,
+    scaleBound: scale === 'bounded-tanh' ? pick(rng, [undefined, 1.5, 2, 5]) : undefined,
+    scaleFloor: scale === 'sigmoid-floor' ? pick(rng, [undefined, 0.01, 0.05, 0.5]) : undefined,
+    conditionerNorm: pick(rng, [undefined, undefined, 0.5, 2]),
+  });
+  const mode = pick(rng, ['random', 'scale-free', 'scale-free'] as const);
+  const gain = pick(rng, [0.3, 1, 3]);
+  const wseed = seedOf(rng);
+  return {
+    type: 'MaskedAutoregressive',
+    label: `#${i} input [${d}] ${JSON.stringify(config)} ${mode} gain ${gain}`,
+    make: () => {
+      const layer = new MaskedAutoregressive(config as ConstructorParameters<typeof MaskedAutoregressive>[0]);
+      layer.build([null, d]);
+      randomizeWeights(layer, new SeededRandom(wseed), gain);
+      if (mode === 'scale-free') {
+        const last = layer.trainableWeights.filter((w) => /kernel/.test(w.name)).pop()!;
+        tf.tidy(() => void last.write(tf.mul(last.read(), tf.concat([tf.zeros([d]), tf.ones([d])]))));
+      }
+      return invertibleSubject(layer, [d], staticOf('MaskedAutoregressive', config));
     },
   };
 };
@@ -526,6 +561,7 @@ export const GENERATORS: readonly CaseGenerator[] = [
   multiScaleFlow(true),
   // New types go last: each generator's seed is SEED + its index, so appending keeps the others' cases.
   reversibleBlock,
+  maskedAutoregressive,
 ];
 
 /** `count` cases of each generator, from one seed (each generator has its own stream, so counts do not interact). */
