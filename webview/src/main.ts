@@ -4,6 +4,7 @@
  */
 import {
   assertNever,
+  EMBEDDED_COMPARISON_ID,
   EMBEDDED_REPORT_ID,
   EMBEDDED_STATIC_BOUNDS_ID,
   isStaticBlockBound,
@@ -11,9 +12,11 @@ import {
   type StaticBlockBound,
   type ToWebview,
 } from '../../core/src/protocol/webview';
+import { parseComparison } from '../../core/src/report/comparison';
 import { parseReport, type Report } from '../../core/src/report/schema';
 import { createHost } from './host';
 import { type Rendered, render } from './render';
+import { renderComparison } from './render-comparison';
 import { applyStyles } from './styles';
 
 const host = createHost();
@@ -70,8 +73,15 @@ function embeddedStaticBounds(): StaticBlockBound[] {
 }
 
 const embedded = document.getElementById(EMBEDDED_REPORT_ID);
+const comparison = document.getElementById(EMBEDDED_COMPARISON_ID);
 const saved = host.getState();
-if (embedded?.textContent) {
+if (comparison?.textContent) {
+  try {
+    current = renderComparison(root, parseComparison(comparison.textContent));
+  } catch (e) {
+    showError(`Cannot show this comparison: ${e instanceof Error ? e.message : String(e)}`);
+  }
+} else if (embedded?.textContent) {
   try {
     show(parseReport(embedded.textContent), embeddedStaticBounds());
   } catch (e) {

@@ -8,6 +8,7 @@ import type uPlot from 'uplot';
 import type { FromWebview, StaticBlockBound, WebviewRange } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { blockBars, curveChart } from './charts';
+import { el, num } from './dom';
 import { type BlockRow, type FindingRow, sourceLink, toViewModel } from './view-model';
 
 type Post = (m: FromWebview) => void;
@@ -18,17 +19,6 @@ const BLOCKS_LEGEND =
   "or these weights); 'unknown' where the code does not determine it, 'unbounded' where no finite bound exists. " +
   "Measured: the largest Jacobian norm found at the probe points, with these weights: a lower bound on the block's " +
   'constant, never a guarantee.';
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: Array<Node | string>
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
 
 function clickable(
   e: HTMLElement,
@@ -55,12 +45,6 @@ function sourceAnchor(
   if (!file || !range) return undefined;
   const link = sourceLink(file, range);
   return el('a', { class: 'source', href: link.href, title: link.title }, link.label);
-}
-
-function num(v: number | null): string {
-  if (v === null) return '—';
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 }
 
 export interface Rendered {

@@ -22,6 +22,11 @@ export const commands: Command[] = [
   },
   auditCommand,
   {
+    name: 'reproduce',
+    summary: "Train four small flows and compare their inverses: the paper's exploding-inverse result",
+    run: async (args, io) => (await import('./reproduce')).runReproduce(args, io),
+  },
+  {
     name: 'flow-demo',
     summary: 'Build the bundled flow, invert it and print what its layers report',
     // Loaded on demand: tfjs and the layers must not load for `lint`.

@@ -30,6 +30,8 @@ export interface StaticBlockBound {
 /** Element ids of the JSON a standalone report page embeds instead of receiving messages. */
 export const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
 export const EMBEDDED_STATIC_BOUNDS_ID = 'lipschitz-lens-static-bounds';
+/** A standalone comparison page (`lipschitz-lens reproduce`) embeds its comparison under this id. */
+export const EMBEDDED_COMPARISON_ID = 'lipschitz-lens-comparison';
 
 export function isStaticBlockBound(v: unknown): v is StaticBlockBound {
   const bound = (b: unknown): boolean => typeof b === 'number' || typeof b === 'string';

@@ -7,7 +7,13 @@
  * itself through constructable stylesheets (CSSOM), which CSP does not restrict, so no 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
-import { EMBEDDED_REPORT_ID, EMBEDDED_STATIC_BOUNDS_ID, type StaticBlockBound } from '../protocol/webview';
+import {
+  EMBEDDED_COMPARISON_ID,
+  EMBEDDED_REPORT_ID,
+  EMBEDDED_STATIC_BOUNDS_ID,
+  type StaticBlockBound,
+} from '../protocol/webview';
+import type { Comparison } from './comparison';
 import type { Report } from './schema';
 
 export function makeNonce(): string {
@@ -83,16 +89,35 @@ export interface StandaloneOptions {
   title?: string;
 }
 
+const jsonScript = (id: string, value: unknown): string =>
+  `<script type="application/json" id="${id}">${embedJson(value)}</script>`;
+
+/** The page around embedded data and the inlined bundle, which renders whichever data it finds. */
+function selfContained(nonce: string, script: string, data: string, title: string): string {
+  // `</script` inside the bundle text would end the element early; esbuild output escapes it, but be safe.
+  const code = script.replace(/<\/script/gi, '<\\/script');
+  const body = `${data}\n<script nonce="${escapeHtml(nonce)}">${code}</script>`;
+  return page('', body, title, csp(nonce));
+}
+
 /** A self-contained HTML file: the same bundle, the report embedded as JSON, no network access at all. */
 export function standaloneHtml(o: StandaloneOptions): string {
-  const n = escapeHtml(o.nonce);
-  const json = (id: string, value: unknown): string =>
-    `<script type="application/json" id="${id}">${embedJson(value)}</script>`;
   const data =
-    json(EMBEDDED_REPORT_ID, o.report) +
-    (o.staticBounds ? `\n${json(EMBEDDED_STATIC_BOUNDS_ID, o.staticBounds)}` : '');
-  // `</script` inside the bundle text would end the element early; esbuild output escapes it, but be safe.
-  const code = o.script.replace(/<\/script/gi, '<\\/script');
-  const body = `${data}\n<script nonce="${n}">${code}</script>`;
-  return page('', body, o.title ?? `Lipschitz Lens report: ${o.report.model.name}`, csp(o.nonce));
+    jsonScript(EMBEDDED_REPORT_ID, o.report) +
+    (o.staticBounds ? `\n${jsonScript(EMBEDDED_STATIC_BOUNDS_ID, o.staticBounds)}` : '');
+  return selfContained(o.nonce, o.script, data, o.title ?? `Lipschitz Lens report: ${o.report.model.name}`);
+}
+
+/** The comparison of `lipschitz-lens reproduce` as a self-contained HTML file, in the report's look. */
+export function standaloneComparisonHtml(o: {
+  nonce: string;
+  script: string;
+  comparison: Comparison;
+}): string {
+  return selfContained(
+    o.nonce,
+    o.script,
+    jsonScript(EMBEDDED_COMPARISON_ID, o.comparison),
+    o.comparison.title,
+  );
 }

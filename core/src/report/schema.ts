@@ -357,8 +357,16 @@ export function parseReport(input: string | unknown): Report {
   if (r.lint !== undefined) checkLint(r.lint);
   if (r.staticBounds !== undefined) checkStaticBounds(r.staticBounds);
   checkFigures(r.figures, 'figures');
-  need(Array.isArray(r.probes), 'probes must be an array');
-  for (const p of r.probes as Json[]) {
+  checkProbes(r.probes);
+  checkFindings(r.findings);
+  if (r.error !== undefined) need(isObject(r.error) && typeof r.error.message === 'string', 'error.message');
+  return value as unknown as Report;
+}
+
+/** Throws ReportParseError unless `v` is a list of probe results a reader can use. */
+export function checkProbes(v: unknown): void {
+  need(Array.isArray(v), 'probes must be an array');
+  for (const p of v as Json[]) {
     need(isObject(p) && typeof p.id === 'string', 'probe without id');
     const probe = p as { [key: string]: Json };
     need(
@@ -378,13 +386,15 @@ export function parseReport(input: string | unknown): Report {
         );
     }
   }
-  need(Array.isArray(r.findings), 'findings must be an array');
-  for (const f of r.findings as Json[]) {
+}
+
+/** Throws ReportParseError unless `v` is a list of findings. */
+export function checkFindings(v: unknown): void {
+  need(Array.isArray(v), 'findings must be an array');
+  for (const f of v as Json[]) {
     need(isObject(f) && ['error', 'warning', 'info'].includes(String(f.severity)), 'finding severity');
     need(typeof (f as { [key: string]: Json }).message === 'string', 'finding message');
   }
-  if (r.error !== undefined) need(isObject(r.error) && typeof r.error.message === 'string', 'error.message');
-  return value as unknown as Report;
 }
 
 /** A figure from a number that may be NaN or infinite. */

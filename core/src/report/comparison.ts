@@ -1,0 +1,203 @@
+/**
+ * A comparison of several trained flows (`lipschitz-lens reproduce`): per flow its training, its held-out
+ * likelihood, the probes' results and findings. Versioned on its own; the webview renders it as the report's
+ * sibling page, and the CLI prints its table.
+ */
+import {
+  checkFindings,
+  checkProbes,
+  type Curve,
+  type Figure,
+  type Finding,
+  type ProbeResult,
+  ReportParseError,
+} from './schema';
+
+export const COMPARISON_VERSION = 1;
+
+export interface ComparedFlow {
+  id: string;
+  title: string;
+  description: string;
+  training: {
+    steps: number;
+    seconds: number;
+    /** (step, training loss per dimension in nats; NaN as null), every few steps. */
+    losses: Array<[number, number | null]>;
+    /** Set when training stopped early: a non-finite loss, a thrown error. */
+    stopped?: string;
+  };
+  /** Held-out negative log-likelihood per dimension, in nats; null when not finite. */
+  testNll: number | null;
+  probes: ProbeResult[];
+  findings: Finding[];
+}
+
+export interface Comparison {
+  version: typeof COMPARISON_VERSION;
+  kind: 'comparison';
+  tool: 'lipschitz-lens';
+  title: string;
+  createdAt: string;
+  durationMs: number;
+  data: { description: string; dim: number; train: number; test: number };
+  settings: {
+    seed: number;
+    steps: number;
+    batch: number;
+    learningRate: number;
+    backend: string;
+    /** Held-out points the probes ran on. */
+    probePoints: number;
+    scales: number[];
+  };
+  flows: ComparedFlow[];
+}
+
+/** One row of the comparison table: the figures the paper compares, null where not measured or not finite. */
+export interface ComparisonRow {
+  id: string;
+  title: string;
+  testNll: number | null;
+  /** Largest relative reconstruction error on held-out data. */
+  dataError: number | null;
+  /** ... on inputs inside the data's range (uniform in its box, between data points). */
+  inRangeError: number | null;
+  /** Smallest sweep scale whose error crosses the threshold; null when none did. */
+  firstFailingScale: number | null;
+  /** Largest error over the sweep; `broken` when some input gave NaN/Inf. */
+  worstError: number | 'broken' | null;
+  inverseLipschitz: number | null;
+  memoryGradientError: number | null;
+  errors: number;
+  warnings: number;
+}
+
+function flowFigure(flow: ComparedFlow, probe: string, id: string): Figure | undefined {
+  return flow.probes.find((p) => p.id === probe)?.figures.find((f) => f.id === id);
+}
+
+function figureOf(flow: ComparedFlow, probe: string, id: string): number | null {
+  return flowFigure(flow, probe, id)?.value ?? null;
+}
+
+export function comparisonRows(c: Comparison): ComparisonRow[] {
+  return c.flows.map((f) => {
+    const worst = flowFigure(f, 'reconstruction', 'ood-max');
+    return {
+      id: f.id,
+      title: f.title,
+      testNll: f.testNll,
+      dataError: figureOf(f, 'reconstruction', 'data-max'),
+      inRangeError: figureOf(f, 'reconstruction', 'in-range-max'),
+      firstFailingScale: figureOf(f, 'reconstruction', 'first-failing-scale'),
+      worstError: worst?.nonFinite !== undefined ? 'broken' : (worst?.value ?? null),
+      inverseLipschitz: figureOf(f, 'inverse-lipschitz', 'inverse-lipschitz'),
+      memoryGradientError: figureOf(f, 'memory-backprop', 'gradient-error'),
+      errors: f.findings.filter((x) => x.severity === 'error').length,
+      warnings: f.findings.filter((x) => x.severity === 'warning').length,
+    };
+  });
+}
+
+/**
+ * Reconstruction error against input scale, one series per flow: at each scale the largest error over the
+ * sweep's input kinds (the data scaled, uniform and structured noise), the paper's Fig. 1. A scale where some
+ * input gave NaN/Inf is null, drawn as a gap: a flow whose inverse broke shows where its line stops.
+ */
+export function errorVsScale(c: Comparison): Curve {
+  const scales = c.settings.scales;
+  const series = c.flows.flatMap((f) => {
+    const table = f.probes.find((p) => p.id === 'reconstruction')?.tables.find((t) => t.id === 'sweep');
+    if (table === undefined) return [];
+    const [scale, max] = ['scale', 'max_error'].map((n) => table.columns.indexOf(n));
+    return [
+      {
+        name: f.id,
+        y: scales.map((s) => {
+          const cells = table.rows.filter((r) => r[scale!] === s).map((r) => r[max!]);
+          if (cells.length === 0 || cells.some((v) => typeof v !== 'number')) return null;
+          return Math.max(...(cells as number[]));
+        }),
+      },
+    ];
+  });
+  return {
+    id: 'comparison-error-vs-scale',
+    title: 'Reconstruction error vs input scale (a line stops where the inverse gave NaN/Inf)',
+    xLabel: 'input scale (x data)',
+    yLabel: 'max relative error',
+    logX: true,
+    logY: true,
+    x: scales,
+    series,
+  };
+}
+
+/**
+ * The share of the sweep's inputs whose round trip gave NaN/Inf, per flow and scale (in percent): where the error
+ * curve has a gap, this says how much of the input broke there.
+ */
+export function brokenShare(c: Comparison): Curve {
+  const scales = c.settings.scales;
+  const series = c.flows.flatMap((f) => {
+    const table = f.probes.find((p) => p.id === 'reconstruction')?.tables.find((t) => t.id === 'sweep');
+    if (table === undefined) return [];
+    const [scale, nan] = ['scale', 'nan_rows'].map((n) => table.columns.indexOf(n));
+    return [
+      {
+        name: f.id,
+        y: scales.map((s) => {
+          const rows = table.rows.filter((r) => r[scale!] === s);
+          if (rows.length === 0) return null;
+          const broken = rows.reduce((sum, r) => sum + Number(r[nan!]), 0);
+          return (100 * broken) / (rows.length * c.settings.probePoints);
+        }),
+      },
+    ];
+  });
+  return {
+    id: 'comparison-broken-share',
+    title: 'Inputs whose inverse gave NaN/Inf',
+    xLabel: 'input scale (x data)',
+    yLabel: '% of inputs',
+    logX: true,
+    logY: false,
+    x: scales,
+    series,
+  };
+}
+
+function need(cond: boolean, what: string): void {
+  if (!cond) throw new ReportParseError(`invalid comparison: ${what}`);
+}
+
+/** Validates a comparison read from JSON; the version is checked first, so a newer one is refused by name. */
+export function parseComparison(input: string | unknown): Comparison {
+  let value: unknown;
+  try {
+    value = typeof input === 'string' ? JSON.parse(input) : input;
+  } catch (e) {
+    throw new ReportParseError(`comparison is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  need(typeof value === 'object' && value !== null && !Array.isArray(value), 'not an object');
+  const c = value as Record<string, unknown>;
+  if (c.version !== COMPARISON_VERSION)
+    throw new ReportParseError(
+      `unsupported comparison version ${JSON.stringify(c.version ?? null)} (this reader knows ${COMPARISON_VERSION})`,
+    );
+  need(c.kind === 'comparison' && c.tool === 'lipschitz-lens', 'kind and tool');
+  const settings = c.settings as Record<string, unknown> | undefined;
+  need(
+    typeof settings === 'object' && settings !== null && Array.isArray(settings.scales),
+    'settings.scales',
+  );
+  need(Array.isArray(c.flows), 'flows must be an array');
+  for (const f of c.flows as Array<Record<string, unknown>>) {
+    need(typeof f === 'object' && f !== null && typeof f.id === 'string', 'flow without id');
+    need(f.testNll === null || typeof f.testNll === 'number', `flow ${String(f.id)} testNll`);
+    checkProbes(f.probes);
+    checkFindings(f.findings);
+  }
+  return value as Comparison;
+}
