@@ -26,6 +26,9 @@ import {
   invertibleResidualStatic,
   MASKED_AUTOREGRESSIVE_UNBOUNDED_REASON,
   maskedAutoregressiveStatic,
+  NEURAL_ODE_DEFAULTS,
+  neuralOdeError,
+  neuralOdeStatic,
   permutationStatic,
   reversibleBlockStatic,
   spectralStatic,
@@ -252,6 +255,22 @@ function maskedAutoregressiveLayerBounds(layer: LayerNode): NodeBounds {
   return maskedAutoregressiveStatic(read.options as AffineCouplingOptions);
 }
 
+/** This project's NeuralOde, from its options (specification: core/src/specs/neural-ode.ts). */
+function neuralOdeLayerBounds(layer: LayerNode): NodeBounds {
+  const read = readOptions(layer, {
+    ...NEURAL_ODE_DEFAULTS,
+    hiddenUnits: COUPLING_NET_DEFAULTS.hiddenUnits,
+    hiddenLayers: COUPLING_NET_DEFAULTS.hiddenLayers,
+    activation: COUPLING_NET_DEFAULTS.activation,
+  });
+  if ('unreadable' in read) return unreadableBounds('NeuralOde', read.unreadable);
+  const o = read.options as typeof read.options & Parameters<typeof neuralOdeStatic>[0];
+  const error = neuralOdeError(o) ?? couplingNetError({ ...COUPLING_NET_DEFAULTS, ...o });
+  if (error !== undefined)
+    return bounds('unknown', 'unknown', `NeuralOde: the layer rejects its options (${error})`);
+  return neuralOdeStatic(o);
+}
+
 function customLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBounds {
   const cls = layer.customClass ?? layer.layerType;
   const info = ctx.customLayers.find((c) => c.className === cls);
@@ -294,6 +313,8 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
       return affineCouplingLayerBounds(layer);
     case 'AdditiveCoupling':
       return additiveCouplingLayerBounds(layer, ctx);
+    case 'NeuralOde':
+      return neuralOdeLayerBounds(layer);
     case 'MaskedAutoregressive':
       return maskedAutoregressiveLayerBounds(layer);
     case 'ReversibleBlock': {

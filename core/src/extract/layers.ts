@@ -12,6 +12,7 @@ export const INVERTIBLE_LENS_LAYERS = new Set([
   'AffineCoupling',
   'ReversibleBlock',
   'MaskedAutoregressive',
+  'NeuralOde',
   'ActNorm',
   'InvertibleLinear',
   'InvertibleConv1x1',

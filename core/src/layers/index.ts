@@ -9,6 +9,7 @@ export * from './additive-coupling';
 export * from './affine-coupling';
 export * from './reversible-block';
 export * from './masked-autoregressive';
+export * from './neural-ode';
 export * from './invertible-linear';
 export * from './invertible-conv1x1';
 export * from './permutation';

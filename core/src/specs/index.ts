@@ -8,6 +8,7 @@ export * from './invertible-linear';
 export * from './invertible-residual';
 export * from './masked-autoregressive';
 export * from './multi-scale-flow';
+export * from './neural-ode';
 export * from './permutation';
 export * from './reversible-block';
 export * from './spectral';

@@ -17,6 +17,7 @@ import { InvertibleResidual } from '../../src/layers/invertible-residual';
 import { MaskedAutoregressive } from '../../src/layers/masked-autoregressive';
 import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
+import { NeuralOde } from '../../src/layers/neural-ode';
 import { Permutation } from '../../src/layers/permutation';
 import { ReversibleBlock } from '../../src/layers/reversible-block';
 import { SeededRandom } from '../../src/layers/seeded-random';
@@ -277,6 +278,37 @@ const maskedAutoregressive: CaseGenerator = (rng, i) => {
         tf.tidy(() => void last.write(tf.mul(last.read(), tf.concat([tf.zeros([d]), tf.ones([d])]))));
       }
       return invertibleSubject(layer, [d], staticOf('MaskedAutoregressive', config));
+    },
+  };
+};
+
+/**
+ * Neural-ODE blocks on [d] vectors, both schemes: the computed n-step maps (forward, and the backward integration
+ * as the inverse) against the scheme's bound, from the weights and from the options.
+ */
+const neuralOde: CaseGenerator = (rng, i) => {
+  const d = int(rng, 1, 5);
+  const config = clean({
+    hiddenUnits: int(rng, 2, 8),
+    hiddenLayers: int(rng, 0, 2),
+    activation: pick(rng, CONDITIONER_ACTIVATIONS),
+    zeroInit: rng.uniform() < 0.1,
+    seed: seedOf(rng),
+    method: pick(rng, ['euler', 'rk4'] as const),
+    steps: int(rng, 1, 8),
+    time: pick(rng, [0.1, 0.5, 1, 2]),
+    coeff: pick(rng, [0.3, 0.9, 1.5]),
+  });
+  const gain = pick(rng, [0.3, 1, 3, 10]);
+  const wseed = seedOf(rng);
+  return {
+    type: 'NeuralOde',
+    label: `#${i} input [${d}] ${JSON.stringify(config)} gain ${gain}`,
+    make: () => {
+      const layer = new NeuralOde(config as ConstructorParameters<typeof NeuralOde>[0]);
+      layer.build([null, d]);
+      randomizeWeights(layer, new SeededRandom(wseed), gain);
+      return invertibleSubject(layer, [d], staticOf('NeuralOde', config));
     },
   };
 };
@@ -562,6 +594,7 @@ export const GENERATORS: readonly CaseGenerator[] = [
   // New types go last: each generator's seed is SEED + its index, so appending keeps the others' cases.
   reversibleBlock,
   maskedAutoregressive,
+  neuralOde,
 ];
 
 /** `count` cases of each generator, from one seed (each generator has its own stream, so counts do not interact). */
