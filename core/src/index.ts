@@ -9,3 +9,4 @@ export {
   type BackendChoice,
   type BackendKind,
 } from './backend/select-backend';
+export * from './monitor';

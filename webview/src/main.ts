@@ -6,17 +6,21 @@ import {
   assertNever,
   EMBEDDED_COMPARISON_ID,
   EMBEDDED_REPORT_ID,
+  EMBEDDED_RUN_ID,
   EMBEDDED_STATIC_BOUNDS_ID,
   isStaticBlockBound,
   isToWebview,
   type StaticBlockBound,
   type ToWebview,
 } from '../../core/src/protocol/webview';
+import { parseRunFile } from '../../core/src/monitor/run-file';
+import type { Thresholds } from '../../core/src/monitor/summary';
 import { parseComparison } from '../../core/src/report/comparison';
 import { parseReport, type Report } from '../../core/src/report/schema';
 import { createHost } from './host';
 import { type Rendered, render } from './render';
 import { renderComparison } from './render-comparison';
+import { renderRun } from './render-run';
 import { applyStyles } from './styles';
 
 const host = createHost();
@@ -74,8 +78,16 @@ function embeddedStaticBounds(): StaticBlockBound[] {
 
 const embedded = document.getElementById(EMBEDDED_REPORT_ID);
 const comparison = document.getElementById(EMBEDDED_COMPARISON_ID);
+const run = document.getElementById(EMBEDDED_RUN_ID);
 const saved = host.getState();
-if (comparison?.textContent) {
+if (run?.textContent) {
+  try {
+    const embeddedRun = JSON.parse(run.textContent) as { text: string; thresholds: Thresholds };
+    current = renderRun(root, parseRunFile(embeddedRun.text), embeddedRun.thresholds);
+  } catch (e) {
+    showError(`Cannot show this run: ${e instanceof Error ? e.message : String(e)}`);
+  }
+} else if (comparison?.textContent) {
   try {
     current = renderComparison(root, parseComparison(comparison.textContent));
   } catch (e) {

@@ -27,6 +27,11 @@ export const commands: Command[] = [
     run: async (args, io) => (await import('./reproduce')).runReproduce(args, io),
   },
   {
+    name: 'monitor',
+    summary: "Summarise a training monitor's run file; exit 1 when a threshold was crossed",
+    run: async (args, io) => (await import('./monitor')).runMonitor(args, io),
+  },
+  {
     name: 'flow-demo',
     summary: 'Build the bundled flow, invert it and print what its layers report',
     // Loaded on demand: tfjs and the layers must not load for `lint`.

@@ -32,6 +32,8 @@ export const EMBEDDED_REPORT_ID = 'lipschitz-lens-report';
 export const EMBEDDED_STATIC_BOUNDS_ID = 'lipschitz-lens-static-bounds';
 /** A standalone comparison page (`lipschitz-lens reproduce`) embeds its comparison under this id. */
 export const EMBEDDED_COMPARISON_ID = 'lipschitz-lens-comparison';
+/** A standalone training-run page (`lipschitz-lens monitor --html`): the run file's text and the thresholds. */
+export const EMBEDDED_RUN_ID = 'lipschitz-lens-run';
 
 export function isStaticBlockBound(v: unknown): v is StaticBlockBound {
   const bound = (b: unknown): boolean => typeof b === 'number' || typeof b === 'string';

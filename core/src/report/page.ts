@@ -10,9 +10,11 @@ import { randomBytes } from 'node:crypto';
 import {
   EMBEDDED_COMPARISON_ID,
   EMBEDDED_REPORT_ID,
+  EMBEDDED_RUN_ID,
   EMBEDDED_STATIC_BOUNDS_ID,
   type StaticBlockBound,
 } from '../protocol/webview';
+import type { Thresholds } from '../monitor/summary';
 import type { Comparison } from './comparison';
 import type { Report } from './schema';
 
@@ -119,5 +121,26 @@ export function standaloneComparisonHtml(o: {
     o.script,
     jsonScript(EMBEDDED_COMPARISON_ID, o.comparison),
     o.comparison.title,
+  );
+}
+
+/** What a run page embeds: the run file's complete lines (parsed by the page) and the thresholds applied. */
+export interface EmbeddedRun {
+  text: string;
+  thresholds: Thresholds;
+}
+
+/** A training monitor's run (`lipschitz-lens monitor --html`) as a self-contained HTML file. */
+export function standaloneRunHtml(o: {
+  nonce: string;
+  script: string;
+  run: EmbeddedRun;
+  model: string;
+}): string {
+  return selfContained(
+    o.nonce,
+    o.script,
+    jsonScript(EMBEDDED_RUN_ID, o.run),
+    `Lipschitz Lens training monitor: ${o.model}`,
   );
 }

@@ -15,7 +15,7 @@ export class WebviewBundleError extends Error {}
 /** The repository root, when this module runs from source (core/src/report). */
 const SOURCE_ROOT = join(__dirname, '..', '..', '..');
 /** What the bundle is built from: a newer file here makes dist/webview/report.js stale. */
-const SOURCE_DIRS = ['webview/src', 'core/src/protocol', 'core/src/report'];
+const SOURCE_DIRS = ['webview/src', 'core/src/protocol', 'core/src/report', 'core/src/monitor'];
 
 function newestMtime(dir: string): number {
   let newest = 0;

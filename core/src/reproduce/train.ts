@@ -16,6 +16,8 @@ export interface TrainOptions {
   /** Called every `every` steps and at the last, with the step's loss. */
   onLoss?: (step: number, nllPerDim: number) => void;
   every?: number;
+  /** Called after every step with its loss (a training monitor's step()). */
+  onStep?: (step: number, loss: number) => void;
   /** Checked between steps. */
   shouldStop?: () => boolean;
 }
@@ -65,6 +67,7 @@ export function trainFlow(flow: Flow, data: tf.Tensor2D, o: TrainOptions): Array
     )!;
     const value = loss.dataSync()[0]!;
     tf.dispose([loss, idx, batch]);
+    o.onStep?.(step, value);
     if (step % every === 0 || step === o.steps - 1 || !Number.isFinite(value)) {
       losses.push([step, value]);
       o.onLoss?.(step, value);

@@ -1,0 +1,13 @@
+/** The training monitor: measure a model's blocks while it trains, into a run file (docs/monitor.md). */
+export { MONITOR_DEFAULTS, monitorTraining, type MonitorOptions, TrainingMonitor } from './training-monitor';
+export {
+  parseRunFile,
+  RUN_FILE_VERSION,
+  type RunAlert,
+  type RunEnd,
+  type RunFile,
+  RunFileError,
+  type RunHeader,
+  type RunMeasurement,
+} from './run-file';
+export { summarizeRun, type RunSummary, type Thresholds } from './summary';

@@ -1,0 +1,168 @@
+/**
+ * Issue 15, items 1 and 3: the training monitor on the reproduction's toy flows (wasm). Trained by maximum
+ * likelihood for 300 steps, the affine-exp flow's out-of-distribution reconstruction error climbs from float32
+ * rounding to NaN/Inf and its inverse lower bounds grow, and the alert fires once; the additive+ActNorm flow's
+ * reconstruction error stays within 2x of its start and it raises none. The CLI exits 1 on the first run and 0
+ * on the second, and a run file being written is read up to its last complete line.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/backend/select-backend';
+import { runMonitor } from '../../src/cli/monitor';
+import { parseRunFile, type RunAlert, type RunFile, RunFileError } from '../../src/monitor/run-file';
+import { TrainingMonitor } from '../../src/monitor/training-monitor';
+import { EMBEDDED_RUN_ID } from '../../src/protocol/webview';
+import { REPRODUCED_FLOWS } from '../../src/reproduce/flows';
+import { toyData } from '../../src/reproduce/toy-data';
+import { trainFlow } from '../../src/reproduce/train';
+
+const STEPS = 300;
+
+interface Trained {
+  file: string;
+  run: RunFile;
+  alerts: RunAlert[];
+  /** Tensors the monitor's calls (construction, steps, end) left allocated, summed. */
+  leaked: number;
+}
+
+function train(id: string, dir: string, data: tf.Tensor2D): Trained {
+  const flow = REPRODUCED_FLOWS.find((f) => f.id === id)!.build(1);
+  const alerts: RunAlert[] = [];
+  let monitor: TrainingMonitor | undefined;
+  let leaked = 0;
+  const counted = <T>(f: () => T): T => {
+    const before = tf.memory().numTensors;
+    const out = f();
+    leaked += tf.memory().numTensors - before;
+    return out;
+  };
+  trainFlow(flow, data, {
+    steps: STEPS,
+    batch: 128,
+    learningRate: 1e-3,
+    seed: 1,
+    // Created after the first step, so ActNorm has initialised from the first batch as in Glow.
+    onStep: (step, loss) => {
+      monitor ??= counted(
+        () =>
+          new TrainingMonitor(flow, { data, dir, name: id, everySteps: 25, onAlert: (a) => alerts.push(a) }),
+      );
+      counted(() => monitor!.step(step, loss));
+    },
+  });
+  counted(() => monitor!.end());
+  for (const b of flow.blocks) for (const w of b.weights) w.dispose();
+  return { file: monitor!.file, run: parseRunFile(readFileSync(monitor!.file, 'utf8')), alerts, leaked };
+}
+
+/** The largest reconstruction error over the sweep's scales; Infinity when some input gave NaN/Inf. */
+function worstReconstruction(run: RunFile, k: number): number {
+  return Math.max(...run.measurements[k]!.reconstruction.map((r) => r.max ?? Infinity));
+}
+
+function largestInverse(run: RunFile, k: number): number {
+  return Math.max(...run.measurements[k]!.blocks.map((b) => b.inverse?.value ?? Infinity));
+}
+
+function capture(): { io: Parameters<typeof runMonitor>[1]; out: () => string } {
+  let text = '';
+  return {
+    io: { cwd: process.cwd(), stdout: (t) => (text += t), stderr: (t) => (text += t) },
+    out: () => text,
+  };
+}
+
+describe('training monitor on the toy flows', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'll-monitor-'));
+  let affine: Trained;
+  let additive: Trained;
+  before(async () => {
+    await selectBackend({ prefer: 'wasm' });
+    const data = toyData(1024, 1);
+    affine = train('affine-exp', dir, data);
+    additive = train('additive-actnorm', dir, data);
+    data.dispose();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('frees every tensor it made', () => {
+    assert.equal(affine.leaked, 0);
+    assert.equal(additive.leaked, 0);
+  });
+
+  it('writes a header, a measurement every 25 steps and an end line', () => {
+    const { run } = affine;
+    assert.equal(run.header.version, 1);
+    assert.equal(run.header.model, 'affine-exp');
+    assert.deepEqual(
+      run.measurements.map((m) => m.step),
+      [...Array.from({ length: 12 }, (_, i) => 25 * i), STEPS - 1],
+    );
+    assert.equal(run.end?.reason, 'finished');
+    // Permutations have no weights: in the first record only.
+    assert.equal(run.measurements[0]!.blocks.length, 8);
+    assert.equal(run.measurements[1]!.blocks.length, 4);
+    const inv = run.measurements[1]!.blocks[0]!.inverse!;
+    assert.equal(inv.kind, 'lower-bound');
+    assert.equal(inv.totalIterations, 2 * inv.iterations);
+  });
+
+  it("the affine-exp flow's out-of-distribution error and inverse grow; it alerts once", () => {
+    const { run } = affine;
+    const last = run.measurements.length - 1;
+    assert.ok(worstReconstruction(run, 0) < 1e-5, `start ${worstReconstruction(run, 0)}`);
+    assert.equal(worstReconstruction(run, last), Infinity, 'NaN/Inf out of distribution at the end');
+    assert.ok(largestInverse(run, last) > 2 * largestInverse(run, 0));
+    assert.equal(affine.alerts.length, 1);
+    assert.equal(affine.alerts[0]!.quantity, 'reconstruction');
+    assert.deepEqual(run.alerts, affine.alerts);
+  });
+
+  it("the additive flow's reconstruction error stays within 2x of its start; no alert", () => {
+    const { run } = additive;
+    const start = worstReconstruction(run, 0);
+    for (let k = 0; k < run.measurements.length; k++)
+      assert.ok(worstReconstruction(run, k) <= 2 * start, `step ${run.measurements[k]!.step}`);
+    assert.deepEqual(additive.alerts, []);
+    assert.deepEqual(run.alerts, []);
+  });
+
+  it('the CLI exits 1 for the affine-exp run, 0 for the additive one, and honours its thresholds', async () => {
+    const a = capture();
+    assert.equal(await runMonitor([affine.file], a.io), 1);
+    assert.match(a.out(), /THRESHOLD CROSSED[\s\S]*reconstruction error above 0\.01/);
+    const b = capture();
+    assert.equal(await runMonitor([additive.file], b.io), 0, b.out());
+    assert.match(b.out(), /no threshold crossed/);
+    // The additive coupling's inverse grows while it fits the data: a strict CI threshold catches it.
+    const c = capture();
+    assert.equal(await runMonitor([additive.file, '--inverse-threshold', '2'], c.io), 1);
+  });
+
+  it('writes the run as a standalone page', async () => {
+    const html = join(dir, 'run.html');
+    assert.equal(await runMonitor([affine.file, '--html', html], capture().io), 1);
+    const page = readFileSync(html, 'utf8');
+    assert.ok(page.includes(`id="${EMBEDDED_RUN_ID}"`));
+    assert.ok(!page.includes('src="http'));
+  });
+
+  it('reads a file being written up to its last complete line, and refuses other versions', () => {
+    const text = readFileSync(affine.file, 'utf8');
+    const cut = text.indexOf('\n', text.indexOf('"measurement"')) + 20;
+    const partial = parseRunFile(text.slice(0, cut));
+    assert.equal(partial.measurements.length, 1);
+    assert.equal(partial.partialBytes, 19);
+    assert.equal(partial.end, undefined);
+    const newer = text.replace('"version":1', '"version":2');
+    assert.throws(
+      () => parseRunFile(newer),
+      (e: unknown) => e instanceof RunFileError && /version 2/.test(e.message),
+    );
+  });
+});
