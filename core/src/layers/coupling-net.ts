@@ -116,20 +116,39 @@ export class Conditioner {
     }
   }
 
-  /**
-   * The kernels as applied (masked, when masks are given): with a norm c, each rescaled by min(1, c / certified norm of its [rows, cout]
-   * reshape). The divisor is a constant in the backward pass (a projection, recomputed from the new weights at
-   * every call), so the constraint holds for every weight the optimiser reaches. The caller owns the tidy scope.
-   */
-  applied(): tf.Tensor[] {
+  /** The kernels, masked when masks are given; the caller owns the tidy scope. */
+  private masked(): tf.Tensor[] {
     return this.kernels.map((kernel, i) => {
       const read = kernel.read();
       const mask = this.masks?.[i];
-      const k = mask === undefined ? read : tf.mul(read, tf.tensor(mask, read.shape));
-      if (this.norm === undefined) return k;
-      const cout = k.shape[k.rank - 1]!;
-      const divisor = certifiedDenseDivisor(k.reshape([-1, cout]) as tf.Tensor2D);
-      return divisor > this.norm ? tf.mul(k, this.norm / divisor) : k;
+      return mask === undefined ? read : tf.mul(read, tf.tensor(mask, read.shape));
+    });
+  }
+
+  /**
+   * The factor a masked kernel is applied with: with a norm c, min(1, c / certified norm of its [rows, cout]
+   * reshape), else 1. A constant in the backward pass (a projection, recomputed from the new weights at every
+   * call), so the constraint holds for every weight the optimiser reaches.
+   */
+  private scaleOf(k: tf.Tensor): number {
+    if (this.norm === undefined) return 1;
+    // A rank-2 kernel is read as it is: a reshape, even to its own shape, would be taped (and its input kept)
+    // inside a gradient computation.
+    const rows = k.rank === 2 ? k : k.reshape([-1, k.shape[k.rank - 1]!]);
+    const divisor = certifiedDenseDivisor(rows as tf.Tensor2D);
+    return divisor > this.norm ? this.norm / divisor : 1;
+  }
+
+  /** Each kernel's factor as applied (see scaleOf), for hand-written backward passes. */
+  scales(): number[] {
+    return tf.tidy(() => this.masked().map((k) => this.scaleOf(k)));
+  }
+
+  /** The kernels as applied: masked, then scaled by scaleOf. The caller owns the tidy scope. */
+  applied(): tf.Tensor[] {
+    return this.masked().map((k) => {
+      const scale = this.scaleOf(k);
+      return scale === 1 ? k : tf.mul(k, scale);
     });
   }
 

@@ -206,42 +206,46 @@ export class ReversibleBlock extends LazyBuildLayer implements Invertible {
    * projection of `conditionerNorm`, which is outside the op).
    */
   private memorySavingForward(x: tf.Tensor, f: Conditioner, g: Conditioner): tf.Tensor {
-    const weights = [
-      ...f.applied(),
-      ...f.biases.map((b) => b.read()),
-      ...g.applied(),
-      ...g.biases.map((b) => b.read()),
-    ];
     const n = f.kernels.length;
-    const parts = (w: readonly tf.Tensor[]): BranchWeights => ({
-      kf: w.slice(0, n),
-      bf: w.slice(n, 2 * n),
-      kg: w.slice(2 * n, 3 * n),
-      bg: w.slice(3 * n, 4 * n),
-    });
+    // The op's inputs are the variables themselves (persistent: nothing to keep for the backward pass); the norm
+    // projection's factors are constants of this call, applied inside.
+    const scales = [...f.scales(), ...g.scales()];
+    const variables = [f.kernels, f.biases, g.kernels, g.biases].flatMap((ws) => ws.map((v) => v.read()));
+    const applied = (w: readonly tf.Tensor[]): BranchWeights => {
+      const k = (from: number, s: readonly number[]): tf.Tensor[] =>
+        w.slice(from, from + n).map((t, i) => (s[i] === 1 ? t : tf.mul(t, s[i]!)));
+      return {
+        kf: k(0, scales.slice(0, n)),
+        bf: w.slice(n, 2 * n),
+        kg: k(2 * n, scales.slice(n)),
+        bg: w.slice(3 * n, 4 * n),
+      };
+    };
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, ...w] = args as tf.Tensor[];
-      const { kf, bf, kg, bg } = parts(w);
+      const { kf, bf, kg, bg } = applied(w);
       const [x1, x2] = this.split(input!);
       const y1 = tf.add(x1, mlpTrace(x2, kf, bf, this.activation).out) as tf.Tensor2D;
       const y = tf.concat([y1, tf.add(x2, mlpTrace(y1, kg, bg, this.activation).out)], 1);
-      // The weights as applied are kept (the norm projection's outputs die with the caller's tidy); the input
-      // only for the check.
-      save(this.checkGradients ? [y, ...w, input!] : [y, ...w]);
+      // Kept: the output, and the input only for the check.
+      save(this.checkGradients ? [y, input!] : [y]);
       return {
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const at = parts(saved.slice(1, 1 + 4 * n));
+          const at = applied(w);
           const [sy1, sy2] = this.split(saved[0]!);
           const rebuilt = this.backward(sy1, (gOut) => tf.sub(sy2, gOut), dy, at);
-          const stored = saved[1 + 4 * n];
-          if (stored !== undefined) this.check = this.compare(rebuilt, stored, dy, at);
-          return rebuilt.grads;
+          if (saved[1] !== undefined) this.check = this.compare(rebuilt, saved[1], dy, at);
+          // Gradients wrt the applied kernels, carried to the variables through the constant factors.
+          const [dx, ...dw] = rebuilt.grads;
+          const kernelScale = (i: number): number =>
+            i < n ? scales[i]! : i >= 2 * n && i < 3 * n ? scales[i - n]! : 1;
+          return [dx!, ...dw.map((grad, i) => (kernelScale(i) === 1 ? grad : tf.mul(grad, kernelScale(i))))];
         },
       };
     });
-    return op(x, ...weights);
+    return op(x, ...variables);
   }
 
   /**

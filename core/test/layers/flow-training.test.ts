@@ -17,8 +17,11 @@ import { InvertibleLinear } from '../../src/layers/invertible-linear';
 import { InvertibleResidual } from '../../src/layers/invertible-residual';
 import type { Kwargs } from '../../src/layers/layer-util';
 import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
+import { MaskedAutoregressive } from '../../src/layers/masked-autoregressive';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
+import { NeuralOde } from '../../src/layers/neural-ode';
 import { Permutation } from '../../src/layers/permutation';
+import { ReversibleBlock } from '../../src/layers/reversible-block';
 import { SeededRandom } from '../../src/layers/seeded-random';
 import { Squeeze } from '../../src/layers/squeeze';
 import type { AffineScale } from '../../src/specs/affine-coupling';
@@ -145,6 +148,32 @@ const CASES: Case[] = [
       make: () => residual({ hiddenUnits: [16], activation, logDet, seed: 12 }),
     })),
   ),
+  // Issue 13, item 2: the new blocks, with their defaults.
+  {
+    name: 'ReversibleBlock (memory-saving backward)',
+    volumePreserving: true,
+    shape: VECTOR,
+    make: () =>
+      flow([
+        new ReversibleBlock({ hiddenUnits: 16, seed: 15 }),
+        new ReversibleBlock({ hiddenUnits: 16, seed: 16 }),
+      ]),
+  },
+  {
+    name: 'MaskedAutoregressive',
+    shape: VECTOR,
+    make: () =>
+      flow([
+        new MaskedAutoregressive({ hiddenUnits: 16, seed: 17 }),
+        new Permutation({ mode: 'reverse' }),
+        new MaskedAutoregressive({ hiddenUnits: 16, seed: 18 }),
+      ]),
+  },
+  ...(['rk4', 'euler'] as const).map((method) => ({
+    name: `NeuralOde (${method})`,
+    shape: VECTOR,
+    make: () => flow([new NeuralOde({ hiddenUnits: 16, method, seed: 19 })]),
+  })),
   {
     name: 'MultiScaleFlow',
     shape: IMAGE,

@@ -15,8 +15,11 @@ import { InvertibleConv1x1 } from '../../src/layers/invertible-conv1x1';
 import { InvertibleLinear } from '../../src/layers/invertible-linear';
 import { InvertibleResidual } from '../../src/layers/invertible-residual';
 import { LIPSCHITZ_ACTIVATIONS } from '../../src/layers/lipschitz-activations';
+import { MaskedAutoregressive } from '../../src/layers/masked-autoregressive';
 import { MultiScaleFlow } from '../../src/layers/multi-scale-flow';
+import { NeuralOde } from '../../src/layers/neural-ode';
 import { Permutation } from '../../src/layers/permutation';
+import { ReversibleBlock } from '../../src/layers/reversible-block';
 import { SpectralConv2D } from '../../src/layers/spectral-conv2d';
 import { SpectralDense } from '../../src/layers/spectral-dense';
 import { Squeeze } from '../../src/layers/squeeze';
@@ -149,6 +152,25 @@ const CASES: Case[] = [
       ),
     shape: [2, 7, 7, 3],
   },
+  ...[true, false].map((memorySaving) => ({
+    name: `ReversibleBlock (memorySaving ${memorySaving})`,
+    make: () =>
+      layer(
+        new ReversibleBlock({ zeroInit: false, hiddenUnits: 8, activation: 'elu', memorySaving, seed: 13 }),
+      ),
+    shape: [4, 6],
+  })),
+  {
+    name: 'MaskedAutoregressive',
+    make: () => layer(new MaskedAutoregressive({ zeroInit: false, hiddenUnits: 8, seed: 14 })),
+    shape: [4, 5],
+  },
+  ...(['euler', 'rk4'] as const).map((method) => ({
+    name: `NeuralOde (${method})`,
+    make: () =>
+      layer(new NeuralOde({ zeroInit: false, hiddenUnits: 8, hiddenLayers: 1, method, steps: 3, seed: 15 })),
+    shape: [4, 3],
+  })),
   {
     name: 'Flow (Glow step with a Permutation)',
     make: () => flow(new Flow(glowStep(10))),
