@@ -18,7 +18,10 @@ import {
   InvertibleConv1x1,
   InvertibleLinear,
   InvertibleResidual,
+  MaskedAutoregressive,
+  NeuralOde,
   Permutation,
+  ReversibleBlock,
   SpectralDense,
   Squeeze,
 } from '../../src/layers';
@@ -76,7 +79,23 @@ function conditionerLipschitz(
   to: number,
   norm = Infinity,
 ): number {
-  const kernels = layer.getWeights().filter((w) => w.rank === 2);
+  return chainLipschitz(
+    layer.getWeights().filter((w) => w.rank === 2),
+    act,
+    from,
+    to,
+    norm,
+  );
+}
+
+/** The same for an MLP given by its kernels (each applied as given, then rescaled to norm <= `norm`). */
+function chainLipschitz(
+  kernels: readonly tf.Tensor[],
+  act: ConditionerActivation,
+  from: number,
+  to: number,
+  norm = Infinity,
+): number {
   let bound = 1;
   kernels.forEach((k, i) => {
     const [rows, cols] = k.shape as [number, number];
@@ -331,5 +350,161 @@ describe('layer specifications agree with the layers and the static calculus', (
       );
       assert.equal(b.forward, coeff ?? new SpectralDense({ units: 2 }).coeff);
     }
+  });
+  // Issue 13, item 2: the new blocks.
+  // Mostly accepted options, so most configurations reach the bounds; one in ten per option is rejected.
+  const often = <T>(good: T, bad: T): T => (rng.uniform() < 0.9 ? good : bad);
+  const conditionerOptions = () => ({
+    activation: often(pick(Object.keys(spec.ACTIVATION_LIPSCHITZ) as spec.ConditionerActivation[]), 'gelu'),
+    hiddenUnits: often(int(1, 5), 0),
+    hiddenLayers: often(int(0, 2), -1),
+  });
+  /** Counts the configurations each test built (not rejected), to hold them to a minimum. */
+  const built = new Map<string, number>();
+  const count = (what: string): void => void built.set(what, (built.get(what) ?? 0) + 1);
+
+  it(`ReversibleBlock: ${CONFIGS}+ configurations, F and G measured apart`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `reversible_${i}`;
+      const options = {
+        ...conditionerOptions(),
+        conditionerNorm: often(pick([undefined, between(0.2, 2)]), -1),
+      };
+      const error = spec.couplingNetError({ ...spec.COUPLING_NET_DEFAULTS, ...options });
+      const layer = construct(
+        name,
+        error,
+        () =>
+          new ReversibleBlock({
+            name,
+            ...options,
+            activation: options.activation as spec.ConditionerActivation,
+            ...(options.conditionerNorm === undefined ? {} : { conditionerNorm: options.conditionerNorm }),
+            zeroInit: false,
+            seed: i,
+          }),
+      );
+      if (layer === undefined) continue;
+      count('ReversibleBlock');
+      const half = int(1, 3);
+      tf.tidy(() => void layer.apply(tf.randomNormal([3, 2 * half])));
+      // Weights: F's kernel_0, bias_0, ... then G's.
+      const kernels = layer.getWeights().filter((w) => w.rank === 2);
+      const n = kernels.length / 2;
+      const act = options.activation as spec.ConditionerActivation;
+      const norm = options.conditionerNorm;
+      const lipF = chainLipschitz(kernels.slice(0, n), act, 0, half, norm);
+      const lipG = chainLipschitz(kernels.slice(n), act, 0, half, norm);
+      const tol = norm === undefined ? 1e-9 : 1e-5;
+      closePair(layer.lipschitzBounds(), spec.reversibleBlockFromWeights(lipF, lipG), tol, name);
+      const b = staticOf('ReversibleBlock', layer.getConfig());
+      const lip = spec.constrainedConditionerLipschitz({ ...options, activation: act }, 2);
+      if (lip === undefined) assert.deepEqual(b, spec.reversibleBlockStatic(), name);
+      else {
+        assert.equal(b.forward, spec.reversibleBlockLipschitz(lip, lip), name);
+        assert.ok(
+          layer.lipschitzBounds().forward <= (b.forward as number),
+          `${name}: weights within the static`,
+        );
+      }
+      layer.dispose();
+    }
+  });
+
+  it(`MaskedAutoregressive: ${CONFIGS}+ configurations, masked kernels measured`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `maf_${i}`;
+      const scaleOptions = {
+        scale: often(pick(spec.AFFINE_SCALES), 'tanh' as spec.AffineScale),
+        scaleBound: often(between(1.01, 5), between(0.5, 1)),
+        scaleFloor: often(between(0.01, 0.99), pick([-0.1, 1.1])),
+      };
+      const options = { ...conditionerOptions(), zeroInit: rng.uniform() < 0.5 };
+      const act = options.activation as spec.ConditionerActivation;
+      const error =
+        spec.affineCouplingErrors(scaleOptions)[0] ??
+        spec.couplingNetError({ ...spec.COUPLING_NET_DEFAULTS, ...options });
+      const layer = construct(
+        name,
+        error,
+        () => new MaskedAutoregressive({ name, ...scaleOptions, ...options, activation: act, seed: i }),
+      );
+      if (layer === undefined) continue;
+      count('MaskedAutoregressive');
+      const d = int(1, 4);
+      tf.tidy(() => void layer.apply(tf.randomNormal([3, d])));
+      const masks = spec.madeMasks(d, options.hiddenUnits, options.hiddenLayers);
+      const masked = layer
+        .getWeights()
+        .filter((w) => w.rank === 2)
+        .map((k, j) => tf.mul(k, tf.tensor(masks[j]!, k.shape)));
+      const lipS = chainLipschitz(masked, act, 0, d);
+      const lipT = chainLipschitz(masked, act, d, 2 * d);
+      closePair(
+        layer.lipschitzBounds(),
+        spec.maskedAutoregressiveFromWeights(scaleOptions, lipS, lipT, d),
+        1e-9,
+        name,
+      );
+      if (options.zeroInit)
+        assert.ok(Number.isFinite(layer.lipschitzBounds().forward) || scaleOptions.scale === 'exp');
+      assert.deepEqual(
+        staticOf('MaskedAutoregressive', layer.getConfig()),
+        spec.maskedAutoregressiveStatic(scaleOptions),
+      );
+      tf.dispose(masked);
+      layer.dispose();
+    }
+  });
+
+  it(`NeuralOde: ${CONFIGS}+ configurations, the field measured`, () => {
+    for (let i = 0; i < CONFIGS + 20; i++) {
+      const name = `ode_${i}`;
+      const odeOptions = {
+        method: often(pick(spec.ODE_METHODS), 'midpoint' as spec.OdeMethod),
+        steps: often(int(1, 6), pick([0, 1.5])),
+        time: often(between(0.1, 2), -1),
+        coeff: often(between(0.2, 2), 0),
+      };
+      const options = conditionerOptions();
+      const act = options.activation as spec.ConditionerActivation;
+      const error =
+        spec.neuralOdeError(odeOptions) ??
+        spec.couplingNetError({ ...spec.COUPLING_NET_DEFAULTS, ...options });
+      const layer = construct(
+        name,
+        error,
+        () => new NeuralOde({ name, ...odeOptions, ...options, activation: act, zeroInit: false, seed: i }),
+      );
+      if (layer === undefined) continue;
+      count('NeuralOde');
+      const d = int(1, 4);
+      tf.tidy(() => void layer.apply(tf.randomNormal([3, d])));
+      const kernels = layer.getWeights().filter((w) => w.rank === 2);
+      const lip = chainLipschitz(kernels, act, 0, d, odeOptions.coeff);
+      closePair(layer.lipschitzBounds(), spec.neuralOdeFromWeights(odeOptions, lip), 1e-5, name);
+      const b = staticOf('NeuralOde', layer.getConfig());
+      assert.deepEqual(
+        b,
+        spec.neuralOdeStatic({ ...odeOptions, hiddenLayers: options.hiddenLayers, activation: act }),
+      );
+      assert.ok(
+        layer.lipschitzBounds().forward <= (b.forward as number) * (1 + 1e-12),
+        `${name}: within the static`,
+      );
+      const flow = spec.constrainedConditionerLipschitz(
+        { ...options, activation: act, conditionerNorm: odeOptions.coeff },
+        2,
+      )!;
+      assert.ok(
+        (b.forward as number) <= Math.exp(flow * odeOptions.time) * (1 + 1e-12),
+        `${name}: <= e^{LT}`,
+      );
+      layer.dispose();
+    }
+  });
+  it('the new blocks were built in at least half their configurations', () => {
+    for (const type of ['ReversibleBlock', 'MaskedAutoregressive', 'NeuralOde'])
+      assert.ok((built.get(type) ?? 0) >= CONFIGS / 2, `${type}: ${built.get(type)} built`);
   });
 });
