@@ -8,6 +8,9 @@ const id = 'unbounded-coupling-scale';
 
 type MessageId = 'expScale' | 'scaleReachesZero';
 
+/** This project's layers with an affine coupling's `scale` option (MaskedAutoregressive: the same forms). */
+const SCALE_OPTION_LAYERS = new Set(['AffineCoupling', 'MaskedAutoregressive']);
+
 /** Scales whose inverse gain has no bound for any weights. */
 const UNBOUNDED = new Set<string>(['exp', 'sigmoid', 'softplus']);
 
@@ -83,7 +86,7 @@ export const rule = defineRule<MessageId>({
     forEachNode(fileIr, (node, placement) => {
       if (node.kind === 'block' && node.wiring === 'affine-coupling' && node.scale && node.anchor)
         reportOp(node.scale, node.anchor, node, placement.model);
-      if (node.kind === 'layer' && node.layerType === 'AffineCoupling' && node.origin !== 'custom') {
+      if (node.kind === 'layer' && SCALE_OPTION_LAYERS.has(node.layerType) && node.origin !== 'custom') {
         const scale = configString(node.config, 'scale');
         if (scale !== undefined && UNBOUNDED.has(scale)) {
           const fix = layerFix(context.sourceFor(node.range), node);

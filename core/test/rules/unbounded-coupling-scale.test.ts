@@ -259,6 +259,20 @@ ruleTester(rule, {
       errors: [{ messageId: 'scaleReachesZero', line: 3, column: 38 }],
     },
     {
+      name: "MaskedAutoregressive scale: 'exp' -> 'bounded-tanh' (the same scale forms)",
+      code: [
+        TF,
+        "import { MaskedAutoregressive, Flow } from 'lipschitz-lens';",
+        "export const f = new Flow({ layers: [new MaskedAutoregressive({ scale: 'exp' })] });",
+      ].join('\n'),
+      errors: [{ messageId: 'expScale', line: 3, column: 38 }],
+      output: [
+        TF,
+        "import { MaskedAutoregressive, Flow } from 'lipschitz-lens';",
+        "export const f = new Flow({ layers: [new MaskedAutoregressive({ scale: 'bounded-tanh' })] });",
+      ].join('\n'),
+    },
+    {
       name: 'hand-written coupling: reported at the exp op, replaced by a bounded form',
       code: customCoupling('tf.exp(this.net.apply(x1) as tf.Tensor)'),
       errors: [{ messageId: 'expScale', line: 6, column: 15, severity: 'warning' }],
