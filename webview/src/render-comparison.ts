@@ -3,7 +3,13 @@
  * compares, reconstruction error against input scale per flow, the training losses, and each flow's findings.
  */
 import type uPlot from 'uplot';
-import { brokenShare, type Comparison, comparisonRows, errorVsScale } from '../../core/src/report/comparison';
+import {
+  brokenShare,
+  type Comparison,
+  comparisonRows,
+  errorVsScale,
+  inverseOverSteps,
+} from '../../core/src/report/comparison';
 import type { Curve } from '../../core/src/report/schema';
 import { curveChart } from './charts';
 import { el, num } from './dom';
@@ -78,7 +84,13 @@ export function renderComparison(root: HTMLElement, c: Comparison): Rendered {
     );
   }
   root.append(el('section', {}, table));
-  for (const curve of [errorVsScale(c), brokenShare(c), lossCurve(c)]) {
+  const monitored = c.flows.some((f) => f.training.monitor !== undefined);
+  for (const curve of [
+    errorVsScale(c),
+    brokenShare(c),
+    ...(monitored ? [inverseOverSteps(c)] : []),
+    lossCurve(c),
+  ]) {
     const host = el('div', { class: 'chart', 'data-chart': curve.id });
     root.append(el('section', {}, host));
     charts.push(curveChart(host, curve));

@@ -17,7 +17,8 @@ import { listenForStop, signalExitCode } from './stop-signals';
 export const REPRODUCE_USAGE = `usage: lipschitz-lens reproduce [options]
   Trains an affine flow with exp scale, one with a bounded scale, an additive flow with ActNorm and an i-ResNet by
   maximum likelihood on a generated 8-D toy set, audits each (reconstruction error against input scale, inverse
-  Lipschitz at the data, memory-saving gradients) and writes comparison.json and comparison.html.
+  Lipschitz at the data, memory-saving gradients) and writes comparison.json and comparison.html. The training
+  monitor records each flow's training in runs/ (lipschitz-lens monitor reads them).
 
   --out DIR        where to write them (default: ./lipschitz-lens-reproduce)
   --steps N        Adam steps per flow (default ${REPRODUCE_DEFAULTS.steps})
@@ -117,6 +118,20 @@ export function comparisonTable(c: Comparison): string {
     .join('\n');
 }
 
+/** Per flow, the monitored inverse lower bound at the first and last measurement, and the run file. */
+export function monitoredText(c: Comparison): string {
+  return c.flows
+    .flatMap((f) => {
+      const m = f.training.monitor;
+      if (m === undefined || m.steps.length === 0) return [];
+      const at = (i: number): string => `${cell(m.inverseLowerBound[i] ?? null)} at step ${m.steps[i]}`;
+      return [
+        `${f.id}: inverse Lipschitz lower bound ${at(0)} -> ${at(m.steps.length - 1)} (monitor, ${(100 * m.overhead).toFixed(1)}% of training time; ${m.runFile})\n`,
+      ];
+    })
+    .join('');
+}
+
 export async function runReproduce(args: string[], io: CliIo): Promise<number> {
   const parsed = parseReproduceArgs(args, io.cwd);
   if (parsed.help) {
@@ -138,6 +153,7 @@ export async function runReproduce(args: string[], io: CliIo): Promise<number> {
   try {
     comparison = await reproduce({
       ...parsed.options,
+      runs: { dir: join(parsed.outDir, 'runs'), outDir: parsed.outDir },
       signal: stop.signal,
       onProgress: (m) => {
         if (process.stderr.isTTY) io.stderr(`\r${m.slice(0, 78).padEnd(78)}`);
@@ -150,7 +166,7 @@ export async function runReproduce(args: string[], io: CliIo): Promise<number> {
   const stopped = stop.caught();
   // Stopped part-way, the comparison would misstate the result: nothing is written.
   if (stopped !== undefined) return signalExitCode(stopped);
-  io.stdout(`${comparisonTable(comparison)}\n`);
+  io.stdout(`${comparisonTable(comparison)}\n${monitoredText(comparison)}`);
   const json = join(parsed.outDir, 'comparison.json');
   const html = join(parsed.outDir, 'comparison.html');
   try {

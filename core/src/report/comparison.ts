@@ -26,11 +26,29 @@ export interface ComparedFlow {
     losses: Array<[number, number | null]>;
     /** Set when training stopped early: a non-finite loss, a thrown error. */
     stopped?: string;
+    /** What the training monitor recorded while it trained (absent in comparisons made before it existed). */
+    monitor?: MonitoredTraining;
   };
   /** Held-out negative log-likelihood per dimension, in nats; null when not finite. */
   testNll: number | null;
   probes: ProbeResult[];
   findings: Finding[];
+}
+
+/**
+ * Per measurement of the training monitor (docs/monitor.md): the step, and the largest over the flow's blocks of
+ * the inverse Lipschitz lower bound at the probe points (null: NaN/Inf), a lower bound on some block's inverse
+ * constant, never a bound from above.
+ */
+export interface MonitoredTraining {
+  /** The run file, relative to the comparison's folder. */
+  runFile: string;
+  steps: number[];
+  inverseLowerBound: Array<number | null>;
+  /** The model's largest reconstruction error over the monitor's input scales (null: NaN/Inf somewhere). */
+  reconstruction: Array<number | null>;
+  /** The monitor's share of the training's wall time. */
+  overhead: number;
 }
 
 export interface Comparison {
@@ -165,6 +183,25 @@ export function brokenShare(c: Comparison): Curve {
     logY: false,
     x: scales,
     series,
+  };
+}
+
+/** The monitored inverse lower bound over training steps, one series per flow (the paper's picture, live). */
+export function inverseOverSteps(c: Comparison): Curve {
+  const steps = [...new Set(c.flows.flatMap((f) => f.training.monitor?.steps ?? []))].sort((a, b) => a - b);
+  return {
+    id: 'comparison-inverse-over-steps',
+    title: 'Inverse Lipschitz lower bound during training (largest over blocks, at the probe points)',
+    xLabel: 'step',
+    yLabel: 'lower bound on Lip(F^-1) of a block',
+    logX: false,
+    logY: true,
+    x: steps,
+    series: c.flows.flatMap((f) => {
+      const m = f.training.monitor;
+      if (m === undefined) return [];
+      return [{ name: f.id, y: steps.map((s) => m.inverseLowerBound[m.steps.indexOf(s)] ?? null) }];
+    }),
   };
 }
 

@@ -4,11 +4,20 @@
  * distribution, inverse Lipschitz at the data, memory-saving gradients) and collect one comparison.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { Flow } from '../layers';
+import { parseRunFile } from '../monitor/run-file';
+import { TrainingMonitor } from '../monitor/training-monitor';
 import { toProbeTarget } from '../probes/adapt';
 import type { ProbeId, ProbeSettings } from '../probes/probe';
 import { runProbes } from '../probes/run-probes';
-import { type Comparison, type ComparedFlow, COMPARISON_VERSION } from '../report/comparison';
+import {
+  type Comparison,
+  type ComparedFlow,
+  COMPARISON_VERSION,
+  type MonitoredTraining,
+} from '../report/comparison';
 import { deriveFindings } from '../report/findings';
 import { REGULARIZED_FLOW, REPRODUCED_FLOWS, type ReproducedFlow } from './flows';
 import { TOY_DESCRIPTION, TOY_DIM, toyData } from './toy-data';
@@ -32,6 +41,11 @@ export interface ReproduceOptions {
   regularizerWeight: number;
   /** Probe settings besides the scales (tests shorten the probes). */
   probeSettings?: Partial<ProbeSettings>;
+  /**
+   * Where the training monitor writes each flow's run file (paths in the comparison are relative to `outDir`);
+   * absent: training is not monitored.
+   */
+  runs?: { dir: string; outDir: string };
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -101,6 +115,9 @@ async function one(
   const t0 = Date.now();
   let losses: Array<[number, number]> = [];
   let stopped: string | undefined;
+  let monitor: TrainingMonitor | undefined;
+  const runs = o.runs;
+  const every = Math.max(1, Math.floor(o.steps / 20));
   say('training');
   try {
     losses = trainFlow(flow, train, {
@@ -109,7 +126,23 @@ async function one(
       learningRate: o.learningRate,
       seed: o.seed,
       ...(spec.regularized === true ? { regularizerWeight: o.regularizerWeight } : {}),
-      every: Math.max(1, Math.floor(o.steps / 20)),
+      every,
+      // Made after the first step, so ActNorm has initialised from the first batch; on the held-out probe points.
+      ...(runs === undefined
+        ? {}
+        : {
+            onStep: (step: number, loss: number) => {
+              monitor ??= new TrainingMonitor(flow, {
+                data: probeData,
+                name: spec.id,
+                dir: runs.dir,
+                everySteps: every,
+                seed: o.seed,
+                inputShape: [TOY_DIM],
+              });
+              monitor.step(step, loss);
+            },
+          }),
       onLoss: (step, loss) => say(`step ${step + 1} of ${o.steps}, loss ${loss.toFixed(3)}`),
       shouldStop: () => o.signal?.aborted === true,
     });
@@ -119,6 +152,10 @@ async function one(
   } catch (e) {
     stopped = `training failed: ${e instanceof Error ? e.message : String(e)}`;
   }
+  const monitored =
+    monitor === undefined || runs === undefined
+      ? undefined
+      : monitoredTraining(monitor, stopped, runs.outDir);
   const seconds = (Date.now() - t0) / 1000;
   const testNll = tf.tidy(() => nllPerDim(flow, test).dataSync()[0]!);
   say('auditing');
@@ -140,10 +177,34 @@ async function one(
       seconds,
       losses: losses.map(([s, l]) => [s, Number.isFinite(l) ? l : null]),
       ...(stopped === undefined ? {} : { stopped }),
+      ...(monitored === undefined ? {} : { monitor: monitored }),
     },
     testNll: Number.isFinite(testNll) ? testNll : null,
     probes,
     findings: deriveFindings(probes, {}, 'invertible'),
+  };
+}
+
+/** Ends the monitor's run and reads back what the comparison shows of it. */
+function monitoredTraining(
+  monitor: TrainingMonitor,
+  stopped: string | undefined,
+  outDir: string,
+): MonitoredTraining {
+  const end = monitor.end(stopped === undefined ? 'finished' : 'failed');
+  const run = parseRunFile(readFileSync(monitor.file, 'utf8'));
+  const largest = (values: Array<number | null | undefined>): number | null =>
+    values.some((v) => v === null)
+      ? null
+      : Math.max(...values.filter((v): v is number => typeof v === 'number'));
+  return {
+    runFile: relative(outDir, monitor.file),
+    steps: run.measurements.map((m) => m.step),
+    inverseLowerBound: run.measurements.map((m) =>
+      largest(m.blocks.filter((b) => b.inverse).map((b) => b.inverse!.value)),
+    ),
+    reconstruction: run.measurements.map((m) => largest(m.reconstruction.map((r) => r.max))),
+    overhead: end?.overhead ?? 0,
   };
 }
 

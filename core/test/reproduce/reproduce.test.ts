@@ -5,11 +5,14 @@
  * round-trips through its parser and renders in the report's page in Chromium.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { before, describe, it } from 'node:test';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { selectBackend } from '../../src/backend/select-backend';
 import { comparisonTable } from '../../src/cli/reproduce';
+import { parseRunFile } from '../../src/monitor/run-file';
 import { type Comparison, comparisonRows, parseComparison } from '../../src/report/comparison';
 import { makeNonce, standaloneComparisonHtml } from '../../src/report/page';
 import { ReportParseError } from '../../src/report/schema';
@@ -20,6 +23,8 @@ const CHROMIUM = '/usr/bin/chromium';
 
 describe('lipschitz-lens reproduce, short', { timeout: 240_000 }, () => {
   let c: Comparison;
+  const outDir = mkdtempSync(join(tmpdir(), 'll-reproduce-'));
+  after(() => rmSync(outDir, { recursive: true, force: true }));
   before(async () => {
     await selectBackend({ prefer: 'wasm' });
     c = await reproduce({
@@ -29,7 +34,25 @@ describe('lipschitz-lens reproduce, short', { timeout: 240_000 }, () => {
       trainPoints: 1024,
       testPoints: 256,
       probePoints: 8,
+      runs: { dir: join(outDir, 'runs'), outDir },
     });
+  });
+
+  it("records each flow's training with the monitor: the inverse lower bound over steps, from its run file", () => {
+    for (const f of c.flows) {
+      const m = f.training.monitor!;
+      // Every 5th step of 100, and the last.
+      assert.deepEqual(m.steps, [...Array.from({ length: 20 }, (_, i) => 5 * i), 99], f.id);
+      const run = parseRunFile(readFileSync(join(outDir, m.runFile), 'utf8'));
+      assert.equal(run.header.model, f.id);
+      assert.equal(run.end?.reason, 'finished');
+      assert.equal(m.inverseLowerBound.length, m.steps.length);
+      // A lower bound on a block's inverse constant: at least 1/Lip(F) > 0, finite while training is healthy.
+      assert.ok(
+        m.inverseLowerBound.every((v) => v !== null && v > 0),
+        `${f.id}: ${m.inverseLowerBound.join(', ')}`,
+      );
+    }
   });
 
   it('trains every flow: the held-out likelihood is finite and the loss went down', () => {
@@ -88,6 +111,7 @@ describe('lipschitz-lens reproduce, short', { timeout: 240_000 }, () => {
         // A string: this project's tsconfig for core has no DOM types.
         await page.waitForFunction("document.querySelectorAll('canvas').length >= 2");
         assert.equal(await page.locator('[data-testid=comparison] tr[data-flow]').count(), 4);
+        assert.equal(await page.locator('[data-chart=comparison-inverse-over-steps] canvas').count(), 1);
         assert.match(
           (await page.locator('tr[data-flow=affine-exp]').textContent())!,
           /broken \(NaN\/Inf\)|e\+/,
