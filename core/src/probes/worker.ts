@@ -10,6 +10,7 @@ import type { AuditSettings, ReportError } from '../report/schema';
 import { toProbeTarget } from './adapt';
 import { loadSample, normalData, type ProbeData } from './data';
 import { loadModel } from './load-model';
+import { Rng } from './rng';
 import { intentOf, outsideIntent, provenanceOf } from './provenance';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
 import { runProbes } from './run-probes';
@@ -108,6 +109,10 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
       type: 'progress',
       progress: { probe: 'load', index: -1, count: probes.length, fraction: 0, message: 'loading the model' },
     });
+    // tfjs draws an unseeded initialiser's seed from Math.random: seeded here (this process runs only this
+    // audit), fresh weights repeat run to run as the report's seed promises, including layers built lazily later.
+    const weightsRng = new Rng(seed).fork('Math.random');
+    Math.random = () => weightsRng.next();
     loaded = await loadModel(request);
     const sample = request.sample === undefined ? undefined : loadSample(request.sample);
     target = toProbeTarget(

@@ -98,7 +98,10 @@ export function provenanceLines(report: Report): ProvenanceLine[] {
           ? `${plural(data.points, 'point')} from ${data.path}`
           : `${plural(data.points, 'standard normal')} (scale ${data.scale})`,
     },
-    { label: 'seed', text: String(seed) },
+    {
+      label: 'seed',
+      text: `${seed} (probe points and probes, and Math.random in the worker, so unseeded initialisers repeat)`,
+    },
     { label: 'ran on', text: backendsText(report) },
     { label: 'intent', text: intentText(report) },
     ...critic,

@@ -134,4 +134,20 @@ describe('runAudit forks the worker and always returns a report', () => {
     assert.equal(cancelled.error!.phase, 'cancelled');
     assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
   });
+
+  it("seeds Math.random in the worker: a model's unseeded fresh weights repeat with the seed", async () => {
+    const sigma = async (seed: number): Promise<number | null> => {
+      const report = await runAudit(
+        request(
+          { source: 'module', file: join(fixtures, 'models.ts'), exportName: 'unseededMlp' },
+          { probes: ['forward-lipschitz'], seed, options: { ...light, pairSteps: 1 } },
+        ),
+      );
+      assert.equal(report.status, 'complete', JSON.stringify(report.error));
+      return report.probes[0]!.figures.find((f) => f.id === 'sigma-max')!.value;
+    };
+    const [a, b, c] = [await sigma(3), await sigma(3), await sigma(4)];
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+  });
 });
