@@ -142,7 +142,7 @@ export const FINDING_CODES = {
   'logdet-mismatch': {
     severity: 'error',
     source: 'logdet',
-    threshold: `(|claimed - reference| - the reference's rounding bound) / (1 + |reference|) > the log-det tolerance (default ${pct(LIMITS.logDet)}), the reference being log|det J| of the float32 Jacobian factorised in float64`,
+    threshold: `(|claimed - reference| - the reference's rounding bound) / (1 + |reference|) > the log-det tolerance (default ${pct(LIMITS.logDet)}), the reference being log|det J| of the float32 Jacobian factorised in float64; a stochastic log-det (it differs between calls) is the mean of 32 draws and gets 5 standard errors more room`,
     meaning: 'The likelihood the model reports is wrong; the block whose mismatch is largest is named.',
   },
   'memory-backprop': {
