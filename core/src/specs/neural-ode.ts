@@ -4,18 +4,23 @@
  * coupling conditioner: core/src/specs/coupling-net.ts), integrated by n fixed steps of h = T / n of Euler or
  * classical RK4; the inverse integrates the same scheme backwards (step -h).
  *
- * Bounds, both directions (the backward map is the same scheme with |h| unchanged):
- * - the exact flow: |phi_t(x) - phi_t(x')| <= e^{L t} |x - x'| (Gronwall), so e^{LT}. It is the flow's bound,
- *   not the bound of what the layer computes;
- * - the Euler map x + h f(x): Lip <= 1 + z with z = |h| L, so n steps: (1 + z)^n;
+ * Bounds. With z = h L:
+ * - the exact flow: |phi_t(x) - phi_t(x')| <= e^{L t} |x - x'| (Gronwall), so e^{LT} both ways. It is the flow's
+ *   bound, not the bound of what the layer computes;
+ * - the Euler step x + h f(x) has Lip <= P(z) = 1 + z;
  * - an RK4 step, k1 = f(x), k2 = f(x + h/2 k1), k3 = f(x + h/2 k2), k4 = f(x + h k3),
  *   x' = x + h/6 (k1 + 2 k2 + 2 k3 + k4): stage by stage Lip(k1) <= L, Lip(x + h/2 k1) <= 1 + z/2, so
  *   Lip(k2) <= L (1 + z/2), Lip(k3) <= L (1 + z/2 + z^2/4), Lip(k4) <= L (1 + z + z^2/2 + z^3/4), and
  *   Lip(step) <= 1 + z/6 (1 + 2 (1 + z/2) + 2 (1 + z/2 + z^2/4) + 1 + z + z^2/2 + z^3/4)
- *             = 1 + z + z^2/2 + z^3/6 + z^4/24 (e^z's Taylor polynomial), so n steps: that to the n.
- * Both discrete bounds are <= e^{LT} ((1 + z) and the polynomial are <= e^z for z >= 0), so the flow's bound also
- * holds for the layer's maps; the layer states the smaller discrete one.
- *
+ *             = P(z) = 1 + z + z^2/2 + z^3/6 + z^4/24 (e^z's Taylor polynomial);
+ * so the computed forward map (n steps of h) and the computed backward integration (n steps of -h, the same |h|)
+ * are both <= P(z)^n <= e^{LT} (P(z) <= e^z for z >= 0).
+ * "Inverse" has a second reading: the exact inverse of the computed forward map, which backward integration only
+ * approximates. Each step is x + h Phi(x) with Lip(h Phi) <= P(z) - 1 (the same stage bounds without the 1), so
+ * while P(z) < 2 it is invertible with inverse Lipschitz <= 1 / (1 - (P(z) - 1)) = 1 / (2 - P(z)) (Behrmann et
+ * al. 2019); n steps: (2 - P(z))^-n. Since P (2 - P) = 1 - (P - 1)^2 <= 1, that is >= P(z)^n, so the inverse bound
+ * stated is (2 - P(z))^-n: it holds under either reading. P(z) >= 2 (z >= 1 Euler, z >= ~0.69 RK4): no inverse
+ * bound (the computed map need not be injective).
  * The discretisation error (how far the layer's map is from the exact flow) is not bounded by L alone (it needs
  * higher derivatives of f); the layer reports it measured, by step doubling.
  */
@@ -61,26 +66,31 @@ export function neuralOdeError(o: {
   );
 }
 
-/** The Lipschitz growth of one step of size h with z = |h| Lip(f): 1 + z (Euler), e^z to degree 4 (RK4). */
+/** P(z): the Lipschitz growth of one step of size h with z = |h| Lip(f): 1 + z (Euler), e^z to degree 4 (RK4). */
 export function odeStepGrowth(method: OdeMethod, z: number): number {
   return method === 'euler' ? 1 + z : 1 + z + (z * z) / 2 + (z * z * z) / 6 + (z * z * z * z) / 24;
 }
 
-/** The bound of the n-step map (either direction) and of the exact time-T flow, for Lip(f) <= lip. */
+/**
+ * For Lip(f) <= lip: the computed maps' bound (forward, and backward integration), the stated inverse bound (also
+ * the exact inverse of the computed forward map; Infinity when P(z) >= 2) and the exact time-T flow's.
+ */
 export function neuralOdeLipschitz(
   o: NeuralOdeOptions,
   lip: number,
-): { discrete: number; exactFlow: number } {
+): { forward: number; inverse: number; exactFlow: number } {
+  const p = odeStepGrowth(o.method, (o.time / o.steps) * lip);
   return {
-    discrete: odeStepGrowth(o.method, (o.time / o.steps) * lip) ** o.steps,
+    forward: p ** o.steps,
+    inverse: p < 2 ? (2 - p) ** -o.steps : Infinity,
     exactFlow: Math.exp(lip * o.time),
   };
 }
 
 /** From the weights: f's certified Lipschitz bound. */
 export function neuralOdeFromWeights(o: NeuralOdeOptions, lip: number): WeightBounds {
-  const { discrete } = neuralOdeLipschitz(o, lip);
-  return { forward: discrete, inverse: discrete };
+  const { forward, inverse } = neuralOdeLipschitz(o, lip);
+  return { forward, inverse };
 }
 
 /** From the options: Lip(f) <= coeff^(hiddenLayers + 1) times the activation's constant between layers. */
@@ -88,13 +98,13 @@ export function neuralOdeStatic(
   o: NeuralOdeOptions & { hiddenLayers: number; activation: ConditionerActivation },
 ): StaticBounds {
   const lip = constrainedConditionerLipschitz({ ...o, conditionerNorm: o.coeff }, 2)!;
-  const { discrete, exactFlow } = neuralOdeLipschitz(o, lip);
+  const { forward, inverse, exactFlow } = neuralOdeLipschitz(o, lip);
   const h = formatNumber(o.time / o.steps);
-  const step = o.method === 'euler' ? '(1 + hL)^n' : '(1 + z + z^2/2 + z^3/6 + z^4/24)^n, z = hL';
+  const p = o.method === 'euler' ? 'P(z) = 1 + z' : 'P(z) = 1 + z + z^2/2 + z^3/6 + z^4/24';
   return {
-    forward: discrete,
-    inverse: discrete,
-    source: `${o.method} map, both ways: ${step} with L = Lip(f) <= ${formatNumber(lip)} (${o.hiddenLayers + 1} kernels of norm <= ${formatNumber(o.coeff)}), h = ${h}, n = ${o.steps}`,
+    forward,
+    inverse: Number.isFinite(inverse) ? inverse : 'unbounded',
+    source: `${o.method} map: P(z)^n forward, (2 - P(z))^-n inverse (the computed forward map's exact inverse; backward integration <= P(z)^n), ${p}, z = hL with L = Lip(f) <= ${formatNumber(lip)} (${o.hiddenLayers + 1} kernels of norm <= ${formatNumber(o.coeff)}), h = ${h}, n = ${o.steps}`,
     notes: [
       `exact flow (not the computed map): e^{LT} = ${formatNumber(exactFlow)} both ways; the discretisation error is measured (discretisationError()), not bounded`,
     ],

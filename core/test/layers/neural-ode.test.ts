@@ -8,6 +8,9 @@ import { odeStepGrowth } from '../../src/specs/neural-ode';
 import { R } from '../bounds/ir-builders';
 import { assertFlowRoundTrip, assertInvertibleNoLeak } from '../helpers/layer-checks';
 import { jacobian, largestSingularValue, logAbsDet, relError } from '../helpers/linalg';
+import { singularRange } from '../properties/measure';
+
+const smallestSingularValue = (rows: number[][]): number => singularRange(rows).min;
 
 const ode = (args: NeuralOdeArgs = {}) =>
   new NeuralOde({ hiddenUnits: 8, hiddenLayers: 1, zeroInit: false, seed: 2, activation: 'tanh', ...args });
@@ -108,7 +111,7 @@ describe('NeuralOde', () => {
     }
   });
 
-  it('the scheme bound, <= e^{LT}, dominates the brute-force Jacobian norms both ways and is attained by x a', () => {
+  it('the bounds dominate the brute-force Jacobian norms: forward, backward integration, exact inverse', () => {
     for (const seed of [1, 2, 3]) {
       for (const method of ['euler', 'rk4'] as const) {
         const layer = ode({ method, seed, coeff: 1.5, steps: 4 });
@@ -116,18 +119,39 @@ describe('NeuralOde', () => {
         layer.apply(x);
         randomize(layer, 2, 40 * seed);
         const { forward, inverse } = layer.lipschitzBounds();
-        assert.ok(forward === inverse && forward <= layer.exactFlowBound());
-        const fwd = largestSingularValue(jacobian((z) => layer.apply(z) as tf.Tensor, x));
-        const inv = largestSingularValue(jacobian((z) => layer.inverse(z), x));
-        assert.ok(fwd <= forward && inv <= inverse, `${method}: ${fwd}, ${inv} vs ${forward}`);
+        assert.ok(forward <= layer.exactFlowBound() && inverse >= forward);
+        const jf = jacobian((z) => layer.apply(z) as tf.Tensor, x);
+        const fwd = largestSingularValue(jf);
+        const back = largestSingularValue(jacobian((z) => layer.inverse(z), x));
+        // The exact inverse of the computed map at F(x): 1 / sigma_min of its Jacobian at x.
+        const exactInverse = 1 / smallestSingularValue(jf);
+        assert.ok(fwd <= forward, `${method}: forward ${fwd} vs ${forward}`);
+        assert.ok(back <= forward, `${method}: backward integration ${back} vs ${forward}`);
+        assert.ok(exactInverse <= inverse, `${method}: exact inverse ${exactInverse} vs ${inverse}`);
       }
     }
-    // f(x) = 0.7 x: each step multiplies by exactly the scheme's growth, so the bound is attained.
+  });
+
+  it('linear fields attain the bounds: x a forward, x (-a) for the exact inverse', () => {
     for (const method of ['euler', 'rk4'] as const) {
-      const layer = linearOde(method, 5, [[0.7]]);
-      const j = jacobian((z) => layer.apply(z) as tf.Tensor, tf.tensor2d([[1]]));
-      const bound = layer.lipschitzBounds().forward;
-      assert.ok(Math.abs(j[0]![0]! - bound) <= 1e-5 * bound, `${method}: ${j[0]![0]} vs ${bound}`);
+      // f(x) = 0.7 x: each step multiplies by exactly P(0.14), so the forward bound is attained.
+      const grow = linearOde(method, 5, [[0.7]]);
+      const jg = jacobian((z) => grow.apply(z) as tf.Tensor, tf.tensor2d([[1]]))[0]![0]!;
+      const { forward } = grow.lipschitzBounds();
+      assert.ok(Math.abs(jg - forward) <= 1e-5 * forward, `${method}: ${jg} vs ${forward}`);
+      // f(x) = -0.7 x: the forward map multiplies by P(-0.14) per step, so its exact inverse's gain is
+      // 1 / P(-0.14)^5, below the stated (2 - P(0.14))^-5 (equal for Euler: 1 - z = 2 - (1 + z)).
+      const shrink = linearOde(method, 5, [[-0.7]]);
+      const js = jacobian((z) => shrink.apply(z) as tf.Tensor, tf.tensor2d([[1]]))[0]![0]!;
+      const { inverse } = shrink.lipschitzBounds();
+      assert.ok(1 / js <= inverse * (1 + 1e-6), `${method}: ${1 / js} vs ${inverse}`);
+      if (method === 'euler')
+        assert.ok(Math.abs(1 / js - inverse) <= 1e-5 * inverse, `${1 / js} vs ${inverse}`);
+      // The backward integration is not the exact inverse: (1 + z)^5 against (1 - z)^-5 for Euler; both below the
+      // stated inverse bound, the former below the forward one.
+      const jb = jacobian((z) => shrink.inverse(z), tf.tensor2d([[1]]))[0]![0]!;
+      assert.ok(jb <= forward * (1 + 1e-6), `${method}: ${jb} vs ${forward}`);
+      if (method === 'euler') assert.ok(Math.abs(jb - 1.14 ** 5) <= 1e-5 && jb < 1 / js);
     }
   });
 
@@ -137,9 +161,9 @@ describe('NeuralOde', () => {
       { kind: 'layer', id: 'o', layerType: 'NeuralOde', origin: 'lipschitz-lens', config, range: R },
       { customLayers: [] },
     );
-    // L <= 0.64: (1 + 0.16)^4 for the Euler map; the exact flow's e^{0.64} in a note.
+    // L <= 0.64, z = 0.16: (1 + z)^4 forward, (1 - z)^-4 inverse; the exact flow's e^{0.64} in a note.
     assert.ok(Math.abs((b.forward as number) - 1.16 ** 4) <= 1e-12);
-    assert.equal(b.inverse, b.forward);
+    assert.ok(Math.abs((b.inverse as number) - 0.84 ** -4) <= 1e-12);
     assert.match(b.notes[0]!, /exact flow \(not the computed map\): e\^\{LT\} = 1\.896/);
     const layer = new NeuralOde({
       ...config,
@@ -151,6 +175,21 @@ describe('NeuralOde', () => {
     layer.apply(tf.zeros([1, 3]));
     randomize(layer, 5, 1);
     assert.ok(layer.lipschitzBounds().forward <= (b.forward as number) * (1 + 1e-6));
+    assert.ok(layer.lipschitzBounds().inverse <= (b.inverse as number) * (1 + 1e-6));
+    // P(z) >= 2: the computed map need not be injective, no inverse bound.
+    const coarse = layerBounds(
+      {
+        kind: 'layer',
+        id: 'q',
+        layerType: 'NeuralOde',
+        origin: 'lipschitz-lens',
+        config: { hiddenLayers: 0, coeff: 1.5, steps: 1, time: 1, method: 'euler' },
+        range: R,
+      },
+      { customLayers: [] },
+    );
+    assert.equal(coarse.inverse, 'unbounded');
+    assert.equal(coarse.forward, 2.5);
     const bad = layerBounds(
       {
         kind: 'layer',

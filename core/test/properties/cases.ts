@@ -283,35 +283,41 @@ const maskedAutoregressive: CaseGenerator = (rng, i) => {
 };
 
 /**
- * Neural-ODE blocks on [d] vectors, both schemes: the computed n-step maps (forward, and the backward integration
- * as the inverse) against the scheme's bound, from the weights and from the options.
+ * Neural-ODE blocks on [d] vectors, both schemes, against the bounds from the weights and from the options: the
+ * computed n-step maps (forward, and the backward integration as the inverse), or, with `exactInverse`, the exact
+ * inverse of the computed forward map (1 / sigma_min of its Jacobian, at points the backward integration gives).
  */
-const neuralOde: CaseGenerator = (rng, i) => {
-  const d = int(rng, 1, 5);
-  const config = clean({
-    hiddenUnits: int(rng, 2, 8),
-    hiddenLayers: int(rng, 0, 2),
-    activation: pick(rng, CONDITIONER_ACTIVATIONS),
-    zeroInit: rng.uniform() < 0.1,
-    seed: seedOf(rng),
-    method: pick(rng, ['euler', 'rk4'] as const),
-    steps: int(rng, 1, 8),
-    time: pick(rng, [0.1, 0.5, 1, 2]),
-    coeff: pick(rng, [0.3, 0.9, 1.5]),
-  });
-  const gain = pick(rng, [0.3, 1, 3, 10]);
-  const wseed = seedOf(rng);
-  return {
-    type: 'NeuralOde',
-    label: `#${i} input [${d}] ${JSON.stringify(config)} gain ${gain}`,
-    make: () => {
-      const layer = new NeuralOde(config as ConstructorParameters<typeof NeuralOde>[0]);
-      layer.build([null, d]);
-      randomizeWeights(layer, new SeededRandom(wseed), gain);
-      return invertibleSubject(layer, [d], staticOf('NeuralOde', config));
-    },
+function neuralOde(exactInverse: boolean): CaseGenerator {
+  return (rng, i) => {
+    const d = int(rng, 1, 5);
+    const config = clean({
+      hiddenUnits: int(rng, 2, 8),
+      hiddenLayers: int(rng, 0, 2),
+      activation: pick(rng, CONDITIONER_ACTIVATIONS),
+      zeroInit: rng.uniform() < 0.1,
+      seed: seedOf(rng),
+      method: pick(rng, ['euler', 'rk4'] as const),
+      steps: int(rng, 1, 8),
+      time: pick(rng, [0.1, 0.5, 1, 2]),
+      coeff: pick(rng, [0.3, 0.9, 1.5]),
+    });
+    const gain = pick(rng, [0.3, 1, 3, 10]);
+    const wseed = seedOf(rng);
+    return {
+      type: exactInverse ? 'NeuralOde (exact inverse of the computed map)' : 'NeuralOde',
+      label: `#${i} input [${d}] ${JSON.stringify(config)} gain ${gain}`,
+      make: () => {
+        const layer = new NeuralOde(config as ConstructorParameters<typeof NeuralOde>[0]);
+        layer.build([null, d]);
+        randomizeWeights(layer, new SeededRandom(wseed), gain);
+        const subject = invertibleSubject(layer, [d], staticOf('NeuralOde', config));
+        if (!exactInverse) return subject;
+        const { inverse, ...rest } = subject;
+        return { ...rest, iterativeInverse: inverse };
+      },
+    };
   };
-};
+}
 
 function affineCoupling(scale: AffineScale): CaseGenerator {
   return (rng, i) => {
@@ -594,7 +600,8 @@ export const GENERATORS: readonly CaseGenerator[] = [
   // New types go last: each generator's seed is SEED + its index, so appending keeps the others' cases.
   reversibleBlock,
   maskedAutoregressive,
-  neuralOde,
+  neuralOde(false),
+  neuralOde(true),
 ];
 
 /** `count` cases of each generator, from one seed (each generator has its own stream, so counts do not interact). */
