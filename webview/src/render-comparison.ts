@@ -9,10 +9,11 @@ import {
   comparisonRows,
   errorVsScale,
   inverseOverSteps,
+  reconstructionOverSteps,
 } from '../../core/src/report/comparison';
 import type { Curve } from '../../core/src/report/schema';
 import { curveChart } from './charts';
-import { el, num } from './dom';
+import { el, num, scrollBox } from './dom';
 import type { Rendered } from './render';
 
 const COLUMNS: Array<[string, string]> = [
@@ -79,16 +80,16 @@ export function renderComparison(root: HTMLElement, c: Comparison): Rendered {
           num(r.inverseLipschitz),
           num(r.memoryGradientError),
           `${r.errors} / ${r.warnings}`,
-        ].map((v) => el('td', {}, v)),
+        ].map((v, i) => el('td', { class: i === 0 ? 'name' : 'number' }, v)),
       ),
     );
   }
-  root.append(el('section', {}, table));
+  root.append(el('section', {}, scrollBox(table)));
   const monitored = c.flows.some((f) => f.training.monitor !== undefined);
   for (const curve of [
     errorVsScale(c),
     brokenShare(c),
-    ...(monitored ? [inverseOverSteps(c)] : []),
+    ...(monitored ? [inverseOverSteps(c), reconstructionOverSteps(c)] : []),
     lossCurve(c),
   ]) {
     const host = el('div', { class: 'chart', 'data-chart': curve.id });

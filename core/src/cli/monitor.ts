@@ -17,13 +17,14 @@ import { listenForStop } from './stop-signals';
 export const MONITOR_USAGE = `usage: lipschitz-lens monitor RUN.jsonl [options]
   Summarises a training monitor's run file (docs/monitor.md): per block the latest forward and inverse Lipschitz
   lower bounds (measured at the probe points, never bounds from above), round-trip and reconstruction errors, and
-  the first step a threshold was crossed. Exit code 1 when a threshold was crossed, 0 otherwise, 2 on bad usage.
+  the first step a threshold was crossed. Exit code 1 when a threshold was crossed, 0 otherwise, 2 on bad usage or
+  an unreadable run file.
 
-  --follow                    keep reading while the file grows, until the run's end line or Ctrl-C
-  --html OUT.html             also write the run as a standalone page
-  --inverse-threshold X       inverse Lipschitz lower bound that counts as crossed (default: the run's setting)
-  --reconstruction-threshold X  relative reconstruction error that counts as crossed (default: the run's setting)
-  --interval MS               how often --follow rereads the file (default 500)`;
+  --follow                      keep reading while the file grows, until the run's end line or Ctrl-C
+  --html OUT.html               also write the run as a standalone page
+  --inverse-threshold X         inverse Lipschitz lower bound that counts as crossed (default: the run's)
+  --reconstruction-threshold X  relative reconstruction error that counts as crossed (default: the run's)
+  --interval MS                 how often --follow rereads the file (default 500)`;
 
 export interface ParsedMonitorArgs {
   file: string;

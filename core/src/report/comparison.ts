@@ -186,22 +186,55 @@ export function brokenShare(c: Comparison): Curve {
   };
 }
 
-/** The monitored inverse lower bound over training steps, one series per flow (the paper's picture, live). */
+/** The steps the monitor measured in any flow, in order. */
+function monitoredSteps(c: Comparison): number[] {
+  return [...new Set(c.flows.flatMap((f) => f.training.monitor?.steps ?? []))].sort((a, b) => a - b);
+}
+
+function monitoredSeries(
+  c: Comparison,
+  steps: number[],
+  values: (m: MonitoredTraining) => Array<number | null>,
+): Curve['series'] {
+  return c.flows.flatMap((f) => {
+    const m = f.training.monitor;
+    if (m === undefined) return [];
+    const v = values(m);
+    return [{ name: f.id, y: steps.map((s) => v[m.steps.indexOf(s)] ?? null) }];
+  });
+}
+
+/** The monitored inverse lower bound over training steps, one series per flow. */
 export function inverseOverSteps(c: Comparison): Curve {
-  const steps = [...new Set(c.flows.flatMap((f) => f.training.monitor?.steps ?? []))].sort((a, b) => a - b);
+  const steps = monitoredSteps(c);
   return {
     id: 'comparison-inverse-over-steps',
     title: 'Inverse Lipschitz lower bound during training (largest over blocks, at the probe points)',
     xLabel: 'step',
-    yLabel: 'lower bound on Lip(F^-1) of a block',
+    yLabel: 'lower bound on Lip(F^-1)',
     logX: false,
     logY: true,
     x: steps,
-    series: c.flows.flatMap((f) => {
-      const m = f.training.monitor;
-      if (m === undefined) return [];
-      return [{ name: f.id, y: steps.map((s) => m.inverseLowerBound[m.steps.indexOf(s)] ?? null) }];
-    }),
+    series: monitoredSeries(c, steps, (m) => m.inverseLowerBound),
+  };
+}
+
+/**
+ * The monitored reconstruction error over training steps (worst over the monitor's input scales), one series per
+ * flow: a line stops at the step from which some scale gave NaN/Inf.
+ */
+export function reconstructionOverSteps(c: Comparison): Curve {
+  const steps = monitoredSteps(c);
+  return {
+    id: 'comparison-reconstruction-over-steps',
+    title:
+      "Reconstruction error during training, worst over the monitor's input scales (a line stops at NaN/Inf)",
+    xLabel: 'step',
+    yLabel: 'max relative error',
+    logX: false,
+    logY: true,
+    x: steps,
+    series: monitoredSeries(c, steps, (m) => m.reconstruction),
   };
 }
 
