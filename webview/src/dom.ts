@@ -17,3 +17,20 @@ export function num(v: number | null): string {
   const a = Math.abs(v);
   return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 }
+
+/**
+ * A name that may break between its words (`affine_coupling_|Affine|Coupling1`): after underscores and dots and
+ * before a capital that follows a lower-case letter, as text nodes and <wbr>s.
+ */
+export function breakable(name: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const part of name.split(/(?<=[_.])|(?<=[a-z])(?=[A-Z])/))
+    f.append(part, document.createElement('wbr'));
+  f.lastChild?.remove();
+  return f;
+}
+
+/** A table in its own scroll box: if it cannot fit, it scrolls there and the page keeps the panel's width. */
+export function scrollBox(table: HTMLTableElement): HTMLDivElement {
+  return el('div', { class: 'table-scroll' }, table);
+}

@@ -8,7 +8,7 @@ import type uPlot from 'uplot';
 import type { FromWebview, StaticBlockBound, WebviewRange } from '../../core/src/protocol/webview';
 import type { Report } from '../../core/src/report/schema';
 import { blockBars, curveChart } from './charts';
-import { el, num } from './dom';
+import { breakable, el, num, scrollBox } from './dom';
 import { type BlockRow, type FindingRow, sourceLink, toViewModel } from './view-model';
 
 type Post = (m: FromWebview) => void;
@@ -45,6 +45,44 @@ function sourceAnchor(
   if (!file || !range) return undefined;
   const link = sourceLink(file, range);
   return el('a', { class: 'source', href: link.href, title: link.title }, link.label);
+}
+
+/** Forward and inverse each head a proved and a measured column: short headers, so the numbers set the width. */
+function blocksHead(sourceColumn: boolean): HTMLTableSectionElement {
+  const both = { rowspan: '2' };
+  return el(
+    'thead',
+    {},
+    el(
+      'tr',
+      {},
+      el('th', both, 'block'),
+      el('th', { colspan: '2' }, 'forward Lipschitz'),
+      el('th', { colspan: '2' }, 'inverse Lipschitz'),
+      el('th', both, 'how the bound is proved'),
+      el('th', both, 'lint'),
+      ...(sourceColumn ? [el('th', both, 'source')] : []),
+    ),
+    el('tr', {}, ...['proved bound', 'measured', 'proved bound', 'measured'].map((h) => el('th', {}, h))),
+  );
+}
+
+/** Longer than this, a proof shows its first clause and opens to the rest: rows stay a line or two tall. */
+const PROOF_FOLD = 60;
+
+/** How a bound is proved: short ones in full, long ones folded after their first clause. */
+function proof(text: string): Node | string {
+  if (text.length <= PROOF_FOLD) return text;
+  const clause = /^.{8,60}?[:;](?=\s)/.exec(text)?.[0];
+  const space = text.lastIndexOf(' ', 48);
+  const at = clause?.length ?? (space > 8 ? space : 48);
+  const head = clause ?? `${text.slice(0, at)}…`;
+  const rest = `${clause ? '' : '…'}${text.slice(at).trimStart()}`;
+  const details = el('details', { class: 'bound-source' }, el('summary', {}, head), rest);
+  // The row reveals the block's source on click and Enter; opening the proof must not.
+  for (const type of ['click', 'keydown'] as const)
+    details.addEventListener(type, (e) => e.stopPropagation());
+  return details;
 }
 
 export interface Rendered {
@@ -114,48 +152,30 @@ export function render(
       root.append(el('section', {}, host));
       charts.push(blockBars(host, vm.blocks, onBlock));
     }
-    const table = el(
-      'table',
-      { 'data-testid': 'blocks' },
-      el(
-        'tr',
-        {},
-        ...[
-          'block',
-          'forward bound (proved)',
-          'forward (measured)',
-          'inverse bound (proved)',
-          'inverse (measured)',
-          'how the bound is proved',
-          'lint',
-          ...(sourceColumn ? ['source'] : []),
-        ].map((h) => el('th', {}, h)),
-      ),
-    );
+    const table = el('table', { 'data-testid': 'blocks' }, blocksHead(sourceColumn));
+    const body = el('tbody');
     for (const b of vm.blocks) {
       const tr = el(
         'tr',
         { 'data-block': b.name },
-        ...[
-          b.name,
-          b.staticForward,
-          num(b.measuredForward),
-          b.staticInverse,
-          num(b.measuredInverse),
-          b.source,
-          b.lint,
-        ].map((c) => el('td', {}, c)),
+        el('td', { class: 'name' }, breakable(b.name)),
+        ...[b.staticForward, num(b.measuredForward), b.staticInverse, num(b.measuredInverse)].map((c) =>
+          el('td', { class: 'number' }, c),
+        ),
+        el('td', { class: 'prose' }, proof(b.source)),
+        el('td', { class: 'name' }, b.lint),
       );
       if (sourceColumn) tr.append(el('td', {}, sourceAnchor(b.file, b.range) ?? ''));
       else if (!options.standalone) clickable(tr, b.file, b.range, post);
-      table.append(tr);
+      body.append(tr);
     }
+    table.append(body);
     root.append(
       el(
         'section',
         {},
         el('h2', {}, 'Blocks: proved bound beside measured value'),
-        table,
+        scrollBox(table),
         el('p', { class: 'muted', 'data-testid': 'blocks-legend' }, BLOCKS_LEGEND),
       ),
     );

@@ -31,8 +31,19 @@ header h1 { font-size: 1.3em; margin: 0; }
 section { margin: 12px 0; }
 section h2 { font-size: 1.05em; margin: 0 0 6px; }
 .chart { min-height: 200px; }
+/* A table too wide for the panel scrolls inside its own box, never the page. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--ll-border); font-variant-numeric: tabular-nums; }
+th, td { text-align: left; vertical-align: top; padding: 3px 6px; border-bottom: 1px solid var(--ll-border);
+  font-variant-numeric: tabular-nums; }
+thead th { font-weight: 600; vertical-align: bottom; }
+th[colspan] { text-align: center; border-bottom-style: dashed; }
+td.number { white-space: nowrap; }
+/* Names and proofs are the long cells: they wrap (names at <wbr>s between their words) so the numbers need not. */
+td.name, td.prose { overflow-wrap: break-word; }
+td.prose { min-width: 9em; }
+details.bound-source summary { cursor: pointer; }
+details.bound-source[open] summary { color: var(--ll-muted); }
 tr.clickable { cursor: pointer; } tr.clickable:hover, li.clickable:hover { background: var(--vscode-list-hoverBackground, #f0f3f6); }
 ul.findings { list-style: none; padding: 0; margin: 0; }
 ul.findings li { padding: 4px 6px; border-bottom: 1px solid var(--ll-border); }
@@ -41,7 +52,11 @@ li.clickable { cursor: pointer; }
 .sev.info { color: var(--ll-blue); }
 .muted { color: var(--ll-muted); }
 a.source { color: var(--ll-link); font-size: 0.9em; }
-.uplot { font-family: inherit; } .u-legend { color: var(--ll-fg); }
+/* uPlot's 18 px bold title outsized the page's own headings: titles read as section headings (h2) instead. */
+.uplot { font-family: inherit; width: auto; }
+.uplot .u-title { font-size: 1.05em; font-weight: 600; text-align: left; }
+.u-legend { color: var(--ll-fg); font-size: 0.95em; }
+.u-legend .u-value { font-variant-numeric: tabular-nums; }
 `;
 
 /** Adopts the styles once; constructable stylesheets are not inline styles, so CSP has nothing to object to. */

@@ -4,86 +4,36 @@
  * (scripts/ensure-chromium.sh installs it in CI).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import type { FromWebview, ToWebview } from '../../core/src/protocol/webview';
-import { csp, makeNonce, standaloneHtml, webviewHtml } from '../../core/src/report/page';
-import { loadWebviewBundle } from '../../core/src/report/webview-bundle';
+import type { Browser, Page } from 'playwright-core';
+import type { ToWebview } from '../../core/src/protocol/webview';
+import { makeNonce, standaloneHtml } from '../../core/src/report/page';
+import { type PageGlobals, skipBrowser as skip, startWebview, type WebviewServer } from './browser';
 import { MODEL_FILE, report, staticBounds } from './fixtures/report';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
 const out = join(root, 'test-output');
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip) console.log(`# SKIP webview browser test: ${CHROMIUM} is absent (run scripts/ensure-chromium.sh).`);
-
-/** Stands in for VS Code's API and records what the page posts and any CSP violation. */
-const SHIM = `
-window.__posted = []; window.__violations = []; var __state;
-document.addEventListener('securitypolicyviolation', function (e) { window.__violations.push(e.violatedDirective + ' ' + e.blockedURI); });
-window.acquireVsCodeApi = function () { return {
-  postMessage: function (m) { window.__posted.push(m); },
-  getState: function () { return __state; },
-  setState: function (s) { __state = s; } }; };
-`;
-
-interface PageGlobals {
-  __posted: FromWebview[];
-  __violations: string[];
-}
-// Page functions are serialized into the browser, so they cannot close over helpers: each casts in place.
+if (skip)
+  console.log('# SKIP webview browser test: /usr/bin/chromium is absent (run scripts/ensure-chromium.sh).');
 
 describe('report webview in Chromium', { skip, timeout: 120_000 }, () => {
-  let server: Server;
+  let web: WebviewServer;
   let browser: Browser;
   let page: Page;
-  let origin = '';
   let script = '';
 
   before(async () => {
     mkdirSync(out, { recursive: true });
-    // The bundle the CLI inlines: dist/webview/report.js when fresh, else built in memory from webview/src.
-    script = await loadWebviewBundle();
-    const nonce = makeNonce();
-    server = createServer((req, res) => {
-      const policy = csp(nonce, origin);
-      if (req.url === '/report.js' || req.url === '/shim.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(req.url === '/shim.js' ? SHIM : script);
-        return;
-      }
-      const html = webviewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/report.js` }).replace(
-        '<script nonce=',
-        `<script nonce="${nonce}" src="${origin}/shim.js"></script>\n<script nonce=`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': policy });
-      res.end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    web = await startWebview();
+    ({ browser, script } = web);
     page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
-    await page.goto(`${origin}/`);
+    await page.goto(`${web.origin}/`);
   });
 
   after(async () => {
-    await browser?.close();
-    server?.close();
+    await web?.close();
   });
 
   it('sends ready before it is sent data', async () => {

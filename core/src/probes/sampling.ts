@@ -47,8 +47,8 @@ export const sampling: Probe = {
     out.curves.push({
       id: 'rates-vs-temperature',
       title: 'Failed samples vs temperature',
-      xLabel: 'temperature T',
-      yLabel: 'rate',
+      xLabel: 'temperature T (latent std)',
+      yLabel: 'fraction of samples',
       logX: false,
       logY: false,
       x: temps,
