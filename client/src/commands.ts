@@ -7,12 +7,16 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
 import {
+  ADD_INPUT_SHAPE,
   type AuditOutcome,
   type AuditParams,
   AuditRequest,
   type AuditResult,
+  type ConfigurationProblem,
   LastReportRequest,
   LintWorkspaceRequest,
+  type ModelSummary,
+  SHAPE_PLACEHOLDER,
 } from '../../core/src/protocol/lsp';
 import { reportVerdict, type StaticBlockBound, verdictText } from '../../core/src/protocol/webview';
 import { plural } from '../../core/src/report/plural';
@@ -102,8 +106,10 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
   for (const o of result.outcomes.filter((o) => o.error && !o.cancelled)) {
     ctx.output.warn(`${o.model.name}: ${o.error}`);
   }
-  const reports = result.outcomes.filter((o) => o.report);
-  const failed = result.outcomes.filter((o) => o.error && !o.cancelled);
+  // A configuration problem is a step to take, with its quick fix: not a failed audit, no report to show.
+  for (const o of result.outcomes) if (o.configuration) offerConfiguration(o.model, o.configuration);
+  const reports = result.outcomes.filter((o) => o.report && !o.configuration);
+  const failed = result.outcomes.filter((o) => o.error && !o.cancelled && !o.configuration);
   if (failed.length > 0) {
     void vscode.window.showWarningMessage(
       `Lipschitz Lens: ${plural(failed.length, 'model')} not audited: ${failed.map((o) => `${o.model.name} (${o.error})`).join('; ')}`.slice(
@@ -118,9 +124,36 @@ async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void
       lastVerdict: reportVerdict(shown.report),
       lastVerdictText: verdictText(shown.report),
       backend: shown.report.backend?.name,
+      message: undefined,
     });
     ctx.panel.show(shown.report, shown.staticBounds);
   }
+}
+
+/** "Add @inputShape" on the notification runs the server's quick fix on the model and selects the placeholder. */
+function offerConfiguration(model: ModelSummary, problem: ConfigurationProblem): void {
+  const fix = problem.kind === 'input-shape' ? ADD_INPUT_SHAPE : undefined;
+  const shown = vscode.window.showWarningMessage(`Lipschitz Lens: ${problem.message}`, ...(fix ? [fix] : []));
+  void shown.then(async (pick) => {
+    if (pick !== fix || fix === undefined) return;
+    const uri = vscode.Uri.parse(model.uri);
+    const { start } = model.range;
+    const at = new vscode.Range(start.line, start.character, start.line, start.character);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      at,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const action = actions.find((a) => a.title.startsWith(ADD_INPUT_SHAPE));
+    if (!action?.edit) return;
+    const editor = await vscode.window.showTextDocument(uri);
+    await vscode.workspace.applyEdit(action.edit);
+    // The tag is on the model's old line; an unknown shape is the placeholder `[n]`, selected to be typed over.
+    const text = editor.document.lineAt(start.line).text;
+    const i = text.indexOf(`[${SHAPE_PLACEHOLDER}]`);
+    if (i >= 0) editor.selection = new vscode.Selection(start.line, i + 1, start.line, i + 2);
+  });
 }
 
 function cursor(): { uri: string; position: vscode.Position } | undefined {

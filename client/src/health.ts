@@ -2,7 +2,7 @@
  * The one health value the status bar item shows, and how it is presented. Pure (no vscode import) so it is
  * tested directly; status.ts applies it.
  */
-import type { ServerState } from '../../core/src/protocol/lsp';
+import { NEEDS_SETUP, type ServerState } from '../../core/src/protocol/lsp';
 
 export type ClientState = 'inactive' | 'stopped' | ServerState;
 
@@ -41,7 +41,9 @@ export function present(h: Health): Presentation {
     `Lipschitz Lens: ${h.state}`,
     h.trusted ? undefined : 'Workspace not trusted: lint only, audits disabled',
     h.backend ? `Backend of the last audit: ${h.backend}` : undefined,
-    verdict ? `Last verdict: ${verdict}` : undefined,
+    verdict
+      ? `${h.lastVerdict === NEEDS_SETUP ? 'Last audit did not run' : 'Last verdict'}: ${verdict}`
+      : undefined,
     h.message,
   ]
     .filter((s): s is string => s !== undefined)
@@ -49,7 +51,11 @@ export function present(h: Health): Presentation {
   const level =
     h.state === 'error' || h.state === 'stopped' || h.lastVerdict === 'unstable' || h.lastVerdict === 'failed'
       ? 'error'
-      : !h.trusted || h.lastVerdict === 'warnings' || h.lastVerdict === 'partial'
+      : // A missing setting (NEEDS_SETUP) is a step for the user, never coloured as a failed model.
+        !h.trusted ||
+          h.lastVerdict === 'warnings' ||
+          h.lastVerdict === 'partial' ||
+          h.lastVerdict === NEEDS_SETUP
         ? 'warning'
         : 'ok';
   return { text: parts.join(' '), tooltip, level };

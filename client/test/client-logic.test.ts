@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../core/src/report/build';
 import { csp, embedJson, standaloneHtml, webviewHtml } from '../../core/src/report/page';
+import { NEEDS_SETUP } from '../../core/src/protocol/lsp';
 import { present } from '../src/health';
 import { manifestUsesTfjs } from '../src/tfjs-detect';
 import { testAudit } from '../../core/test/report/audit-context';
@@ -28,6 +29,20 @@ describe('status health presentation', () => {
     const p = present({ state: 'auditing', trusted: true, backend: 'wasm', lastVerdict: 'stable' });
     assert.match(p.text, /beaker~spin/);
     assert.match(p.tooltip, /Backend of the last audit: wasm/);
+  });
+
+  it('shows an audit that needs configuration as a step to take (a warning), never as a failed model', () => {
+    const p = present({
+      state: 'ready',
+      trusted: true,
+      lastVerdict: NEEDS_SETUP,
+      lastVerdictText: 'input shape needed',
+      message: 'The input shape of flow is unknown: add /** @inputShape [...] */ above it.',
+    });
+    assert.equal(p.level, 'warning');
+    assert.equal(p.text, '$(pulse) Lipschitz input shape needed');
+    assert.match(p.tooltip, /Last audit did not run: input shape needed\nThe input shape of flow is unknown/);
+    assert.equal(present({ state: 'ready', trusted: true, lastVerdict: 'failed' }).level, 'error');
   });
 
   it('says what the verdict judged: fresh weights audit the architecture', () => {

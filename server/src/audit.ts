@@ -18,8 +18,10 @@ import { auditFolder } from '../../core/src/probes/audit-folder';
 import { ProgressClock } from '../../core/src/probes/progress-text';
 import { runAudit } from '../../core/src/probes/run-audit';
 import {
+  ADD_INPUT_SHAPE,
   type AuditOutcome,
   type AuditResult,
+  type ConfigurationProblem,
   LensErrorCodes,
   type ModelSummary,
 } from '../../core/src/protocol/lsp';
@@ -80,7 +82,7 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
   const audited = staticAuditTarget(model);
   if (!checkpoint && !model.exportName) {
     return {
-      reason: `${model.name} is neither exported nor linked to a checkpoint: export it (or its factory), add a JSDoc @checkpoint tag, or set lipschitzLens.checkpoints.`,
+      reason: `${model.name} is not exported, so the audit cannot load it: export it or the function that builds it (export function, module.exports = { ... }), or link a checkpoint with /** @checkpoint path */.`,
     };
   }
   const request: WorkerAuditRequest = {
@@ -237,7 +239,8 @@ export class AuditService {
     const model = summarize(target.path, target.model);
     const staticBounds = staticBlockBounds(target.model, target.bounds);
     const { request, reason } = toRequest(target);
-    if (!request) return { model, staticBounds, error: reason };
+    if (!request)
+      return { model, staticBounds, error: reason, configuration: { kind: 'export', message: reason! } };
     const started = Date.now();
     // "probe i of n: <title> — ~N s left in this probe", as the CLI prints it.
     const clock = new ProgressClock();
@@ -248,6 +251,8 @@ export class AuditService {
       });
       if (signal.aborted) return { model, staticBounds, report: result, cancelled: true, error: 'cancelled' };
       const outcome: AuditOutcome = { model, report: result, staticBounds };
+      const configuration = configurationProblem(target.model.name, result.error);
+      if (configuration) Object.assign(outcome, { error: configuration.message, configuration });
       // No silent fallback: a probe that left the audit's backend is in the output channel too.
       for (const p of result.probes)
         if (p.backend?.fallback)
@@ -274,6 +279,20 @@ export class AuditService {
     this.latest.set(key, outcome);
     this.lastKey = key;
   }
+}
+
+/** The worker's configuration error in the editor's terms: the quick fix the server offers, no CLI flag. */
+export function configurationProblem(
+  modelName: string,
+  error: Report['error'],
+): ConfigurationProblem | undefined {
+  if (error?.configuration === 'input-shape')
+    return {
+      kind: 'input-shape',
+      message: `The input shape of ${modelName} is unknown: add /** @inputShape [...] */ above it (quick fix "${ADD_INPUT_SHAPE}").`,
+    };
+  if (error?.configuration === 'export') return { kind: 'export', message: error.message };
+  return undefined;
 }
 
 /** Overall fraction of one model's audit: probes run in sequence, each reporting its own fraction. */

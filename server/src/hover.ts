@@ -121,7 +121,9 @@ export function hoverMarkdown(
   for (const c of kids.slice(0, MAX_ROWS)) lines.push(row(label(c), bounds.get(c.id)));
   if (kids.length > MAX_ROWS) lines.push(`| … ${kids.length - MAX_ROWS} more | | | |`);
   for (const note of own?.notes ?? []) lines.push('', `_${cell(note)}_`);
-  if (report) {
+  // An audit that stopped for want of configuration measured nothing: say what it needs instead.
+  if (report?.error?.configuration) lines.push('', `**Not measured**: ${cell(report.error.message)}`);
+  else if (report) {
     lines.push(
       '',
       `**Measured** (audit of \`${cell(report.model.name)}\`, ${report.status}, ${report.createdAt}): ${cell(verdictText(report))}`,

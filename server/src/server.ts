@@ -20,6 +20,7 @@ import {
   LastReportRequest,
   LintWorkspaceRequest,
   ListModelsRequest,
+  NEEDS_SETUP,
   type NotificationSpec,
   type RequestSpec,
   type ServerStatusParams,
@@ -33,6 +34,7 @@ import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { auditLenses } from './code-lens';
 import { uriToPath } from './documents';
 import { hoverMarkdown, modelAt, nodeAt } from './hover';
+import { addInputShapeAction } from './input-shape-fix';
 import { SettingsCache } from './settings';
 import { ThreadedEngine } from './threaded-engine';
 
@@ -132,7 +134,23 @@ export function startServer(connection: Connection): void {
     return { contents: hoverMarkdown(hit.node, analysis.bounds, report, hit.model), range: hit.node.range };
   });
 
-  connection.onCodeAction((params) => codeActions(params, store().shown(params.textDocument.uri)));
+  connection.onCodeAction(async (params) => {
+    const actions = codeActions(params, store().shown(params.textDocument.uri));
+    const doc = documents.get(params.textDocument.uri);
+    const only = params.context.only;
+    if (!doc || (only && !only.some((k) => CodeActionKind.QuickFix.startsWith(k)))) return actions;
+    const analysis = await store().fresh(doc);
+    const model = analysis?.fileIr ? modelAt(analysis.fileIr, params.range.start) : undefined;
+    // Offered where the last audit of this model stopped for want of its input shape, until the tag is there.
+    if (
+      analysis &&
+      model &&
+      model.inputShape === undefined &&
+      audits.lastOutcome(analysis.path, model.name)?.configuration?.kind === 'input-shape'
+    )
+      actions.push(addInputShapeAction(doc.uri, model, doc.getText().split('\n')));
+    return actions;
+  });
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const doc = documents.get(params.textDocument.uri);
@@ -166,12 +184,20 @@ export function startServer(connection: Connection): void {
     setStatus({ state: 'auditing' });
     try {
       const result = await audits.audit(targets, progress, token);
-      const last = [...result.outcomes].reverse().find((o) => o.report);
-      if (last?.report)
+      const last = [...result.outcomes].reverse().find((o) => o.report || o.configuration);
+      // A missing setting is a step for the user, not a failed model: its own status word and the message.
+      if (last?.configuration)
+        setStatus({
+          lastVerdict: NEEDS_SETUP,
+          lastVerdictText: last.configuration.kind === 'input-shape' ? 'input shape needed' : 'export needed',
+          message: last.configuration.message,
+        });
+      else if (last?.report)
         setStatus({
           backend: last.report.backend?.name,
           lastVerdict: reportVerdict(last.report),
           lastVerdictText: verdictText(last.report),
+          message: undefined,
         });
       return result;
     } finally {

@@ -124,7 +124,10 @@ describe('hover target and audit request', () => {
       model: { ...model, exportName: undefined },
       settings: DEFAULT_SETTINGS,
     });
-    assert.match(hidden.reason ?? '', /neither exported nor linked to a checkpoint/);
+    assert.match(
+      hidden.reason ?? '',
+      /is not exported, so the audit cannot load it: .*module.exports = \{ \.\.\. \}.*@checkpoint/,
+    );
     assert.equal(
       checkpointOf({ ...base, model: { ...model, checkpoint: '/abs/m.json' }, settings }),
       '/abs/m.json',

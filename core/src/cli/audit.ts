@@ -209,7 +209,13 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
       : {
           source: 'module',
           file: anchor,
-          ...(exportName !== undefined ? { exportName } : {}),
+          // The export the extractor found (a CommonJS `module.exports = createModel` is 'default'), as the editor
+          // sends it, and the model's own name for the report.
+          ...(exportName !== undefined
+            ? { exportName }
+            : target?.model.exportName !== undefined
+              ? { exportName: target.model.exportName, name: target.model.name }
+              : {}),
           ...(factoryArgs !== undefined ? { args: factoryArgs } : {}),
         };
   const request: AuditRequest = {
@@ -247,6 +253,12 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   };
 }
 
+/** The CLI's own way to supply a missing setting, beside the JSDoc tag the worker's message names. */
+function cliAdvice(error: NonNullable<Report['error']>): string {
+  if (error.configuration === 'input-shape') return ' Or pass --input-shape n (e.g. --input-shape 28,28,1).';
+  return '';
+}
+
 function summary(report: Report): string {
   const lines = [
     // A failed audit's verdict already says so; the others add whether every probe completed.
@@ -256,7 +268,7 @@ function summary(report: Report): string {
   ];
   if (report.backend)
     lines.push(`  backend: ${report.backend.package} ${report.backend.version} (${report.backend.name})`);
-  if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}`);
+  if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}${cliAdvice(report.error)}`);
   for (const f of report.figures)
     lines.push(`  ${f.label}: ${f.value === null ? (f.nonFinite ?? '-') : Number(f.value.toPrecision(4))}`);
   for (const f of report.findings) {

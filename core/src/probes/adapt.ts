@@ -271,16 +271,24 @@ function knownShape(shape: Array<number | null> | undefined): number[] | undefin
 }
 
 /**
+ * Nothing says the shape of one input (the model's first layer, a JSDoc `@inputShape`, the audit's settings): a
+ * configuration problem. The message names the tag, which the editor and the CLI both read; each front end adds
+ * its own other ways (the editor's quick fix, the CLI's --input-shape).
+ */
+export class InputShapeUnknownError extends Error {
+  constructor(readonly model: string) {
+    super(`The input shape of ${model} is unknown: declare it above the model with /** @inputShape [n] */.`);
+  }
+}
+
+/**
  * Adapts a model, a Flow, a MultiScaleFlow, a layer, a ProbeTarget-shaped object or a plain function. `inputShape` (one
  * point, no batch axis) is needed where the value does not say it.
  */
 export function toProbeTarget(tf: Tf, value: unknown, name: string, inputShape?: number[]): ProbeTarget {
   const need = (found: number[] | undefined): number[] => {
     const shape = inputShape ?? found;
-    if (shape === undefined)
-      throw new Error(
-        `${name}: the input shape is unknown; declare it in the model's JSDoc (@inputShape [8]) or pass --input-shape to the CLI`,
-      );
+    if (shape === undefined) throw new InputShapeUnknownError(name);
     return shape;
   };
   // Before isTarget: a MultiScaleFlow has forward and inputShape too, but its forward gives a list of latents.

@@ -139,10 +139,23 @@ function evaluate(code: string, file: string, redirects: Map<string, () => unkno
   return mod.exports;
 }
 
+/** A configuration problem of the audit (not of the model): which export to audit is not clear. */
+export class ExportNotFoundError extends Error {}
+
 function pickExport(
   exports: unknown,
   source: Extract<ModelSource, { source: 'module' }>,
 ): { name: string; value: unknown } {
+  // `module.exports = createModel` (or `= model`): a CommonJS module whose exports object is the value itself,
+  // which `require` gives as its default. esbuild marks an ES module's exports with __esModule.
+  const isValue =
+    typeof exports === 'function' ||
+    (typeof exports === 'object' &&
+      exports !== null &&
+      !('__esModule' in exports) &&
+      !isPlainObject(exports));
+  if (isValue && (source.exportName === undefined || source.exportName === 'default'))
+    return { name: 'default', value: exports };
   const all =
     (typeof exports === 'object' || typeof exports === 'function') && exports !== null
       ? (exports as Record<string, unknown>)
@@ -151,12 +164,20 @@ function pickExport(
   const wanted =
     source.exportName ?? (names.includes('default') ? 'default' : names.length === 1 ? names[0] : undefined);
   if (wanted === undefined)
-    throw new Error(
+    throw new ExportNotFoundError(
       `${source.file} exports ${names.length === 0 ? 'nothing' : names.join(', ')}: choose one with --export`,
     );
   if (!(wanted in all))
-    throw new Error(`${source.file} has no export '${wanted}' (exports: ${names.join(', ') || 'none'})`);
+    throw new ExportNotFoundError(
+      `${source.file} has no export '${wanted}' (exports: ${names.join(', ') || 'none'})`,
+    );
   return { name: wanted, value: all[wanted] };
+}
+
+/** `{ a, b }` as `module.exports = { ... }` writes it, as opposed to a model or class instance. */
+function isPlainObject(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function isClass(f: unknown): boolean {

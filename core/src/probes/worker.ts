@@ -6,10 +6,10 @@
  */
 import { AUDIT_DEFAULTS, isToWorker, type AuditRequest, type FromWorker } from '../protocol/worker-messages';
 import { buildReport } from '../report/build';
-import type { AuditSettings, ReportError } from '../report/schema';
-import { toProbeTarget } from './adapt';
+import type { AuditSettings, ConfigurationKind, ReportError } from '../report/schema';
+import { InputShapeUnknownError, toProbeTarget } from './adapt';
 import { loadSample, normalData, type ProbeData } from './data';
-import { loadModel } from './load-model';
+import { ExportNotFoundError, loadModel } from './load-model';
 import { Rng } from './rng';
 import { intentOf, outsideIntent, provenanceOf } from './provenance';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
@@ -38,6 +38,13 @@ function send(message: FromWorker): Promise<void> {
       resolve();
     } else process.send(message, () => resolve());
   });
+}
+
+/** The configuration an error says is missing, when it is one of those (the model was never run). */
+function configurationOf(e: unknown): ConfigurationKind | undefined {
+  if (e instanceof InputShapeUnknownError) return 'input-shape';
+  if (e instanceof ExportNotFoundError) return 'export';
+  return undefined;
 }
 
 function describe(e: unknown): { message: string; detail?: string } {
@@ -124,10 +131,13 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
     data = sample ?? normalData(points, target.inputShape, seed);
   } catch (e) {
     const d = describe(e);
+    const configuration = configurationOf(e);
     return fail({
       phase: 'load',
-      message: `Could not load the model: ${d.message}`,
-      ...(d.detail ? { detail: d.detail } : {}),
+      // A missing setting is not a failure to load: its message says what to declare.
+      message: configuration ? d.message : `Could not load the model: ${d.message}`,
+      ...(configuration ? { configuration } : {}),
+      ...(d.detail && !configuration ? { detail: d.detail } : {}),
     });
   }
   const { tf } = loaded.resolved;

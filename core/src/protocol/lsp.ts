@@ -3,7 +3,7 @@
  * agree on method names and payloads. Plain JSON only. Types here are shared with the webview's type check, so
  * this file imports nothing at run time: `RequestType`s are built by the client and server from these specs.
  */
-import type { Report, ReportIntentKind } from '../report/schema';
+import type { ConfigurationKind, Report, ReportIntentKind } from '../report/schema';
 import type { StaticBlockBound } from './webview';
 
 /** A method name with its parameter and result types attached, for `typed*` helpers on each side. */
@@ -78,6 +78,16 @@ export interface AuditParams extends WorkDoneParams {
   position?: LspPosition;
 }
 
+/**
+ * The audit could not start for want of a setting the user gives (the model was never run): shown as a step to
+ * take, never as a failed or unstable model. `input-shape` comes with the quick fix "Add @inputShape" on the model.
+ */
+export interface ConfigurationProblem {
+  kind: ConfigurationKind;
+  /** What to do, in the editor's terms. */
+  message: string;
+}
+
 /** One model's audit: a report, or why there is none. */
 export interface AuditOutcome {
   model: ModelSummary;
@@ -85,6 +95,8 @@ export interface AuditOutcome {
   /** The model's top-level blocks with static bounds, for the report panel. */
   staticBounds?: StaticBlockBound[];
   error?: string;
+  /** Set (with `error`) when the audit needs configuration rather than the model having failed. */
+  configuration?: ConfigurationProblem;
   cancelled?: boolean;
 }
 
@@ -117,7 +129,7 @@ export interface ServerStatusParams {
   state: ServerState;
   /** Backend of the last audit, as the worker reported it. */
   backend?: string;
-  /** One word (`Verdict`), for the item's colour. */
+  /** One word (`Verdict`, or `needs-setup` for a configuration problem), for the item's colour. */
   lastVerdict?: string;
   /** The verdict as a phrase that says what was judged: "architecture looks stable (fresh weights)". */
   lastVerdictText?: string;
@@ -132,6 +144,14 @@ export const LastReportRequest = request<LastReportParams, LastReportResult>('li
 export const ListModelsRequest = request<ListModelsParams, ModelSummary[]>('lipschitzLens/listModels');
 export const TrustNotification = notification<TrustParams>('lipschitzLens/setTrust');
 export const ServerStatusNotification = notification<ServerStatusParams>('lipschitzLens/status');
+
+/** The status word for an audit that needs configuration (`ConfigurationProblem`): not a verdict on the model. */
+export const NEEDS_SETUP = 'needs-setup';
+
+/** The title of the server's quick fix for an `input-shape` problem; the client's notification offers it too. */
+export const ADD_INPUT_SHAPE = 'Add @inputShape';
+/** What that fix writes where nothing in the code gives the shape (`@inputShape [n]`), for the user to fill. */
+export const SHAPE_PLACEHOLDER = 'n';
 
 /** Client command ids the server refers to (CodeLens). */
 export const AuditModelCommand = 'lipschitzLens.auditModel';

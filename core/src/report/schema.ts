@@ -216,10 +216,18 @@ export interface ReportLint {
 
 export type ReportStatus = 'complete' | 'partial' | 'failed';
 
+/**
+ * What the user must tell the audit before it can run: the shape of one input, or which export is the model. A
+ * problem of the audit's setup, not of the model, so front ends show it as a step to take, not as a failure.
+ */
+export type ConfigurationKind = 'input-shape' | 'export';
+
 export interface ReportError {
   /** Where it went wrong: loading the model, a probe, the worker process. */
   phase: 'load' | 'probe' | 'worker' | 'timeout' | 'cancelled';
   message: string;
+  /** Set when the audit could not start for want of configuration (the model itself was not run). */
+  configuration?: ConfigurationKind;
   detail?: string;
 }
 
