@@ -112,9 +112,15 @@ function followTheme(): void {
 
 /** A chart drawn into `host` at its width, resized with it, recoloured on theme changes, released on destroy. */
 function mount(opts: Omit<uPlot.Options, 'width'>, data: uPlot.AlignedData, host: HTMLElement): uPlot {
+  // Resized in the next frame, not inside the observer's callback: the new width changes the host's height
+  // (the legend rewraps), which within the callback would be a ResizeObserver loop.
+  let frame = 0;
   const resize = new ResizeObserver(() => {
-    const width = Math.floor(host.clientWidth);
-    if (width > 0 && width !== u.width) u.setSize({ width, height: u.height });
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      const width = Math.floor(host.clientWidth);
+      if (width > 0 && width !== u.width) u.setSize({ width, height: u.height });
+    });
   });
   const u = new uPlot(
     {
@@ -125,6 +131,7 @@ function mount(opts: Omit<uPlot.Options, 'width'>, data: uPlot.AlignedData, host
         destroy: [
           ...(opts.hooks?.destroy ?? []),
           (self) => {
+            cancelAnimationFrame(frame);
             resize.disconnect();
             charts.delete(self);
           },

@@ -155,6 +155,11 @@ describe('report layout in Chromium', { skip, timeout: 120_000 }, () => {
 
   it('resizes its charts with the panel, both ways', async (t) => {
     const page = await openReport(700);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await settled(page);
     const narrow = await layout(page);
     await page.setViewportSize({ width: 1400, height: 900 });
@@ -168,6 +173,7 @@ describe('report layout in Chromium', { skip, timeout: 120_000 }, () => {
     );
     for (const l of [wide, back]) assertFits(l);
     assert.ok(wide.charts[0]!.canvas > narrow.charts[0]!.canvas + 600);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 
@@ -193,6 +199,28 @@ describe('report layout in Chromium', { skip, timeout: 120_000 }, () => {
       () =>
         !document.querySelector('[data-chart="error-vs-scale"] .u-legend')!.textContent!.includes('e-7') &&
         !document.querySelector('[data-chart="error-vs-scale"] .u-legend')!.textContent!.includes('--'),
+    );
+    await page.close();
+  });
+
+  it('folds a long proof after its first clause and opens it without revealing the source', async () => {
+    const page = await openReport(1000);
+    const cell = page.locator('tr[data-block=affine_coupling_AffineCoupling1] details.bound-source');
+    assert.equal(await cell.locator('summary').textContent(), "affine coupling with scale 'bounded-tanh':");
+    assert.equal(await cell.getAttribute('open'), null);
+    await cell.locator('summary').click();
+    assert.equal(await cell.getAttribute('open'), '');
+    // The whole proof is there once open, first clause and rest.
+    const text = (await cell.textContent())!.replace("'bounded-tanh':", "'bounded-tanh': ");
+    assert.equal(text, longStaticBounds[0]!.source);
+    const reveals = await page.evaluate(
+      () => (window as unknown as PageGlobals).__posted.filter((m) => m.type === 'reveal').length,
+    );
+    assert.equal(reveals, 0);
+    // The row itself still reveals.
+    await page.locator('tr[data-block=affine_coupling_AffineCoupling1] td.number').first().click();
+    await page.waitForFunction(() =>
+      (window as unknown as PageGlobals).__posted.some((m) => m.type === 'reveal'),
     );
     await page.close();
   });
