@@ -19,6 +19,7 @@ import {
 import { type ActivationDecision, decideActivation, stayingOffMessage } from './activation';
 import { Config } from './config';
 import { ReportPanel, type ExportHandler } from './report-panel';
+import { withSnippetPlaceholders } from './snippet-actions';
 import { StatusItem } from './status';
 import { manifestUsesTfjs } from './tfjs-detect';
 
@@ -94,6 +95,7 @@ export class Ctx implements vscode.Disposable {
       documentSelector: SELECTOR,
       outputChannel: this.output,
       initializationOptions: init,
+      middleware: { provideCodeActions: withSnippetPlaceholders },
     };
     const client = new LanguageClient('lipschitzLens', 'Lipschitz Lens', serverOptions, clientOptions);
     this.client = client;

@@ -4,6 +4,7 @@ import { buildReport } from '../../core/src/report/build';
 import { csp, embedJson, standaloneHtml, webviewHtml } from '../../core/src/report/page';
 import { NEEDS_SETUP } from '../../core/src/protocol/lsp';
 import { present } from '../src/health';
+import { inputShapeSnippet } from '../src/input-shape-snippet';
 import { manifestUsesTfjs } from '../src/tfjs-detect';
 import { testAudit } from '../../core/test/report/audit-context';
 
@@ -55,6 +56,15 @@ describe('status health presentation', () => {
     assert.equal(p.text, '$(pulse) Lipschitz architecture looks stable (fresh weights)');
     assert.match(p.tooltip, /Last verdict: architecture looks stable \(fresh weights\)/);
     assert.equal(p.level, 'ok');
+  });
+});
+
+describe('"Add @inputShape" in VS Code', () => {
+  it("makes the server's placeholder a tab stop and leaves a shape read from the code as it is", () => {
+    assert.equal(inputShapeSnippet('  /** @inputShape [n] */\n'), '  /** @inputShape [${1:n}] */\n');
+    assert.equal(inputShapeSnippet('/** @inputShape [28, 28, 1] */\n'), undefined);
+    // The rest of the text is literal in the snippet.
+    assert.equal(inputShapeSnippet('\t/** @inputShape [n] $x */\n'), '\t/** @inputShape [${1:n}] \\$x */\n');
   });
 });
 
