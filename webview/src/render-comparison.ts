@@ -8,6 +8,7 @@ import {
   type Comparison,
   comparisonRows,
   errorVsScale,
+  inverseOffDataOverSteps,
   inverseOverSteps,
   reconstructionOverSteps,
 } from '../../core/src/report/comparison';
@@ -86,10 +87,13 @@ export function renderComparison(root: HTMLElement, c: Comparison): Rendered {
   }
   root.append(el('section', {}, scrollBox(table)));
   const monitored = c.flows.some((f) => f.training.monitor !== undefined);
+  const offData = c.flows.some((f) => f.training.monitor?.inverseOffData !== undefined);
   for (const curve of [
     errorVsScale(c),
     brokenShare(c),
-    ...(monitored ? [inverseOverSteps(c), reconstructionOverSteps(c)] : []),
+    ...(monitored ? [inverseOverSteps(c)] : []),
+    ...(offData ? [inverseOffDataOverSteps(c)] : []),
+    ...(monitored ? [reconstructionOverSteps(c)] : []),
     lossCurve(c),
   ]) {
     const host = el('div', { class: 'chart', 'data-chart': curve.id });

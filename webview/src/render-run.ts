@@ -21,6 +21,11 @@ const COLUMNS: Array<[string, string]> = [
   ['forward >=', "lower bound on the block's Lipschitz constant, measured at the probe points"],
   ['inverse >=', "lower bound on the inverse's Lipschitz constant, measured at the probe points"],
   ['inverse at start', 'the same in the first measurement'],
+  [
+    'off data >=',
+    'the largest inverse lower bound with the probe points scaled before the model (see the subtitle)',
+  ],
+  ['off data at start', 'the same in the first measurement'],
   ['round trip', "largest relative error |F^-1(F(x)) - x| / |x| over the block's inputs"],
   ['gradient error', 'memory-saving blocks: input gradient from rebuilt activations, relative error'],
   ['NaN/Inf rows', 'probe rows whose output or round trip was not finite'],
@@ -41,7 +46,13 @@ export function renderRun(root: HTMLElement, run: RunFile, thresholds: Threshold
         `${s.ended ? ', run ended' : ', run still going when read'}` +
         (s.overhead === null ? '' : `; monitor overhead ${(100 * s.overhead).toFixed(1)}% of wall time`) +
         `. Probe batch of ${h.settings.points} points, ${h.settings.iterations} warm-started power steps per block ` +
-        'and measurement: the Lipschitz figures are lower bounds at those points, not bounds from above.',
+        'and measurement: the Lipschitz figures are lower bounds at those points, not bounds from above. Off the ' +
+        `data: the points scaled by ${
+          h.settings.inverseScales
+            .filter((x) => x !== 1)
+            .map((x) => `${x}x`)
+            .join(', ') || 'none'
+        } before the model.`,
     ),
   );
   const verdict = s.crossed
@@ -64,15 +75,25 @@ export function renderRun(root: HTMLElement, run: RunFile, thresholds: Threshold
           num(b.forward),
           num(b.inverse),
           num(b.initialInverse),
+          num(b.inverseOffData),
+          num(b.initialInverseOffData),
           num(b.roundTrip),
           num(b.gradientError),
           String(b.nonFinite),
-          b.inverseCrossedAt === null ? '-' : `step ${b.inverseCrossedAt}`,
+          b.inverseCrossedAt === null
+            ? '-'
+            : `step ${b.inverseCrossedAt}${b.inverseCrossedScale === 1 ? '' : ` (at ${b.inverseCrossedScale}x)`}`,
         ].map((v) => el('td', {}, v)),
       ),
     );
   root.append(el('section', {}, table));
-  for (const curve of [blockCurve(run, 'inverse'), blockCurve(run, 'forward'), reconstructionCurve(run)]) {
+  const curves = [
+    blockCurve(run, 'inverse'),
+    blockCurve(run, 'inverse-off-data'),
+    blockCurve(run, 'forward'),
+    reconstructionCurve(run),
+  ];
+  for (const curve of curves) {
     const host = el('div', { class: 'chart', 'data-chart': curve.id });
     root.append(el('section', {}, host));
     charts.push(curveChart(host, curve));

@@ -8,7 +8,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OutputError, writeFilesAtomic } from '../files/atomic-write';
 import { parseRunFile, type RunFile, RunFileError } from '../monitor/run-file';
-import { summarizeRun, thresholdsOf, type RunSummary, type Thresholds } from '../monitor/summary';
+import {
+  type BlockSummary,
+  summarizeRun,
+  thresholdsOf,
+  type RunSummary,
+  type Thresholds,
+} from '../monitor/summary';
 import { makeNonce, standaloneRunHtml } from '../report/page';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
@@ -86,6 +92,12 @@ const cell = (v: number | null): string =>
       ? v.toExponential(1)
       : v.toPrecision(3);
 
+/** "step 1200 (at 2x)", or '-' when the block's inverse never crossed. */
+function crossedText(b: BlockSummary): string {
+  if (b.inverseCrossedAt === null) return '-';
+  return `step ${b.inverseCrossedAt}${b.inverseCrossedScale === 1 ? '' : ` (at ${b.inverseCrossedScale}x)`}`;
+}
+
 /** The summary as plain text: one row per block, then the reconstruction by scale and the verdict. */
 export function summaryText(s: RunSummary): string {
   const head = [
@@ -93,7 +105,9 @@ export function summaryText(s: RunSummary): string {
     'step',
     'forward >=',
     'inverse >=',
-    'inverse at start',
+    '(at start)',
+    'off data >=',
+    '(at start)',
     'round trip',
     'grad err',
     'NaN rows',
@@ -105,10 +119,12 @@ export function summaryText(s: RunSummary): string {
     cell(b.forward),
     cell(b.inverse),
     cell(b.initialInverse),
+    cell(b.inverseOffData),
+    cell(b.initialInverseOffData),
     cell(b.roundTrip),
     cell(b.gradientError),
     String(b.nonFinite),
-    b.inverseCrossedAt === null ? '-' : `step ${b.inverseCrossedAt}`,
+    crossedText(b),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const table = [head, ...rows]
@@ -125,7 +141,8 @@ export function summaryText(s: RunSummary): string {
   const lines = [
     `${s.model}: ${s.measurements} measurements, last at step ${s.lastStep ?? '-'}${s.ended ? ', run ended' : ''}` +
       (s.overhead === null ? '' : `; monitor overhead ${(100 * s.overhead).toFixed(1)}% of wall time`),
-    'Lipschitz figures are lower bounds measured at the probe points (warm-started power steps), not bounds from above.',
+    'Lipschitz figures are lower bounds measured at the probe points (warm-started power steps), not bounds from above;' +
+      ` "off data": the probe points scaled by ${offScales(s)} before the model.`,
     table,
     `reconstruction error by input scale (latest): ${recon || 'no inverse'}`,
   ];
@@ -133,7 +150,7 @@ export function summaryText(s: RunSummary): string {
     ...s.blocks
       .filter((b) => b.inverseCrossedAt !== null)
       .map(
-        (b) => `${b.name}: inverse Lipschitz above ${s.thresholds.inverse} from step ${b.inverseCrossedAt}`,
+        (b) => `${b.name}: inverse Lipschitz above ${s.thresholds.inverse} (or NaN/Inf) ${crossedText(b)}`,
       ),
     ...(s.reconstructionCrossedAt === null
       ? []
@@ -145,6 +162,11 @@ export function summaryText(s: RunSummary): string {
     crossings.length === 0 ? 'no threshold crossed' : `THRESHOLD CROSSED\n  ${crossings.join('\n  ')}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function offScales(s: RunSummary): string {
+  const scales = s.inverseScales.filter((x) => x !== 1);
+  return scales.length === 0 ? 'none' : scales.map((x) => `${x}x`).join(', ');
 }
 
 function progressLine(s: RunSummary): string {

@@ -118,15 +118,20 @@ export function comparisonTable(c: Comparison): string {
     .join('\n');
 }
 
-/** Per flow, the monitored inverse lower bound at the first and last measurement, and the run file. */
+/** Per flow, the monitored inverse lower bounds at the first and last measurement, and the run file. */
 export function monitoredText(c: Comparison): string {
   return c.flows
     .flatMap((f) => {
       const m = f.training.monitor;
       if (m === undefined || m.steps.length === 0) return [];
-      const at = (i: number): string => `${cell(m.inverseLowerBound[i] ?? null)} at step ${m.steps[i]}`;
+      const last = m.steps.length - 1;
+      const off = (m.offDataScales ?? []).map((s) => `${s}x`).join(', ');
+      const offData = m.inverseOffData ?? [];
       return [
-        `${f.id}: inverse Lipschitz lower bound ${at(0)} -> ${at(m.steps.length - 1)} (monitor, ${(100 * m.overhead).toFixed(1)}% of training time; ${m.runFile})\n`,
+        `${f.id}: inverse Lipschitz lower bound ${cell(m.inverseLowerBound[0] ?? null)} -> ${cell(m.inverseLowerBound[last] ?? null)} at the data, ` +
+          (off === '' ? '' : `${cell(offData[0] ?? null)} -> ${cell(offData[last] ?? null)} at ${off}, `) +
+          `steps ${m.steps[0]} -> ${m.steps[last]} ` +
+          `(monitor: ${(100 * m.overhead).toFixed(1)}% of training time; ${m.runFile})\n`,
       ];
     })
     .join('');

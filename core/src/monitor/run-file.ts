@@ -29,12 +29,22 @@ export interface LipschitzEstimate {
   residual: number | null;
 }
 
+/** An estimate at the probe batch scaled by `scale` before it enters the model (out of distribution). */
+export interface ScaledEstimate extends LipschitzEstimate {
+  scale: number;
+}
+
 export interface BlockMeasurement {
   name: string;
   /** Lower bound on the block's Lipschitz constant, at the probe batch's inputs to the block. */
   forward: LipschitzEstimate;
   /** Lower bound on the Lipschitz constant of the block's inverse, at the block's outputs; absent without inverse. */
   inverse?: LipschitzEstimate;
+  /**
+   * The same at the block's outputs when the probe batch enters the model scaled by each of the settings'
+   * `inverseScales` other than 1: where an affine coupling's inverse grows first.
+   */
+  inverseOutOfDistribution?: ScaledEstimate[];
   /** Largest relative error |F^-1(F(x)) - x| / |x| over the block's inputs; null when some row was NaN/Inf. */
   roundTrip?: number | null;
   /** Rows of the probe batch whose block output (resp. round trip) had NaN/Inf. */
@@ -75,6 +85,8 @@ export interface RunSettings {
   iterations: number;
   /** Scales of the reconstruction sweep, in multiples of the probe batch. */
   scales: number[];
+  /** Scales of the probe batch at which inverse lower bounds are measured (1: the data itself). */
+  inverseScales: number[];
   /** Thresholds the monitor alerts on (the CLI may apply others). */
   inverseThreshold: number;
   reconstructionThreshold: number;
@@ -124,8 +136,8 @@ export interface RunAlert {
   /** The crossing value; null when it was NaN/Inf. */
   value: number | null;
   threshold: number;
-  /** Reconstruction: the input scale that crossed. */
-  scale?: number;
+  /** The input scale (multiple of the probe batch) where it crossed; 1: at the data. */
+  scale: number;
   /** The same quantity in the run's first measurement, for "up from ...". */
   initial: number | null;
   message: string;

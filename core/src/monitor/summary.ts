@@ -20,12 +20,16 @@ export interface BlockSummary {
   inverse: number | null;
   /** The first measured inverse lower bound, for "up from". */
   initialInverse: number | null;
+  /** The largest inverse lower bound at the monitor's scales off the data (inverseOffData), latest and first. */
+  inverseOffData: number | null;
+  initialInverseOffData: number | null;
   roundTrip: number | null;
   gradientError: number | null;
   /** Probe rows whose output was NaN/Inf in the latest measurement. */
   nonFinite: number;
-  /** First step whose inverse lower bound exceeded the threshold (or was NaN/Inf with broken outputs). */
+  /** First step whose inverse lower bound (at the data or off it) crossed the threshold, and at which scale. */
   inverseCrossedAt: number | null;
+  inverseCrossedScale: number | null;
 }
 
 export interface RunSummary {
@@ -40,6 +44,8 @@ export interface RunSummary {
   /** First step whose reconstruction error crossed the threshold at some scale, and that scale. */
   reconstructionCrossedAt: { step: number; scale: number } | null;
   thresholds: Thresholds;
+  /** The scales of the probe batch the inverse was measured at (settings.inverseScales). */
+  inverseScales: number[];
   /** True when some threshold was crossed. */
   crossed: boolean;
 }
@@ -51,10 +57,28 @@ export function thresholdsOf(run: RunFile): Thresholds {
   };
 }
 
-function inverseCrossed(b: BlockMeasurement, threshold: number): boolean {
-  if (b.inverse === undefined) return false;
-  const v = b.inverse.value;
-  return v === null ? b.nonFinite.forward > 0 : v > threshold;
+/**
+ * The first of a block's inverse lower bounds (at the data, then off it) above the threshold, or NaN/Inf: at the
+ * data when the block's outputs there were NaN/Inf, off it whenever no probe point gave a finite value.
+ */
+export function inverseCrossing(
+  b: BlockMeasurement,
+  threshold: number,
+): { scale: number; value: number | null } | undefined {
+  if (b.inverse === undefined) return undefined;
+  const estimates = [
+    { scale: 1, value: b.inverse.value, broken: b.nonFinite.forward > 0 },
+    ...(b.inverseOutOfDistribution ?? []).map((e) => ({ scale: e.scale, value: e.value, broken: true })),
+  ];
+  const hit = estimates.find((e) => (e.value === null ? e.broken : e.value > threshold));
+  return hit === undefined ? undefined : { scale: hit.scale, value: hit.value };
+}
+
+/** The largest inverse lower bound off the data (null: none measured, or every point NaN/Inf at some scale). */
+export function inverseOffData(b: BlockMeasurement | undefined): number | null {
+  const e = b?.inverseOutOfDistribution ?? [];
+  if (e.length === 0 || e.some((x) => x.value === null)) return null;
+  return Math.max(...e.map((x) => x.value!));
 }
 
 function reconstructionCrossing(m: RunMeasurement, threshold: number): number | undefined {
@@ -69,7 +93,9 @@ export function summarizeRun(run: RunFile, thresholds: Thresholds = thresholdsOf
       return b === undefined ? [] : [{ step: m.step, b }];
     });
     const last = seen[seen.length - 1];
-    const crossed = seen.find(({ b }) => inverseCrossed(b, thresholds.inverse));
+    const crossed = seen
+      .map(({ step, b }) => ({ step, hit: inverseCrossing(b, thresholds.inverse) }))
+      .find((x) => x.hit !== undefined);
     return {
       name: info.name,
       monitored: info.monitored,
@@ -77,10 +103,13 @@ export function summarizeRun(run: RunFile, thresholds: Thresholds = thresholdsOf
       forward: last?.b.forward.value ?? null,
       inverse: last?.b.inverse?.value ?? null,
       initialInverse: seen[0]?.b.inverse?.value ?? null,
+      inverseOffData: inverseOffData(last?.b),
+      initialInverseOffData: inverseOffData(seen[0]?.b),
       roundTrip: last?.b.roundTrip ?? null,
       gradientError: last?.b.gradientError ?? null,
       nonFinite: last === undefined ? 0 : last.b.nonFinite.forward + (last.b.nonFinite.roundTrip ?? 0),
       inverseCrossedAt: crossed?.step ?? null,
+      inverseCrossedScale: crossed?.hit?.scale ?? null,
     };
   });
   let reconstructionCrossedAt: RunSummary['reconstructionCrossedAt'] = null;
@@ -107,33 +136,47 @@ export function summarizeRun(run: RunFile, thresholds: Thresholds = thresholdsOf
     })),
     reconstructionCrossedAt,
     thresholds,
+    inverseScales: run.header.settings.inverseScales,
     crossed: reconstructionCrossedAt !== null || blocks.some((b) => b.inverseCrossedAt !== null),
   };
 }
 
+const BLOCK_CURVES = {
+  forward: {
+    title: 'Forward Lipschitz lower bound per block (at the probe points)',
+    yLabel: 'lower bound on Lip(F)',
+    value: (b: BlockMeasurement | undefined) => b?.forward.value ?? null,
+  },
+  inverse: {
+    title: 'Inverse Lipschitz lower bound per block (at the probe points)',
+    yLabel: 'lower bound on Lip(F^-1)',
+    value: (b: BlockMeasurement | undefined) => b?.inverse?.value ?? null,
+  },
+  'inverse-off-data': {
+    title: 'Inverse Lipschitz lower bound per block off the data (probe points scaled; a gap: NaN/Inf)',
+    yLabel: 'lower bound on Lip(F^-1)',
+    value: inverseOffData,
+  },
+} as const;
+
 /** One series per measured block over steps, for log-axis charts (gaps where NaN/Inf or not measured). */
-export function blockCurve(run: RunFile, which: 'forward' | 'inverse'): Curve {
+export function blockCurve(run: RunFile, which: keyof typeof BLOCK_CURVES): Curve {
   const ms = run.measurements;
+  const spec = BLOCK_CURVES[which];
   const names = run.header.blocks
     .filter((b) => b.monitored && (which === 'forward' || b.hasInverse))
     .map((b) => b.name);
   return {
     id: `run-${which}`,
-    title:
-      which === 'forward'
-        ? 'Forward Lipschitz lower bound per block (at the probe points)'
-        : 'Inverse Lipschitz lower bound per block (at the probe points)',
+    title: spec.title,
     xLabel: 'step',
-    yLabel: which === 'forward' ? 'lower bound on Lip(F)' : 'lower bound on Lip(F^-1)',
+    yLabel: spec.yLabel,
     logX: false,
     logY: true,
     x: ms.map((m) => m.step),
     series: names.map((name) => ({
       name,
-      y: ms.map((m) => {
-        const b = m.blocks.find((x) => x.name === name);
-        return (which === 'forward' ? b?.forward.value : b?.inverse?.value) ?? null;
-      }),
+      y: ms.map((m) => spec.value(m.blocks.find((x) => x.name === name))),
     })),
   };
 }

@@ -13,6 +13,7 @@ import { DEFAULT_FD_STEP } from '../probes/jacobian';
 import { Rng } from '../probes/rng';
 import { blockMaps, emptyPasses, flatMaps, type ProbeBlock, type ProbeTarget } from '../probes/target';
 import { LIMITS } from '../report/finding-codes';
+import { inverseCrossing } from './summary';
 import {
   nonFiniteRows,
   rebuiltGradientErrors,
@@ -31,6 +32,7 @@ import {
   runLine,
   type RunMeasurement,
   type RunSettings,
+  type ScaledEstimate,
 } from './run-file';
 
 export interface MonitorOptions {
@@ -59,6 +61,8 @@ export interface MonitorOptions {
   iterations?: number;
   /** Reconstruction sweep, multiples of the probe batch (default 1, 2, 4, 8, 16). */
   scales?: number[];
+  /** Inverse lower bounds at the probe batch times each of these (default 1 and 2: the data and just off it). */
+  inverseScales?: number[];
   /** Alert when a block's inverse Lipschitz lower bound exceeds this (default LIMITS.inverseWarning, 100). */
   inverseThreshold?: number;
   /** Alert when the model's reconstruction error at some scale exceeds this (default LIMITS.reconstruction). */
@@ -75,6 +79,7 @@ export const MONITOR_DEFAULTS = {
   points: 8,
   iterations: 2,
   scales: [1, 2, 4, 8, 16],
+  inverseScales: [1, 2],
   inverseThreshold: LIMITS.inverseWarning,
   reconstructionThreshold: LIMITS.reconstruction,
   seed: 1,
@@ -103,7 +108,8 @@ interface BlockState {
   block: ProbeBlock;
   info: RunBlock;
   forward: WarmPower;
-  inverse: WarmPower;
+  /** Per inverse scale (settings.inverseScales), the inverse's power-iteration state. */
+  inverse: WarmPower[];
 }
 
 export class TrainingMonitor {
@@ -148,6 +154,7 @@ export class TrainingMonitor {
     const saving = memorySavingNames(model);
     const check = options.gradientCheck ?? 'memory-saving';
     const rng = new Rng(options.seed ?? MONITOR_DEFAULTS.seed);
+    const inverseScales = options.inverseScales ?? [...MONITOR_DEFAULTS.inverseScales];
     const shapes: number[][] = [];
     tf.tidy(() => {
       let h = this.probe;
@@ -168,7 +175,9 @@ export class TrainingMonitor {
           block.inverse !== undefined && check !== 'none' && (check === 'all' || saving.has(block.name)),
       },
       forward: new WarmPower(rng.fork(`forward:${k}`)),
-      inverse: new WarmPower(rng.fork(`inverse:${k}`)),
+      inverse: inverseScales.map(
+        (s) => new WarmPower(rng.fork(s === 1 ? `inverse:${k}` : `inverse:${k}:${s}`)),
+      ),
     }));
     const allInvertible = this.blocks.every((b) => b.info.hasInverse);
     this.cotangent =
@@ -188,6 +197,7 @@ export class TrainingMonitor {
       points,
       iterations: options.iterations ?? MONITOR_DEFAULTS.iterations,
       scales: options.scales ?? [...MONITOR_DEFAULTS.scales],
+      inverseScales,
       inverseThreshold: options.inverseThreshold ?? MONITOR_DEFAULTS.inverseThreshold,
       reconstructionThreshold: options.reconstructionThreshold ?? MONITOR_DEFAULTS.reconstructionThreshold,
       seed: options.seed ?? MONITOR_DEFAULTS.seed,
@@ -239,16 +249,24 @@ export class TrainingMonitor {
     return this.sinceLastMs >= (this.lastCostMs * (1 - c.overheadBudget)) / c.overheadBudget;
   }
 
+  /** The input of every block (and the output last) for the probe batch times `scale`; [0] is that batch. */
+  private blockInputs(scale: number): tf.Tensor[] {
+    const inputs: tf.Tensor[] = [scale === 1 ? this.probe : tf.mul(this.probe, scale)];
+    for (const b of this.blocks) {
+      const x = inputs[inputs.length - 1]!;
+      inputs.push(tf.tidy(() => b.block.forward(x)));
+    }
+    return inputs;
+  }
+
   /** Measures now (after the last reported step, whose loss the caller may pass) and appends the record. */
   measure(loss?: number): RunMeasurement {
     const t0 = performance.now();
     const passes = emptyPasses();
     const full = this.count === 0;
-    const inputs: tf.Tensor[] = [this.probe];
-    for (const b of this.blocks) {
-      const x = inputs[inputs.length - 1]!;
-      inputs.push(tf.tidy(() => b.block.forward(x)));
-    }
+    const inputs = this.blockInputs(1);
+    // Block inputs with the probe batch scaled before the model, per inverse scale (1 shares `inputs`).
+    const scaled = this.settings.inverseScales.map((s) => (s === 1 ? inputs : this.blockInputs(s)));
     const checked = new Set<number>();
     this.blocks.forEach((b, k) => {
       if (b.info.memorySaving && (full || b.info.monitored)) checked.add(k);
@@ -279,7 +297,15 @@ export class TrainingMonitor {
         nonFinite: { forward: nonFiniteRows(tf, y) },
       };
       if (maps.inverse !== undefined) {
-        m.inverse = b.inverse.estimate(tf, maps.inverse, y, its, passes);
+        const off: ScaledEstimate[] = [];
+        this.settings.inverseScales.forEach((s, i) => {
+          const ys = tf.reshape(scaled[i]![k + 1]!, [n, -1]) as tf.Tensor2D;
+          const e = b.inverse[i]!.estimate(tf, maps.inverse!, ys, its, passes);
+          ys.dispose();
+          if (s === 1) m.inverse = e;
+          else off.push({ scale: s, ...e });
+        });
+        if (off.length > 0) m.inverseOutOfDistribution = off;
         const back = tf.tidy(() => maps.inverse!(y));
         const rt = roundTrip(tf, back, x);
         back.dispose();
@@ -290,7 +316,8 @@ export class TrainingMonitor {
       tf.dispose([x, y]);
       blocks.push(m);
     });
-    for (const t of inputs.slice(1)) t.dispose();
+    for (const list of new Set([inputs, ...scaled])) tf.dispose(list.slice(1));
+    tf.dispose(scaled.filter((list) => list !== inputs).map((list) => list[0]!));
     const model = flatMaps(tf, this.target, passes);
     const flatProbe = tf.reshape(this.probe, [this.probe.shape[0]!, -1]) as tf.Tensor2D;
     const reconstruction =
@@ -330,20 +357,25 @@ export class TrainingMonitor {
     const show = (v: number | null): string => (v === null ? 'NaN/Inf' : v.toPrecision(3));
     for (const b of r.blocks) {
       if (b.inverse === undefined || this.alerted.has(`inverse:${b.name}`)) continue;
-      const v = b.inverse.value;
-      const broken = v === null && b.nonFinite.forward > 0;
-      if (!(broken || (v !== null && v > s.inverseThreshold))) continue;
+      const crossed = inverseCrossing(b, s.inverseThreshold);
+      if (crossed === undefined) continue;
       this.alerted.add(`inverse:${b.name}`);
-      const initial = this.first?.blocks.find((x) => x.name === b.name)?.inverse?.value ?? null;
+      const before = this.first?.blocks.find((x) => x.name === b.name);
+      const initial =
+        (crossed.scale === 1
+          ? before?.inverse?.value
+          : before?.inverseOutOfDistribution?.find((e) => e.scale === crossed.scale)?.value) ?? null;
+      const where = crossed.scale === 1 ? 'at the data' : `at ${crossed.scale}x the data`;
       out.push({
         type: 'alert',
         step: r.step,
         quantity: 'inverse-lipschitz',
         block: b.name,
-        value: v,
+        value: crossed.value,
         threshold: s.inverseThreshold,
+        scale: crossed.scale,
         initial,
-        message: `block ${b.name}: inverse Lipschitz lower bound ${show(v)} at step ${r.step}, up from ${show(initial)} (threshold ${s.inverseThreshold})`,
+        message: `block ${b.name}: inverse Lipschitz lower bound ${show(crossed.value)} ${where} at step ${r.step}, up from ${show(initial)} (threshold ${s.inverseThreshold})`,
       });
     }
     const crossed = r.reconstruction.find((x) => x.max === null || x.max > s.reconstructionThreshold);
@@ -385,7 +417,7 @@ export class TrainingMonitor {
     appendFileSync(this.file, runLine(end));
     for (const b of this.blocks) {
       b.forward.dispose();
-      b.inverse.dispose();
+      for (const p of b.inverse) p.dispose();
     }
     tf.dispose([this.probe, ...(this.cotangent ? [this.cotangent] : [])]);
     return end;

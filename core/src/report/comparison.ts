@@ -45,6 +45,12 @@ export interface MonitoredTraining {
   runFile: string;
   steps: number[];
   inverseLowerBound: Array<number | null>;
+  /**
+   * The same with the probe points scaled before the model by `offDataScales` (the monitor's inverseScales other
+   * than 1); absent when none was set.
+   */
+  inverseOffData?: Array<number | null>;
+  offDataScales?: number[];
   /** The model's largest reconstruction error over the monitor's input scales (null: NaN/Inf somewhere). */
   reconstruction: Array<number | null>;
   /** The monitor's share of the training's wall time. */
@@ -216,6 +222,23 @@ export function inverseOverSteps(c: Comparison): Curve {
     logY: true,
     x: steps,
     series: monitoredSeries(c, steps, (m) => m.inverseLowerBound),
+  };
+}
+
+/** The monitored inverse lower bound off the data over training steps, one series per flow. */
+export function inverseOffDataOverSteps(c: Comparison): Curve {
+  const steps = monitoredSteps(c);
+  const scales = [...new Set(c.flows.flatMap((f) => f.training.monitor?.offDataScales ?? []))];
+  // Series of flows measured without off-data scales stay empty (gaps).
+  return {
+    id: 'comparison-inverse-off-data-over-steps',
+    title: `Inverse Lipschitz lower bound during training at ${scales.map((s) => `${s}x`).join(', ')} the data (largest over blocks; a gap: NaN/Inf)`,
+    xLabel: 'step',
+    yLabel: 'lower bound on Lip(F^-1)',
+    logX: false,
+    logY: true,
+    x: steps,
+    series: monitoredSeries(c, steps, (m) => m.inverseOffData ?? []),
   };
 }
 

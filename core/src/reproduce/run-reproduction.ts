@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Flow } from '../layers';
 import { parseRunFile } from '../monitor/run-file';
+import { inverseOffData } from '../monitor/summary';
 import { TrainingMonitor } from '../monitor/training-monitor';
 import { toProbeTarget } from '../probes/adapt';
 import type { ProbeId, ProbeSettings } from '../probes/probe';
@@ -203,6 +204,10 @@ function monitoredTraining(
     inverseLowerBound: run.measurements.map((m) =>
       largest(m.blocks.filter((b) => b.inverse).map((b) => b.inverse!.value)),
     ),
+    inverseOffData: run.measurements.map((m) =>
+      largest(m.blocks.filter((b) => b.inverse).map((b) => inverseOffData(b))),
+    ),
+    offDataScales: run.header.settings.inverseScales.filter((s) => s !== 1),
     reconstruction: run.measurements.map((m) => largest(m.reconstruction.map((r) => r.max))),
     overhead: end?.overhead ?? 0,
   };
