@@ -175,4 +175,37 @@ export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 4, input
     assert.match(stdout, /report: .*nanModel\.report\.json/);
     rmSync(out, { recursive: true, force: true });
   });
+
+  it('audits a CommonJS module (module.exports = createModel) and says how to give an unknown input shape', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll-cli-cjs-'));
+    try {
+      const head = "const tf = require('@tensorflow/tfjs');\n";
+      writeFileSync(
+        join(dir, 'factory.js'),
+        `${head}function createModel() {\n  return tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] })] });\n}\nmodule.exports = createModel;\n`,
+      );
+      // A Flow whose first block does not say its input: nothing gives the shape.
+      writeFileSync(
+        join(dir, 'flow.js'),
+        "const { AdditiveCoupling, Flow } = require('lipschitz-lens');\nconst flow = new Flow([new AdditiveCoupling({ hiddenUnits: 4 })]);\nmodule.exports = { flow };\n",
+      );
+      const run = async (file: string): Promise<{ code: number; stdout: string }> => {
+        let stdout = '';
+        const io = { cwd: dir, stdout: (t: string) => (stdout += t), stderr: () => undefined };
+        const flags = ['--out', join(dir, 'out'), '--probes', 'forward-lipschitz', '--backend', 'cpu'];
+        const code = await auditCommand.run([join(dir, file), ...flags, '--points', '3'], io);
+        return { code, stdout };
+      };
+      const factory = await run('factory.js');
+      assert.equal(factory.code, 0, factory.stdout);
+      assert.match(factory.stdout, /^createModel: architecture looks stable/);
+      const flow = await run('flow.js');
+      assert.match(
+        flow.stdout,
+        /load: The input shape of flow is unknown: declare it above the model with \/\*\* @inputShape \[n\] \*\/\. Or pass --input-shape n/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
