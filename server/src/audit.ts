@@ -291,7 +291,8 @@ export function configurationProblem(
       kind: 'input-shape',
       message: `The input shape of ${modelName} is unknown: add /** @inputShape [...] */ above it (quick fix "${ADD_INPUT_SHAPE}").`,
     };
-  if (error?.configuration === 'export') return { kind: 'export', message: error.message };
+  if (error?.configuration === 'export' || error?.configuration === 'factory-args')
+    return { kind: error.configuration, message: error.message };
   return undefined;
 }
 

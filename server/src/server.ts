@@ -21,6 +21,7 @@ import {
   LintWorkspaceRequest,
   ListModelsRequest,
   NEEDS_SETUP,
+  NEEDS_SETUP_TEXT,
   type NotificationSpec,
   type RequestSpec,
   type ServerStatusParams,
@@ -189,7 +190,7 @@ export function startServer(connection: Connection): void {
       if (last?.configuration)
         setStatus({
           lastVerdict: NEEDS_SETUP,
-          lastVerdictText: last.configuration.kind === 'input-shape' ? 'input shape needed' : 'export needed',
+          lastVerdictText: NEEDS_SETUP_TEXT[last.configuration.kind],
           message: last.configuration.message,
         });
       else if (last?.report)

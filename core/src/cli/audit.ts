@@ -256,6 +256,7 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
 /** The CLI's own way to supply a missing setting, beside the JSDoc tag the worker's message names. */
 function cliAdvice(error: NonNullable<Report['error']>): string {
   if (error.configuration === 'input-shape') return ' Or pass --input-shape n (e.g. --input-shape 28,28,1).';
+  if (error.configuration === 'factory-args') return " Or pass --args '[...]' (a JSON array).";
   return '';
 }
 

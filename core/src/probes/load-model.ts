@@ -174,6 +174,19 @@ function pickExport(
   return { name: wanted, value: all[wanted] };
 }
 
+/**
+ * A factory that takes parameters failed when the audit called it without any (`createModel(inputShape)`): the
+ * arguments are configuration the user gives (`@auditArgs`), not a fault of the model.
+ */
+export class FactoryArgsError extends Error {
+  constructor(name: string, parameters: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `${name} takes ${parameters === 1 ? 'a parameter' : `${parameters} parameters`} and failed when called without (${why}): declare its arguments above it with /** @auditArgs [...] */.`,
+    );
+  }
+}
+
 /** `{ a, b }` as `module.exports = { ... }` writes it, as opposed to a model or class instance. */
 function isPlainObject(v: object): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
@@ -261,7 +274,15 @@ export async function loadModel(request: AuditRequest): Promise<LoadedModel> {
   let value = picked.value;
   if (typeof value === 'function' && !isClass(value)) {
     // An exported function is a factory; it may be async.
-    value = await (value as (...a: unknown[]) => unknown)(...(src.args ?? []));
+    const factory = value as (...a: unknown[]) => unknown;
+    const args = src.args ?? [];
+    try {
+      value = await factory(...args);
+    } catch (e) {
+      if (args.length === 0 && factory.length > 0)
+        throw new FactoryArgsError(src.name ?? picked.name, factory.length, e);
+      throw e;
+    }
   }
   const identity: ModelIdentity = {
     name: src.name ?? picked.name,

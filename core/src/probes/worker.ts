@@ -9,7 +9,7 @@ import { buildReport } from '../report/build';
 import type { AuditSettings, ConfigurationKind, ReportError } from '../report/schema';
 import { InputShapeUnknownError, toProbeTarget } from './adapt';
 import { loadSample, normalData, type ProbeData } from './data';
-import { ExportNotFoundError, loadModel } from './load-model';
+import { ExportNotFoundError, FactoryArgsError, loadModel } from './load-model';
 import { Rng } from './rng';
 import { intentOf, outsideIntent, provenanceOf } from './provenance';
 import { DEFAULT_SETTINGS, isProbeId, PROBE_IDS, type ProbeId, type ProbeSettings } from './probe';
@@ -44,6 +44,7 @@ function send(message: FromWorker): Promise<void> {
 function configurationOf(e: unknown): ConfigurationKind | undefined {
   if (e instanceof InputShapeUnknownError) return 'input-shape';
   if (e instanceof ExportNotFoundError) return 'export';
+  if (e instanceof FactoryArgsError) return 'factory-args';
   return undefined;
 }
 

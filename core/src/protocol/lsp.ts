@@ -147,6 +147,12 @@ export const ServerStatusNotification = notification<ServerStatusParams>('lipsch
 
 /** The status word for an audit that needs configuration (`ConfigurationProblem`): not a verdict on the model. */
 export const NEEDS_SETUP = 'needs-setup';
+/** The status item's words for each configuration problem. */
+export const NEEDS_SETUP_TEXT: Record<ConfigurationKind, string> = {
+  'input-shape': 'input shape needed',
+  export: 'export needed',
+  'factory-args': 'factory arguments needed',
+};
 
 /** The title of the server's quick fix for an `input-shape` problem; the client's notification offers it too. */
 export const ADD_INPUT_SHAPE = 'Add @inputShape';

@@ -217,10 +217,11 @@ export interface ReportLint {
 export type ReportStatus = 'complete' | 'partial' | 'failed';
 
 /**
- * What the user must tell the audit before it can run: the shape of one input, or which export is the model. A
- * problem of the audit's setup, not of the model, so front ends show it as a step to take, not as a failure.
+ * What the user must tell the audit before it can run: the shape of one input, which export is the model, the
+ * arguments of a factory that takes some. A problem of the audit's setup, not of the model, so front ends show it
+ * as a step to take, not as a failure.
  */
-export type ConfigurationKind = 'input-shape' | 'export';
+export type ConfigurationKind = 'input-shape' | 'export' | 'factory-args';
 
 export interface ReportError {
   /** Where it went wrong: loading the model, a probe, the worker process. */

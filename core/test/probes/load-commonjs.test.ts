@@ -87,4 +87,41 @@ describe('CommonJS model modules', () => {
     assert.equal(failed.error?.configuration, 'export');
     assert.match(failed.error.message, /has no export 'c' \(exports: a, b\)/);
   });
+
+  it("reports a factory that needs its arguments (tfjs-examples' abalone model) as a configuration problem", async () => {
+    const file = join(dir, 'abalone.js');
+    writeFileSync(
+      file,
+      `${head}function createModel(inputShape) {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ inputShape, units: 3 }));
+  return model;
+}
+module.exports = createModel;
+`,
+    );
+    // Named as the editor and the CLI name it (the extractor's model name).
+    const failed = await runAudit({
+      ...request(file, dir),
+      model: { source: 'module', file, name: 'createModel' },
+      probes: ['forward-lipschitz'],
+    });
+    assert.equal(failed.error?.configuration, 'factory-args');
+    assert.match(
+      failed.error.message,
+      /^createModel takes a parameter and failed when called without \(The first layer in a Sequential model must get an `inputShape`.*\): declare its arguments above it with \/\*\* @auditArgs \[\.\.\.\] \*\/\.$/,
+    );
+    const withArgs = await runAudit({
+      ...request(file, dir),
+      model: { source: 'module', file, args: [[4]] },
+      probes: ['forward-lipschitz'],
+    });
+    assert.notEqual(withArgs.status, 'failed', withArgs.error?.message);
+    // A factory without parameters that throws is the model's own failure.
+    const broken = join(dir, 'broken.js');
+    writeFileSync(broken, "module.exports = function createModel() { throw new Error('boom'); };\n");
+    const own = await runAudit({ ...request(broken, dir), probes: ['forward-lipschitz'] });
+    assert.equal(own.error?.configuration, undefined);
+    assert.match(own.error?.message ?? '', /Could not load the model: boom/);
+  });
 });
