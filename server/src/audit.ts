@@ -251,7 +251,7 @@ export class AuditService {
       });
       if (signal.aborted) return { model, staticBounds, report: result, cancelled: true, error: 'cancelled' };
       const outcome: AuditOutcome = { model, report: result, staticBounds };
-      const configuration = configurationProblem(target.model.name, result.error);
+      const configuration = configurationProblem(target.model, result.error);
       if (configuration) Object.assign(outcome, { error: configuration.message, configuration });
       // No silent fallback: a probe that left the audit's backend is in the output channel too.
       for (const p of result.probes)
@@ -283,13 +283,17 @@ export class AuditService {
 
 /** The worker's configuration error in the editor's terms: the quick fix the server offers, no CLI flag. */
 export function configurationProblem(
-  modelName: string,
+  model: ModelNode,
   error: Report['error'],
 ): ConfigurationProblem | undefined {
   if (error?.configuration === 'input-shape')
     return {
       kind: 'input-shape',
-      message: `The input shape of ${modelName} is unknown: add /** @inputShape [...] */ above it (quick fix "${ADD_INPUT_SHAPE}").`,
+      // A tag is there but unreadable (the quick fix's placeholder not filled in): say what to write in it.
+      message:
+        model.inputShapeError !== undefined
+          ? `The input shape of ${model.name} is unknown: ${model.inputShapeError}.`
+          : `The input shape of ${model.name} is unknown: add /** @inputShape [...] */ above it (quick fix "${ADD_INPUT_SHAPE}").`,
     };
   if (error?.configuration === 'export' || error?.configuration === 'factory-args')
     return { kind: error.configuration, message: error.message };

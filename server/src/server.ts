@@ -147,6 +147,8 @@ export function startServer(connection: Connection): void {
       analysis &&
       model &&
       model.inputShape === undefined &&
+      // A tag already there (the placeholder not filled in) is fixed by typing in it, not by a second tag.
+      model.inputShapeError === undefined &&
       audits.lastOutcome(analysis.path, model.name)?.configuration?.kind === 'input-shape'
     )
       actions.push(addInputShapeAction(doc.uri, model, doc.getText().split('\n')));

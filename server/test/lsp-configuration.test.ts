@@ -112,10 +112,27 @@ describe('language server: CommonJS models and audits that need configuration', 
     assert.equal(action.title, `${ADD_INPUT_SHAPE} (fill in the shape)`);
     const fixed = TextDocument.applyEdits(doc, action.edit.changes[doc.uri]!);
     assert.equal(fixed.split('\n')[2], '/** @inputShape [n] */');
+    // Left as it is, the placeholder is not a shape: the audit says what to write in the tag, and the fix is not
+    // offered a second time.
+    await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: doc.uri, version: 2 },
+      contentChanges: [{ text: fixed }],
+    });
+    const unfilled = (await audit()).outcomes[0]!;
+    assert.equal(unfilled.configuration?.kind, 'input-shape');
+    assert.match(
+      unfilled.configuration.message,
+      /@inputShape \[n\] is not a shape: write one point's dimensions/,
+    );
+    assert.deepEqual(
+      (await fixes()).filter((a) => a.title.startsWith(ADD_INPUT_SHAPE)),
+      [],
+      'no second tag',
+    );
     // The user types the shape over the placeholder.
     const filled = fixed.replace('[n]', '[4]');
     await h.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-      textDocument: { uri: doc.uri, version: 2 },
+      textDocument: { uri: doc.uri, version: 3 },
       contentChanges: [{ text: filled }],
     });
     const second = (await audit()).outcomes[0]!;

@@ -12,6 +12,8 @@ export interface Marks {
   lipschitz: boolean;
   checkpoint?: string;
   inputShape?: number[];
+  /** An `@inputShape` tag that is not a shape: never guessed, said (see ModelNode.inputShapeError). */
+  inputShapeError?: string;
   auditArgs?: unknown[];
   /** The declared input domain, or why the tag was not understood. */
   inputDomain?: InputDomain | { error: string };
@@ -47,8 +49,11 @@ export function readMarks(node: ts.Node | undefined, file: string): Marks {
       const path = ts.getTextOfJSDocComment(tag.comment)?.trim().split(/\s+/)[0];
       if (path) marks.checkpoint = resolve(dirname(file), path);
     } else if (name === 'inputShape') {
-      const shape = parseShape(ts.getTextOfJSDocComment(tag.comment) ?? '');
+      const text = ts.getTextOfJSDocComment(tag.comment)?.trim() ?? '';
+      const shape = parseShape(text);
       if (shape) marks.inputShape = shape;
+      else
+        marks.inputShapeError = `@inputShape ${text} is not a shape: write one point's dimensions, e.g. [8] or [28, 28, 1]`;
     } else if (name === 'inputDomain') {
       marks.inputDomain = parseInputDomain(ts.getTextOfJSDocComment(tag.comment) ?? '');
     } else if (name === 'auditArgs') {
@@ -56,6 +61,8 @@ export function readMarks(node: ts.Node | undefined, file: string): Marks {
       if (args) marks.auditArgs = args;
     }
   }
+  // Another @inputShape tag gave the shape: nothing is missing.
+  if (marks.inputShape) delete marks.inputShapeError;
   return marks;
 }
 
@@ -65,6 +72,8 @@ export function mergeMarks(a: Marks, b: Marks): Marks {
   if (checkpoint) out.checkpoint = checkpoint;
   const inputShape = a.inputShape ?? b.inputShape;
   if (inputShape) out.inputShape = inputShape;
+  const inputShapeError = a.inputShapeError ?? b.inputShapeError;
+  if (inputShapeError && !inputShape) out.inputShapeError = inputShapeError;
   const auditArgs = a.auditArgs ?? b.auditArgs;
   if (auditArgs) out.auditArgs = auditArgs;
   const inputDomain = a.inputDomain ?? b.inputDomain;

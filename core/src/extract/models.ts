@@ -95,6 +95,7 @@ export function finishModel(
   rememberStructure(model, structuralIntent(base.api, base.body, marks, base.range, classOf));
   if (marks.checkpoint) model.checkpoint = marks.checkpoint;
   if (marks.inputShape) model.inputShape = marks.inputShape;
+  if (marks.inputShapeError) model.inputShapeError = marks.inputShapeError;
   if (marks.auditArgs) model.auditArgs = marks.auditArgs;
   if (marks.inputDomain) model.inputDomain = marks.inputDomain;
   if (exportName) model.exportName = exportName;

@@ -199,6 +199,8 @@ export interface ModelNode {
   checkpoint?: string;
   /** JSDoc `@inputShape 8` or `@inputShape [32, 32, 3]`: one point's shape, for the audit. */
   inputShape?: number[];
+  /** An `@inputShape` tag whose text is not a shape (the quick fix's `[n]` not filled in yet): what is wrong. */
+  inputShapeError?: string;
   /** JSDoc `@auditArgs [4, 64]`: the arguments the audit passes to a factory export (JSON). */
   auditArgs?: unknown[];
   /**
