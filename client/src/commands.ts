@@ -248,7 +248,9 @@ export const commands: Record<string, CommandFactory> = {
   },
   'lipschitzLens.showReport': (ctx) => async () => {
     const last = await lastReport(ctx);
-    if (last?.report) ctx.panel.show(last.report, last.staticBounds);
+    // The last audit needs configuration (the status item says so): offer its fix again, not the empty report.
+    if (last?.configuration) offerConfiguration(last.model, last.configuration);
+    else if (last?.report) ctx.panel.show(last.report, last.staticBounds);
     else
       void vscode.window.showInformationMessage(
         'Lipschitz Lens: no audit yet. Run "Audit stability" on a model.',
