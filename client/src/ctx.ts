@@ -106,7 +106,10 @@ export class Ctx implements vscode.Disposable {
     this.status.update({ state: 'starting' });
     try {
       await client.start();
-      client.onNotification(note(ServerStatusNotification), (s) => this.status.update(s));
+      // The server sends its whole status each time: a message it no longer sends (JSON drops undefined) is gone.
+      client.onNotification(note(ServerStatusNotification), (s) =>
+        this.status.update({ message: undefined, ...s }),
+      );
       await vscode.commands.executeCommand('setContext', 'lipschitzLens.serverRunning', true);
     } catch (e) {
       this.output.error(`language server failed to start: ${e instanceof Error ? e.message : String(e)}`);
