@@ -55,6 +55,16 @@ const logAxis: Pick<uPlot.Axis, 'splits' | 'filter' | 'values'> = {
   values: (_u, splits) => splits.map(tickLabel),
 };
 
+/**
+ * uPlot's linear range, except for all-zero data, which it draws on 0 to 100: read as percent, a curve of
+ * fractions that are all 0 looked like a scale of up to 100%. Zeros get 0 to 1 instead.
+ */
+const linearRange: uPlot.Range.Function = (_u, min, max) => {
+  // uPlot passes nulls for a scale with no data, whatever the types say.
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [null, null];
+  return min === 0 && max === 0 ? [0, 1] : uPlot.rangeNum(min, max, 0.1, true);
+};
+
 /** A log axis cannot show zero or negatives; they become gaps rather than bending the scale. */
 function positiveOrNull(v: number | null | undefined, log: boolean): number | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;
@@ -157,7 +167,10 @@ export function curveChart(host: HTMLElement, curve: Curve): uPlot {
     {
       title: curve.title,
       height: 260,
-      scales: { x: { time: false, distr: curve.logX ? 3 : 1 }, y: { distr: curve.logY ? 3 : 1 } },
+      scales: {
+        x: { time: false, distr: curve.logX ? 3 : 1 },
+        y: curve.logY ? { distr: 3 } : { range: linearRange },
+      },
       axes: axes(curve.xLabel, curve.yLabel).map((a, i) =>
         (i === 0 ? curve.logX : curve.logY) ? { ...a, ...logAxis } : a,
       ),

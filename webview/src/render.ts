@@ -48,7 +48,7 @@ function sourceAnchor(
 }
 
 /** Forward and inverse each head a proved and a measured column: short headers, so the numbers set the width. */
-function blocksHead(sourceColumn: boolean): HTMLTableSectionElement {
+function blocksHead(): HTMLTableSectionElement {
   const both = { rowspan: '2' };
   return el(
     'thead',
@@ -61,7 +61,6 @@ function blocksHead(sourceColumn: boolean): HTMLTableSectionElement {
       el('th', { colspan: '2' }, 'inverse Lipschitz'),
       el('th', both, 'how the bound is proved'),
       el('th', both, 'lint'),
-      ...(sourceColumn ? [el('th', both, 'source')] : []),
     ),
     el('tr', {}, ...['proved bound', 'measured', 'proved bound', 'measured'].map((h) => el('th', {}, h))),
   );
@@ -145,27 +144,28 @@ export function render(
     const onBlock = (row: BlockRow): void => {
       if (row.file && row.range) post({ type: 'reveal', file: row.file, range: row.range });
     };
-    // Standalone pages link source in a column of its own, when any block knows where it was built.
-    const sourceColumn = options.standalone && vm.blocks.some((b) => b.file && b.range);
     if (vm.blocks.some((b) => b.measuredForward !== null || b.measuredInverse !== null)) {
       const host = el('div', { class: 'chart', 'data-chart': 'blocks' });
       root.append(el('section', {}, host));
       charts.push(blockBars(host, vm.blocks, onBlock));
     }
-    const table = el('table', { 'data-testid': 'blocks' }, blocksHead(sourceColumn));
+    const table = el('table', { 'data-testid': 'blocks' }, blocksHead());
     const body = el('tbody');
     for (const b of vm.blocks) {
+      const name = el('td', { class: 'name' }, breakable(b.name));
       const tr = el(
         'tr',
         { 'data-block': b.name },
-        el('td', { class: 'name' }, breakable(b.name)),
+        name,
         ...[b.staticForward, num(b.measuredForward), b.staticInverse, num(b.measuredInverse)].map((c) =>
           el('td', { class: 'number' }, c),
         ),
         el('td', { class: 'prose' }, proof(b.source)),
         el('td', { class: 'name' }, b.lint),
       );
-      if (sourceColumn) tr.append(el('td', {}, sourceAnchor(b.file, b.range) ?? ''));
+      // A standalone page has no editor to reveal in: file:line goes under the name, not in a column of its own.
+      const anchor = options.standalone ? sourceAnchor(b.file, b.range) : undefined;
+      if (anchor) name.append(el('div', {}, anchor));
       else if (!options.standalone) clickable(tr, b.file, b.range, post);
       body.append(tr);
     }

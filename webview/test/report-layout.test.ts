@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ToWebview } from '../../core/src/protocol/webview';
-import { makeNonce, standaloneComparisonHtml } from '../../core/src/report/page';
+import { makeNonce, standaloneComparisonHtml, standaloneHtml } from '../../core/src/report/page';
 import { type PageGlobals, skipBrowser as skip, startWebview, type WebviewServer } from './browser';
 import { comparison } from './fixtures/comparison';
 import { longReport, longStaticBounds } from './fixtures/report';
@@ -152,6 +152,29 @@ describe('report layout in Chromium', { skip, timeout: 120_000 }, () => {
       await page.close();
     });
   }
+
+  it('fits a standalone export to 700 px, with file:line under each block name', async (t) => {
+    const page = await web.browser.newPage({ viewport: { width: 700, height: 900 } });
+    await page.setContent(
+      standaloneHtml({
+        nonce: makeNonce(),
+        script: web.script,
+        report: longReport,
+        staticBounds: longStaticBounds,
+      }),
+    );
+    await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 3);
+    await settled(page);
+    const l = await layout(page);
+    t.diagnostic(`standalone report at 700 px: ${JSON.stringify(l)}`);
+    assertFits(l);
+    assert.deepEqual(await page.locator('[data-testid=blocks] td.name a.source').allTextContents(), [
+      'flow.ts:6',
+      'flow.ts:7',
+      'flow.ts:8',
+    ]);
+    await page.close();
+  });
 
   it('resizes its charts with the panel, both ways', async (t) => {
     const page = await openReport(700);
