@@ -26,7 +26,8 @@ export const MONITOR_USAGE = `usage: lipschitz-lens monitor RUN.jsonl [options]
   the first step a threshold was crossed. Exit code 1 when a threshold was crossed, 0 otherwise, 2 on bad usage or
   an unreadable run file.
 
-  --follow                      keep reading while the file grows, until the run's end line or Ctrl-C
+  --follow                      keep reading while the file grows (waiting for it to appear), until the run's
+                                end line or Ctrl-C
   --html OUT.html               also write the run as a standalone page
   --inverse-threshold X         inverse Lipschitz lower bound that counts as crossed (default: the run's)
   --reconstruction-threshold X  relative reconstruction error that counts as crossed (default: the run's)
@@ -196,9 +197,9 @@ async function follow(
 ): Promise<RunFile & { text: string }> {
   const stop = listenForStop();
   const tty = process.stderr.isTTY === true;
-  let run = read(p.file);
   let shown = -1;
   try {
+    let run = await firstRead(p, io, stop.signal);
     while (run.end === undefined && !stop.signal.aborted) {
       if (run.measurements.length !== shown) {
         shown = run.measurements.length;
@@ -208,11 +209,32 @@ async function follow(
       await sleep(p.intervalMs, stop.signal);
       run = read(p.file);
     }
+    return run;
   } finally {
     stop.dispose();
     if (tty) io.stderr(`\r${' '.repeat(100)}\r`);
   }
-  return run;
+}
+
+/** Waits (saying so once) while the run file does not exist yet or lacks its header: a run that is starting. */
+async function firstRead(
+  p: ParsedMonitorArgs,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<RunFile & { text: string }> {
+  let said = false;
+  for (;;) {
+    try {
+      return read(p.file);
+    } catch (e) {
+      const starting =
+        (e instanceof RunFileError && e.beforeHeader) || (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+      if (!starting || signal.aborted) throw e;
+    }
+    if (!said) io.stderr(`waiting for ${p.file} to start\n`);
+    said = true;
+    await sleep(p.intervalMs, signal);
+  }
 }
 
 export async function runMonitor(args: string[], io: CliIo): Promise<number> {

@@ -167,6 +167,13 @@ export interface RunFile {
 
 export class RunFileError extends Error {
   override readonly name = 'RunFileError';
+  constructor(
+    message: string,
+    /** True when the file only lacks its first complete line: a run that is starting. */
+    readonly beforeHeader = false,
+  ) {
+    super(message);
+  }
 }
 
 /** JSON's stand-in for a number that is not finite. */
@@ -185,7 +192,7 @@ export function parseRunFile(text: string): RunFile {
   const lastNewline = text.lastIndexOf('\n');
   const complete = text.slice(0, lastNewline + 1);
   const lines = complete.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new RunFileError('the run file has no complete header line yet');
+  if (lines.length === 0) throw new RunFileError('the run file has no complete header line yet', true);
   const parsed = lines.map((line, i): unknown => {
     try {
       return JSON.parse(line);

@@ -1,5 +1,6 @@
 /**
- * `lipschitz-lens monitor --follow` on a run file that grows while it reads: it shows progress as measurements
+ * `lipschitz-lens monitor --follow` on a run file that grows while it reads: it waits for the file and its header,
+ * shows progress as measurements
  * arrive, does not choke on a line caught half-written, and stops at the run's end line with the summary of the
  * whole run.
  */
@@ -34,13 +35,17 @@ describe('lipschitz-lens monitor --follow', { timeout: 60_000 }, () => {
     assert.equal(lines.length, 6, 'header, 4 measurements, end');
 
     const growing = join(dir, 'growing.jsonl');
-    writeFileSync(growing, lines[0]! + lines[1]!);
     let out = '';
     let err = '';
     const io = { cwd: dir, stdout: (t: string) => (out += t), stderr: (t: string) => (err += t) };
+    // Started before the training: it waits for the file, then for its header line.
     const done = runMonitor([growing, '--follow', '--interval', '10'], io);
     let finished = false;
     void done.then(() => (finished = true));
+    await sleep(60);
+    writeFileSync(growing, lines[0]!.slice(0, 40));
+    await sleep(60);
+    appendFileSync(growing, lines[0]!.slice(40) + lines[1]!);
     for (const line of lines.slice(2, 5)) {
       await sleep(60);
       // Half a line first: the reader must wait for the rest.
@@ -52,6 +57,7 @@ describe('lipschitz-lens monitor --follow', { timeout: 60_000 }, () => {
     assert.equal(finished, false, 'still following before the end line');
     appendFileSync(growing, lines[5]!);
     assert.equal(await done, 0, err);
+    assert.equal(err.match(/waiting for .*growing\.jsonl to start/g)?.length, 1);
     // A progress line per measurement count seen (stderr is not a terminal here).
     assert.match(err, /step 0, 1 measurements/);
     assert.match(err, /step 3, 4 measurements/);
