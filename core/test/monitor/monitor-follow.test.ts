@@ -1,8 +1,7 @@
 /**
  * `lipschitz-lens monitor --follow` on a run file that grows while it reads: it waits for the file and its header,
- * shows progress as measurements
- * arrive, does not choke on a line caught half-written, and stops at the run's end line with the summary of the
- * whole run.
+ * shows progress as measurements arrive, does not choke on a line caught half-written, and stops at the run's end
+ * line with the summary of the whole run.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
