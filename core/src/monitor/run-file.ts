@@ -224,6 +224,9 @@ export function parseRunFile(text: string): RunFile {
           !Array.isArray(line.reconstruction)
         )
           throw new RunFileError(`line ${i + 2}: a measurement needs step, blocks and reconstruction`);
+        for (const b of line.blocks as unknown[])
+          if (!isObject(b) || typeof b.name !== 'string' || !isObject(b.forward) || !isObject(b.nonFinite))
+            throw new RunFileError(`line ${i + 2}: a block needs name, forward and nonFinite`);
         run.measurements.push(line as unknown as RunMeasurement);
         return;
       case 'alert':

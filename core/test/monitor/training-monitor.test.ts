@@ -210,6 +210,12 @@ describe('training monitor on the toy flows', { timeout: 120_000 }, () => {
     assert.equal(partial.measurements.length, 1);
     assert.equal(partial.partialBytes, 19);
     assert.equal(partial.end, undefined);
+    const lines = text.split('\n');
+    const broken = [lines[0], lines[1]!.replace('"forward":', '"fwd":'), ''].join('\n');
+    assert.throws(
+      () => parseRunFile(broken),
+      (e: unknown) => e instanceof RunFileError && /line 2: a block needs name, forward/.test(e.message),
+    );
     const newer = text.replace('"version":1', '"version":2');
     assert.throws(
       () => parseRunFile(newer),
