@@ -82,7 +82,10 @@ export function toRequest(target: AuditTarget): { request?: WorkerAuditRequest; 
   const audited = staticAuditTarget(model);
   if (!checkpoint && !model.exportName) {
     return {
-      reason: `${model.name} is not exported, so the audit cannot load it: export it or the function that builds it (export function, module.exports = { ... }), or link a checkpoint with /** @checkpoint path */.`,
+      reason:
+        model.builtInside !== undefined
+          ? `${model.name} is built inside ${model.builtInside}, which the audit loads through its export: audit ${model.builtInside}, or export a function that returns ${model.name}.`
+          : `${model.name} is not exported, so the audit cannot load it: export it or the function that builds it (export function, module.exports = { ... }), or link a checkpoint with /** @checkpoint path */.`,
     };
   }
   const request: WorkerAuditRequest = {

@@ -22,7 +22,9 @@ import {
   ServerStatusNotification,
 } from '../../core/src/protocol/lsp';
 import { extractSource } from '../../core/src/extract';
+import { toRequest } from '../src/audit';
 import { addInputShapeAction } from '../src/input-shape-fix';
+import { DEFAULT_SETTINGS } from '../src/settings';
 import { type Harness, startServer } from './lsp-harness';
 
 const settings = {
@@ -210,5 +212,38 @@ module.exports = { build };
     const edit = action.edit!.changes!['file:///m.js']![0]!;
     assert.equal(edit.newText, '  /** @inputShape [n] */\n');
     assert.equal(edit.range.start.line, 1);
+  });
+});
+
+describe('a model the audit cannot load by itself', () => {
+  it('names the exported factory a sub-network is built in (a CommonJS GAN), else says to export it', () => {
+    const src = `const tf = require('@tensorflow/tfjs');
+function buildGenerator(latentSize) {
+  const cnn = tf.sequential();
+  cnn.add(tf.layers.dense({ units: 8, inputShape: [latentSize] }));
+  const latent = tf.input({ shape: [latentSize] });
+  return tf.model({ inputs: latent, outputs: cnn.apply(latent) });
+}
+function helper() {
+  const loose = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2] })] });
+  loose.summary();
+}
+module.exports = { buildGenerator };
+`;
+    const ir = extractSource(src, 'gan.js');
+    const reason = (name: string): string | undefined =>
+      toRequest({
+        path: '/w/gan.js',
+        folder: '/w',
+        bounds: new Map(),
+        model: ir.models.find((m) => m.name === name)!,
+        settings: DEFAULT_SETTINGS,
+      }).reason;
+    assert.equal(ir.models.find((m) => m.name === 'buildGenerator')?.exportName, 'buildGenerator');
+    assert.equal(
+      reason('cnn'),
+      'cnn is built inside buildGenerator, which the audit loads through its export: audit buildGenerator, or export a function that returns cnn.',
+    );
+    assert.match(reason('loose') ?? '', /^loose is not exported, so the audit cannot load it: export it/);
   });
 });

@@ -206,15 +206,23 @@ export function extractModule(mod: ModuleCtx): FileIr {
     outOfBudget = false;
   }
   const models: ModelNode[] = [];
+  const exportedModels = new Set(regs.filter((r) => r.exportName !== undefined).map((r) => r.name));
   for (const r of regs) {
     // A sub-network a layer class builds in its constructor is linted as part of that class.
     if (session.ownedModels.has(r.build.node) && !r.bound && !r.exportName) continue;
     guard(r.build.node, () => {
       const body = modelBody(session, r.build);
       const range = r.nameNode ? mod.range(r.nameNode) : r.build.range;
-      models.push(
-        finishModel(session, { name: r.name, api: r.build.api, range, body }, r.marks, r.exportName),
+      const model = finishModel(
+        session,
+        { name: r.name, api: r.build.api, range, body },
+        r.marks,
+        r.exportName,
       );
+      // A sub-network of an exported factory (`const cnn = tf.sequential()` inside buildGenerator): audited through it.
+      const top = r.exportName === undefined ? topLevelName(r.build.node) : undefined;
+      if (top !== undefined && top !== r.name && exportedModels.has(top)) model.builtInside = top;
+      models.push(model);
     });
   }
 
@@ -287,6 +295,22 @@ function functionOf(decl: ts.Node): ts.SignatureDeclaration | undefined {
   if (ts.isVariableDeclaration(decl) && decl.initializer) {
     const init = decl.initializer;
     if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+  }
+  return undefined;
+}
+
+/** The name of the top-level function or variable whose statement holds `node` (`exports.x = ...`: x). */
+function topLevelName(node: ts.Node): string | undefined {
+  let st: ts.Node = node;
+  while (st.parent !== undefined && !ts.isSourceFile(st.parent)) st = st.parent;
+  if (ts.isFunctionDeclaration(st)) return st.name?.text;
+  if (ts.isVariableStatement(st)) {
+    const d = st.declarationList.declarations.find((v) => v.pos <= node.pos && node.end <= v.end);
+    return d !== undefined && ts.isIdentifier(d.name) ? d.name.text : undefined;
+  }
+  if (ts.isExpressionStatement(st) && ts.isBinaryExpression(st.expression)) {
+    const left = st.expression.left;
+    if (ts.isPropertyAccessExpression(left)) return left.name.text;
   }
   return undefined;
 }

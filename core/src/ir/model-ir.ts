@@ -199,6 +199,11 @@ export interface ModelNode {
   checkpoint?: string;
   /** JSDoc `@inputShape 8` or `@inputShape [32, 32, 3]`: one point's shape, for the audit. */
   inputShape?: number[];
+  /**
+   * For a model built inside an exported factory model of the file and not exported itself (a GAN's `cnn` inside
+   * `buildGenerator`): that factory's name. The audit loads exports, so it reaches this one through the factory.
+   */
+  builtInside?: string;
   /** An `@inputShape` tag whose text is not a shape (the quick fix's `[n]` not filled in yet): what is wrong. */
   inputShapeError?: string;
   /** JSDoc `@auditArgs [4, 64]`: the arguments the audit passes to a factory export (JSON). */
