@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { OutputError, writeFilesAtomic } from '../files/atomic-write';
 import { parseRunFile, type RunFile, RunFileError } from '../monitor/run-file';
 import {
@@ -17,6 +16,8 @@ import {
 } from '../monitor/summary';
 import { makeNonce, standaloneRunHtml } from '../report/page';
 import { loadWebviewBundle } from '../report/webview-bundle';
+import { parseCliArgs } from './parse-cli-args';
+import { cell, textTable } from './text-table';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
 import { listenForStop } from './stop-signals';
 
@@ -52,25 +53,19 @@ function positiveNumber(name: string, text: string | undefined): number | undefi
 }
 
 export function parseMonitorArgs(args: string[], cwd: string): ParsedMonitorArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        follow: { type: 'boolean' },
-        html: { type: 'string' },
-        'inverse-threshold': { type: 'string' },
-        'reconstruction-threshold': { type: 'string' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args,
+    options: {
+      follow: { type: 'boolean' },
+      html: { type: 'string' },
+      'inverse-threshold': { type: 'string' },
+      'reconstruction-threshold': { type: 'string' },
+      interval: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
   const help = values.help === true;
   if (!help && positionals.length !== 1) throw new UsageError('expects one run file (RUN.jsonl)');
   const inverse = positiveNumber('inverse-threshold', values['inverse-threshold']);
@@ -85,13 +80,6 @@ export function parseMonitorArgs(args: string[], cwd: string): ParsedMonitorArgs
     help,
   };
 }
-
-const cell = (v: number | null): string =>
-  v === null
-    ? '-'
-    : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2)
-      ? v.toExponential(1)
-      : v.toPrecision(3);
 
 /** "step 1200 (at 2x)", or '-' when the block's inverse never crossed. */
 function crossedText(b: BlockSummary): string {
@@ -127,15 +115,7 @@ export function summaryText(s: RunSummary): string {
     String(b.nonFinite),
     crossedText(b),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const table = [head, ...rows]
-    .map((r) =>
-      r
-        .map((v, i) => v.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  const table = textTable(head, rows);
   const recon = s.reconstruction
     .map((r) => `${r.scale}x ${r.max === null ? `NaN/Inf (${r.nonFinite} rows)` : cell(r.max)}`)
     .join(', ');

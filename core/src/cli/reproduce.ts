@@ -4,13 +4,14 @@
  * page in the report's look).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeBackend, selectBackend, type BackendKind } from '../backend/select-backend';
 import { checkOutputFolder, OutputError, writeFilesAtomic } from '../files/atomic-write';
 import { type Comparison, comparisonRows } from '../report/comparison';
 import { makeNonce, standaloneComparisonHtml } from '../report/page';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { REPRODUCE_DEFAULTS, reproduce, type ReproduceOptions } from '../reproduce/run-reproduction';
+import { parseCliArgs } from './parse-cli-args';
+import { cell, textTable } from './text-table';
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io';
 import { listenForStop, signalExitCode } from './stop-signals';
 
@@ -44,24 +45,19 @@ export interface ParsedReproduceArgs {
 }
 
 export function parseReproduceArgs(args: string[], cwd: string): ParsedReproduceArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        out: { type: 'string' },
-        steps: { type: 'string' },
-        seed: { type: 'string' },
-        regularizer: { type: 'boolean' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values } = parseCliArgs({
+    args,
+    options: {
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      regularizer: { type: 'boolean' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const backend = values.backend ?? 'auto';
   if (!(BACKENDS as readonly string[]).includes(backend))
     throw new UsageError(`--backend takes ${BACKENDS.join(', ')}, got '${backend}'`);
@@ -77,13 +73,6 @@ export function parseReproduceArgs(args: string[], cwd: string): ParsedReproduce
     },
   };
 }
-
-const cell = (v: number | null): string =>
-  v === null
-    ? '-'
-    : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2)
-      ? v.toExponential(1)
-      : v.toPrecision(3);
 
 /** The comparison as a plain-text table, for the terminal and CI logs. */
 export function comparisonTable(c: Comparison): string {
@@ -107,15 +96,7 @@ export function comparisonTable(c: Comparison): string {
     cell(r.inverseLipschitz),
     cell(r.memoryGradientError),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows]
-    .map((r) =>
-      r
-        .map((v, i) => v.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(head, rows);
 }
 
 /** Per flow, the monitored inverse lower bounds at the first and last measurement, and the run file. */
