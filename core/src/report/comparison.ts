@@ -124,28 +124,40 @@ export function comparisonRows(c: Comparison): ComparisonRow[] {
   });
 }
 
+type Cell = string | number | null;
+
+/**
+ * One series per flow over the comparison's scales, from each flow's reconstruction sweep table: `at` reduces the
+ * sweep's rows at one scale (one per input kind) to a point, given the named columns' indices.
+ */
+function sweepSeries(
+  c: Comparison,
+  columns: readonly string[],
+  at: (rows: Cell[][], index: number[]) => number | null,
+): Curve['series'] {
+  return c.flows.flatMap((f) => {
+    const table = f.probes.find((p) => p.id === 'reconstruction')?.tables.find((t) => t.id === 'sweep');
+    if (table === undefined) return [];
+    const scale = table.columns.indexOf('scale');
+    const index = columns.map((n) => table.columns.indexOf(n));
+    return [
+      {
+        name: f.id,
+        y: c.settings.scales.map((s) => {
+          const rows = table.rows.filter((r) => r[scale] === s);
+          return rows.length === 0 ? null : at(rows, index);
+        }),
+      },
+    ];
+  });
+}
+
 /**
  * Reconstruction error against input scale, one series per flow: at each scale the largest error over the
  * sweep's input kinds (the data scaled, uniform and structured noise), the paper's Fig. 1. A scale where some
  * input gave NaN/Inf is null, drawn as a gap: a flow whose inverse broke shows where its line stops.
  */
 export function errorVsScale(c: Comparison): Curve {
-  const scales = c.settings.scales;
-  const series = c.flows.flatMap((f) => {
-    const table = f.probes.find((p) => p.id === 'reconstruction')?.tables.find((t) => t.id === 'sweep');
-    if (table === undefined) return [];
-    const [scale, max] = ['scale', 'max_error'].map((n) => table.columns.indexOf(n));
-    return [
-      {
-        name: f.id,
-        y: scales.map((s) => {
-          const cells = table.rows.filter((r) => r[scale!] === s).map((r) => r[max!]);
-          if (cells.length === 0 || cells.some((v) => typeof v !== 'number')) return null;
-          return Math.max(...(cells as number[]));
-        }),
-      },
-    ];
-  });
   return {
     id: 'comparison-error-vs-scale',
     title: 'Reconstruction error vs input scale (a line stops where the inverse gave NaN/Inf)',
@@ -153,8 +165,11 @@ export function errorVsScale(c: Comparison): Curve {
     yLabel: 'max relative error',
     logX: true,
     logY: true,
-    x: scales,
-    series,
+    x: c.settings.scales,
+    series: sweepSeries(c, ['max_error'], (rows, [max]) => {
+      const cells = rows.map((r) => r[max!]);
+      return cells.every((v): v is number => typeof v === 'number') ? Math.max(...cells) : null;
+    }),
   };
 }
 
@@ -163,23 +178,6 @@ export function errorVsScale(c: Comparison): Curve {
  * curve has a gap, this says how much of the input broke there.
  */
 export function brokenShare(c: Comparison): Curve {
-  const scales = c.settings.scales;
-  const series = c.flows.flatMap((f) => {
-    const table = f.probes.find((p) => p.id === 'reconstruction')?.tables.find((t) => t.id === 'sweep');
-    if (table === undefined) return [];
-    const [scale, nan] = ['scale', 'nan_rows'].map((n) => table.columns.indexOf(n));
-    return [
-      {
-        name: f.id,
-        y: scales.map((s) => {
-          const rows = table.rows.filter((r) => r[scale!] === s);
-          if (rows.length === 0) return null;
-          const broken = rows.reduce((sum, r) => sum + Number(r[nan!]), 0);
-          return (100 * broken) / (rows.length * c.settings.probePoints);
-        }),
-      },
-    ];
-  });
   return {
     id: 'comparison-broken-share',
     title: 'Inputs whose inverse gave NaN/Inf',
@@ -187,8 +185,11 @@ export function brokenShare(c: Comparison): Curve {
     yLabel: '% of inputs',
     logX: true,
     logY: false,
-    x: scales,
-    series,
+    x: c.settings.scales,
+    series: sweepSeries(c, ['nan_rows'], (rows, [nan]) => {
+      const broken = rows.reduce((sum, r) => sum + Number(r[nan!]), 0);
+      return (100 * broken) / (rows.length * c.settings.probePoints);
+    }),
   };
 }
 
