@@ -9,7 +9,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LintWorkspaceResult } from '../../core/src/protocol/lsp';
 import { plural } from '../../core/src/report/plural';
 import { mergeFindings } from '../../core/src/rules';
-import { type PublishedFindings, toDiagnostics } from './diagnostics';
+import { type PublishedFindings, type RuleDocsLink, toDiagnostics } from './diagnostics';
 import { Debouncer, listSourceFiles, mayHoldModels, pathToUri, uriToPath } from './documents';
 import { describe } from './describe-error';
 import type { FileAnalysis } from './engine';
@@ -32,6 +32,7 @@ export class AnalysisStore {
     private readonly connection: Connection,
     private readonly engine: ThreadedEngine,
     private readonly settings: SettingsCache,
+    private readonly docsLink: RuleDocsLink,
   ) {}
 
   setFolders(uris: readonly string[]): void {
@@ -160,7 +161,7 @@ export class AnalysisStore {
       findings: mergeFindings(path, runs),
     };
     this.published.set(uri, published);
-    const diagnostics = toDiagnostics(published, own, (id) => this.engine.docsUrl(id));
+    const diagnostics = toDiagnostics(published, own, this.docsLink);
     const version = own && own.version >= 0 ? own.version : undefined;
     void this.connection.sendDiagnostics({ uri, version, diagnostics });
   }

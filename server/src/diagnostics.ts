@@ -1,4 +1,5 @@
 /** Findings -> LSP diagnostics. Pure functions: the wiring in server.ts decides when to publish. */
+import { existsSync } from 'node:fs';
 import {
   type Diagnostic,
   DiagnosticRelatedInformation,
@@ -8,6 +9,7 @@ import {
 } from 'vscode-languageserver';
 import { analysisGap } from '../../core/src/ir/analysis-gap';
 import type { Finding, Severity } from '../../core/src/rules/rule';
+import { ruleDocsPath, showRuleDocsUri } from '../../core/src/rules/rule-docs';
 import { pathToUri } from './documents';
 import type { FileAnalysis } from './engine';
 
@@ -29,18 +31,35 @@ export interface DiagnosticData {
   version: number;
 }
 
+/** A rule's page as a link the client can open, or undefined when there is none (then no link is sent). */
+export type RuleDocsLink = (ruleId: string) => string | undefined;
+
+/**
+ * VS Code's client runs SHOW_RULE_DOCS (a markdown preview of the shipped page); other clients get the page's
+ * `file:` URI when it is on disk next to the server, else nothing: the project has no public page to link.
+ */
+export function ruleDocsLink(docsRoot: string | undefined, clientShowsRuleDocs: boolean): RuleDocsLink {
+  if (clientShowsRuleDocs) return showRuleDocsUri;
+  return (ruleId) => {
+    if (docsRoot === undefined) return undefined;
+    const page = ruleDocsPath(docsRoot, ruleId);
+    return existsSync(page) ? pathToUri(page) : undefined;
+  };
+}
+
 export function toDiagnostic(
   finding: Finding,
   index: number,
   version: number,
-  docsUrl: (ruleId: string) => string,
+  docsLink: RuleDocsLink,
 ): Diagnostic {
   const data: DiagnosticData = { ruleId: finding.ruleId, index, version };
+  const href = docsLink(finding.ruleId);
   return {
     range: { start: finding.range.start, end: finding.range.end },
     severity: SEVERITY[finding.severity] ?? DiagnosticSeverity.Warning,
     code: finding.ruleId,
-    codeDescription: { href: docsUrl(finding.ruleId) },
+    ...(href !== undefined ? { codeDescription: { href } } : {}),
     source: SOURCE,
     message: finding.message,
     relatedInformation: finding.related.map((r) =>
@@ -72,10 +91,10 @@ function information(message: string, range: Range = FILE_START): Diagnostic {
 export function toDiagnostics(
   published: PublishedFindings,
   own: FileAnalysis | undefined,
-  docsUrl: (ruleId: string) => string,
+  docsLink: RuleDocsLink,
 ): Diagnostic[] {
   if (own?.skipped !== undefined) return [information(own.skipped)];
-  const out = published.findings.map((f, i) => toDiagnostic(f, i, published.generation, docsUrl));
+  const out = published.findings.map((f, i) => toDiagnostic(f, i, published.generation, docsLink));
   const gap = own?.fileIr ? analysisGap(own.fileIr) : undefined;
   if (gap) out.push(information(gap.message, { start: gap.at, end: gap.at }));
   return out;

@@ -6,7 +6,7 @@ import { type BoundsMap, CheckpointCache, computeBounds } from '../../core/src/b
 import { ModelExtractor } from '../../core/src/extract';
 import type { FileIr } from '../../core/src/ir/model-ir';
 import { allRules, checkRuleSetting, lintFile } from '../../core/src/rules';
-import { docsUrl, type Finding, type RuleModule } from '../../core/src/rules/rule';
+import type { Finding, RuleModule } from '../../core/src/rules/rule';
 import { describe } from './describe-error';
 import type { RuleConfig } from './settings';
 
@@ -36,7 +36,6 @@ export type Logger = (level: 'error' | 'warn' | 'info', message: string) => void
 export class Engine {
   /** Long-lived, so an edit re-parses one file instead of rebuilding the project. */
   private readonly extractor = new ModelExtractor();
-  private readonly urls = new Map<string, string>();
   /** Rule-setting warnings already logged: settings are re-read on every lint, the log says each once. */
   private readonly warned = new Set<string>();
   /**
@@ -49,9 +48,7 @@ export class Engine {
   constructor(
     private readonly log: Logger,
     private readonly ruleSet: Readonly<Record<string, RuleModule>> = allRules,
-  ) {
-    for (const rule of Object.values(ruleSet)) this.urls.set(rule.id, rule.meta.docs.url);
-  }
+  ) {}
 
   /** Other files' text as the extractor read it, so fixes placed there match the ranges it extracted. */
   private readonly sourceOf = (file: string): string | undefined => this.extractor.textOf(file);
@@ -63,10 +60,6 @@ export class Engine {
     } catch {
       return undefined;
     }
-  }
-
-  docsUrl(ruleId: string): string {
-    return this.urls.get(ruleId) ?? docsUrl(ruleId);
   }
 
   analyze(path: string, text: string, version: number, options: AnalyzeOptions): FileAnalysis {

@@ -29,10 +29,12 @@ import {
   TrustNotification,
 } from '../../core/src/protocol/lsp';
 import { reportVerdict, verdictText } from '../../core/src/protocol/webview';
+import { findDocsRoot } from '../../core/src/rules/rule-docs';
 import { AnalysisStore } from './analyses';
 import { type AuditTarget, AuditService, summarize } from './audit';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { auditLenses } from './code-lens';
+import { ruleDocsLink } from './diagnostics';
 import { uriToPath } from './documents';
 import { hoverMarkdown, modelAt, nodeAt } from './hover';
 import { addInputShapeAction } from './input-shape-fix';
@@ -61,7 +63,9 @@ export function startServer(connection: Connection): void {
   const engine = new ThreadedEngine(log);
   let settings = new SettingsCache(undefined);
   const store = (): AnalysisStore => analyses;
-  let analyses = new AnalysisStore(connection, engine, settings);
+  // The docs ship beside the server (`dist/server/` in the .vsix, `server/src/` in the checkout).
+  const docsRoot = findDocsRoot(__dirname);
+  let analyses = new AnalysisStore(connection, engine, settings, ruleDocsLink(docsRoot, false));
   engine.checkpoints.onSettled((path) => store().checkpointRead(path));
   // Untrusted until the client says otherwise: a client that says nothing (a plain LSP client) gets lint only.
   const audits = new AuditService(false, log);
@@ -81,12 +85,17 @@ export function startServer(connection: Connection): void {
         : undefined,
       (message) => log('warn', message),
     );
-    analyses = new AnalysisStore(connection, engine, settings);
+    const init = isInitOptions(params.initializationOptions) ? params.initializationOptions : undefined;
+    analyses = new AnalysisStore(
+      connection,
+      engine,
+      settings,
+      ruleDocsLink(docsRoot, init?.showsRuleDocs === true),
+    );
     analyses.setDocuments((uri) => documents.get(uri));
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     analyses.setFolders(folders);
-    if (isInitOptions(params.initializationOptions))
-      audits.setTrusted(params.initializationOptions.workspaceTrusted);
+    if (init) audits.setTrusted(init.workspaceTrusted);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },

@@ -10,8 +10,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { allRules } from '../../core/src/rules';
-import { docsUrl } from '../../core/src/rules/rule';
 import type { FromAnalysisThread, ToAnalysisThread } from './analysis-messages';
 import type { AnalyzeOptions, FileAnalysis, Logger } from './engine';
 
@@ -60,7 +58,6 @@ export class ThreadedEngine {
   private readonly queue = new Map<string, Job>();
   /** The text last sent for each open document: what the thread's extractor reads for it. */
   private readonly texts = new Map<string, string>();
-  private readonly urls = new Map<string, string>();
   private readonly settled = new Set<(path: string) => void>();
   /** Calls on the thread's checkpoint reader, the last of each kind, replayed to a new thread. */
   private readonly checkpointCalls = new Map<string, unknown[]>();
@@ -76,13 +73,7 @@ export class ThreadedEngine {
   constructor(
     private readonly log: Logger,
     private readonly heapMb = HEAP_MB,
-  ) {
-    for (const rule of Object.values(allRules)) this.urls.set(rule.id, rule.meta.docs.url);
-  }
-
-  docsUrl(ruleId: string): string {
-    return this.urls.get(ruleId) ?? docsUrl(ruleId);
-  }
+  ) {}
 
   /** A file's text as the analysis reads it: the open document's last text sent, else the disk copy. */
   textOf(path: string): string | undefined {

@@ -19,6 +19,7 @@ import { type FileResult, formatJson, formatText } from './formatters';
 import { expandPatterns } from './glob';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
 import { formatSarif } from './sarif';
+import { findDocsRoot, readRuleDocs } from '../rules/rule-docs';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -175,11 +176,13 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
       };
     },
   );
+  // The pages ship beside the CLI (`dist/cli/` in a build, `core/src/cli/` in the checkout).
+  const docsRoot = parsed.format === 'sarif' ? findDocsRoot(__dirname) : undefined;
   const report =
     parsed.format === 'json'
       ? formatJson(results)
       : parsed.format === 'sarif'
-        ? formatSarif(results, allRules, io.cwd, version)
+        ? formatSarif(results, allRules, io.cwd, version, (id) => readRuleDocs(docsRoot, id))
         : formatText(results, io.cwd);
   if (outputFile === undefined) io.stdout(report);
   else {

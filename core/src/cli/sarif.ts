@@ -53,11 +53,16 @@ function sarifFix(fix: FixData, filePath: string, cwd: string): object {
   };
 }
 
+/**
+ * `ruleHelp` gives a rule's page (markdown) for `help`: the project has no public page for `helpUri`, so the
+ * viewer shows the shipped page's text instead; a rule without one gets neither.
+ */
 export function formatSarif(
   results: readonly FileResult[],
   rules: Readonly<Record<string, RuleModule>>,
   cwd: string,
   version: string,
+  ruleHelp: (ruleId: string) => string | undefined,
 ): string {
   const ruleIds = Object.keys(rules);
   const log = {
@@ -69,14 +74,14 @@ export function formatSarif(
           driver: {
             name: 'lipschitz-lens',
             version,
-            informationUri: 'https://github.com/lipschitz-lens/lipschitz-lens',
             rules: ruleIds.map((id) => {
               const rule = rules[id]!;
+              const help = ruleHelp(id);
               return {
                 id,
                 name: id,
                 shortDescription: { text: rule.meta.docs.description },
-                helpUri: rule.meta.docs.url,
+                ...(help !== undefined ? { help: { text: help, markdown: help } } : {}),
                 defaultConfiguration: { level: LEVEL[rule.meta.defaultSeverity] },
               };
             }),

@@ -37,6 +37,8 @@ export interface LspRange {
 /** What the client tells the server at start (LSP `initializationOptions`). */
 export interface InitializationOptions {
   workspaceTrusted: boolean;
+  /** The client runs `lipschitzLens.showRuleDocs` (SHOW_RULE_DOCS), so rule links can be that command. */
+  showsRuleDocs?: boolean;
 }
 
 /** A model the server found, enough for the client to list, pick and label it. */

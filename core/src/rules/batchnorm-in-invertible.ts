@@ -1,7 +1,7 @@
 import type { LayerNode } from '../ir/model-ir';
 import { BOUNDED_ACTNORM_CALL, replaceLayerFix } from './fixes';
 import { forEachLayer, layerLabel } from './placement';
-import { defineRule, docsUrl, type FixData } from './rule';
+import { defineRule, type FixData } from './rule';
 import type { SourceText } from './source-text';
 
 const id = 'batchnorm-in-invertible';
@@ -20,7 +20,6 @@ export const rule = defineRule<MessageId>({
     docs: {
       description:
         'BatchNormalization in an invertible model has an unbounded inverse gain; use ActNorm with a bounded scale.',
-      url: docsUrl(id),
     },
     messages: {
       batchNorm:

@@ -2,7 +2,7 @@ import { configNumber, layerConstraint } from '../bounds/config';
 import { formatNumber } from '../bounds/bound';
 import { replaceWithSpectralFix } from './fixes';
 import { forEachLayer, layerLabel } from './placement';
-import { defineRule, docsUrl } from './rule';
+import { defineRule } from './rule';
 
 const id = 'column-norm-not-spectral';
 
@@ -14,7 +14,6 @@ export const rule = defineRule<MessageId>({
     docs: {
       description:
         'maxNorm/unitNorm/minMaxNorm bound each column, not the spectral norm: the layer may still be far from 1-Lipschitz.',
-      url: docsUrl(id),
     },
     messages: {
       columnNormWithBound:

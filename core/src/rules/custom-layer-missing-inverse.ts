@@ -1,6 +1,6 @@
 import type { CustomLayerInfo, ModelNode } from '../ir/model-ir';
 import { customClassOf, forEachLayer } from './placement';
-import { defineRule, docsUrl, type RelatedInfo } from './rule';
+import { defineRule, type RelatedInfo } from './rule';
 
 const id = 'custom-layer-missing-inverse';
 
@@ -15,7 +15,6 @@ export const rule = defineRule<MessageId>({
   meta: {
     docs: {
       description: 'Custom layers in invertible models must define inverse().',
-      url: docsUrl(id),
     },
     messages: {
       usedInInvertible:

@@ -9,5 +9,4 @@ export {
   parseSuppressions,
   RuleConfigError,
 } from './run-rules';
-export { docsUrl } from './rule';
 export { SourceText } from './source-text';

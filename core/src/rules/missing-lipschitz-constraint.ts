@@ -2,7 +2,7 @@ import { layerConstraint, WEIGHTED_LAYERS } from '../bounds/config';
 import type { CustomLayerInfo, LayerNode } from '../ir/model-ir';
 import { addSpectralConstraintFix } from './fixes';
 import { customClassOf, forEachLayer, intentReason, layerLabel, type Placement } from './placement';
-import { defineRule, docsUrl, type Severity } from './rule';
+import { defineRule, type Severity } from './rule';
 
 const id = 'missing-lipschitz-constraint';
 
@@ -60,7 +60,6 @@ export const rule = defineRule<MessageId>({
   meta: {
     docs: {
       description: 'Weighted layers need a spectral-norm constraint wherever a Lipschitz bound is required.',
-      url: docsUrl(id),
     },
     messages: {
       inResidualBranch:

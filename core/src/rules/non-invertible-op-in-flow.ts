@@ -1,7 +1,7 @@
 import { configString, inputWidth, outputWidth } from '../bounds/config';
 import type { IrNode, LayerNode } from '../ir/model-ir';
 import { forEachNode, layerLabel } from './placement';
-import { defineRule, docsUrl } from './rule';
+import { defineRule } from './rule';
 
 const id = 'non-invertible-op-in-flow';
 
@@ -23,7 +23,6 @@ export const rule = defineRule<MessageId>({
   meta: {
     docs: {
       description: 'Every step on the main path of an invertible model must be a bijection.',
-      url: docsUrl(id),
     },
     messages: {
       notInjective:

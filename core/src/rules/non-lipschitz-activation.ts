@@ -3,7 +3,7 @@ import { formatNumber } from '../bounds/bound';
 import { configString } from '../bounds/config';
 import type { BlockNode, CustomLayerInfo, FileIr, IrNode, OpNode, SourceRange } from '../ir/model-ir';
 import { customClassOf, forEachLayer, forEachNode, layerLabel, type Placement } from './placement';
-import { defineRule, docsUrl } from './rule';
+import { defineRule } from './rule';
 import type { SourceText } from './source-text';
 
 const id = 'non-lipschitz-activation';
@@ -60,7 +60,6 @@ export const rule = defineRule<MessageId>({
     docs: {
       description:
         'Activations without a global Lipschitz constant (or with one above 1) where a bound is required.',
-      url: docsUrl(id),
     },
     messages: {
       notLipschitz:

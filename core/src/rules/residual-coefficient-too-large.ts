@@ -4,7 +4,7 @@ import type { LayerNode, SourceRange } from '../ir/model-ir';
 import { invertibleResidualLipschitz } from '../bounds/layer-bounds';
 import { lowerCoefficientFix } from './fixes';
 import { forEachLayer, layerLabel } from './placement';
-import { defineRule, docsUrl } from './rule';
+import { defineRule } from './rule';
 
 const id = 'residual-coefficient-too-large';
 
@@ -40,7 +40,6 @@ export const rule = defineRule<MessageId, Options>({
     docs: {
       description:
         'Residual branches need Lip(g) < 1 to be invertible; coefficients close to 1 make the inverse slow and unstable.',
-      url: docsUrl(id),
     },
     messages: {
       notContractive:

@@ -85,7 +85,8 @@ export interface OptionSchema {
 }
 
 export interface RuleMeta<MessageIds extends string, Options> {
-  docs: { description: string; url: string };
+  /** The page is `docs/rules/<id>.md` (see rule-docs.ts). */
+  docs: { description: string };
   messages: Record<MessageIds, string>;
   defaultSeverity: Severity;
   schema?: OptionSchema;
@@ -97,12 +98,6 @@ export interface RuleModule<MessageIds extends string = string, Options = unknow
   meta: RuleMeta<MessageIds, Options>;
   // Method syntax on purpose: it makes rules with specific message ids assignable to RuleModule<string>.
   check(context: RuleContext<MessageIds, Options>): void;
-}
-
-export const DOCS_BASE = 'https://github.com/lipschitz-lens/lipschitz-lens/blob/main/docs/rules/';
-
-export function docsUrl(id: string): string {
-  return `${DOCS_BASE}${id}.md`;
 }
 
 /** Identity with inference, so each rule file stays typed by its own message ids. */

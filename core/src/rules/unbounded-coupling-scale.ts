@@ -1,7 +1,7 @@
 import { configString } from '../bounds/config';
 import type { BlockNode, LayerNode, ModelNode, SourceRange } from '../ir/model-ir';
 import { forEachNode } from './placement';
-import { defineRule, docsUrl, type FixData } from './rule';
+import { defineRule, type FixData } from './rule';
 import { type SourceText, stringPropertyRange } from './source-text';
 
 const id = 'unbounded-coupling-scale';
@@ -54,7 +54,6 @@ export const rule = defineRule<MessageId>({
     docs: {
       description:
         'Affine coupling scales must be bounded away from 0 and infinity, or the inverse can explode.',
-      url: docsUrl(id),
     },
     messages: {
       expScale:

@@ -1,6 +1,6 @@
 import { actNormScaleBound } from '../bounds/config';
 import { customClassOf, forEachLayer, layerLabel } from './placement';
-import { defineRule, docsUrl } from './rule';
+import { defineRule } from './rule';
 
 const id = 'unbounded-inverse-gain';
 
@@ -18,7 +18,6 @@ export const rule = defineRule<MessageId>({
     docs: {
       description:
         'Invertible layers with a learned scale or matrix (ActNorm without scaleBound, InvertibleLinear, InvertibleConv1x1): the inverse gain 1/min scale is only bounded by the trained weights.',
-      url: docsUrl(id),
     },
     messages: {
       unboundedScale:
