@@ -20,10 +20,12 @@ import {
 } from '../../core/src/protocol/lsp';
 import { reportVerdict, type StaticBlockBound, verdictText } from '../../core/src/protocol/webview';
 import { plural } from '../../core/src/report/plural';
+import { SHOW_RULE_DOCS } from '../../core/src/rules/rule-docs';
 import type { Report } from '../../core/src/report/schema';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
 import { exportedHtml, saveWhole, temporaryName } from './report-export';
+import { showRuleDocs } from './rule-docs-command';
 
 export type Handler = (...args: unknown[]) => unknown;
 export type CommandFactory = (ctx: Ctx) => Handler;
@@ -269,4 +271,5 @@ export const commands: Record<string, CommandFactory> = {
     await ctx.startIfWanted();
   },
   'lipschitzLens.showOutput': (ctx) => () => ctx.output.show(true),
+  [SHOW_RULE_DOCS]: (ctx) => showRuleDocs(ctx.extension.extensionUri),
 };

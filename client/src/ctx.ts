@@ -90,7 +90,8 @@ export class Ctx implements vscode.Disposable {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
-    const init: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted };
+    // Rule links in diagnostics run SHOW_RULE_DOCS, registered with the other commands.
+    const init: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted, showsRuleDocs: true };
     const clientOptions: LanguageClientOptions = {
       documentSelector: SELECTOR,
       outputChannel: this.output,
