@@ -1,7 +1,9 @@
 /** Thin entry: build the context, register the command table, start the server when activation wants it. */
 import * as vscode from 'vscode';
+import { ListModelsRequest } from '../../core/src/protocol/lsp';
 import { commands, exportReport } from './commands';
-import { Ctx } from './ctx';
+import { Ctx, req } from './ctx';
+import { TrainingMonitorView } from './monitor-panel';
 
 let ctx: Ctx | undefined;
 
@@ -13,6 +15,14 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
   for (const [id, factory] of Object.entries(commands)) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, factory(c)));
   }
+  // The monitor reads run files (data, not code): it runs whether or not the server does, trusted or not.
+  const monitor = new TrainingMonitorView(extension.extensionUri, c.output, c.config, async () =>
+    c.client?.isRunning() ? c.client.sendRequest(req(ListModelsRequest), {}) : undefined,
+  );
+  extension.subscriptions.push(
+    monitor,
+    vscode.commands.registerCommand('lipschitzLens.showTrainingMonitor', () => monitor.pickAndShow()),
+  );
   extension.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (c.config.needsRestart(e)) void vscode.commands.executeCommand('lipschitzLens.restartServer');

@@ -20,7 +20,7 @@ import { parseReport, type Report } from '../../core/src/report/schema';
 import { createHost } from './host';
 import { type Rendered, render } from './render';
 import { renderComparison } from './render-comparison';
-import { renderRun } from './render-run';
+import { renderRun, renderRuns } from './render-run';
 import { applyStyles } from './styles';
 
 const host = createHost();
@@ -51,6 +51,13 @@ function handle(message: ToWebview): void {
       } catch (e) {
         showError(`Cannot show this report: ${e instanceof Error ? e.message : String(e)}`);
       }
+      return;
+    case 'runs':
+      // Each run's text is parsed (and its version checked) by parseRunFile inside, column by column.
+      current?.dispose();
+      current = renderRuns(root, message.runs, (run, block) =>
+        host.post({ type: 'reveal-block', run, block }),
+      );
       return;
     case 'clear':
       showError(message.message);

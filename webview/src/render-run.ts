@@ -1,18 +1,22 @@
 /**
- * Renders a training monitor's run (`lipschitz-lens monitor --html`) in the report's look: per block the latest
- * lower bounds and the first step a threshold was crossed, the forward and inverse lower bounds over steps on log
- * axes, the model's reconstruction error by input scale over steps, and the alerts the monitor raised.
+ * Renders a training monitor's run (`lipschitz-lens monitor --html`, and the editor's Training monitor view) in
+ * the report's look: per block the latest lower bounds and the first step a threshold was crossed, the forward
+ * and inverse lower bounds over steps on log axes, the model's reconstruction error by input scale over steps,
+ * and the alerts the monitor raised. In the editor a block's row reveals the block's source; several runs are
+ * shown side by side, one column each.
  */
 import type uPlot from 'uplot';
-import type { RunFile } from '../../core/src/monitor/run-file';
+import { parseRunFile, type RunFile } from '../../core/src/monitor/run-file';
 import {
   blockCurve,
   reconstructionCurve,
   summarizeRun,
+  thresholdsOf,
   type Thresholds,
 } from '../../core/src/monitor/summary';
 import { curveChart } from './charts';
-import { el, num } from './dom';
+import type { RunText } from '../../core/src/protocol/webview';
+import { el, num, scrollBox } from './dom';
 import type { Rendered } from './render';
 
 const COLUMNS: Array<[string, string]> = [
@@ -32,7 +36,15 @@ const COLUMNS: Array<[string, string]> = [
   ['inverse crossed', 'first step the inverse lower bound exceeded the threshold'],
 ];
 
-export function renderRun(root: HTMLElement, run: RunFile, thresholds: Thresholds): Rendered {
+/** Called with a block's name when its row is clicked; absent on a standalone page (no editor to reveal in). */
+export type OnBlock = (block: string) => void;
+
+export function renderRun(
+  root: HTMLElement,
+  run: RunFile,
+  thresholds: Thresholds,
+  onBlock?: OnBlock,
+): Rendered {
   root.replaceChildren();
   const charts: uPlot[] = [];
   const s = summarizeRun(run, thresholds);
@@ -64,11 +76,13 @@ export function renderRun(root: HTMLElement, run: RunFile, thresholds: Threshold
     { 'data-testid': 'run-blocks' },
     el('tr', {}, ...COLUMNS.map(([name, title]) => el('th', title ? { title } : {}, name))),
   );
-  for (const b of s.blocks)
-    table.append(
+  for (const b of s.blocks) {
+    const row = table.appendChild(
       el(
         'tr',
-        { 'data-block': b.name },
+        onBlock
+          ? { 'data-block': b.name, class: 'clickable', title: `Go to ${b.name} in the source` }
+          : { 'data-block': b.name },
         ...[
           b.monitored ? b.name : `${b.name} (no trainable weights: first record only)`,
           b.step === null ? '-' : String(b.step),
@@ -86,7 +100,9 @@ export function renderRun(root: HTMLElement, run: RunFile, thresholds: Threshold
         ].map((v) => el('td', {}, v)),
       ),
     );
-  root.append(el('section', {}, table));
+    if (onBlock) row.addEventListener('click', () => onBlock(b.name));
+  }
+  root.append(el('section', {}, scrollBox(table)));
   const curves = [
     blockCurve(run, 'inverse'),
     blockCurve(run, 'inverse-off-data'),
@@ -109,6 +125,46 @@ export function renderRun(root: HTMLElement, run: RunFile, thresholds: Threshold
     charts,
     dispose: () => {
       for (const chart of charts) chart.destroy();
+    },
+  };
+}
+
+/**
+ * Several runs side by side, one column each, every column rendered as a single run is. A run that cannot be
+ * read yet (no complete header line: a run that is starting) or at all says so in its column.
+ */
+export function renderRuns(
+  root: HTMLElement,
+  runs: readonly RunText[],
+  onBlock?: (run: string, block: string) => void,
+): Rendered {
+  root.replaceChildren();
+  const grid = root.appendChild(el('div', { class: 'runs', 'data-testid': 'runs' }));
+  const parts: Rendered[] = [];
+  for (const r of runs) {
+    const column = grid.appendChild(el('div', { class: 'run', 'data-run': r.id }));
+    try {
+      const run = parseRunFile(r.text);
+      parts.push(
+        renderRun(
+          column,
+          run,
+          r.thresholds ?? thresholdsOf(run),
+          onBlock && ((block) => onBlock(r.id, block)),
+        ),
+      );
+      column.prepend(el('div', { class: 'run-label muted' }, r.label));
+    } catch (e) {
+      column.replaceChildren(
+        el('div', { class: 'run-label muted' }, r.label),
+        el('p', {}, `Cannot show this run yet: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  }
+  return {
+    charts: parts.flatMap((p) => p.charts),
+    dispose: () => {
+      for (const p of parts) p.dispose();
     },
   };
 }

@@ -29,6 +29,9 @@ header h1 { font-size: 1.3em; margin: 0; }
 .card .value { font-size: 1.4em; font-variant-numeric: tabular-nums; }
 .card.bad .value { color: var(--ll-red); }
 section { margin: 12px 0; }
+/* Runs compared side by side: equal columns that may shrink below their content (tables scroll, charts resize). */
+.runs { display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr); gap: 16px; }
+.run-label { font-size: 0.9em; overflow-wrap: anywhere; }
 section h2 { font-size: 1.05em; margin: 0 0 6px; }
 .chart { min-height: 200px; }
 /* A table too wide for the panel scrolls inside its own box, never the page. */

@@ -3,6 +3,7 @@
  * discriminated unions on `type`, and each side validates what arrives with a guard: a webview message is
  * untrusted input (it could come from any script running in the page).
  */
+import type { Thresholds } from '../monitor/summary';
 import type { Report } from '../report/schema';
 
 export interface WebviewPosition {
@@ -47,15 +48,30 @@ export function isStaticBlockBound(v: unknown): v is StaticBlockBound {
   );
 }
 
+/**
+ * One training run for the monitor view: the run file's text as read so far (a trailing partial line included),
+ * parsed on the rendering side by parseRunFile, so the run file's version check lives in one place as the
+ * report's does. `id` names the run in messages back (the file's URI); `label` is what the page shows;
+ * `thresholds` are the ones the editor alerts on for this run where the settings set them; absent, the run's own.
+ */
+export interface RunText {
+  id: string;
+  label: string;
+  text: string;
+  thresholds?: Thresholds;
+}
+
 /** Extension -> webview. */
 export type ToWebview =
   | { type: 'report'; report: Report; title?: string; staticBounds?: StaticBlockBound[] }
+  | { type: 'runs'; runs: RunText[] }
   | { type: 'clear'; message: string };
 
 /** Webview -> extension. */
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'reveal'; file: string; range: WebviewRange }
+  | { type: 'reveal-block'; run: string; block: string }
   | { type: 'export'; format: 'json' | 'html' };
 
 /** What the webview keeps across reloads with `setState`. */
@@ -95,11 +111,31 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return true;
     case 'reveal':
       return typeof v.file === 'string' && v.file.length > 0 && isRange(v.range);
+    case 'reveal-block':
+      return (
+        typeof v.run === 'string' && v.run.length > 0 && typeof v.block === 'string' && v.block.length > 0
+      );
     case 'export':
       return v.format === 'json' || v.format === 'html';
     default:
       return false;
   }
+}
+
+function isRunText(v: unknown): v is RunText {
+  return (
+    isRecord(v) &&
+    typeof v.id === 'string' &&
+    typeof v.label === 'string' &&
+    typeof v.text === 'string' &&
+    (v.thresholds === undefined || isThresholds(v.thresholds))
+  );
+}
+
+/** Positive finite thresholds only: a NaN threshold would silently never fire. */
+export function isThresholds(v: unknown): v is Thresholds {
+  const ok = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  return isRecord(v) && ok(v.inverse) && ok(v.reconstruction);
 }
 
 /**
@@ -115,6 +151,8 @@ export function isToWebview(v: unknown): v is ToWebview {
         (v.title === undefined || typeof v.title === 'string') &&
         (v.staticBounds === undefined || Array.isArray(v.staticBounds))
       );
+    case 'runs':
+      return Array.isArray(v.runs) && v.runs.every(isRunText);
     case 'clear':
       return typeof v.message === 'string';
     default:

@@ -1,0 +1,383 @@
+/**
+ * The Training monitor view: watches the workspace's run files (the `lipschitzLens.monitor.runFiles` glob, each
+ * file checked by its first bytes before it is read whole), reads each as it grows (debounced, only the appended
+ * bytes), shows the chosen runs side by side in a webview like the report panel's, tells the user once per run,
+ * block and quantity when a threshold is crossed, and reveals a block's source on request. Reading run files is
+ * reading data, not running code, so it works in Restricted Mode; it reads only files inside the workspace.
+ */
+import { open, stat } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { parseRunFile, type RunFile } from '../../core/src/monitor/run-file';
+import type { ModelSummary } from '../../core/src/protocol/lsp';
+import {
+  type FromWebview,
+  isFromWebview,
+  type RunText,
+  type ToWebview,
+  type WebviewRange,
+} from '../../core/src/protocol/webview';
+import { makeNonce, webviewHtml } from '../../core/src/report/page';
+import { blockNameRange } from './block-source';
+import type { Config } from './config';
+import {
+  type Crossing,
+  CrossingLedger,
+  crossingMessage,
+  Debouncer,
+  effectiveThresholds,
+  firstCrossings,
+  GrowingFile,
+  isRunFileStart,
+  mayBeRunFile,
+  PEEK_BYTES,
+} from './run-watch';
+
+export const MONITOR_VIEW_TYPE = 'lipschitzLens.monitor';
+/** A training loop appends a line per measurement; a burst of writes is read once this long after the last. */
+const DEBOUNCE_MS = 300;
+/** Files the startup scan looks at (first bytes only); more run files than this are found as they change. */
+const SCAN_LIMIT = 2000;
+const SOURCE_FILES = '**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}';
+
+interface WatchedRun {
+  uri: vscode.Uri;
+  file: GrowingFile;
+  /** The last successful parse; undefined while the page shows why it cannot be read. */
+  run?: RunFile;
+}
+
+async function readRange(path: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(Math.max(0, to - from));
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await handle.read(buf, done, buf.length - done, from + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
+
+export class TrainingMonitorView implements vscode.Disposable {
+  private readonly runs = new Map<string, WatchedRun>();
+  private readonly ledger = new CrossingLedger();
+  private readonly debouncer = new Debouncer<string>(DEBOUNCE_MS, (key) => {
+    void this.refresh(vscode.Uri.parse(key), true);
+  });
+  private watchers: vscode.FileSystemWatcher[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  /** Ids (file URIs) of the runs the page shows, in column order. */
+  private shown: string[] = [];
+  private scan: Promise<void> | undefined;
+  /** Files over the size limit, logged once each. */
+  private readonly tooLarge = new Set<string>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
+    /** The models the language server has seen; undefined when it is not running. */
+    private readonly listModels: () => Promise<ModelSummary[] | undefined>,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('lipschitzLens.monitor.runFiles')) this.rewatch();
+        else if (e.affectsConfiguration('lipschitzLens.monitor')) this.post();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
+    );
+    this.rewatch();
+  }
+
+  /** Watches the glob in each workspace folder (a RelativePattern: nothing outside the workspace) and scans. */
+  private rewatch(): void {
+    for (const w of this.watchers) w.dispose();
+    const glob = this.config.monitorRunFiles;
+    this.watchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
+      const changed = (uri: vscode.Uri): void => this.debouncer.trigger(uri.toString());
+      w.onDidCreate(changed);
+      w.onDidChange(changed);
+      w.onDidDelete((uri) => this.remove(uri.toString()));
+      return w;
+    });
+    this.scan = this.scanWorkspace(glob);
+  }
+
+  /** Runs that exist already: read silently (their past crossings are not news), found by their first bytes. */
+  private async scanWorkspace(glob: string): Promise<void> {
+    const found = await vscode.workspace.findFiles(glob, '**/node_modules/**', SCAN_LIMIT);
+    for (const uri of found) await this.refresh(uri, false);
+  }
+
+  /** Reads what is new in a file that may be a run; `live`: crossings found now are news and are told. */
+  private async refresh(uri: vscode.Uri, live: boolean): Promise<void> {
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri)) return;
+    const key = uri.toString();
+    try {
+      const { size } = await stat(uri.fsPath);
+      if (size > this.config.monitorMaxFileSizeMB * 1024 * 1024) {
+        if (!this.tooLarge.has(key))
+          this.log.info(
+            `training monitor: not reading ${uri.fsPath} (over lipschitzLens.monitor.maxFileSizeMB)`,
+          );
+        this.tooLarge.add(key);
+        return;
+      }
+      let entry = this.runs.get(key);
+      if (!entry) {
+        if (!mayBeRunFile((await readRange(uri.fsPath, 0, Math.min(size, PEEK_BYTES))).toString('utf8')))
+          return;
+        const bytes = await readRange(uri.fsPath, 0, size);
+        // A header still being written: the file's next change asks again.
+        if (!isRunFileStart(bytes.toString('utf8'))) return;
+        entry = { uri, file: new GrowingFile(bytes) };
+        this.runs.set(key, entry);
+        if (live && this.panel && this.shown.length === 0) this.shown = [key];
+      } else {
+        const read = await entry.file.sync(size, (from, to) => readRange(uri.fsPath, from, to));
+        if (read === 'unchanged') return;
+        if (read === 'replaced') this.ledger.forget(key);
+      }
+      this.parse(key, entry, live);
+    } catch (e) {
+      // Deleted between the event and the read, or unreadable: it is not a run we can show.
+      this.log.debug(`training monitor: cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : e}`);
+      this.remove(key);
+      return;
+    }
+    if (this.shown.includes(key)) this.post();
+  }
+
+  private parse(key: string, entry: WatchedRun, live: boolean): void {
+    try {
+      entry.run = parseRunFile(entry.file.text());
+    } catch {
+      // The page shows why (a newer version, a broken line); there is nothing to alert on.
+      entry.run = undefined;
+      return;
+    }
+    const crossings = firstCrossings(entry.run, this.thresholds(entry.run));
+    if (!live || !this.config.monitorNotify) this.ledger.seen(key, crossings);
+    else for (const c of this.ledger.fresh(key, crossings)) this.notify(key, c);
+  }
+
+  private thresholds(run: RunFile): ReturnType<typeof effectiveThresholds> {
+    return effectiveThresholds(run, this.config.monitorThresholds);
+  }
+
+  private notify(key: string, c: Crossing): void {
+    const openMonitor = 'Open monitor';
+    const goTo = c.quantity === 'inverse' ? 'Go to block' : 'Go to model';
+    this.log.warn(`training monitor: ${crossingMessage(c)}`);
+    void vscode.window
+      .showWarningMessage(`Lipschitz Lens: ${crossingMessage(c)}`, openMonitor, goTo)
+      .then((pick) => {
+        if (pick === openMonitor) this.show([...this.shown.filter((id) => id !== key), key]);
+        else if (pick === goTo) void this.revealBlock(key, c.quantity === 'inverse' ? c.block : undefined);
+      });
+  }
+
+  private remove(key: string): void {
+    this.runs.delete(key);
+    this.ledger.forget(key);
+    if (this.shown.includes(key)) {
+      this.shown = this.shown.filter((id) => id !== key);
+      this.post();
+    }
+  }
+
+  /** The command: pick runs to compare (the newest preselected), then show them. */
+  async pickAndShow(): Promise<void> {
+    await this.scan;
+    const entries = [...this.runs.values()].sort((a, b) =>
+      (b.run?.header.startedAt ?? '').localeCompare(a.run?.header.startedAt ?? ''),
+    );
+    if (entries.length === 0) {
+      void vscode.window.showInformationMessage(
+        `Lipschitz Lens: no training run files in the workspace (looked for ${this.config.monitorRunFiles}; TrainingMonitor writes .lipschitz-lens/runs/*.jsonl).`,
+      );
+      return;
+    }
+    const items = entries.map((e, i) => ({
+      label: e.run?.header.model ?? vscode.workspace.asRelativePath(e.uri),
+      description: e.run ? `started ${e.run.header.startedAt}` : 'cannot be read yet',
+      detail: vscode.workspace.asRelativePath(e.uri),
+      picked: this.shown.length > 0 ? this.shown.includes(e.uri.toString()) : i === 0,
+      key: e.uri.toString(),
+    }));
+    const picks = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: 'Training runs to show side by side',
+    });
+    if (picks && picks.length > 0) this.show(picks.map((p) => p.key));
+  }
+
+  show(keys: string[]): void {
+    this.shown = keys;
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(
+        MONITOR_VIEW_TYPE,
+        'Training monitor',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: true,
+          retainContextWhenHidden: false,
+          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+        },
+      );
+      this.attach(panel);
+    } else this.panel.reveal(undefined, true);
+    this.post();
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const script = panel.webview.asWebviewUri(
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'report.js'),
+    );
+    panel.webview.html = webviewHtml({
+      nonce: makeNonce(),
+      cspSource: panel.webview.cspSource,
+      scriptUri: script.toString(),
+    });
+    panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+    });
+  }
+
+  /** Sends the shown runs as read so far; before the page says `ready` it would be lost, and `ready` sends it. */
+  private post(): void {
+    if (!this.panel || !this.ready) return;
+    const runs: RunText[] = this.shown.flatMap((key) => {
+      const e = this.runs.get(key);
+      if (!e) return [];
+      return [
+        {
+          id: key,
+          label: vscode.workspace.asRelativePath(e.uri),
+          text: e.file.text(),
+          ...(e.run ? { thresholds: this.thresholds(e.run) } : {}),
+        },
+      ];
+    });
+    const message: ToWebview =
+      runs.length > 0
+        ? { type: 'runs', runs }
+        : { type: 'clear', message: 'No training run shown: run "Lipschitz Lens: Show Training Monitor".' };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    if (!isFromWebview(raw)) {
+      this.log.warn(
+        `ignored an invalid message from the monitor webview: ${JSON.stringify(raw)?.slice(0, 200)}`,
+      );
+      return;
+    }
+    const m: FromWebview = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.post();
+        return;
+      case 'reveal-block':
+        return this.revealBlock(m.run, m.block);
+      default:
+        // The run page sends neither source ranges nor export requests.
+        this.log.warn(`ignored a ${m.type} message from the monitor webview`);
+    }
+  }
+
+  /**
+   * Opens the source that sets `block`'s name (a layer config `name: 'coupling_3'`), searching first the files
+   * of the models the server knows by the run's model name, then the rest it has seen, then the workspace's
+   * sources; without a block (or when no source spells its name), the model's definition.
+   */
+  async revealBlock(key: string, block: string | undefined): Promise<void> {
+    const run = this.runs.get(key)?.run;
+    if (!run) {
+      void vscode.window.showWarningMessage('Lipschitz Lens: that run file cannot be read now.');
+      return;
+    }
+    const modelName = run.header.model;
+    const models = (await this.listModels()) ?? [];
+    const named = models.filter((m) => m.name === modelName);
+    if (block !== undefined) {
+      const found = await this.findBlock(
+        block,
+        [...named, ...models].map((m) => m.uri),
+      );
+      if (found) return this.showRange(found.uri, found.range);
+    }
+    const model = named[0];
+    if (model) {
+      if (block !== undefined)
+        void vscode.window.showInformationMessage(
+          `Lipschitz Lens: no source sets the name '${block}'; showing model ${modelName}.`,
+        );
+      return this.showRange(vscode.Uri.parse(model.uri), model.range);
+    }
+    void vscode.window.showWarningMessage(
+      block === undefined
+        ? `Lipschitz Lens: could not find model ${modelName} in the workspace (the language server finds models in the files it lints).`
+        : `Lipschitz Lens: could not find where block '${block}' of ${modelName} is named in the workspace's sources.`,
+    );
+  }
+
+  /** Files are read, not opened as documents: opening hundreds would have the language server lint each. */
+  private async findBlock(
+    block: string,
+    first: string[],
+  ): Promise<{ uri: vscode.Uri; range: WebviewRange } | undefined> {
+    const seen = new Set<string>();
+    const search = async (
+      uris: vscode.Uri[],
+    ): Promise<{ uri: vscode.Uri; range: WebviewRange } | undefined> => {
+      for (const uri of uris) {
+        if (seen.has(uri.toString())) continue;
+        seen.add(uri.toString());
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        const text =
+          open?.getText() ??
+          (await vscode.workspace.fs.readFile(uri).then(
+            (b) => new TextDecoder().decode(b),
+            () => '',
+          ));
+        const range = blockNameRange(text, block);
+        if (range) return { uri, range };
+      }
+      return undefined;
+    };
+    return (
+      (await search(first.map((u) => vscode.Uri.parse(u)))) ??
+      (await search(await vscode.workspace.findFiles(SOURCE_FILES, '**/node_modules/**', SCAN_LIMIT)))
+    );
+  }
+
+  private async showRange(uri: vscode.Uri, r: WebviewRange): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+    await vscode.window.showTextDocument(doc, {
+      selection: range,
+      viewColumn: vscode.ViewColumn.One,
+      preserveFocus: false,
+    });
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+    for (const w of this.watchers) w.dispose();
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
