@@ -114,6 +114,21 @@ describe('VS Code (code-server) in Restricted Mode', () => {
     assert.deepEqual(keys(rows.map((r) => ({ line: r.line, ruleId: r.ruleId! }))), keys(expected));
   });
 
+  test("a finding's rule link opens the rule's page from the extension, offline", async () => {
+    const ruleId = flagged.ruleId;
+    const row = wb!.page.locator('.markers-panel .monaco-list-row', { hasText: ruleId }).first();
+    // The Problems panel renders the code as a link (VS Code's Link widget) to the diagnostic's codeDescription.
+    await row.locator('a.monaco-link').first().click();
+    const tab = wb!.page.locator(`.tab[aria-label^="Preview ${ruleId}.md"]`).first();
+    await tab.waitFor({ state: 'visible', timeout: 30_000 });
+    const preview = await wb!.webviewFrame(`h1#${ruleId}, h1:has-text("${ruleId}")`, 30_000);
+    assert.equal((await preview.locator('h1').first().innerText()).trim(), ruleId);
+    await wb!.shot('02b-rule-page');
+    await tab.click();
+    await wb!.runCommand('View: Close Editor');
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   test('the audit command is offered, explains that audits need trust, and starts nothing', async () => {
     const audit = paletteTitle('lipschitzLens.auditModel');
     const listed = await wb!.paletteEntries('Lipschitz Lens');
