@@ -75,6 +75,8 @@ export class TrainingMonitorView implements vscode.Disposable {
   /** Ids (file URIs) of the runs the page shows, in column order. */
   private shown: string[] = [];
   private scan: Promise<void> | undefined;
+  /** Files being read for the first time. */
+  private readonly opening = new Map<string, Promise<WatchedRun | undefined>>();
   /** Files over the size limit, logged once each. */
   private readonly tooLarge = new Set<string>();
 
@@ -121,8 +123,9 @@ export class TrainingMonitorView implements vscode.Disposable {
     if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri)) return;
     const key = uri.toString();
     try {
+      const limit = this.config.monitorMaxFileSizeMB * 1024 * 1024;
       const { size } = await stat(uri.fsPath);
-      if (size > this.config.monitorMaxFileSizeMB * 1024 * 1024) {
+      if (size > limit) {
         if (!this.tooLarge.has(key))
           this.log.info(
             `training monitor: not reading ${uri.fsPath} (over lipschitzLens.monitor.maxFileSizeMB)`,
@@ -130,18 +133,20 @@ export class TrainingMonitorView implements vscode.Disposable {
         this.tooLarge.add(key);
         return;
       }
-      let entry = this.runs.get(key);
+      let entry = this.runs.get(key) ?? (await this.opening.get(key));
       if (!entry) {
-        if (!mayBeRunFile((await readRange(uri.fsPath, 0, Math.min(size, PEEK_BYTES))).toString('utf8')))
-          return;
-        const bytes = await readRange(uri.fsPath, 0, size);
-        // A header still being written: the file's next change asks again.
-        if (!isRunFileStart(bytes.toString('utf8'))) return;
-        entry = { uri, file: new GrowingFile(bytes) };
+        // Marked while it is read, so a change event meanwhile waits for it instead of opening it twice.
+        const opened = this.open(uri, size);
+        this.opening.set(key, opened);
+        entry = await opened.finally(() => this.opening.delete(key));
+        if (!entry) return;
         this.runs.set(key, entry);
         if (live && this.panel && this.shown.length === 0) this.shown = [key];
       } else {
-        const read = await entry.file.sync(size, (from, to) => readRange(uri.fsPath, from, to));
+        const read = await entry.file.sync(
+          async () => Math.min((await stat(uri.fsPath)).size, limit),
+          (from, to) => readRange(uri.fsPath, from, to),
+        );
         if (read === 'unchanged') return;
         if (read === 'replaced') this.ledger.forget(key);
       }
@@ -153,6 +158,15 @@ export class TrainingMonitorView implements vscode.Disposable {
       return;
     }
     if (this.shown.includes(key)) this.post();
+  }
+
+  /** A file not seen before: its first bytes, then (a run) all of it; undefined when it is not a run (yet). */
+  private async open(uri: vscode.Uri, size: number): Promise<WatchedRun | undefined> {
+    if (!mayBeRunFile((await readRange(uri.fsPath, 0, Math.min(size, PEEK_BYTES))).toString('utf8')))
+      return undefined;
+    const bytes = await readRange(uri.fsPath, 0, size);
+    // A header still being written: the file's next change asks again.
+    return isRunFileStart(bytes.toString('utf8')) ? { uri, file: new GrowingFile(bytes) } : undefined;
   }
 
   private parse(key: string, entry: WatchedRun, live: boolean): void {

@@ -57,10 +57,12 @@ export function readPlan(known: number, size: number): ReadPlan {
 
 /**
  * A run file's bytes as read so far, brought up to date from the file's current size by reading only what was
- * appended. Bytes, not text: a character split across two reads is decoded whole.
+ * appended. Bytes, not text: a character split across two reads is decoded whole. Syncs run one after another:
+ * two at once (a change event during the startup scan) would both append the same bytes.
  */
 export class GrowingFile {
   private bytes: Buffer;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(initial: Buffer) {
     this.bytes = initial;
@@ -74,19 +76,29 @@ export class GrowingFile {
     return this.bytes.toString('utf8');
   }
 
-  /** 'replaced': the file shrank and was read again from the start (a new run under the old name). */
-  async sync(
-    size: number,
+  /**
+   * Reads what changed, given the size to read up to (`size()` asked once this sync's turn comes, so it is
+   * never older than the bytes already read). 'replaced': the file shrank and was read again from the start (a
+   * new run under the old name).
+   */
+  sync(
+    size: () => Promise<number>,
     read: (from: number, to: number) => Promise<Buffer>,
   ): Promise<'unchanged' | 'appended' | 'replaced'> {
-    const plan = readPlan(this.bytes.length, size);
-    if (plan.kind === 'unchanged') return 'unchanged';
-    if (plan.kind === 'append') {
-      this.bytes = Buffer.concat([this.bytes, await read(plan.from, size)]);
-      return 'appended';
-    }
-    this.bytes = await read(0, size);
-    return 'replaced';
+    const next = this.queue.then(async () => {
+      const now = await size();
+      const plan = readPlan(this.bytes.length, now);
+      if (plan.kind === 'unchanged') return 'unchanged' as const;
+      if (plan.kind === 'append') {
+        this.bytes = Buffer.concat([this.bytes, await read(plan.from, now)]);
+        return 'appended' as const;
+      }
+      this.bytes = await read(0, now);
+      return 'replaced' as const;
+    });
+    // A failed read fails its own caller, not the syncs queued after it.
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }
 

@@ -62,6 +62,8 @@ describe('a run file read as it grows', () => {
     }
   }
 
+  const sizeOf = (path: string) => (): Promise<number> => Promise.resolve(statSync(path).size);
+
   it('reads only what was appended, across half lines and a split character, to the same run', async () => {
     const path = join(dir, 'run.jsonl');
     const whole = Buffer.from(lines.join(''));
@@ -72,18 +74,18 @@ describe('a run file read as it grows', () => {
       reads.push([from, to]);
       return readRange(path, from, to);
     };
-    assert.equal(await file.sync(statSync(path).size, read), 'unchanged');
+    assert.equal(await file.sync(sizeOf(path), read), 'unchanged');
     let at = Buffer.byteLength(lines[0]!);
     // Each remaining line in two appends: the first stops mid-line.
     for (const line of lines.slice(1)) {
       const bytes = Buffer.from(line);
       const cut = Math.floor(bytes.length / 2);
       appendFileSync(path, bytes.subarray(0, cut));
-      assert.equal(await file.sync(statSync(path).size, read), 'appended');
+      assert.equal(await file.sync(sizeOf(path), read), 'appended');
       const partial = parseRunFile(file.text());
       assert.equal(partial.partialBytes, cut, 'the half line is skipped, not an error');
       appendFileSync(path, bytes.subarray(cut));
-      assert.equal(await file.sync(statSync(path).size, read), 'appended');
+      assert.equal(await file.sync(sizeOf(path), read), 'appended');
       at += bytes.length;
     }
     assert.equal(at, whole.length);
@@ -100,12 +102,18 @@ describe('a run file read as it grows', () => {
     writeFileSync(accents, text.subarray(0, split));
     const f2 = new GrowingFile(readFileSync(accents));
     appendFileSync(accents, text.subarray(split));
-    await f2.sync(statSync(accents).size, (from, to) => readRange(accents, from, to));
+    await f2.sync(sizeOf(accents), (from, to) => readRange(accents, from, to));
     assert.equal(f2.text(), text.toString('utf8'));
+
+    // Syncs asked for at once (a change event during the scan) read the appended bytes once, not twice.
+    appendFileSync(path, lines[0]!);
+    const both = await Promise.all([file.sync(sizeOf(path), read), file.sync(sizeOf(path), read)]);
+    assert.deepEqual(both, ['appended', 'unchanged']);
+    assert.equal(file.size, whole.length + Buffer.byteLength(lines[0]!));
 
     // A new run written over the old name is read again from the start.
     writeFileSync(path, lines[0]!);
-    assert.equal(await file.sync(statSync(path).size, read), 'replaced');
+    assert.equal(await file.sync(sizeOf(path), read), 'replaced');
     assert.equal(parseRunFile(file.text()).measurements.length, 0);
   });
 });
