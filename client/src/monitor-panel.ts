@@ -228,6 +228,8 @@ export class TrainingMonitorView implements vscode.Disposable {
     }));
     const picks = await vscode.window.showQuickPick(items, {
       canPickMany: true,
+      // A notification arriving from a run being written must not close the pick.
+      ignoreFocusOut: true,
       title: 'Training runs to show side by side',
     });
     if (picks && picks.length > 0) this.show(picks.map((p) => p.key));
