@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { type CodeServer, startCodeServer } from './lib/code-server';
 import { ROOT } from './lib/paths';
 import { prepared } from './lib/prepared';
-import { waitFor } from './lib/proc';
+import { delay, waitFor } from './lib/proc';
 import { Workbench } from './lib/workbench';
 
 const SCRIPT = 'train-monitored.js';
@@ -73,10 +73,30 @@ describe('Training monitor view (code-server)', () => {
       500,
     );
 
+    // Back to the editor: with the terminal focused, the picker sometimes never showed (nor did notifications).
+    await w.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await w.runCommand('Lipschitz Lens: Show Training Monitor');
     // The quick pick preselects the newest run: accept it.
     const pick = w.page.locator('.quick-input-widget', { hasText: 'Training runs to show side by side' });
-    await pick.locator('.monaco-list-row').first().waitFor({ timeout: 20_000 });
+    await pick
+      .locator('.monaco-list-row')
+      .first()
+      .waitFor({ timeout: 20_000 })
+      .catch(async (e: unknown) => {
+        await w.shot('monitor-00-no-pick');
+        await w.escape();
+        await w.runCommand('Lipschitz Lens: Show Output');
+        await delay(3000);
+        const log = await w.page
+          .locator('[id="workbench.panel.output"] .view-lines')
+          .first()
+          .innerText()
+          .catch(() => '?');
+        console.log(`# output: ${log}`);
+        throw new Error(
+          `${e instanceof Error ? e.message : String(e)}; notifications: ${JSON.stringify(await w.notifications())}`,
+        );
+      });
     await w.shot('monitor-00-pick');
     await w.page.keyboard.press('Enter');
     const frame = await w.webviewFrame('[data-testid=run-blocks]', 60_000).catch(async (e: unknown) => {

@@ -7,7 +7,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { parseRunFile, type RunFile } from '../../core/src/monitor/run-file';
+import { parseRunFile, type RunFile, type RunHeader } from '../../core/src/monitor/run-file';
 import type { ModelSummary } from '../../core/src/protocol/lsp';
 import {
   type FromWebview,
@@ -37,13 +37,23 @@ export const MONITOR_VIEW_TYPE = 'lipschitzLens.monitor';
 const DEBOUNCE_MS = 300;
 /** Files the startup scan looks at (first bytes only); more run files than this are found as they change. */
 const SCAN_LIMIT = 2000;
+/** The debouncer's key for "search the glob again" (file keys are URIs, which never look like this). */
+const RESCAN = 'rescan';
+const POLL_MS = 1000;
+const POLL_IDLE_MS = 5 * 60_000;
 const SOURCE_FILES = '**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}';
 
 interface WatchedRun {
   uri: vscode.Uri;
-  file: GrowingFile;
-  /** The last successful parse; undefined while the page shows why it cannot be read. */
+  /**
+   * The bytes read so far, kept while the run is shown or being written; a run found by the startup scan and
+   * not shown keeps only its header, so a workspace of old runs does not sit in memory.
+   */
+  file?: GrowingFile;
+  /** The last successful parse, kept with `file`; undefined while the page shows why it cannot be read. */
   run?: RunFile;
+  /** The header of the last successful parse: what the run picker and reveal need. */
+  header?: RunHeader;
 }
 
 async function readRange(path: string, from: number, to: number): Promise<Buffer> {
@@ -66,7 +76,8 @@ export class TrainingMonitorView implements vscode.Disposable {
   private readonly runs = new Map<string, WatchedRun>();
   private readonly ledger = new CrossingLedger();
   private readonly debouncer = new Debouncer<string>(DEBOUNCE_MS, (key) => {
-    void this.refresh(vscode.Uri.parse(key), true);
+    if (key === RESCAN) this.scan = this.scanWorkspace(this.config.monitorRunFiles, true);
+    else void this.refresh(vscode.Uri.parse(key), true);
   });
   private watchers: vscode.FileSystemWatcher[] = [];
   private readonly disposables: vscode.Disposable[] = [];
@@ -75,6 +86,11 @@ export class TrainingMonitorView implements vscode.Disposable {
   /** Ids (file URIs) of the runs the page shows, in column order. */
   private shown: string[] = [];
   private scan: Promise<void> | undefined;
+  /** Runs being written, read on a timer too: their size at the last read and when it last grew. */
+  private readonly polls = new Map<
+    string,
+    { size: number; grew: number; timer: ReturnType<typeof setInterval> }
+  >();
   /** Files being read for the first time. */
   private readonly opening = new Map<string, Promise<WatchedRun | undefined>>();
   /** Files over the size limit, logged once each. */
@@ -101,21 +117,46 @@ export class TrainingMonitorView implements vscode.Disposable {
   private rewatch(): void {
     for (const w of this.watchers) w.dispose();
     const glob = this.config.monitorRunFiles;
-    this.watchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
+    this.watchers = (vscode.workspace.workspaceFolders ?? []).flatMap((folder) => {
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
       const changed = (uri: vscode.Uri): void => this.debouncer.trigger(uri.toString());
       w.onDidCreate(changed);
       w.onDidChange(changed);
       w.onDidDelete((uri) => this.remove(uri.toString()));
-      return w;
+      // A run file in folders created at once (TrainingMonitor's mkdir -p .lipschitz-lens/runs) can escape the
+      // watcher: the file system watcher may miss events under a folder it has not started watching yet (seen
+      // in code-server). A new folder, then, has the glob searched again, its new runs read as live.
+      const folders = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(folder, '**'),
+        false,
+        true,
+        true,
+      );
+      folders.onDidCreate(async (uri) => {
+        if (uri.path.includes('/node_modules/')) return;
+        const type = await vscode.workspace.fs.stat(uri).then(
+          (st) => st.type,
+          () => vscode.FileType.Unknown,
+        );
+        if (type & vscode.FileType.Directory) this.debouncer.trigger(RESCAN);
+      });
+      return [w, folders];
     });
-    this.scan = this.scanWorkspace(glob);
+    this.scan = this.scanWorkspace(glob, false);
   }
 
-  /** Runs that exist already: read silently (their past crossings are not news), found by their first bytes. */
-  private async scanWorkspace(glob: string): Promise<void> {
+  /**
+   * Runs that exist already: read silently at the start (their past crossings are not news), found by their first
+   * bytes; `live` for a search after new folders appeared, whose new runs are being written.
+   */
+  private async scanWorkspace(glob: string, live: boolean): Promise<void> {
+    const t0 = Date.now();
     const found = await vscode.workspace.findFiles(glob, '**/node_modules/**', SCAN_LIMIT);
-    for (const uri of found) await this.refresh(uri, false);
+    // Known runs are read on their own changes (or polls): only new files matter here.
+    for (const uri of found) if (!this.runs.has(uri.toString())) await this.refresh(uri, live);
+    this.log.info(
+      `training monitor: ${this.runs.size} run file(s) among ${found.length} file(s) matching ${glob} (${Date.now() - t0} ms)`,
+    );
   }
 
   /** Reads what is new in a file that may be a run; `live`: crossings found now are news and are told. */
@@ -134,12 +175,13 @@ export class TrainingMonitorView implements vscode.Disposable {
         return;
       }
       let entry = this.runs.get(key) ?? (await this.opening.get(key));
-      if (!entry) {
+      if (!entry?.file) {
         // Marked while it is read, so a change event meanwhile waits for it instead of opening it twice.
         const opened = this.open(uri, size);
         this.opening.set(key, opened);
         entry = await opened.finally(() => this.opening.delete(key));
         if (!entry) return;
+        if (live && !this.runs.has(key)) this.log.info(`training monitor: a new run, ${uri.fsPath}`);
         this.runs.set(key, entry);
         if (live && this.panel && this.shown.length === 0) this.shown = [key];
       } else {
@@ -147,10 +189,18 @@ export class TrainingMonitorView implements vscode.Disposable {
           async () => Math.min((await stat(uri.fsPath)).size, limit),
           (from, to) => readRange(uri.fsPath, from, to),
         );
-        if (read === 'unchanged') return;
+        if (read === 'unchanged') {
+          if (live) this.poll(key, entry);
+          return;
+        }
         if (read === 'replaced') this.ledger.forget(key);
       }
       this.parse(key, entry, live);
+      if (live) this.poll(key, entry);
+      if (!live && !this.shown.includes(key)) {
+        entry.file = undefined;
+        entry.run = undefined;
+      }
     } catch (e) {
       // Deleted between the event and the read, or unreadable: it is not a run we can show.
       this.log.debug(`training monitor: cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : e}`);
@@ -169,9 +219,31 @@ export class TrainingMonitorView implements vscode.Disposable {
     return isRunFileStart(bytes.toString('utf8')) ? { uri, file: new GrowingFile(bytes) } : undefined;
   }
 
+  /**
+   * A run being written is also read every POLL_MS: the watcher may miss changes under a folder it started
+   * watching late (see rewatch). Polling stops at the run's end line, or after POLL_IDLE_MS without growth (a
+   * training that died without ending); a change event starts it again.
+   */
+  private poll(key: string, entry: WatchedRun): void {
+    const last = this.polls.get(key);
+    if (last) clearInterval(last.timer);
+    if (entry.run?.end) {
+      this.polls.delete(key);
+      return;
+    }
+    const size = entry.file?.size ?? 0;
+    const grew = last === undefined || last.size !== size ? Date.now() : last.grew;
+    if (Date.now() - grew > POLL_IDLE_MS) {
+      this.polls.delete(key);
+      return;
+    }
+    this.polls.set(key, { size, grew, timer: setInterval(() => this.debouncer.trigger(key), POLL_MS) });
+  }
+
   private parse(key: string, entry: WatchedRun, live: boolean): void {
     try {
-      entry.run = parseRunFile(entry.file.text());
+      entry.run = parseRunFile(entry.file!.text());
+      entry.header = entry.run.header;
     } catch {
       // The page shows why (a newer version, a broken line); there is nothing to alert on.
       entry.run = undefined;
@@ -193,12 +265,14 @@ export class TrainingMonitorView implements vscode.Disposable {
     void vscode.window
       .showWarningMessage(`Lipschitz Lens: ${crossingMessage(c)}`, openMonitor, goTo)
       .then((pick) => {
-        if (pick === openMonitor) this.show([...this.shown.filter((id) => id !== key), key]);
+        if (pick === openMonitor) void this.show([...this.shown.filter((id) => id !== key), key]);
         else if (pick === goTo) void this.revealBlock(key, c.quantity === 'inverse' ? c.block : undefined);
       });
   }
 
   private remove(key: string): void {
+    clearInterval(this.polls.get(key)?.timer);
+    this.polls.delete(key);
     this.runs.delete(key);
     this.ledger.forget(key);
     if (this.shown.includes(key)) {
@@ -211,7 +285,7 @@ export class TrainingMonitorView implements vscode.Disposable {
   async pickAndShow(): Promise<void> {
     await this.scan;
     const entries = [...this.runs.values()].sort((a, b) =>
-      (b.run?.header.startedAt ?? '').localeCompare(a.run?.header.startedAt ?? ''),
+      (b.header?.startedAt ?? '').localeCompare(a.header?.startedAt ?? ''),
     );
     if (entries.length === 0) {
       void vscode.window.showInformationMessage(
@@ -220,8 +294,8 @@ export class TrainingMonitorView implements vscode.Disposable {
       return;
     }
     const items = entries.map((e, i) => ({
-      label: e.run?.header.model ?? vscode.workspace.asRelativePath(e.uri),
-      description: e.run ? `started ${e.run.header.startedAt}` : 'cannot be read yet',
+      label: e.header?.model ?? vscode.workspace.asRelativePath(e.uri),
+      description: e.header ? `started ${e.header.startedAt}` : 'cannot be read yet',
       detail: vscode.workspace.asRelativePath(e.uri),
       picked: this.shown.length > 0 ? this.shown.includes(e.uri.toString()) : i === 0,
       key: e.uri.toString(),
@@ -232,11 +306,18 @@ export class TrainingMonitorView implements vscode.Disposable {
       ignoreFocusOut: true,
       title: 'Training runs to show side by side',
     });
-    if (picks && picks.length > 0) this.show(picks.map((p) => p.key));
+    if (picks && picks.length > 0) await this.show(picks.map((p) => p.key));
   }
 
-  show(keys: string[]): void {
+  async show(keys: string[]): Promise<void> {
     this.shown = keys;
+    // Runs the scan released are read again (whole) now that they are shown.
+    await Promise.all(
+      keys.map((key) => {
+        const e = this.runs.get(key);
+        return e && !e.file ? this.refresh(e.uri, false) : undefined;
+      }),
+    );
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(
         MONITOR_VIEW_TYPE,
@@ -276,7 +357,7 @@ export class TrainingMonitorView implements vscode.Disposable {
     if (!this.panel || !this.ready) return;
     const runs: RunText[] = this.shown.flatMap((key) => {
       const e = this.runs.get(key);
-      if (!e) return [];
+      if (!e?.file) return [];
       return [
         {
           id: key,
@@ -320,12 +401,12 @@ export class TrainingMonitorView implements vscode.Disposable {
    * sources; without a block (or when no source spells its name), the model's definition.
    */
   async revealBlock(key: string, block: string | undefined): Promise<void> {
-    const run = this.runs.get(key)?.run;
-    if (!run) {
+    const header = this.runs.get(key)?.header;
+    if (!header) {
       void vscode.window.showWarningMessage('Lipschitz Lens: that run file cannot be read now.');
       return;
     }
-    const modelName = run.header.model;
+    const modelName = header.model;
     const models = (await this.listModels()) ?? [];
     const named = models.filter((m) => m.name === modelName);
     if (block !== undefined) {
@@ -391,6 +472,7 @@ export class TrainingMonitorView implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const p of this.polls.values()) clearInterval(p.timer);
     this.debouncer.dispose();
     for (const w of this.watchers) w.dispose();
     this.panel?.dispose();
