@@ -44,17 +44,18 @@ function explainUntrusted(ctx: Ctx): void {
     .then((pick) => (pick ? vscode.commands.executeCommand(MANAGE_TRUST.command) : undefined));
 }
 
-function running(ctx: Ctx): boolean {
-  if (ctx.client?.isRunning()) return true;
+/** Whether the server runs, after waiting for a start under way; if not, offers a restart. */
+async function running(ctx: Ctx): Promise<boolean> {
+  if (await ctx.whenStarted()) return true;
   offerRestart();
   return false;
 }
 
 /** Whether an audit may start; if not, says why. Nothing is sent to the server when it may not. */
-function mayAudit(ctx: Ctx): boolean {
+async function mayAudit(ctx: Ctx): Promise<boolean> {
   const blocker = auditBlocker({
     trusted: vscode.workspace.isTrusted,
-    serverRunning: ctx.client?.isRunning() === true,
+    serverRunning: vscode.workspace.isTrusted && (await ctx.whenStarted()),
   });
   if (blocker === 'untrusted') explainUntrusted(ctx);
   else if (blocker === 'server-stopped') offerRestart();
@@ -63,7 +64,7 @@ function mayAudit(ctx: Ctx): boolean {
 
 /** Runs an audit under a cancellable notification; the server's `$/progress` fills in its messages. */
 async function audit(ctx: Ctx, params: AuditParams, title: string): Promise<void> {
-  if (!mayAudit(ctx)) return;
+  if (!(await mayAudit(ctx))) return;
   const client = ctx.client!;
   const result = await vscode.window
     .withProgress(
@@ -223,7 +224,7 @@ const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } 
 export const commands: Record<string, CommandFactory> = {
   'lipschitzLens.auditModel': (ctx) => async (uri?: unknown, modelId?: unknown) => {
     // From a CodeLens: (uri, modelId). From the palette: the model at the cursor.
-    if (!mayAudit(ctx)) return;
+    if (!(await mayAudit(ctx))) return;
     if (typeof uri === 'string' && typeof modelId === 'string') {
       return audit(ctx, { scope: 'model', uri, modelId }, 'Auditing model stability');
     }
@@ -232,17 +233,17 @@ export const commands: Record<string, CommandFactory> = {
       await audit(ctx, { scope: 'model', uri: at.uri, position: at.position }, 'Auditing model stability');
   },
   'lipschitzLens.auditFile': (ctx) => async () => {
-    if (!mayAudit(ctx)) return;
+    if (!(await mayAudit(ctx))) return;
     const at = cursor();
     if (at) await audit(ctx, { scope: 'file', uri: at.uri }, 'Auditing every model in the file');
   },
   'lipschitzLens.auditWorkspace': (ctx) => async () => {
-    if (!mayAudit(ctx)) return;
+    if (!(await mayAudit(ctx))) return;
     await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
     await audit(ctx, { scope: 'workspace' }, 'Auditing every model in the workspace');
   },
   'lipschitzLens.lintWorkspace': (ctx) => async () => {
-    if (!running(ctx)) return;
+    if (!(await running(ctx))) return;
     const r = await ctx.client!.sendRequest(req(LintWorkspaceRequest), {});
     void vscode.window.showInformationMessage(
       `Lipschitz Lens: ${plural(r.findings, 'finding')} in ${plural(r.files, 'file')}${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.elapsedMs} ms).`,

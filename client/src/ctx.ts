@@ -41,6 +41,8 @@ export class Ctx implements vscode.Disposable {
   readonly status = new StatusItem(vscode.workspace.isTrusted);
   readonly panel: ReportPanel;
   client: LanguageClient | undefined;
+  /** The start under way or last made; see whenStarted. */
+  private starting: Promise<void> | undefined;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -81,8 +83,27 @@ export class Ctx implements vscode.Disposable {
     return decision.start;
   }
 
-  async start(): Promise<void> {
-    if (this.client) return;
+  /**
+   * Resolves once a start under way has ended (true when the server then runs). Commands wait on it, so the
+   * palette can show them from activation on instead of only once the server is up.
+   */
+  async whenStarted(): Promise<boolean> {
+    if (this.client?.isRunning()) return true;
+    if (this.starting === undefined) return false;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Starting the Lipschitz Lens server' },
+      () => this.starting!,
+    );
+    return this.client?.isRunning() === true;
+  }
+
+  start(): Promise<void> {
+    if (this.client) return this.starting ?? Promise.resolve();
+    this.starting = this.startClient();
+    return this.starting;
+  }
+
+  private async startClient(): Promise<void> {
     const module =
       this.config.serverPath ||
       vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'server', 'server.js').fsPath;
@@ -111,7 +132,6 @@ export class Ctx implements vscode.Disposable {
       client.onNotification(note(ServerStatusNotification), (s) =>
         this.status.update({ message: undefined, ...s }),
       );
-      await vscode.commands.executeCommand('setContext', 'lipschitzLens.serverRunning', true);
     } catch (e) {
       this.output.error(`language server failed to start: ${e instanceof Error ? e.message : String(e)}`);
       this.status.update({ state: 'error', message: 'The language server failed to start: see the output.' });
@@ -122,7 +142,7 @@ export class Ctx implements vscode.Disposable {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    await vscode.commands.executeCommand('setContext', 'lipschitzLens.serverRunning', false);
+    this.starting = undefined;
     if (client) await client.stop().catch(() => undefined);
     this.status.update({ state: 'inactive' });
   }
