@@ -1,6 +1,7 @@
 /**
- * The report panel host: one webview panel, restored across reloads by a serializer. It sends the report only
- * after the webview says `ready`, validates every message that comes back, and reveals source on `reveal`.
+ * The report panels: one webview panel per audited model, kept until closed, the latest audit's focused; each
+ * restored across reloads by a serializer. A panel sends its report only after the webview says `ready`,
+ * validates every message that comes back, and reveals source on `reveal`.
  */
 import * as vscode from 'vscode';
 import {
@@ -22,42 +23,28 @@ export type ExportHandler = (
   staticBounds?: StaticBlockBound[],
 ) => Promise<void>;
 
-export class ReportPanel implements vscode.Disposable {
+/** Which panel a report goes to: its model's file and name. */
+function keyOf(report: Report): string {
+  return `${report.model.file ?? ''}#${report.model.name}`;
+}
+
+/** One model's panel. */
+class ReportView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private pending: ToWebview | undefined;
-  private report: Report | undefined;
-  private staticBounds: StaticBlockBound[] | undefined;
+  report: Report | undefined;
+  staticBounds: StaticBlockBound[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly onExport: ExportHandler,
-  ) {
-    this.disposables.push(
-      vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, state: unknown) => {
-          // The webview restores its own report from getState(); we only re-attach the host side.
-          const s = state as WebviewState | undefined;
-          if (s?.report) {
-            this.report = s.report;
-            this.staticBounds = s.staticBounds;
-          }
-          this.attach(panel);
-        },
-      }),
-    );
-  }
-
-  get lastReport(): Report | undefined {
-    return this.report;
-  }
-
-  /** The static bounds shown beside the last report, if its audit had them. */
-  get lastStaticBounds(): StaticBlockBound[] | undefined {
-    return this.staticBounds;
-  }
+    /** Called when the panel comes to the front, and when it closes. */
+    private readonly onFocus: (view: ReportView) => void,
+    private readonly onClose: (view: ReportView) => void,
+  ) {}
 
   show(report: Report, staticBounds?: StaticBlockBound[]): void {
     this.report = report;
@@ -85,7 +72,7 @@ export class ReportPanel implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel): void {
+  attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
     panel.webview.options = this.options();
@@ -98,9 +85,17 @@ export class ReportPanel implements vscode.Disposable {
       scriptUri: script.toString(),
     });
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
+    panel.onDidChangeViewState(
+      (e) => {
+        if (e.webviewPanel.active) this.onFocus(this);
+      },
+      undefined,
+      this.disposables,
+    );
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.ready = false;
+      this.onClose(this);
     });
   }
 
@@ -164,6 +159,76 @@ export class ReportPanel implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Every model's report panel; `last*` is the report most recently shown or focused. */
+export class ReportPanel implements vscode.Disposable {
+  private readonly views = new Map<string, ReportView>();
+  private active: ReportView | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onExport: ExportHandler,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          // The webview restores its own report from getState(); we only re-attach the host side.
+          const s = state as WebviewState | undefined;
+          const view = this.newView();
+          if (s?.report) {
+            view.report = s.report;
+            view.staticBounds = s.staticBounds;
+            this.views.set(keyOf(s.report), view);
+          }
+          view.attach(panel);
+          this.active ??= view;
+        },
+      }),
+    );
+  }
+
+  private newView(): ReportView {
+    return new ReportView(
+      this.extensionUri,
+      this.log,
+      this.onExport,
+      (v) => (this.active = v),
+      (v) => {
+        for (const [k, view] of this.views) if (view === v) this.views.delete(k);
+        // A closed panel's report stays the last one until another is shown or focused.
+        v.dispose();
+      },
+    );
+  }
+
+  get lastReport(): Report | undefined {
+    return this.active?.report;
+  }
+
+  /** The static bounds shown beside the last report, if its audit had them. */
+  get lastStaticBounds(): StaticBlockBound[] | undefined {
+    return this.active?.staticBounds;
+  }
+
+  /** Shows the report in its model's panel (opening one if needed) and brings that panel forward. */
+  show(report: Report, staticBounds?: StaticBlockBound[]): void {
+    const key = keyOf(report);
+    let view = this.views.get(key);
+    if (view === undefined) {
+      view = this.newView();
+      this.views.set(key, view);
+    }
+    this.active = view;
+    view.show(report, staticBounds);
+  }
+
+  dispose(): void {
+    for (const view of this.views.values()) view.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
