@@ -189,6 +189,31 @@ export class Conditioner {
   }
 }
 
+/** The dense conditioner's settings with their defaults, as every conditioned layer reads them. */
+export interface ConditionerSettings {
+  hiddenUnits: number;
+  hiddenLayers: number;
+  activation: ConditionerActivation;
+  zeroInit: boolean;
+  /** Defaults to a hash of the layer's name, so a named layer's weights repeat. */
+  seed: number;
+  conditionerNorm: number | undefined;
+}
+
+export function conditionerSettings(
+  args: Omit<CouplingArgs, 'hiddenChannels'>,
+  layerName: string,
+): ConditionerSettings {
+  return {
+    hiddenUnits: args.hiddenUnits ?? DEFAULTS.hiddenUnits,
+    hiddenLayers: args.hiddenLayers ?? DEFAULTS.hiddenLayers,
+    activation: args.activation ?? DEFAULTS.activation,
+    zeroInit: args.zeroInit ?? DEFAULTS.zeroInit,
+    seed: args.seed ?? hashSeed(layerName),
+    conditionerNorm: args.conditionerNorm ?? DEFAULTS.conditionerNorm,
+  };
+}
+
 /**
  * Base of the additive and affine couplings: splits the last axis into halves x1 | x2, keeps x1 and
  * transforms x2 with parameters computed from x1.
@@ -210,13 +235,15 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
 
   constructor(args: CouplingArgs) {
     super(args);
-    this.hiddenUnits = args.hiddenUnits ?? DEFAULTS.hiddenUnits;
+    ({
+      hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+      zeroInit: this.zeroInit,
+      seed: this.seed,
+      conditionerNorm: this.conditionerNorm,
+    } = conditionerSettings(args, this.name));
     this.hiddenChannels = args.hiddenChannels ?? DEFAULTS.hiddenChannels;
-    this.hiddenLayers = args.hiddenLayers ?? DEFAULTS.hiddenLayers;
-    this.activation = args.activation ?? DEFAULTS.activation;
-    this.zeroInit = args.zeroInit ?? DEFAULTS.zeroInit;
-    this.seed = args.seed ?? hashSeed(this.name);
-    this.conditionerNorm = args.conditionerNorm ?? DEFAULTS.conditionerNorm;
     const error = couplingNetError({
       hiddenUnits: this.hiddenUnits,
       hiddenChannels: this.hiddenChannels,

@@ -4,10 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { logScaleOf } from './affine-coupling';
-import { type CouplingArgs, Conditioner } from './coupling-net';
+import { conditionerSettings, type CouplingArgs, Conditioner } from './coupling-net';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, LazyBuildLayer, single, singleShape, sumPerExample } from './layer-util';
-import { hashSeed } from './seeded-random';
 import {
   AFFINE_COUPLING_DEFAULTS,
   type AffineCouplingOptions,
@@ -57,12 +56,14 @@ export class MaskedAutoregressive extends LazyBuildLayer implements Invertible {
     this.scale = args.scale ?? AFFINE_COUPLING_DEFAULTS.scale;
     this.scaleBound = args.scaleBound ?? AFFINE_COUPLING_DEFAULTS.scaleBound;
     this.scaleFloor = args.scaleFloor ?? AFFINE_COUPLING_DEFAULTS.scaleFloor;
-    this.hiddenUnits = args.hiddenUnits ?? COUPLING_NET_DEFAULTS.hiddenUnits;
-    this.hiddenLayers = args.hiddenLayers ?? COUPLING_NET_DEFAULTS.hiddenLayers;
-    this.activation = args.activation ?? COUPLING_NET_DEFAULTS.activation;
-    this.zeroInit = args.zeroInit ?? COUPLING_NET_DEFAULTS.zeroInit;
-    this.seed = args.seed ?? hashSeed(this.name);
-    this.conditionerNorm = args.conditionerNorm ?? COUPLING_NET_DEFAULTS.conditionerNorm;
+    ({
+      hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+      zeroInit: this.zeroInit,
+      seed: this.seed,
+      conditionerNorm: this.conditionerNorm,
+    } = conditionerSettings(args, this.name));
     const error =
       affineCouplingErrors(this)[0] ??
       couplingNetError({

@@ -3,11 +3,16 @@
  * (specification and bounds: core/src/specs/neural-ode.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { activate, activationSlope, type CouplingArgs, Conditioner } from './coupling-net';
+import {
+  activate,
+  activationSlope,
+  conditionerSettings,
+  type CouplingArgs,
+  Conditioner,
+} from './coupling-net';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, LazyBuildLayer, single, singleShape } from './layer-util';
 import { logDetUnpivotedLU } from './residual-log-det';
-import { hashSeed } from './seeded-random';
 import { type ConditionerActivation, COUPLING_NET_DEFAULTS, couplingNetError } from '../specs/coupling-net';
 import {
   NEURAL_ODE_DEFAULTS,
@@ -75,11 +80,13 @@ export class NeuralOde extends LazyBuildLayer implements Invertible {
     this.steps = args.steps ?? NEURAL_ODE_DEFAULTS.steps;
     this.time = args.time ?? NEURAL_ODE_DEFAULTS.time;
     this.coeff = args.coeff ?? NEURAL_ODE_DEFAULTS.coeff;
-    this.hiddenUnits = args.hiddenUnits ?? COUPLING_NET_DEFAULTS.hiddenUnits;
-    this.hiddenLayers = args.hiddenLayers ?? COUPLING_NET_DEFAULTS.hiddenLayers;
-    this.activation = args.activation ?? COUPLING_NET_DEFAULTS.activation;
-    this.zeroInit = args.zeroInit ?? COUPLING_NET_DEFAULTS.zeroInit;
-    this.seed = args.seed ?? hashSeed(this.name);
+    ({
+      hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+      zeroInit: this.zeroInit,
+      seed: this.seed,
+    } = conditionerSettings(args, this.name));
     const error =
       neuralOdeError(this) ??
       couplingNetError({

@@ -4,10 +4,15 @@
  * proof: core/src/specs/reversible-block.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { activate, activationSlope, type CouplingArgs, Conditioner } from './coupling-net';
+import {
+  activate,
+  activationSlope,
+  conditionerSettings,
+  type CouplingArgs,
+  Conditioner,
+} from './coupling-net';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, LazyBuildLayer, single, singleShape } from './layer-util';
-import { hashSeed } from './seeded-random';
 import { type ConditionerActivation, COUPLING_NET_DEFAULTS, couplingNetError } from '../specs/coupling-net';
 import { REVERSIBLE_BLOCK_DEFAULTS, reversibleBlockFromWeights } from '../specs/reversible-block';
 
@@ -128,12 +133,14 @@ export class ReversibleBlock extends LazyBuildLayer implements Invertible {
 
   constructor(args: ReversibleBlockArgs = {}) {
     super(args);
-    this.hiddenUnits = args.hiddenUnits ?? COUPLING_NET_DEFAULTS.hiddenUnits;
-    this.hiddenLayers = args.hiddenLayers ?? COUPLING_NET_DEFAULTS.hiddenLayers;
-    this.activation = args.activation ?? COUPLING_NET_DEFAULTS.activation;
-    this.zeroInit = args.zeroInit ?? COUPLING_NET_DEFAULTS.zeroInit;
-    this.seed = args.seed ?? hashSeed(this.name);
-    this.conditionerNorm = args.conditionerNorm ?? COUPLING_NET_DEFAULTS.conditionerNorm;
+    ({
+      hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
+      activation: this.activation,
+      zeroInit: this.zeroInit,
+      seed: this.seed,
+      conditionerNorm: this.conditionerNorm,
+    } = conditionerSettings(args, this.name));
     this.memorySaving = args.memorySaving ?? REVERSIBLE_BLOCK_DEFAULTS.memorySaving;
     this.checkGradients = args.checkGradients ?? REVERSIBLE_BLOCK_DEFAULTS.checkGradients;
     const error = couplingNetError({
