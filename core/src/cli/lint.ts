@@ -16,7 +16,7 @@ import {
   SEVERITIES_WITH_OFF,
 } from './lint-deps';
 import { type FileResult, formatJson, formatText } from './formatters';
-import { expandPatterns } from './glob';
+import { expandPatterns } from './file-patterns';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
 import { formatSarif } from './sarif';
 import { findDocsRoot, readRuleDocs } from '../rules/rule-docs';
@@ -33,6 +33,9 @@ Options:
       --rule <id>=<level>:<json>  ... and its options, e.g. 'residual-coefficient-too-large=warning:{"threshold":0.9}'
       --quiet                     Report errors only
   -h, --help                      Show this help
+
+Folders and globs skip node_modules, dist, out and dot folders, and the files that .gitignore files in the current
+directory or below ignore; a file named is always linted. Globs: **, *, ?, {a,b}, [ab] (quote them).
 
 Checkpoints named by @checkpoint tags are read for static bounds only inside the current directory.
 
@@ -127,9 +130,14 @@ export async function runLint(args: readonly string[], io: CliIo, version: strin
     return EXIT_OK;
   }
   if (parsed.patterns.length === 0) throw new UsageError('no files given\n\n' + LINT_USAGE);
-  const { files, unmatched } = expandPatterns(parsed.patterns, io.cwd);
-  if (unmatched.length > 0) {
-    throw new UsageError(unmatched.map((p) => `no files matching '${p}'`).join('\n'));
+  const { files, unmatched, ignored } = expandPatterns(parsed.patterns, io.cwd);
+  if (unmatched.length + ignored.length > 0) {
+    throw new UsageError(
+      [
+        ...unmatched.map((p) => `no files matching '${p}'`),
+        ...ignored.map((p) => `all files matching '${p}' are ignored by a .gitignore`),
+      ].join('\n'),
+    );
   }
   const outputFile = parsed.outputFile === undefined ? undefined : resolve(io.cwd, parsed.outputFile);
   try {

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { allRules } from '../../src/rules';
-import { globToRegExp } from '../../src/cli/glob';
 
 const root = join(__dirname, '..', '..', '..');
 const main = join(root, 'core', 'src', 'cli', 'main.ts');
@@ -51,6 +50,11 @@ writeFileSync(
     '',
   ].join('\n'),
 );
+
+// A folder its own .gitignore ignores whole (the `**/*.ts` glob below does not see it either).
+mkdirSync(join(dir, 'generated'));
+writeFileSync(join(dir, 'generated', '.gitignore'), '*.ts\n');
+writeFileSync(join(dir, 'generated', 'model.ts'), `${TF}\nexport const n = 1;\n`);
 
 // Resolved here: `--import tsx` would resolve from the temp cwd, where tsx is not installed.
 const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -119,9 +123,27 @@ describe('lipschitz-lens lint', () => {
       join(dir, 'models', 'deep', 'clean.ts'),
       join(dir, 'models', 'flow.ts'),
     ]);
-    assert.ok(globToRegExp('models/*.ts').test('models/flow.ts'));
-    assert.ok(!globToRegExp('models/*.ts').test('models/deep/clean.ts'));
-    assert.ok(globToRegExp('**/*.{ts,js}').test('a/b/c.js'));
+    const one = run('lint', '--format', 'json', 'models/*.ts');
+    assert.deepEqual(
+      (JSON.parse(one.stdout) as { filePath: string }[]).map((f) => f.filePath),
+      [join(dir, 'models', 'flow.ts')],
+      '* stays within one folder',
+    );
+  });
+
+  it('skips what a .gitignore ignores, says so when it is all a folder holds, and lints a file named', () => {
+    const ignored = run('lint', 'generated');
+    assert.equal(ignored.code, 2);
+    assert.equal(
+      ignored.stderr,
+      "lipschitz-lens lint: all files matching 'generated' are ignored by a .gitignore\n",
+    );
+    const named = run('lint', '--format', 'json', join('generated', 'model.ts'));
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(
+      (JSON.parse(named.stdout) as { filePath: string }[]).map((f) => f.filePath),
+      [join(dir, 'generated', 'model.ts')],
+    );
   });
 
   it('json output carries findings with 1-based positions and fixes', () => {
