@@ -65,7 +65,7 @@ describe('cross-file findings over stdio', { timeout: 120_000 }, () => {
     assert.equal(mine[0]!.severity, DiagnosticSeverity.Information);
     // At the call that brings the layers in: `branch(8)` on line 6.
     assert.deepEqual(mine[0]!.range.start, { line: 5, character: 10 });
-    assert.match(mine[0]!.message, /blocks\.ts \(lines 5, 6\)/);
+    assert.match(mine[0]!.message, /in blocks\.ts .* at lines 5, 6\.$/);
     assert.ok(mine[0]!.relatedInformation!.every((r) => r.location.uri === blocksUri));
     // Never a line of one file reported in another: nothing in iresnet.ts sits on blocks.ts's lines.
     assert.ok(inModel.every((d) => d.code !== RULE || d.severity !== DiagnosticSeverity.Error));

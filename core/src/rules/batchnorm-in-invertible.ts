@@ -23,9 +23,9 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       batchNorm:
-        "{{layer}} in invertible model '{{model}}': its inverse gain 1/min(gamma/sqrt(var + eps)) is unbounded as training drives a scale towards 0, and batch statistics differ between training and inversion. Use ActNorm with a bounded scale.",
+        "{{layer}} in an invertible model has no bound on its inverse gain. In '{{model}}' its inverse gain 1/min(gamma/sqrt(var + eps)) grows without bound as training drives a scale towards 0, and batch statistics differ between training and inversion. Use ActNorm with a bounded scale.",
       batchNormInBranch:
-        '{{layer}} in a residual branch: its gain gamma/sqrt(var + eps) is learned and unbounded, so Lip(g) < 1 cannot be guaranteed.',
+        '{{layer}} in a residual branch has a learned gain with no bound. Its gain gamma/sqrt(var + eps) is learned, so Lip(g) < 1 cannot be guaranteed.',
     },
     defaultSeverity: 'error',
   },

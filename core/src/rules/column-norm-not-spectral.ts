@@ -17,9 +17,9 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       columnNormWithBound:
-        '{{constraint}} bounds the L2 norm of each column of the {{layer}} kernel, not its spectral norm: the Lipschitz constant is only bounded by sqrt({{units}}) * {{maxValue}} = {{bound}} (the Frobenius bound).',
+        "{{constraint}} bounds the {{layer}} kernel's columns, not its spectral norm. Each column's L2 norm is bounded, so the Lipschitz constant is only bounded by sqrt({{units}}) × {{maxValue}} = {{bound}} (the Frobenius bound).",
       columnNorm:
-        '{{constraint}} bounds the L2 norm of each column of the {{layer}} kernel, not its spectral norm: the Lipschitz constant can reach sqrt(fan-out) * {{maxValue}}.',
+        "{{constraint}} bounds the {{layer}} kernel's columns, not its spectral norm. Each column's L2 norm is bounded, so the Lipschitz constant can reach sqrt(fan-out) × {{maxValue}}.",
     },
     defaultSeverity: 'warning',
   },

@@ -18,11 +18,11 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       usedInInvertible:
-        "Custom layer {{className}} is used on the main path of invertible model '{{model}}' but defines no inverse() method: the model cannot be inverted.",
+        "Custom layer {{className}} has no inverse(), so its model cannot be inverted. It is used on the main path of invertible model '{{model}}'.",
       invertibleWiring:
-        'Custom layer {{className}} computes an invertible block ({{wiring}}) but defines no inverse() method: models using it cannot be inverted.',
+        'Custom layer {{className}} computes an invertible block but has no inverse(). Its wiring is {{wiring}}; models using it cannot be inverted.',
       claimsInvertible:
-        'Custom layer {{className}} declares itself invertible but defines no inverse() method.',
+        'Custom layer {{className}} declares itself invertible but has no inverse(). Models using it cannot be inverted.',
     },
     defaultSeverity: 'error',
   },

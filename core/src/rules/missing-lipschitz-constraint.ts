@@ -63,15 +63,15 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       inResidualBranch:
-        '{{layer}} has no Lipschitz constraint in a residual branch: x + g(x) is invertible, with inverse bound 1/(1 - Lip(g)), only if Lip(g) < 1, and Lip(g) here depends on the trained weights.',
+        '{{layer}} has no Lipschitz constraint in a residual branch. x + g(x) is invertible, with inverse bound 1/(1 - Lip(g)), only if Lip(g) < 1, and Lip(g) here depends on the trained weights.',
       inInvertible:
-        "{{layer}} has no Lipschitz constraint in invertible model '{{model}}': its forward and inverse bounds depend on the trained weights.",
+        "{{layer}} has no Lipschitz constraint on an invertible model's main path. In '{{model}}' its forward and inverse bounds depend on the trained weights.",
       inConditioner:
-        '{{layer}} has no Lipschitz constraint; it is in a coupling conditioner, which is never inverted, so invertibility does not depend on it.',
+        '{{layer}} has no Lipschitz constraint in a coupling conditioner. A conditioner is never inverted, so invertibility does not depend on it.',
       inLipschitzModel:
-        "{{layer}} has no Lipschitz constraint, but model '{{model}}' must be Lipschitz-bounded: {{reason}}.",
+        "{{layer}} has no Lipschitz constraint in a Lipschitz-bounded model. Model '{{model}}' is {{reason}}.",
       unconstrained:
-        '{{layer}} has no Lipschitz constraint: its Lipschitz constant depends on the trained weights.',
+        '{{layer}} has no Lipschitz constraint. Its Lipschitz constant depends on the trained weights.',
     },
     defaultSeverity: 'error',
   },

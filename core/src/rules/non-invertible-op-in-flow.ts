@@ -26,13 +26,13 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       notInjective:
-        "{{what}} on the main path of invertible model '{{model}}' maps every negative input to 0: it is not injective, so the model has no inverse.",
+        "{{what}} is not injective, so the model has no inverse. It maps every negative input to 0, on the main path of invertible model '{{model}}'.",
       dropout:
-        "{{what}} on the main path of invertible model '{{model}}' zeroes random units during training: the map is not invertible while training.",
+        "{{what}} on the main path is not invertible while training. It zeroes random units during training, so invertible model '{{model}}' has no inverse then.",
       pooling:
-        "{{what}} on the main path of invertible model '{{model}}' discards values: it has no inverse.",
+        "{{what}} on the main path has no inverse. It discards values, so invertible model '{{model}}' cannot be inverted.",
       dimensionChange:
-        "{{what}} changes the dimension from {{from}} to {{to}} on the main path of invertible model '{{model}}': a map between spaces of different dimension is not a bijection.",
+        "{{what}} changes the dimension from {{from}} to {{to}}. On the main path of invertible model '{{model}}', a map between spaces of different dimension is not a bijection.",
     },
     defaultSeverity: 'error',
   },

@@ -63,11 +63,11 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       notLipschitz:
-        '{{what}} is not globally Lipschitz (its slope grows without bound) in {{where}}: no finite bound exists for any weights.',
+        '{{what}} is not globally Lipschitz. Its slope grows without bound, and it is in {{where}}: no finite bound exists for any weights.',
       singularAtZero:
-        '{{what}} has an unbounded slope near 0 in {{where}}: it is Lipschitz only where its input stays away from 0 (clip or offset it).',
+        '{{what}} has a slope with no bound near 0. It is in {{where}}, and is Lipschitz only where its input stays away from 0 (clip or offset it).',
       largeConstant:
-        '{{what}} has Lipschitz constant {{constant}} > 1 in {{where}}: it multiplies the bound of every layer it follows. Prefer an activation with constant <= 1 (relu, tanh, elu, lipswish).',
+        '{{what}} has Lipschitz constant {{constant}} > 1. It is in {{where}}, and multiplies the bound of every layer it follows. Prefer an activation with constant <= 1 (relu, tanh, elu, lipswish).',
     },
     defaultSeverity: 'error',
   },

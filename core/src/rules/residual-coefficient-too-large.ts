@@ -43,9 +43,9 @@ export const rule = defineRule<MessageId, Options>({
     },
     messages: {
       notContractive:
-        '{{layer}} coefficient c={{c}} >= 1 in a residual branch: x + g(x) is only guaranteed invertible when Lip(g) < 1, and the fixed-point inverse may diverge.',
+        '{{layer}} coefficient c={{c}} >= 1: x + g(x) may not be invertible. A residual block is only guaranteed invertible when Lip(g) < 1, and its fixed-point inverse may diverge.',
       nearOne:
-        '{{layer}} coefficient c={{c}} is close to 1 in a residual branch: with L={{lip}} the inverse bound is 1/(1-L) = {{inverse}} and the fixed-point inverse needs k = ceil(log({{tolerance}})/log(L)) = {{iterations}} iterations.',
+        '{{layer}} coefficient c={{c}} is close to 1: the inverse takes {{iterations}} steps. In this residual branch L = {{lip}}, so the inverse bound is 1/(1 - L) = {{inverse}} and the fixed-point inverse needs k = ceil(log({{tolerance}}) / log(L)) iterations.',
     },
     defaultSeverity: 'warning',
     schema: {

@@ -218,7 +218,7 @@ function useFinding(site: SourceRange, elsewhere: Finding[], source: SourceText)
   return {
     ruleId: worst.ruleId,
     messageId: 'findingsElsewhere',
-    message: `This call uses layers written in ${file} (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}) that have ${counts.join(', ')} there.`,
+    message: `Layers this call builds in ${file} have ${counts.join(', ')}. They are written there at line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}.`,
     severity: 'info',
     range: site,
     related: elsewhere.map((f) => ({ message: `${f.severity}: ${f.message}`, range: f.range })),

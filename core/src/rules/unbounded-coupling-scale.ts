@@ -57,9 +57,9 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       expScale:
-        'Affine coupling scale s = exp(h) is unbounded: the inverse gain 1/s = exp(-h) can explode. Bound h: s = exp(c * tanh(h / c)).',
+        'Affine coupling scale s = exp(h) has no bound, so the inverse can explode. The inverse gain 1/s = exp(-h) grows without bound; bound h: s = exp(c · tanh(h / c)).',
       scaleReachesZero:
-        'Affine coupling scale s = {{form}}(h) can reach 0, so 1/s is unbounded. Floor it: s = sigmoid(h + 2) + eps, eps > 0.',
+        'Affine coupling scale s = {{form}}(h) can reach 0, so the inverse can explode. The inverse gain 1/s grows without bound; floor it: s = sigmoid(h + 2) + eps, eps > 0.',
     },
     defaultSeverity: 'warning',
   },

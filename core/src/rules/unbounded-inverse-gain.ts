@@ -21,11 +21,11 @@ export const rule = defineRule<MessageId>({
     },
     messages: {
       unboundedScale:
-        '{{layer}}: inverse gain 1/min(scale) is unbounded if training drives a scale to 0. Set scaleBound: M to keep scales in [1/M, M].',
+        '{{layer}} has no bound on its inverse gain: set scaleBound. Its inverse gain 1/min(scale) grows without bound if training drives a scale to 0; scaleBound: M keeps scales in [1/M, M].',
       unboundedLinear:
-        '{{layer}}: inverse gain 1/sigma_min(W) is unbounded as W nears singular (the LU diagonal does not bound it). Check it from weights.',
+        '{{layer}} has no bound on its inverse gain: check it from weights. Its inverse gain 1/sigma_min(W) grows without bound as W nears singular (the LU diagonal does not bound it).',
       learnedScale:
-        'Scale of learned weights w (exp(w)): inverse gain 1/min s is finite, but training can drive it up. Bound w: exp(c * tanh(w / c)).',
+        'Scale exp(w) of learned weights w has no bound on its inverse gain. The inverse gain 1/min s is finite for given weights, but training can drive it up; bound w: exp(c · tanh(w / c)).',
     },
     defaultSeverity: 'hint',
   },

@@ -74,7 +74,10 @@ describe('cross-file placement', () => {
       here.map((f) => [f.ruleId, f.severity, f.range.start.line, f.range.start.character]),
       [[RULE, 'info', 3, 10]],
     );
-    assert.match(here[0]!.message, /blocks\.ts \(line 3\) that have 1 error there/);
+    assert.equal(
+      here[0]!.message,
+      'Layers this call builds in blocks.ts have 1 error. They are written there at line 3.',
+    );
     assert.deepEqual(
       here[0]!.related.map((r) => r.range.file),
       [join(dir, 'blocks.ts')],

@@ -17,6 +17,7 @@ const INFRA = new Set([
   'placement',
   'fixes',
   'rule-docs',
+  'message-text',
 ]);
 const ruleFiles = readdirSync(rulesDir)
   .filter((f) => f.endsWith('.ts'))
