@@ -8,7 +8,7 @@ import { defineRule } from './rule';
 
 const id = 'residual-coefficient-too-large';
 
-type MessageId = 'notContractive' | 'nearOne';
+type MessageId = 'notContractive' | 'nearOne' | 'branchNotContractive';
 
 interface Options {
   /** Coefficients above this (and below 1) warn. */
@@ -46,6 +46,8 @@ export const rule = defineRule<MessageId, Options>({
         '{{layer}} coefficient c={{c}} >= 1: x + g(x) may not be invertible. A residual block is only guaranteed invertible when Lip(g) < 1, and its fixed-point inverse may diverge.',
       nearOne:
         '{{layer}} coefficient c={{c}} is close to 1: the inverse takes {{iterations}} steps. In this residual branch L = {{lip}}, so the inverse bound is 1/(1 - L) = {{inverse}} and the fixed-point inverse needs k = ceil(log({{tolerance}}) / log(L)) iterations.',
+      branchNotContractive:
+        '{{layer}} coefficient c={{c}} is close to 1, and its branch is bounded only by {{lip}}. The bound L = {{lip}} of this residual branch is >= 1 (the layers around it multiply it), so nothing bounds the inverse: x + g(x) is only guaranteed invertible when Lip(g) < 1.',
     },
     defaultSeverity: 'warning',
     schema: {
@@ -99,6 +101,16 @@ export const rule = defineRule<MessageId, Options>({
         : branchLip !== undefined && branchLip > 0
           ? branchLip
           : c;
+      // A branch bound >= 1 proves nothing about the inverse: 1/(1 - L) would be negative, not a bound.
+      if (lip >= 1) {
+        context.report({
+          ...common,
+          messageId: 'branchNotContractive',
+          severity: 'warning',
+          data: { layer: layerLabel(layer), c: formatNumber(c), lip: formatNumber(lip) },
+        });
+        return;
+      }
       const iterations = fixedPointIterations(lip, tolerance);
       context.report({
         ...common,

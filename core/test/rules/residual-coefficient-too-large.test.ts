@@ -48,6 +48,22 @@ ruleTester(rule, {
       errors: [{ messageId: 'nearOne', line: 4, column: 57, severity: 'warning' }],
     },
     {
+      // gelu (1.129) makes the branch 0.97 * 1.129 * 0.97 > 1: 1/(1 - L) would be a negative "bound".
+      name: 'c close to 1 in a branch whose bound is >= 1: no inverse bound claimed',
+      code: [
+        TF,
+        LENS,
+        'const x = tf.input({ shape: [8] });',
+        "const h1 = tf.layers.dense({ units: 8, activation: 'gelu', kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(x) as tf.SymbolicTensor;",
+        'const h2 = tf.layers.dense({ units: 8, kernelConstraint: spectralNorm({ c: 0.97 }) }).apply(h1) as tf.SymbolicTensor;',
+        'export const iresnet = tf.model({ inputs: x, outputs: tf.layers.add().apply([x, h2]) as tf.SymbolicTensor });',
+      ].join('\n'),
+      errors: [
+        { messageId: 'branchNotContractive', line: 4, column: 78, severity: 'warning' },
+        { messageId: 'branchNotContractive', line: 5, column: 58, severity: 'warning' },
+      ],
+    },
+    {
       name: 'InvertibleResidual coeff',
       code: [
         TF,
