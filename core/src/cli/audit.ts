@@ -28,7 +28,8 @@ import { provenanceLines } from '../report/provenance-text';
 import type { Report, ReportStaticBounds } from '../report/schema';
 import { staticBlockBounds, staticModelBound } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo, UsageError } from './io';
+import { parseCliArgs } from './parse-cli-args';
 import { parseRuleArg } from './lint';
 import { listenForStop, signalExitCode } from './stop-signals';
 
@@ -127,7 +128,7 @@ export function auditLint(parsed: ParsedAuditArgs): LintEntry[] | undefined {
 
 function parseOption(raw: string): [string, JsonValue] {
   const eq = raw.indexOf('=');
-  if (eq <= 0) throw new Error(`--option expects K=V, got '${raw}'`);
+  if (eq <= 0) throw new UsageError(`--option expects K=V, got '${raw}'`);
   const value = raw.slice(eq + 1);
   let parsed: JsonValue;
   try {
@@ -138,66 +139,80 @@ function parseOption(raw: string): [string, JsonValue] {
   return [raw.slice(0, eq), parsed];
 }
 
-export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAuditArgs {
-  const flags = new Map<string, string>();
-  const options: Record<string, JsonValue> = {};
-  const rules: Record<string, RuleSetting> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const value = args[++i];
-    if (value === undefined) throw new Error(`${a} needs a value`);
-    if (a === '--option') {
-      const [k, v] = parseOption(value);
-      options[k] = v;
-    } else if (a === '--rule') {
-      const [id, setting] = parseRuleArg(value);
-      rules[id] = setting;
-    } else flags.set(a.slice(2), value);
+/** The audit's options, parsed and checked for unknown names and missing values (a UsageError). */
+function readAuditOptions(args: readonly string[]) {
+  const text = { type: 'string' } as const;
+  return parseCliArgs({
+    args: [...args],
+    options: {
+      export: text,
+      args: text,
+      checkpoint: text,
+      out: text,
+      budget: text,
+      'memory-cap': text,
+      probes: text,
+      points: text,
+      seed: text,
+      sample: text,
+      'input-shape': text,
+      backend: text,
+      option: { type: 'string', multiple: true },
+      rule: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+    // As before parseArgs: `--seed -1` and `--args -1` are values (checked by each option), not options.
+    valuesMayStartWithDash: true,
+  });
+}
+
+/** A positive number option, or `fallback` when it is not given. */
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} expects a positive number, got '${text}'`);
+  return n;
+}
+
+/** `--args`: a JSON array of the factory's arguments (a single JSON value is one argument). */
+function factoryArgsOf(text: string): JsonValue[] {
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
+  } catch (e) {
+    throw new UsageError(`--args is not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const known = [
-    'export',
-    'args',
-    'checkpoint',
-    'out',
-    'budget',
-    'memory-cap',
-    'probes',
-    'points',
-    'seed',
-    'sample',
-    'input-shape',
-    'backend',
-  ];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}`);
-  const file = positional[0];
-  if (file === undefined && !flags.has('checkpoint')) throw new Error('missing <file>');
-  const exportName = flags.get('export');
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** `--input-shape 28,28,1`: one point's shape, positive integers. */
+function inputShapeOf(text: string): number[] {
+  const shape = text.split(',').map((d) => Number(d.trim()));
+  if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+    throw new UsageError(`--input-shape expects positive integers separated by commas, got '${text}'`);
+  return shape;
+}
+
+export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAuditArgs {
+  const { values, positionals } = readAuditOptions(args);
+  const file = positionals[0];
+  if (file === undefined && values.checkpoint === undefined) throw new UsageError('missing <file>');
+  const exportName = values.export;
   const located =
     file !== undefined && !file.endsWith('.json') ? locateModel(resolve(cwd, file), exportName) : undefined;
   const target = located?.target;
   // A flag wins; else a model.json given as the file; else the model's JSDoc @checkpoint, as in the editor.
   const checkpoint =
-    flags.get('checkpoint') ?? (file?.endsWith('.json') === true ? file : target?.model.checkpoint);
+    values.checkpoint ?? (file?.endsWith('.json') === true ? file : target?.model.checkpoint);
   const anchor = resolve(cwd, (checkpoint ?? file)!);
-  const number = (k: string, fallback: number): number => {
-    const v = flags.get(k);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} expects a positive number, got '${v}'`);
-    return n;
-  };
-  const backend = (flags.get('backend') ?? 'auto') as BackendPreference;
-  if (!BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
-  let factoryArgs: JsonValue[] | undefined;
-  if (flags.has('args')) {
-    const parsed = JSON.parse(flags.get('args')!) as JsonValue;
-    factoryArgs = Array.isArray(parsed) ? parsed : [parsed];
-  }
+  const backend = (values.backend ?? 'auto') as BackendPreference;
+  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+  const seed = values.seed === undefined ? AUDIT_DEFAULTS.seed : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed expects an integer, got '${values.seed}'`);
+  let factoryArgs = values.args === undefined ? undefined : factoryArgsOf(values.args);
   if (factoryArgs === undefined && target?.args !== undefined) factoryArgs = target.args as JsonValue[];
   const model: AuditRequest['model'] =
     checkpoint !== undefined
@@ -222,22 +237,15 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
     model,
     cwd: auditFolder(anchor),
     backend,
-    budgetSeconds: number('budget', AUDIT_DEFAULTS.budgetSeconds),
-    memoryCapMB: Math.round(number('memory-cap', AUDIT_DEFAULTS.memoryCapMB)),
-    points: Math.round(number('points', AUDIT_DEFAULTS.points)),
-    seed: flags.has('seed') ? Number(flags.get('seed')) : AUDIT_DEFAULTS.seed,
-    options,
-    ...(flags.has('probes')
-      ? {
-          probes: flags
-            .get('probes')!
-            .split(',')
-            .map((s) => s.trim()),
-        }
-      : {}),
-    ...(flags.has('sample') ? { sample: resolve(cwd, flags.get('sample')!) } : {}),
-    ...(flags.has('input-shape')
-      ? { inputShape: flags.get('input-shape')!.split(',').map(Number) }
+    budgetSeconds: positive('budget', values.budget, AUDIT_DEFAULTS.budgetSeconds),
+    memoryCapMB: Math.round(positive('memory-cap', values['memory-cap'], AUDIT_DEFAULTS.memoryCapMB)),
+    points: Math.round(positive('points', values.points, AUDIT_DEFAULTS.points)),
+    seed,
+    options: Object.fromEntries((values.option ?? []).map(parseOption)),
+    ...(values.probes !== undefined ? { probes: values.probes.split(',').map((s) => s.trim()) } : {}),
+    ...(values.sample !== undefined ? { sample: resolve(cwd, values.sample) } : {}),
+    ...(values['input-shape'] !== undefined
+      ? { inputShape: inputShapeOf(values['input-shape']) }
       : target?.inputShape !== undefined
         ? { inputShape: target.inputShape }
         : {}),
@@ -247,8 +255,8 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   };
   return {
     request,
-    outDir: resolve(cwd, flags.get('out') ?? 'lipschitz-lens-audit'),
-    rules,
+    outDir: resolve(cwd, values.out ?? 'lipschitz-lens-audit'),
+    rules: Object.fromEntries((values.rule ?? []).map(parseRuleArg)),
     ...(located ? { located } : {}),
   };
 }
@@ -289,12 +297,12 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'Run the stability probes on a model and write a JSON + HTML report',
   async run(args, io = processIo()) {
-    if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`${USAGE}\n`);
-      return EXIT_OK;
-    }
     let parsed: ParsedAuditArgs;
     try {
+      if (readAuditOptions(args).values.help === true) {
+        io.stdout(`${USAGE}\n`);
+        return EXIT_OK;
+      }
       parsed = parseAuditArgs(args, io.cwd);
     } catch (e) {
       io.stderr(`lipschitz-lens audit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);

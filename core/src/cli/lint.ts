@@ -18,6 +18,7 @@ import {
 import { type FileResult, formatJson, formatText } from './formatters';
 import { expandPatterns } from './file-patterns';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io';
+import { parseCliArgs } from './parse-cli-args';
 import { formatSarif } from './sarif';
 import { findDocsRoot, readRuleDocs } from '../rules/rule-docs';
 
@@ -53,51 +54,30 @@ export interface LintArgs {
 }
 
 export function parseLintArgs(args: readonly string[]): LintArgs {
-  const out: LintArgs = { patterns: [], format: 'text', rules: {}, quiet: false, help: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('-')))
-        throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-f':
-      case '--format': {
-        const f = value();
-        if (!(FORMATS as readonly string[]).includes(f)) {
-          throw new UsageError(`unknown format '${f}' (use ${FORMATS.join(', ')})`);
-        }
-        out.format = f as Format;
-        break;
-      }
-      case '-o':
-      case '--output-file':
-        out.outputFile = value();
-        break;
-      case '--rule': {
-        const [id, setting] = parseRuleArg(value());
-        out.rules[id] = setting;
-        break;
-      }
-      case '--quiet':
-        out.quiet = true;
-        break;
-      case '-h':
-      case '--help':
-        out.help = true;
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
-        out.patterns.push(arg);
-    }
+  const { values, positionals } = parseCliArgs({
+    args: [...args],
+    options: {
+      format: { type: 'string', short: 'f' },
+      'output-file': { type: 'string', short: 'o' },
+      rule: { type: 'string', multiple: true },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`unknown format '${format}' (use ${FORMATS.join(', ')})`);
   }
-  return out;
+  return {
+    patterns: positionals,
+    format: format as Format,
+    ...(values['output-file'] === undefined ? {} : { outputFile: values['output-file'] }),
+    rules: Object.fromEntries((values.rule ?? []).map(parseRuleArg)),
+    quiet: values.quiet === true,
+    help: values.help === true,
+  };
 }
 
 /** `<id>=<level>` or `<id>=<level>:<options as a JSON object>` (`:` also separates id and level, as before). */
