@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
 import {
   ADD_INPUT_SHAPE,
+  ADD_LIBRARY_COMMAND,
   type AuditOutcome,
   type AuditParams,
   AuditRequest,
@@ -22,6 +23,7 @@ import { reportVerdict, type StaticBlockBound, verdictText } from '../../core/sr
 import { plural } from '../../core/src/report/plural';
 import { SHOW_RULE_DOCS } from '../../core/src/rules/rule-docs';
 import type { Report } from '../../core/src/report/schema';
+import { addLibrary } from './add-library-command';
 import { auditBlocker, isUntrustedRefusal, MANAGE_TRUST, UNTRUSTED_AUDIT_MESSAGE } from './audit-gate';
 import { type Ctx, req } from './ctx';
 import { exportedHtml, saveWhole, temporaryName } from './report-export';
@@ -273,4 +275,5 @@ export const commands: Record<string, CommandFactory> = {
   },
   'lipschitzLens.showOutput': (ctx) => () => ctx.output.show(true),
   [SHOW_RULE_DOCS]: (ctx) => showRuleDocs(ctx.extension.extensionUri),
+  [ADD_LIBRARY_COMMAND]: addLibrary,
 };

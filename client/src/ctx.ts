@@ -112,7 +112,11 @@ export class Ctx implements vscode.Disposable {
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     // Rule links in diagnostics run SHOW_RULE_DOCS, registered with the other commands.
-    const init: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted, showsRuleDocs: true };
+    const init: InitializationOptions = {
+      workspaceTrusted: vscode.workspace.isTrusted,
+      showsRuleDocs: true,
+      installsLibrary: true,
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: SELECTOR,
       outputChannel: this.output,

@@ -9,6 +9,7 @@ import {
   type Diagnostic,
   type TextEdit,
 } from 'vscode-languageserver';
+import { ADD_LIBRARY_COMMAND, type AddLibraryArgs } from '../../core/src/protocol/lsp';
 import type { FixData, Finding } from '../../core/src/rules/rule';
 import { isDiagnosticData, type PublishedFindings } from './diagnostics';
 
@@ -55,6 +56,50 @@ function action(
   return a;
 }
 
+/** What the client can do about a fix whose import does not resolve, and the document it edits. */
+export interface FixContext {
+  /** The client runs ADD_LIBRARY_COMMAND (VS Code's does). */
+  installsLibrary: boolean;
+  /** The version of the document the published findings were made from, when it is open. */
+  version?: number;
+}
+
+function unresolved(fixes: readonly FixData[]): string[] {
+  return [...new Set(fixes.flatMap((f) => f.unresolved ?? []))];
+}
+
+/**
+ * A fix as an action. Where its import does not resolve the plain edit would not compile, so a client that can
+ * add the package gets a command that adds it first; others get the edit with the title saying what it needs.
+ */
+function fixAction(
+  title: string,
+  uri: string,
+  fixes: readonly FixData[],
+  ctx: FixContext,
+  diagnostics?: Diagnostic[],
+  preferred?: boolean,
+): CodeAction {
+  const edits = mergeEdits(fixes);
+  const missing = unresolved(fixes);
+  if (missing.length === 0) return action(title, CodeActionKind.QuickFix, uri, edits, diagnostics, preferred);
+  const names = missing.join(', ');
+  if (!ctx.installsLibrary) {
+    return action(`${title} (needs ${names} installed)`, CodeActionKind.QuickFix, uri, edits, diagnostics);
+  }
+  const args: AddLibraryArgs = { uri, edits, packages: missing };
+  if (ctx.version !== undefined) args.version = ctx.version;
+  const full = `${title} (adds ${names} to this project)`;
+  const a: CodeAction = {
+    title: full,
+    kind: CodeActionKind.QuickFix,
+    command: { title: full, command: ADD_LIBRARY_COMMAND, arguments: [args] },
+  };
+  if (diagnostics) a.diagnostics = diagnostics;
+  if (preferred) a.isPreferred = true;
+  return a;
+}
+
 function wants(only: string[] | undefined, kind: string): boolean {
   return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
 }
@@ -74,6 +119,7 @@ function findingOf(diag: Diagnostic, published: PublishedFindings): Finding | un
 export function codeActions(
   params: CodeActionParams,
   published: PublishedFindings | undefined,
+  ctx: FixContext = { installsLibrary: false },
 ): CodeAction[] {
   if (!published) return [];
   const uri = params.textDocument.uri;
@@ -86,26 +132,21 @@ export function codeActions(
       const finding = findingOf(diag, published);
       if (!finding) continue;
       rulesHere.add(finding.ruleId);
-      if (finding.fix)
-        out.push(
-          action(finding.fix.title, CodeActionKind.QuickFix, uri, mergeEdits([finding.fix]), [diag], true),
-        );
-      for (const s of finding.suggestions)
-        out.push(action(s.title, CodeActionKind.QuickFix, uri, mergeEdits([s]), [diag]));
+      if (finding.fix) out.push(fixAction(finding.fix.title, uri, [finding.fix], ctx, [diag], true));
+      for (const s of finding.suggestions) out.push(fixAction(s.title, uri, [s], ctx, [diag]));
     }
     for (const ruleId of rulesHere) {
       const fixes = published.findings.filter((f) => f.ruleId === ruleId && f.fix).map((f) => f.fix!);
       if (fixes.length > 1) {
-        out.push(
-          action(`Fix all ${ruleId} problems in file`, CodeActionKind.QuickFix, uri, mergeEdits(fixes)),
-        );
+        out.push(fixAction(`Fix all ${ruleId} problems in file`, uri, fixes, ctx));
       }
     }
   }
 
   // Only on explicit request: fix-all is offered on save or from the Source Action menu, not on every lightbulb.
+  // Fixes whose import does not resolve are left out: saving must not install packages or break the build.
   if (only && wants(only, FIX_ALL_KIND)) {
-    const fixes = published.findings.filter((f) => f.fix).map((f) => f.fix!);
+    const fixes = published.findings.filter((f) => f.fix && !f.fix.unresolved?.length).map((f) => f.fix!);
     if (fixes.length > 0)
       out.push(action('Fix all Lipschitz Lens problems', FIX_ALL_KIND, uri, mergeEdits(fixes)));
   }

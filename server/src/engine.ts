@@ -4,6 +4,7 @@
  */
 import { type BoundsMap, CheckpointCache, computeBounds } from '../../core/src/bounds';
 import { ModelExtractor } from '../../core/src/extract';
+import { ModuleResolution } from '../../core/src/extract/module-resolution';
 import type { FileIr } from '../../core/src/ir/model-ir';
 import { allRules, checkRuleSetting, lintFile } from '../../core/src/rules';
 import type { Finding, RuleModule } from '../../core/src/rules/rule';
@@ -43,6 +44,9 @@ export class Engine {
    * sets them): the source naming a checkpoint may be untrusted, and a read must never hold up a request.
    */
   readonly checkpoints = new CheckpointCache({ roots: [] });
+
+  /** Whether the packages fixes import resolve, under the same read roots as checkpoints. */
+  private readonly modules = new ModuleResolution(() => this.checkpoints.roots);
 
   /** @param ruleSet every rule by default; tests pass their own. */
   constructor(
@@ -94,12 +98,29 @@ export class Engine {
       tooDeep(fileIr, e, 'no bounds were computed');
     }
     const findings = this.lint(fileIr, text, this.usableRules(options.rules), bounds, path);
+    this.markUnresolved(findings);
     const reads = new Map<string, string>();
     for (const p of fileIr.reads ?? []) {
       const t = this.textOf(p);
       if (t !== undefined) reads.set(p, t);
     }
     return { path, version, fileIr, findings, bounds, reads };
+  }
+
+  /** Notes on each fix the packages it imports that do not resolve from the file it edits. */
+  private markUnresolved(findings: Finding[]): void {
+    for (const f of findings) {
+      for (const fix of [f.fix, ...f.suggestions]) {
+        if (!fix?.requires?.length) continue;
+        try {
+          const missing = fix.requires.filter((m) => !this.modules.resolves(f.range.file, m));
+          if (missing.length > 0) fix.unresolved = missing;
+        } catch (e) {
+          this.log('warn', `module resolution failed for ${f.range.file}: ${describe(e)}`);
+          fix.unresolved = fix.requires;
+        }
+      }
+    }
   }
 
   /**

@@ -65,6 +65,8 @@ export function startServer(connection: Connection): void {
   const store = (): AnalysisStore => analyses;
   // The docs ship beside the server (`dist/server/` in the .vsix, `server/src/` in the checkout).
   const docsRoot = findDocsRoot(__dirname);
+  // Until the client says it can (initializationOptions), a fix needing the library is a plain edit.
+  let installsLibrary = false;
   let analyses = new AnalysisStore(connection, engine, settings, ruleDocsLink(docsRoot, false));
   engine.checkpoints.onSettled((path) => store().checkpointRead(path));
   // Untrusted until the client says otherwise: a client that says nothing (a plain LSP client) gets lint only.
@@ -96,6 +98,7 @@ export function startServer(connection: Connection): void {
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     analyses.setFolders(folders);
     if (init) audits.setTrusted(init.workspaceTrusted);
+    installsLibrary = init?.installsLibrary === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -145,8 +148,11 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCodeAction(async (params) => {
-    const actions = codeActions(params, store().shown(params.textDocument.uri));
     const doc = documents.get(params.textDocument.uri);
+    const actions = codeActions(params, store().shown(params.textDocument.uri), {
+      installsLibrary,
+      version: doc?.version,
+    });
     const only = params.context.only;
     if (!doc || (only && !only.some((k) => CodeActionKind.QuickFix.startsWith(k)))) return actions;
     const analysis = await store().fresh(doc);

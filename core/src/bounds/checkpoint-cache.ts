@@ -45,6 +45,11 @@ export class CheckpointCache {
     private readonly limits: ReadLimits = STATIC_BOUND_LIMITS,
   ) {}
 
+  /** The folders reads may touch (null: anywhere). */
+  get roots(): readonly string[] | null {
+    return this.policy.roots;
+  }
+
   /** New allowed roots (workspace folders changed): what was read or refused under the old ones is dropped. */
   setRoots(roots: readonly string[] | null): void {
     const same =

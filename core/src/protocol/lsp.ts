@@ -39,6 +39,8 @@ export interface InitializationOptions {
   workspaceTrusted: boolean;
   /** The client runs `lipschitzLens.showRuleDocs` (SHOW_RULE_DOCS), so rule links can be that command. */
   showsRuleDocs?: boolean;
+  /** The client runs ADD_LIBRARY_COMMAND, so a fix needing the library can install it first. */
+  installsLibrary?: boolean;
 }
 
 /** A model the server found, enough for the client to list, pick and label it. */
@@ -163,6 +165,21 @@ export const SHAPE_PLACEHOLDER = 'n';
 
 /** Client command ids the server refers to (CodeLens). */
 export const AuditModelCommand = 'lipschitzLens.auditModel';
+
+/**
+ * The client command behind a quick fix whose import does not resolve: adds the packages to the file's project
+ * (the copy shipped in the extension, installed by the project's package manager in a terminal), then applies
+ * the edits. With no argument it adds the library to the active file's project.
+ */
+export const ADD_LIBRARY_COMMAND = 'lipschitzLens.addLibrary';
+
+export interface AddLibraryArgs {
+  uri: string;
+  /** The document version the edits were made for: a later version gets the fix offered again instead. */
+  version?: number;
+  edits: { range: LspRange; newText: string }[];
+  packages: readonly string[];
+}
 
 /** Error codes of the custom requests, in the server-defined range. */
 export const LensErrorCodes = {

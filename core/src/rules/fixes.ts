@@ -1,7 +1,13 @@
 /** Fixes shared by several rules, computed from source text and IR ranges only. */
 import type { LayerNode } from '../ir/model-ir';
 import type { FixData, TextEdit, TextRange } from './rule';
-import { importEdit, insertProperty, numericPropertyRange, type SourceText } from './source-text';
+import {
+  importEdit,
+  insertProperty,
+  LIBRARY_PACKAGE,
+  numericPropertyRange,
+  type SourceText,
+} from './source-text';
 
 /** The recommended coefficient: contractive enough for a fast fixed-point inverse (k = 132 steps at 1e-6). */
 export const SAFE_COEFF = 0.9;
@@ -22,11 +28,17 @@ export const DEFAULT_ACTNORM_SCALE_BOUND = 10;
 /** The layer inserted for BatchNormalization by fixes. */
 export const BOUNDED_ACTNORM_CALL = `new ActNorm({ scaleBound: ${DEFAULT_ACTNORM_SCALE_BOUND} })`;
 
-function withImport(source: SourceText, edits: (TextEdit | undefined)[], name: string): TextEdit[] {
+/** A fix whose code uses `name` from the library: the import added, and the package required. */
+function withImport(
+  source: SourceText,
+  title: string,
+  edits: (TextEdit | undefined)[],
+  name: string,
+): FixData {
   const all = edits.filter((e): e is TextEdit => e !== undefined);
   const imp = importEdit(source, name);
   // The import goes first so edits stay ordered by position.
-  return imp ? [imp, ...all] : all;
+  return { title, edits: imp ? [imp, ...all] : all, requires: [LIBRARY_PACKAGE] };
 }
 
 /** `kernelConstraint: spectralNorm({ coeff: 0.9 })` added to a layer's config object. */
@@ -37,15 +49,17 @@ export function addSpectralConstraintFix(
 ): FixData | undefined {
   const edit = insertProperty(source, layer.range, `${key}: ${SPECTRAL_NORM_CALL}`);
   if (edit === undefined) return undefined;
-  return { title: `Add ${key}: ${SPECTRAL_NORM_CALL}`, edits: withImport(source, [edit], 'spectralNorm') };
+  return withImport(source, `Add ${key}: ${SPECTRAL_NORM_CALL}`, [edit], 'spectralNorm');
 }
 
 /** Replaces an expression (a column-norm constraint call) by the spectral-norm constraint. */
 export function replaceWithSpectralFix(source: SourceText, range: TextRange): FixData {
-  return {
-    title: `Replace with ${SPECTRAL_NORM_CALL}`,
-    edits: withImport(source, [{ range, newText: SPECTRAL_NORM_CALL }], 'spectralNorm'),
-  };
+  return withImport(
+    source,
+    `Replace with ${SPECTRAL_NORM_CALL}`,
+    [{ range, newText: SPECTRAL_NORM_CALL }],
+    'spectralNorm',
+  );
 }
 
 export function lowerCoefficientFix(
@@ -68,5 +82,5 @@ export function replaceLayerFix(
   newText: string,
   importName: string,
 ): FixData {
-  return { title: `Replace with ${newText}`, edits: withImport(source, [{ range, newText }], importName) };
+  return withImport(source, `Replace with ${newText}`, [{ range, newText }], importName);
 }

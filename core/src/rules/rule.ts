@@ -24,6 +24,13 @@ export interface TextEdit {
 export interface FixData {
   title: string;
   edits: TextEdit[];
+  /** Packages the inserted code imports: the fix compiles only where they resolve from the file. */
+  requires?: readonly string[];
+  /**
+   * Those of `requires` that do not resolve from the file, as the editor's engine found them
+   * (core/src/extract/module-resolution.ts); unset where nobody looked.
+   */
+  unresolved?: readonly string[];
 }
 
 export interface RelatedInfo {

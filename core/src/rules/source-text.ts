@@ -119,17 +119,20 @@ export function insertProperty(source: SourceText, range: TextRange, property: s
   };
 }
 
+/** The package fixes import this project's layers and constraints from. */
+export const LIBRARY_PACKAGE = 'lipschitz-lens';
+
+/** Per source text: one answer per imported name, since every finding of a file asks the same question. */
+const importEdits = new WeakMap<SourceText, Map<string, TextEdit | undefined>>();
+
 /**
  * An edit importing `name` from `module` when the file does not bind it yet: merged into an existing named
  * import from the module, else a new line after the last import (or a `require` in CommonJS files).
  */
-/** Per source text: one answer per imported name, since every finding of a file asks the same question. */
-const importEdits = new WeakMap<SourceText, Map<string, TextEdit | undefined>>();
-
 export function importEdit(
   source: SourceText,
   name: string,
-  module = 'lipschitz-lens',
+  module = LIBRARY_PACKAGE,
 ): TextEdit | undefined {
   let known = importEdits.get(source);
   if (known === undefined) importEdits.set(source, (known = new Map()));
