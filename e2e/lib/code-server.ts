@@ -23,6 +23,10 @@ export interface CodeServerOptions {
   trusted: boolean;
   /** Log file prefix, so two servers in one run keep separate logs. */
   name: string;
+  /** Makes the workspace folder under `base` (default: makeWorkspace, the examples). */
+  workspace?: (base: string) => string;
+  /** Added to code-server's environment, which its terminals and tasks inherit. */
+  env?: NodeJS.ProcessEnv;
 }
 
 function env(tools: Prepared): NodeJS.ProcessEnv {
@@ -46,6 +50,10 @@ export function makeWorkspace(base: string): string {
   // not have this repository's tools (esbuild, tsx) installed.
   mkdirSync(join(ws, 'node_modules'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules', '@tensorflow'), join(ws, 'node_modules', '@tensorflow'), 'dir');
+  // And the library, so the examples' imports resolve and quick fixes import it as they are; the install path
+  // (a project without it) is e2e/library-install.e2e.ts. No package manager may run here: it would prune
+  // through the links.
+  symlinkSync(join(ROOT, 'core'), join(ws, 'node_modules', 'lipschitz-lens'), 'dir');
   return ws;
 }
 
@@ -86,7 +94,7 @@ export async function startCodeServer(tools: Prepared, opts: CodeServerOptions):
     log: `${opts.name}-install-extension.log`,
     timeoutMs: 120_000,
   });
-  const workspace = makeWorkspace(base);
+  const workspace = (opts.workspace ?? makeWorkspace)(base);
   const port = await freePort();
   const proc = start(
     tools.codeServer,
@@ -102,7 +110,7 @@ export async function startCodeServer(tools: Prepared, opts: CodeServerOptions):
       ...(opts.trusted ? ['--disable-workspace-trust'] : []),
       workspace,
     ],
-    { env: env(tools), log: `${opts.name}-code-server.log` },
+    { env: { ...env(tools), ...opts.env }, log: `${opts.name}-code-server.log` },
   );
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
   await waitFor(
