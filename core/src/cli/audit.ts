@@ -29,6 +29,7 @@ import type { Report, ReportStaticBounds } from '../report/schema';
 import { staticBlockBounds, staticModelBound } from '../report/static-bounds';
 import { loadWebviewBundle } from '../report/webview-bundle';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, processIo, type CliIo, UsageError } from './io';
+import { needsSetupText } from './needs-setup';
 import { parseCliArgs } from './parse-cli-args';
 import { parseRuleArg } from './lint';
 import { listenForStop, signalExitCode } from './stop-signals';
@@ -60,8 +61,10 @@ const USAGE = `usage: lipschitz-lens audit <file> [options]
                        \`lipschitz-lens lint --rule\` (repeatable)
 
 The reports replace earlier ones only once written whole: on a full disk the earlier files stay as they were.
-Exit codes: 0 no error-level findings, 1 at least one, 2 bad usage, a failed audit, or an --out folder or
-report that cannot be written (the folder is checked before the audit starts), 128+N stopped by signal N.`;
+Exit codes: 0 no error-level findings, 1 at least one, 2 bad usage, an audit that needs setup (not audited: an
+input shape, an export or a factory's arguments is missing, and the message says what to add), a failed audit,
+or an --out folder or report that cannot be written (the folder is checked before the audit starts), 128+N
+stopped by signal N.`;
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
@@ -261,14 +264,9 @@ export function parseAuditArgs(args: string[], cwd = process.cwd()): ParsedAudit
   };
 }
 
-/** The CLI's own way to supply a missing setting, beside the JSDoc tag the worker's message names. */
-function cliAdvice(error: NonNullable<Report['error']>): string {
-  if (error.configuration === 'input-shape') return ' Or pass --input-shape n (e.g. --input-shape 28,28,1).';
-  if (error.configuration === 'factory-args') return " Or pass --args '[...]' (a JSON array).";
-  return '';
-}
-
-function summary(report: Report): string {
+function summary(report: Report, parsed: ParsedAuditArgs, cwd: string): string {
+  const setup = needsSetupText(report, parsed.located?.target, cwd);
+  if (setup !== undefined) return setup;
   const lines = [
     // A failed audit's verdict already says so; the others add whether every probe completed.
     `${report.model.name}: ${verdictText(report)}${report.status === 'failed' ? '' : `; ${report.status}`} in ${(report.durationMs / 1000).toFixed(1)} s`,
@@ -277,7 +275,7 @@ function summary(report: Report): string {
   ];
   if (report.backend)
     lines.push(`  backend: ${report.backend.package} ${report.backend.version} (${report.backend.name})`);
-  if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}${cliAdvice(report.error)}`);
+  if (report.error) lines.push(`  ${report.error.phase}: ${report.error.message}`);
   for (const f of report.figures)
     lines.push(`  ${f.label}: ${f.value === null ? (f.nonFinite ?? '-') : Number(f.value.toPrecision(4))}`);
   for (const f of report.findings) {
@@ -362,7 +360,7 @@ export const auditCommand: CliCommand = {
     const json = join(parsed.outDir, `${stem}.report.json`);
     const html = join(parsed.outDir, `${stem}.report.html`);
     // The summary first: if the files cannot be written, the results are still in the log.
-    io.stdout(`${summary(report)}\n`);
+    io.stdout(`${summary(report, parsed, io.cwd)}\n`);
     try {
       writeFilesAtomic([
         { path: json, data: `${JSON.stringify(report, null, 2)}\n` },
@@ -384,6 +382,8 @@ export const auditCommand: CliCommand = {
     io.stdout(`  report: ${json}\n  html:   ${html}\n`);
     const stopped = stop.caught();
     if (stopped !== undefined) return signalExitCode(stopped);
+    // A missing setting (needs setup) is the user's to give, like a bad option: exit 2, as ESLint exits for a
+    // configuration problem; a failed audit too, since neither judged the model.
     if (report.status === 'failed') return EXIT_USAGE;
     return report.findings.some((f) => f.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
   },

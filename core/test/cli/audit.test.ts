@@ -200,10 +200,9 @@ export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 4, input
       assert.equal(factory.code, 0, factory.stdout);
       assert.match(factory.stdout, /^createModel: architecture looks stable/);
       const flow = await run('flow.js');
-      assert.match(
-        flow.stdout,
-        /load: The input shape of flow is unknown: declare it above the model with \/\*\* @inputShape \[n\] \*\/\. Or pass --input-shape n/,
-      );
+      assert.equal(flow.code, 2, flow.stdout);
+      assert.match(flow.stdout, /^flow: needs setup \(input shape needed\)/);
+      assert.match(flow.stdout, /Add the tag above flow\.js:2, or pass --input-shape/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
