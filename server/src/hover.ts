@@ -5,6 +5,8 @@ import { formatBound } from '../../core/src/bounds';
 import type { FileIr, IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { FRESH_WEIGHTS_TEXT, type Figure, type Report } from '../../core/src/report/schema';
 import { verdictText } from '../../core/src/protocol/webview';
+import { explanation, firstSentence } from '../../core/src/rules/message-text';
+import type { Finding } from '../../core/src/rules/rule';
 
 export type Hoverable = IrNode | ModelNode;
 
@@ -66,7 +68,7 @@ function cell(s: string): string {
 }
 
 function row(name: string, b: NodeBounds | undefined): string {
-  if (!b) return `| ${cell(name)} | ? | ? | not computed |`;
+  if (!b) return `| ${cell(name)} | unknown | unknown | not computed |`;
   return `| ${cell(name)} | ${formatBound(b.forward)} | ${formatBound(b.inverse)} | ${cell(b.source)} |`;
 }
 
@@ -77,7 +79,8 @@ function children(node: Hoverable): IrNode[] {
 }
 
 export function formatFigure(f: Figure): string {
-  if (f.value === null) return f.nonFinite ?? 'n/a';
+  // A measurement that came out non-finite says which; one that was not read is unknown.
+  if (f.value === null) return f.nonFinite ?? 'unknown';
   const v =
     Math.abs(f.value) >= 1e4 || (Math.abs(f.value) < 1e-3 && f.value !== 0)
       ? f.value.toExponential(2)
@@ -97,15 +100,50 @@ function intentLine(model: ModelNode): string {
   return `_Model \`${cell(model.name)}\` is **${model.intent.kind}**: ${cell(why)}._`;
 }
 
+/**
+ * The findings a hover on `node` shows: those that start in it and in no smaller node, so each finding shows on
+ * the one node it flags.
+ */
+export function findingsOn(fileIr: FileIr, node: Hoverable, findings: readonly Finding[]): Finding[] {
+  return findings.filter(
+    (f) => f.range.file === node.range.file && nodeAt(fileIr, f.range.start)?.node === node,
+  );
+}
+
+/** Message text as markdown text: no emphasis, code or links made by accident (`sigma_min`, `[1/M, M]`). */
+function text(s: string): string {
+  return s.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
+}
+
+/** A title in sentence case after "Fix:" ("Add kernelConstraint: ..." -> "add kernelConstraint: ..."). */
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** A finding as the hover shows it: what is wrong, then why (the math), then the fix that applies. */
+function findingLines(f: Finding): string[] {
+  const why = explanation(f.message);
+  // The preferred fix only: every finding also suggests a disable comment, which fixes nothing.
+  const fix = f.fix ? `**Fix:** ${text(lowerFirst(f.fix.title))}` : undefined;
+  return [
+    `**${f.severity}** \`${f.ruleId}\`: ${text(firstSentence(f.message))}`,
+    '',
+    ...(why ? [text(why), ''] : []),
+    ...(fix ? [fix, ''] : []),
+  ];
+}
+
 export function hoverMarkdown(
   node: Hoverable,
   bounds: ReadonlyMap<string, NodeBounds>,
   report: Report | undefined,
   model?: ModelNode,
+  findings: readonly Finding[] = [],
 ): MarkupContent {
   const lines = [
     `**Lipschitz Lens** — ${label(node)}`,
     '',
+    ...findings.flatMap(findingLines),
     ...(model ? [intentLine(model), ''] : []),
     '| | forward | inverse | source |',
     '|---|---|---|---|',

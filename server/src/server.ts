@@ -36,7 +36,7 @@ import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { auditLenses } from './code-lens';
 import { ruleDocsLink } from './diagnostics';
 import { uriToPath } from './documents';
-import { hoverMarkdown, modelAt, nodeAt } from './hover';
+import { findingsOn, hoverMarkdown, modelAt, nodeAt } from './hover';
 import { addInputShapeAction } from './input-shape-fix';
 import { SettingsCache } from './settings';
 import { ThreadedEngine } from './threaded-engine';
@@ -144,7 +144,12 @@ export function startServer(connection: Connection): void {
     const hit = nodeAt(analysis.fileIr, params.position);
     if (!hit) return null;
     const report = hit.model ? audits.reportFor(analysis.path, hit.model.name) : undefined;
-    return { contents: hoverMarkdown(hit.node, analysis.bounds, report, hit.model), range: hit.node.range };
+    const shown = store().shown(params.textDocument.uri)?.findings ?? [];
+    const findings = findingsOn(analysis.fileIr, hit.node, shown);
+    return {
+      contents: hoverMarkdown(hit.node, analysis.bounds, report, hit.model, findings),
+      range: hit.node.range,
+    };
   });
 
   connection.onCodeAction(async (params) => {

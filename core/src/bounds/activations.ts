@@ -26,7 +26,7 @@ const TABLE: Record<string, ActivationConstants> = {
   selu: {
     forward: SELU_SCALE * SELU_ALPHA,
     inverse: 'unbounded',
-    note: `selu: max slope scale*alpha = ${(SELU_SCALE * SELU_ALPHA).toFixed(4)}`,
+    note: `selu: max slope scale × alpha = ${(SELU_SCALE * SELU_ALPHA).toFixed(4)}`,
   },
   tanh: { forward: 1, inverse: 'unbounded', note: 'tanh: slope in (0, 1]' },
   sigmoid: { forward: 0.25, inverse: 'unbounded', note: 'sigmoid: slope in (0, 1/4]' },
@@ -36,7 +36,7 @@ const TABLE: Record<string, ActivationConstants> = {
   softmax: { forward: 1, inverse: 'unbounded', note: 'softmax: Lipschitz 1, not injective' },
   swish: { forward: 1.0998, inverse: 'unbounded', note: 'swish: max slope ~1.0998' },
   silu: { forward: 1.0998, inverse: 'unbounded', note: 'silu: max slope ~1.0998' },
-  lipswish: { forward: 1, inverse: 'unbounded', note: 'lipswish: x sigmoid(x) / 1.1, slope <= 1' },
+  lipswish: { forward: 1, inverse: 'unbounded', note: 'lipswish: x · sigmoid(x) / 1.1, slope <= 1' },
   gelu: { forward: 1.1289, inverse: 'unbounded', note: 'gelu: max slope ~1.1289' },
   mish: { forward: 1.0886, inverse: 'unbounded', note: 'mish: max slope ~1.0886' },
   exponential: { forward: 'unbounded', inverse: 'unbounded', note: 'exp: slope unbounded above, tends to 0' },

@@ -41,10 +41,13 @@ export function residualForward(l: Bound): Bound {
   return typeof l === 'number' ? 1 + l : l;
 }
 
-/** Behrmann et al. 2019/2021: Lip((I + g)^-1) <= 1/(1 - Lip(g)) when Lip(g) < 1; no bound otherwise. */
+/**
+ * Behrmann et al. 2019/2021: Lip((I + g)^-1) <= 1/(1 - Lip(g)) when Lip(g) < 1. Otherwise unknown, never
+ * unbounded: a bound of g that is >= 1 (or infinite) does not prove that the inverse has none (x + exp(x) has an
+ * inverse of Lipschitz constant 1).
+ */
 export function residualInverse(l: Bound): Bound {
-  if (typeof l !== 'number') return l;
-  return l < 1 ? 1 / (1 - l) : 'unbounded';
+  return typeof l === 'number' && l < 1 ? 1 / (1 - l) : 'unknown';
 }
 
 /** Fixed-point iterations x <- y - g(x) needed to reach `tolerance` (contraction factor L per step). */

@@ -114,7 +114,7 @@ function product(children: readonly NodeBounds[], dir: 'forward' | 'inverse'): B
 }
 
 function factors(children: readonly NodeBounds[], dir: 'forward' | 'inverse'): string {
-  return children.map((c) => formatBound(c[dir])).join(' x ');
+  return children.map((c) => formatBound(c[dir])).join(' × ');
 }
 
 function notesOf(children: readonly NodeBounds[]): string[] {
@@ -139,7 +139,7 @@ export function blockBounds(block: BlockNode, children: readonly NodeBounds[]): 
         typeof lip === 'number'
           ? lip < 1
             ? `1 + L / 1/(1-L) with L=${l}: Lip(g) < 1 certified (i-ResNet)`
-            : `1 + L with L=${l}; inverse unbounded since L >= 1 (x + g(x) need not be invertible)`
+            : `1 + L with L=${l}; inverse unknown since L >= 1 (x + g(x) need not be invertible)`
           : `residual with branch Lipschitz ${l}: Lip(g) < 1 not certified, so no inverse bound`;
       return {
         forward: residualForward(lip),

@@ -88,7 +88,7 @@ export function couplingConditionerLipschitz(
   const assumed = rank === undefined ? ', for image inputs (no @inputShape)' : '';
   return {
     lip,
-    source: `Lip(conditioner) <= ${formatNumber(lip)}: ${plural(o.hiddenLayers + 1, 'kernel')} of norm <= ${formatNumber(o.conditionerNorm!)}${rank === 2 ? '' : ' x 3 per 3x3 convolution'}${assumed}`,
+    source: `Lip(conditioner) <= ${formatNumber(lip)}: ${plural(o.hiddenLayers + 1, 'kernel')} of norm <= ${formatNumber(o.conditionerNorm!)}${rank === 2 ? '' : ' × 3 per 3×3 convolution'}${assumed}`,
   };
 }
 
@@ -117,7 +117,7 @@ function withActivation(linear: NodeBounds, layer: LayerNode): NodeBounds {
   return bounds(
     mulBound(linear.forward, act.forward),
     mulBound(linear.inverse, act.inverse),
-    `${linear.source} x ${act.note}`,
+    `${linear.source} × ${act.note}`,
     linear.notes,
   );
 }
@@ -160,7 +160,7 @@ function weightedLayerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBoun
         bounds(
           frob,
           'unknown',
-          `${constraint.name} bounds columns only: sqrt(${width}) * ${formatNumber(constraint.maxValue)} (Frobenius)`,
+          `${constraint.name} bounds columns only: sqrt(${width}) × ${formatNumber(constraint.maxValue)} (Frobenius)`,
         ),
         layer,
       );
@@ -333,10 +333,11 @@ export function layerBounds(layer: LayerNode, ctx: LayerBoundContext): NodeBound
     case 'InvertibleConv1x1':
       return invertibleLinearStatic(t);
     case 'batchNormalization':
+      // Finite for given weights (gamma != 0), like ActNorm's: unknown, not unbounded.
       return bounds(
         'unknown',
-        'unbounded',
-        'batch norm: gain gamma/sqrt(var+eps) learned; inverse 1/min(gamma/sqrt(var+eps)) unbounded as scale -> 0',
+        'unknown',
+        'batch norm: gain gamma/sqrt(var+eps) learned; inverse 1/min(gamma/sqrt(var+eps)) grows without bound as a scale -> 0',
       );
     case 'layerNormalization':
       return bounds('unknown', 'unbounded', 'layer norm: gain up to gamma/sqrt(eps); not injective');

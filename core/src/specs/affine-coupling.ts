@@ -82,11 +82,12 @@ function scaleText(o: AffineCouplingOptions): string {
 
 /** The reason every affine coupling is globally unbounded, for bound sources. */
 export const AFFINE_UNBOUNDED_REASON =
-  'not globally Lipschitz in either direction: dy2/dx1 contains x2 * ds/dx1, which grows with |x2|';
+  'not globally Lipschitz in either direction: dy2/dx1 contains x2 · ds/dx1, which grows with |x2|';
 
-/** The note stating the per-x2 gains, "for fixed x1: gain in x2 <= M". */
+/** The note stating the per-x2 gains, "for fixed x1: gain in x2 <= M" (or "gain in x2 unbounded"). */
 export function x2GainsNote(gains: { forward: Bound; inverse: Bound }): string {
-  return `for fixed x1: gain in x2 <= ${formatBound(gains.forward)}, inverse gain in x2 <= ${formatBound(gains.inverse)} (not a Lipschitz constant of the map)`;
+  const gain = (b: Bound): string => (typeof b === 'number' ? `<= ${formatBound(b)}` : b);
+  return `for fixed x1: gain in x2 ${gain(gains.forward)}, inverse gain in x2 ${gain(gains.inverse)} (not a Lipschitz constant of the map)`;
 }
 
 const finite = (x: number): Bound => (Number.isFinite(x) ? x : 'unbounded');

@@ -100,7 +100,8 @@ export function invertibleResidualStatic(o: {
   const b = residualFromLipschitz(lip);
   return {
     forward: b.forward,
-    inverse: Number.isFinite(b.inverse) ? b.inverse : 'unbounded',
+    // L >= 1 proves no inverse bound, and no absence of one either.
+    inverse: Number.isFinite(b.inverse) ? b.inverse : 'unknown',
     source:
       lip < 1
         ? `1 + L / 1/(1-L) with L=${formatNumber(lip)} = ${how}: Lip(g) < 1 certified (i-ResNet)`

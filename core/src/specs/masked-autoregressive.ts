@@ -52,7 +52,7 @@ function gainsNote(o: AffineCouplingOptions): string {
 
 /** Why no bound is finite globally, for bound sources. */
 export const MASKED_AUTOREGRESSIVE_UNBOUNDED_REASON =
-  'not globally Lipschitz in either direction: dy_i/dx_j contains x_i * ds_i/dx_j, which grows with |x_i|';
+  'not globally Lipschitz in either direction: dy_i/dx_j contains x_i · ds_i/dx_j, which grows with |x_i|';
 
 /** The static bound from the options: unbounded both ways (see the file comment), the gains as a note. */
 export function maskedAutoregressiveStatic(o: AffineCouplingOptions): StaticBounds {
