@@ -153,6 +153,8 @@ export function render(
     const body = el('tbody');
     for (const b of vm.blocks) {
       const name = el('td', { class: 'name' }, breakable(b.name));
+      // The kind is a word of its own beside the name: "block0_in residual", not "residual".
+      if (b.kind) name.append(' ', el('span', { class: 'muted' }, b.kind));
       const tr = el(
         'tr',
         { 'data-block': b.name },

@@ -24,6 +24,8 @@ export interface Card {
 
 export interface BlockRow {
   name: string;
+  /** What the block is (`dense`, `residual`), shown beside its name when the static bounds say. */
+  kind?: string;
   measuredForward: number | null;
   measuredInverse: number | null;
   staticForward: string;
@@ -171,6 +173,7 @@ export function blockRows(report: Report, staticBounds: readonly StaticBlockBoun
     const s = byIndex ? staticBounds[i] : staticBounds.find((b) => b.label === name);
     return {
       name,
+      ...(s?.kind ? { kind: s.kind } : {}),
       lint: lintOf(name),
       measuredForward: fwd.get(name) ?? null,
       measuredInverse: inv.get(name) ?? null,
@@ -184,6 +187,7 @@ export function blockRows(report: Report, staticBounds: readonly StaticBlockBoun
   if (rows.length === 0) {
     return staticBounds.map((s) => ({
       name: s.label,
+      ...(s.kind ? { kind: s.kind } : {}),
       lint: '',
       measuredForward: null,
       measuredInverse: null,

@@ -1,6 +1,7 @@
 /** Calls and `new`: tfjs and project namespaces, layer `apply`, `model.add`, array helpers, user functions. */
 import { ts } from 'ts-morph';
 import type { IrNode, OpNode } from '../ir/model-ir';
+import { boundName } from './class-name';
 import { analyzeClass, customInstance } from './custom-layers';
 import { tensorApply, tensorInput, tensorOpaque, type TNode } from './functional';
 import type { Interp } from './interpreter';
@@ -237,7 +238,13 @@ function tensorOp(interp: Interp, op: string, args: Val[], node: ts.Node, env: E
       if (tn) inputs.push(tn);
     }
   }
-  return { t: 'tensor', tn: tensorApply(opNode, inputs) };
+  return { t: 'tensor', tn: tensorApply(opNode, inputs, declaredAs(node)) };
+}
+
+/** The variable a call's result is declared as (`const block0_in = tf.add(x, h)`); an assignment names nothing. */
+function declaredAs(call: ts.Node): string | undefined {
+  const bound = boundName(call);
+  return bound !== undefined && ts.isVariableDeclaration(bound.node.parent) ? bound.name : undefined;
 }
 
 function applyNode(interp: Interp, node: IrNode, input: Val | undefined, site: ts.Node, env: Env): Val {
@@ -249,7 +256,7 @@ function applyNode(interp: Interp, node: IrNode, input: Val | undefined, site: t
   });
   if (!isMerge && inputs.length > 1)
     interp.session.note('A layer applied to several inputs: read as a merge.', env.mod.range(site));
-  return { t: 'tensor', tn: tensorApply(node, inputs) };
+  return { t: 'tensor', tn: tensorApply(node, inputs, declaredAs(site)) };
 }
 
 function arrayMethod(

@@ -10,8 +10,11 @@ export type TNode =
   | { t: 'input'; id: number }
   /** An input that could not be traced (a helper's parameter, an unknown value). */
   | { t: 'opaque'; id: number }
-  /** `node` applied to `inputs` (more than one input: a merge such as add or concatenate). */
-  | { t: 'apply'; id: number; node: IrNode; inputs: TNode[] };
+  /**
+   * `node` applied to `inputs` (more than one input: a merge such as add or concatenate); `declaredAs`: the
+   * variable the result is declared as, where the code names it.
+   */
+  | { t: 'apply'; id: number; node: IrNode; inputs: TNode[]; declaredAs?: string };
 
 let nextId = 1;
 
@@ -23,8 +26,14 @@ export function tensorOpaque(): TNode {
   return { t: 'opaque', id: nextId++ };
 }
 
-export function tensorApply(node: IrNode, inputs: TNode[]): TNode {
-  return { t: 'apply', id: nextId++, node, inputs };
+export function tensorApply(node: IrNode, inputs: TNode[], declaredAs?: string): TNode {
+  return { t: 'apply', id: nextId++, node, inputs, ...(declaredAs !== undefined ? { declaredAs } : {}) };
+}
+
+/** The name the code gives a merge: the merging layer's `name` config, else the variable it is declared as. */
+function mergeName(out: Extract<TNode, { t: 'apply' }>): string | undefined {
+  const configured = out.node.kind === 'layer' ? out.node.config['name'] : undefined;
+  return typeof configured === 'string' && configured !== '' ? configured : out.declaredAs;
 }
 
 function isAdd(node: IrNode): boolean {
@@ -100,11 +109,12 @@ export class GraphReader {
     if (inputs.length === 0) return [out.node];
     if (inputs.length === 1) return [...this.sequence(inputs[0]!, stop), out.node];
     const range = rangeOfNode(out.node);
+    const name = mergeName(out);
     if (inputs.length === 2 && isAdd(out.node)) {
       const [a, b] = inputs as [TNode, TNode];
       if (a.id !== b.id) {
-        if (reaches(b, a.id)) return [...this.sequence(a, stop), this.residual(b, a.id, range)];
-        if (reaches(a, b.id)) return [...this.sequence(b, stop), this.residual(a, b.id, range)];
+        if (reaches(b, a.id)) return [...this.sequence(a, stop), this.residual(b, a.id, range, name)];
+        if (reaches(a, b.id)) return [...this.sequence(b, stop), this.residual(a, b.id, range, name)];
       }
     }
     // The nearest common ancestor: ids grow with creation, so the largest shared id is the latest split point.
@@ -114,12 +124,15 @@ export class GraphReader {
       if (sets.every((s) => s.has(id)) && (common === undefined || id > common)) common = id;
     const branches: IrNode[] = inputs.map((i) => this.block('sequence', this.sequence(i, common), range));
     const graph = this.block('graph', [...branches, out.node], range, range);
+    if (name !== undefined) graph.name = name;
     const start = common === undefined ? undefined : byId(inputs[0]!, common);
     return [...(start ? this.sequence(start, stop) : []), graph];
   }
 
-  private residual(branchOut: TNode, skip: number, range: SourceRange): BlockNode {
-    return this.block('residual', this.sequence(branchOut, skip), range, range);
+  private residual(branchOut: TNode, skip: number, range: SourceRange, name?: string): BlockNode {
+    const b = this.block('residual', this.sequence(branchOut, skip), range, range);
+    if (name !== undefined) b.name = name;
+    return b;
   }
 
   block(

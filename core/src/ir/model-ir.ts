@@ -170,6 +170,12 @@ export interface BlockNode {
   /** The node that creates the wiring (the residual `add`, the coupling's scale op), for related information. */
   anchor?: SourceRange;
   /**
+   * The name the code gives a block built by a merge: the merging layer's `name` config
+   * (`tf.layers.add({ name: 'block0_in' })`), else the variable its result is declared as
+   * (`const block0_in = tf.add(x, h)`). Unset when the code gives none.
+   */
+  name?: string;
+  /**
    * When the block is one instance of a hand-written custom layer recognised as a coupling or residual, or of a
    * transform written without a class (an object with forward/inverse, a module-level xForward/xInverse pair,
    * given a class named after its variable or factory): the instance itself (origin `custom`). Kept out of

@@ -196,13 +196,14 @@ async function run(request: AuditRequest, startedAt: number): Promise<void> {
         : { phase: 'cancelled', message: `Cancelled during ${stopped.id}.` };
   const blockNames = target.blocks?.map((b) => b.name);
   const lint = request.lint?.map(({ blockIndex, ...f }) => {
-    // Static and run-time blocks are matched by position, only when their counts agree (as for ranges).
+    // Static and run-time blocks are matched by position, only when their counts agree (as for ranges); else
+    // the block is named as the static rows name it (the code's name, or block_<n>).
     const name =
       blockIndex === undefined
         ? undefined
         : blockNames !== undefined && inOrder?.length === blockNames.length
           ? blockNames[blockIndex]
-          : `block ${blockIndex + 1}`;
+          : (request.staticBounds?.blocks[blockIndex]?.label ?? `block_${blockIndex + 1}`);
     return name === undefined ? f : { ...f, block: name };
   });
   const report = buildReport({

@@ -20,7 +20,10 @@ export interface WebviewRange {
  * measured constants. Bounds are numbers or `unbounded`/`unknown`.
  */
 export interface StaticBlockBound {
+  /** The block's name: the one the code gives it, else a generated `block_<n>` (see report/static-bounds.ts). */
   label: string;
+  /** What the block is (`dense`, `residual`, `AffineCoupling`), shown beside the name; absent in older reports. */
+  kind?: string;
   forward: number | string;
   inverse: number | string;
   source: string;

@@ -190,6 +190,8 @@ export interface ReportLintFinding {
 /** A bound from the static calculus: a number, or a word saying why there is none (`unknown`, `unbounded`). */
 export interface ReportStaticBound {
   label: string;
+  /** What a block is (`dense`, `residual`), beside its name. */
+  kind?: string;
   forward: number | string;
   inverse: number | string;
   /** How it was derived. */
@@ -314,6 +316,8 @@ function checkStaticBound(v: Json | undefined, where: string): void {
     isObject(v) && typeof v.label === 'string' && bound(v.forward) && bound(v.inverse),
     `${where}: a static bound needs label, forward and inverse`,
   );
+  const kind = (v as { [key: string]: Json }).kind;
+  need(kind === undefined || typeof kind === 'string', `${where}.kind must be a string`);
 }
 
 function checkStaticBounds(v: Json): void {

@@ -86,12 +86,12 @@ export const critic = tf.sequential({ layers: [tf.layers.dense({ units: 4, input
     assert.equal(outDir, '/tmp/lipschitz-lens-audit');
     // The static calculus per block, for the report to show beside the measured constants.
     assert.deepEqual(
-      staticBounds?.map((b) => [b.label, b.forward, b.inverse]),
+      staticBounds?.map((b) => [b.label, b.kind, b.forward, b.inverse]),
       [
-        // 1 + Lip(t): t's weights are unconstrained, so only a checkpoint could bound it.
-        ['AdditiveCoupling', 'unknown', 'unknown'],
-        ['Permutation', 1, 1],
-        ['AdditiveCoupling', 'unknown', 'unknown'],
+        // 1 + Lip(t): t's weights are unconstrained, so only a checkpoint could bound it. Named as the code does.
+        ['coupling_a', 'AdditiveCoupling', 'unknown', 'unknown'],
+        ['perm', 'Permutation', 1, 1],
+        ['coupling_b', 'AdditiveCoupling', 'unknown', 'unknown'],
       ],
     );
     assert.equal(parseAuditArgs(['/x/ckpt/model.json'], '/').request.model.source, 'checkpoint');

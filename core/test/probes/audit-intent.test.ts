@@ -70,10 +70,11 @@ describe('the audit follows the intent and states its provenance', () => {
       ['forward-lipschitz'],
     );
     assert.deepEqual(
-      report.staticBounds?.blocks.map((b) => [b.label, b.forward]),
+      report.staticBounds?.blocks.map((b) => [b.label, b.kind, b.forward]),
       [
-        ['dense', 'unknown'],
-        ['dense', 'unknown'],
+        // The fixture's name configs: the names tfjs gives the layers at run time too.
+        ['hidden', 'dense', 'unknown'],
+        ['score', 'dense', 'unknown'],
       ],
     );
     const line = provenanceLines(report).find((l) => l.label === 'global bound')?.text;
