@@ -1,7 +1,8 @@
 /**
  * The language server in a second editor: Neovim (headless) starts `node dist/server/server.js --stdio` on an
  * example, and what it receives (diagnostics, a hover at a flagged layer) must match the example's
- * `// expect:` annotations. This checks the server standalone, with no VS Code client in between.
+ * `// expect:` annotations; the rule's code action at that layer, applied, removes its finding. This checks the
+ * server standalone, with no VS Code client in between.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,11 @@ interface LspDiagnostic {
 interface NvimResult {
   diagnostics: LspDiagnostic[] | null;
   hover: { contents: { kind?: string; value?: string } | string } | null;
+  /** The code actions' titles at the flagged diagnostic, the one applied, and what followed. */
+  actions: string[] | null;
+  applied: string | null;
+  after: LspDiagnostic[] | null;
+  text: string | null;
   errors: string[];
   log: string[];
   exit?: { code: number; signal: number };
@@ -76,6 +82,7 @@ describe('Neovim 0.7 + the language server over stdio', () => {
           workspace,
           file,
           hover: { line: flagged.line - 1, character: columnOf(file, flagged.line, c.hoverOn) },
+          fix: { line: flagged.line - 1, ruleId: flagged.ruleId },
           out,
           timeoutMs: 30_000,
         }),
@@ -103,6 +110,26 @@ describe('Neovim 0.7 + the language server over stdio', () => {
       assert.match(hover, /Lipschitz Lens/, `hover at ${c.file}:${flagged.line} has no Lipschitz Lens part`);
       assert.match(hover, /forward/i, 'hover does not show the forward bound');
       assert.match(hover, /inverse/i, 'hover does not show the inverse bound');
+
+      // The rule's fix, applied as Neovim applies a workspace edit: the text changes and the server, linting
+      // the changed text, reports one finding of that rule fewer.
+      assert.ok(result.applied, `no fix applied; the actions were ${JSON.stringify(result.actions)}`);
+      const before = readFileSync(file, 'utf8');
+      assert.notEqual(
+        result.text?.replace(/\n?$/, ''),
+        before.replace(/\n?$/, ''),
+        `"${result.applied}" changed nothing`,
+      );
+      // What the title says the fix writes ("Add kernelConstraint: ...", "Replace with ...", "Use ...") is there.
+      const writes = /^(?:Add|Replace with|Use) (.+)$/.exec(result.applied)?.[1];
+      assert.ok(writes && result.text?.includes(writes), `"${result.applied}" is not in the fixed text`);
+      const ofRule = (ds: readonly LspDiagnostic[] | null): number =>
+        (ds ?? []).filter((d) => d.source === 'lipschitz-lens' && String(d.code) === flagged.ruleId).length;
+      assert.equal(
+        ofRule(result.after),
+        ofRule(result.diagnostics) - 1,
+        `after "${result.applied}": ${JSON.stringify(result.after?.map((d) => [d.range.start.line + 1, d.code]))}`,
+      );
     });
   }
 });

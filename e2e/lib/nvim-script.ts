@@ -1,7 +1,9 @@
 /**
  * The Lua script Neovim runs headless: start the language server over stdio on one file, wait for its
- * diagnostics, ask for a hover, write both as JSON and quit. Neovim 0.7.2 (Debian bookworm) has no
- * `vim.lsp.start`, so it uses `vim.lsp.start_client` + `vim.lsp.buf_attach_client`.
+ * diagnostics, ask for a hover, then ask for the code actions at one flagged diagnostic, apply the rule's fix
+ * (the preferred action, not a "Disable" one) as Neovim applies a workspace edit, and wait for the diagnostics
+ * of the changed text; write it all as JSON and quit. Neovim 0.7.2 (Debian bookworm) has no `vim.lsp.start`,
+ * so it uses `vim.lsp.start_client` + `vim.lsp.buf_attach_client`.
  */
 
 export interface NvimScriptOptions {
@@ -11,6 +13,8 @@ export interface NvimScriptOptions {
   file: string;
   /** LSP position (0-based line and UTF-16 column) to hover at. */
   hover: { line: number; character: number };
+  /** The diagnostic to fix: its 0-based line and rule id. */
+  fix: { line: number; ruleId: string };
   out: string;
   timeoutMs: number;
 }
@@ -25,7 +29,9 @@ export function nvimScript(o: NvimScriptOptions): string {
   return `
 local out_path = ${lua(o.out)}
 local file = ${lua(o.file)}
-local result = { diagnostics = nil, hover = nil, errors = {}, log = {} }
+local result = { diagnostics = nil, hover = nil, actions = nil, applied = nil, after = nil, text = nil, errors = {}, log = {} }
+-- Set once the fix is applied: from then on every publish (an empty one too) is the fixed text's.
+local fixed = false
 
 local function finish()
   local f = assert(io.open(out_path, 'w'))
@@ -46,8 +52,12 @@ local ok, err = pcall(function()
     handlers = {
       ['textDocument/publishDiagnostics'] = function(_, params)
         -- The first publish can be an empty "clear"; keep the latest non-empty list for this file.
-        if params and params.uri == uri and #params.diagnostics > 0 then
-          result.diagnostics = params.diagnostics
+        if params and params.uri == uri then
+          if fixed then
+            result.after = params.diagnostics
+          elseif #params.diagnostics > 0 then
+            result.diagnostics = params.diagnostics
+          end
         end
       end,
       ['window/logMessage'] = function(_, params)
@@ -80,6 +90,47 @@ local ok, err = pcall(function()
       table.insert(result.errors, 'hover error: ' .. vim.inspect(response.err))
     else
       result.hover = response.result
+    end
+
+    local target = nil
+    for _, d in ipairs(result.diagnostics or {}) do
+      if d.range.start.line == ${o.fix.line} and tostring(d.code) == ${lua(o.fix.ruleId)} then target = d end
+    end
+    if target == nil then
+      table.insert(result.errors, 'no ${o.fix.ruleId} diagnostic on line ${o.fix.line} to fix')
+    else
+      local actions = client.request_sync('textDocument/codeAction', {
+        textDocument = { uri = uri },
+        range = target.range,
+        context = { diagnostics = { target } },
+      }, ${o.timeoutMs}, buf)
+      if actions == nil or actions.err then
+        table.insert(result.errors, 'codeAction failed: ' .. vim.inspect(actions and actions.err))
+      else
+        result.actions = {}
+        local pick = nil
+        for _, a in ipairs(actions.result or {}) do
+          table.insert(result.actions, a.title)
+          local is_disable = a.title:find('^Disable') ~= nil
+          if not is_disable and (pick == nil or (a.isPreferred and not pick.isPreferred)) then pick = a end
+        end
+        if pick == nil then
+          table.insert(result.errors, 'no fix among the code actions')
+        else
+          result.applied = pick.title
+          fixed = true
+          if pick.edit then vim.lsp.util.apply_workspace_edit(pick.edit, client.offset_encoding or 'utf-16') end
+          if pick.command then
+            local cmd = type(pick.command) == 'table' and pick.command or pick
+            client.request_sync('workspace/executeCommand', { command = cmd.command, arguments = cmd.arguments }, ${o.timeoutMs}, buf)
+          end
+          result.text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\\n')
+          local relinted = vim.wait(${o.timeoutMs}, function() return result.after ~= nil end, 50)
+          if not relinted then table.insert(result.errors, 'no diagnostics after the fix within ${o.timeoutMs} ms') end
+          -- As before the fix: a second publish may follow the first.
+          vim.wait(750, function() return false end, 50)
+        end
+      end
     end
     client.stop()
   end
