@@ -25,9 +25,10 @@ function exceeds(f: Figure | undefined, limit: number): boolean {
   return f.value > limit;
 }
 
+/** A figure for a message: 'unknown' when it was not measured or not read (a non-finite one says which). */
 function show(f: Figure | undefined): string {
-  if (f === undefined) return 'n/a';
-  if (f.value === null) return f.nonFinite ?? 'none';
+  if (f === undefined) return 'unknown';
+  if (f.value === null) return f.nonFinite ?? 'unknown';
   return Math.abs(f.value) >= 1e4 || (Math.abs(f.value) < 1e-3 && f.value !== 0)
     ? f.value.toExponential(2)
     : String(Number(f.value.toPrecision(4)));
@@ -133,7 +134,7 @@ export function deriveFindings(
             'non-invertible-ood',
             'warning',
             p.id,
-            `Reconstruction error exceeds ${threshold} out of distribution (exploding inverse), from ${failingScales(p, threshold) ?? `${show(scale)}x the data scale`}.`,
+            `Reconstruction error exceeds ${threshold} out of distribution (exploding inverse), from ${failingScales(p, threshold) ?? `${show(scale)}× the data scale`}.`,
           );
         break;
       }
@@ -278,8 +279,8 @@ function failingScales(probe: ProbeResult, threshold: number): string | undefine
   if (first.size === 0) return undefined;
   const at: Record<string, (s: number) => string> = {
     data: (s) => `the data scaled by ${s}`,
-    uniform: (s) => `uniform noise at ${s}x the data's RMS`,
-    structured: (s) => `structured noise at ${s}x the data's RMS`,
+    uniform: (s) => `uniform noise at ${s}× the data's RMS`,
+    structured: (s) => `structured noise at ${s}× the data's RMS`,
   };
   return [...first].map(([k, s]) => at[k]?.(s) ?? `${k} at ${s}x`).join(', ');
 }

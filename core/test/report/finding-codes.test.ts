@@ -309,6 +309,6 @@ describe('finding codes', () => {
         ]),
       ),
     );
-    assert.match(f!.message, /from the data scaled by 2, uniform noise at 4x the data's RMS\.$/);
+    assert.match(f!.message, /from the data scaled by 2, uniform noise at 4× the data's RMS\.$/);
   });
 });
