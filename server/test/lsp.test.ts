@@ -104,6 +104,12 @@ describe('language server over stdio', { timeout: 240_000 }, () => {
     const md = (hover!.contents as MarkupContent).value;
     assert.match(md, /layer `dense`/);
     assert.match(md, /\| \| forward \| inverse \| source \|/);
+    // The layer is flagged: the hover names the finding and its fix, from the diagnostics published.
+    assert.match(
+      md,
+      /\*\*warning\*\* `missing-lipschitz-constraint`: tf\.layers\.dense has no Lipschitz constraint/,
+    );
+    assert.match(md, /\*\*Fix:\*\* add kernelConstraint: spectralNorm\(\{ coeff: 0\.9 \}\)/);
   });
 
   it('applies a quick fix and the diagnostic goes away', async () => {
