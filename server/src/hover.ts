@@ -78,9 +78,11 @@ function children(node: Hoverable): IrNode[] {
   return [];
 }
 
+const NON_FINITE = { nan: 'NaN', inf: '∞', '-inf': '−∞' } as const;
+
 export function formatFigure(f: Figure): string {
-  // A measurement that came out non-finite says which; one that was not read is unknown.
-  if (f.value === null) return f.nonFinite ?? 'unknown';
+  // A measurement that came out non-finite says which, as the report writes it; one that was not read is unknown.
+  if (f.value === null) return f.nonFinite === undefined ? 'unknown' : NON_FINITE[f.nonFinite];
   const v =
     Math.abs(f.value) >= 1e4 || (Math.abs(f.value) < 1e-3 && f.value !== 0)
       ? f.value.toExponential(2)

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { computeBounds } from '../../core/src/bounds';
 import { extractSource } from '../../core/src/extract';
 import { lintFile } from '../../core/src/rules';
-import { findingsOn, hoverMarkdown, nodeAt } from '../src/hover';
+import { findingsOn, formatFigure, hoverMarkdown, nodeAt } from '../src/hover';
 
 const ILLEGAL = `import * as tf from '@tensorflow/tfjs';
 /** @invertible */
@@ -61,6 +61,12 @@ describe('hover on a flagged layer', () => {
 });
 
 describe('hover wording of bounds', () => {
+  it('a figure not read is unknown; a non-finite one is written as the report writes it', () => {
+    assert.equal(formatFigure({ id: 'a', label: 'a', value: null }), 'unknown');
+    assert.equal(formatFigure({ id: 'a', label: 'a', value: null, nonFinite: 'inf' }), '∞');
+    assert.equal(formatFigure({ id: 'a', label: 'a', value: null, nonFinite: 'nan' }), 'NaN');
+  });
+
   it('a batch norm inverse is unknown (finite for given weights), a tanh inverse unbounded (slope -> 0)', () => {
     const bn = hoverAt(5, 24).md;
     assert.match(bn, /\| upper bound \| unknown \| unknown \| batch norm:/);

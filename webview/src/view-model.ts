@@ -73,7 +73,7 @@ export function formatValue(f: Figure | undefined): string {
   if (!f) return '—';
   if (f.value === null)
     return f.nonFinite === undefined
-      ? 'n/a'
+      ? 'unknown'
       : f.nonFinite === 'nan'
         ? 'NaN'
         : f.nonFinite === 'inf'

@@ -45,6 +45,8 @@ describe('report view model', () => {
   it('formats non-finite figures and says nothing when a figure is absent', () => {
     assert.equal(formatValue({ id: 'a', label: 'a', value: null, nonFinite: 'nan' }), 'NaN');
     assert.equal(formatValue({ id: 'a', label: 'a', value: null, nonFinite: 'inf' }), '∞');
+    // Not measured or not read: unknown, the word the bounds use for a number not known.
+    assert.equal(formatValue({ id: 'a', label: 'a', value: null }), 'unknown');
     assert.equal(formatValue(undefined), '—');
     assert.equal(reportVerdict({ status: 'failed', findings: [] }), 'failed');
     assert.equal(reportVerdict({ status: 'complete', findings: [] }), 'stable');
