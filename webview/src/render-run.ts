@@ -119,7 +119,21 @@ export function renderRun(
     list.append(
       el('li', { 'data-severity': 'warning' }, el('span', { class: 'sev warning' }, 'alert'), a.message),
     );
-  if (run.alerts.length === 0) list.append(el('li', { class: 'muted' }, 'The monitor raised no alert.'));
+  for (const e of run.errors)
+    list.append(
+      el(
+        'li',
+        { 'data-severity': 'error' },
+        el('span', { class: 'sev error' }, 'failed'),
+        `The measurement after step ${e.step} failed: ${e.message}`,
+      ),
+    );
+  if (run.end?.reason === 'failed' && run.errors.length > 0)
+    list.append(
+      el('li', { 'data-severity': 'error' }, 'The monitor stopped measuring after repeated failures.'),
+    );
+  if (run.alerts.length === 0 && run.errors.length === 0)
+    list.append(el('li', { class: 'muted' }, 'The monitor raised no alert.'));
   root.append(el('section', {}, el('h2', {}, 'Alerts'), list));
   return {
     charts,

@@ -101,11 +101,16 @@ describe('training monitor view in Chromium', { skip, timeout: 120_000 }, () => 
   });
 
   it('shows runs side by side, and says why a run cannot be read', async () => {
-    const other: RunText = { id: 'file:///b.jsonl', label: 'b.jsonl', text: lines.slice(0, 4).join('') };
+    const failure = `${JSON.stringify({ type: 'error', step: 7, time: '', message: 'inverse exploded' })}\n`;
+    const other: RunText = {
+      id: 'file:///b.jsonl',
+      label: 'b.jsonl',
+      text: lines.slice(0, 4).join('') + failure,
+    };
     const newer: RunText = {
       id: 'file:///c.jsonl',
       label: 'c.jsonl',
-      text: lines[0]!.replace('"version":1', '"version":99'),
+      text: lines[0]!.replace(/"version":\d+/, '"version":99'),
     };
     await post({ type: 'runs', runs: [run(lines.length), other, newer] });
     await page.waitForFunction(() => document.querySelectorAll('[data-run]').length === 3);
@@ -119,6 +124,11 @@ describe('training monitor view in Chromium', { skip, timeout: 120_000 }, () => 
     assert.equal(
       await page.locator('[data-run="file:///b.jsonl"] [data-chart=run-inverse] canvas').count(),
       1,
+    );
+    // A failed measurement is listed with the alerts, as a failure.
+    assert.match(
+      (await page.locator('[data-run="file:///b.jsonl"] [data-testid=run-alerts]').textContent())!,
+      /failedThe measurement after step 7 failed: inverse exploded/,
     );
     assert.match(
       (await page.locator('[data-run="file:///c.jsonl"]').textContent())!,

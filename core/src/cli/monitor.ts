@@ -24,8 +24,8 @@ import { listenForStop } from './stop-signals';
 export const MONITOR_USAGE = `usage: lipschitz-lens monitor RUN.jsonl [options]
   Summarises a training monitor's run file (docs/monitor.md): per block the latest forward and inverse Lipschitz
   lower bounds (measured at the probe points, never bounds from above), round-trip and reconstruction errors, and
-  the first step a threshold was crossed. Exit code 1 when a threshold was crossed, 0 otherwise, 2 on bad usage or
-  an unreadable run file.
+  the first step a threshold was crossed. Exit code 1 when a threshold was crossed; else 2 on bad usage, an
+  unreadable run file, or a run whose measurements failed (it was not checked throughout); 0 otherwise.
 
   --follow                      keep reading while the file grows (waiting for it to appear), until the run's
                                 end line or Ctrl-C
@@ -142,6 +142,12 @@ export function summaryText(s: RunSummary): string {
   lines.push(
     crossings.length === 0 ? 'no threshold crossed' : `THRESHOLD CROSSED\n  ${crossings.join('\n  ')}`,
   );
+  const f = s.failures;
+  if (f.first !== null)
+    lines.push(
+      `MEASUREMENTS FAILED: ${f.count}, the first at step ${f.first.step}: ${f.first.message}` +
+        (f.stopped ? '; the monitor stopped measuring' : ''),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -262,5 +268,6 @@ export async function runMonitor(args: string[], io: CliIo): Promise<number> {
     }
     io.stdout(`html: ${p.html}\n`);
   }
-  return summary.crossed ? EXIT_FINDINGS : EXIT_OK;
+  if (summary.crossed) return EXIT_FINDINGS;
+  return summary.failures.count > 0 ? EXIT_USAGE : EXIT_OK;
 }

@@ -1,12 +1,14 @@
 /**
  * The training monitor's run file: JSON lines, one file per run (docs/monitor.md). The first line is a header
- * (format version, model, blocks, settings); then one line per measurement, per threshold alert, and a last line
- * when the run ends. Every line is written by a single append of the complete line, so a reader that meets a
+ * (format version, model, blocks, settings); then one line per measurement, per threshold alert, per failed
+ * measurement, and a last line when the run ends. Every line is written by a single append of the complete line, so a reader that meets a
  * trailing line without its newline is looking at a write in progress and skips it. tfjs-free: the CLI and the
  * webview read runs with it.
  */
 
-export const RUN_FILE_VERSION = 1;
+/** The version written. 2 added `error` lines; a version 1 file is read as one without them. */
+export const RUN_FILE_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, RUN_FILE_VERSION];
 
 /** What a block's estimate is: every Lipschitz figure here is a lower bound measured at the probe points. */
 export interface LipschitzEstimate {
@@ -97,7 +99,7 @@ export interface RunSettings {
 
 export interface RunHeader {
   type: 'header';
-  version: typeof RUN_FILE_VERSION;
+  version: 1 | typeof RUN_FILE_VERSION;
   kind: 'lipschitz-lens-run';
   model: string;
   startedAt: string;
@@ -143,6 +145,18 @@ export interface RunAlert {
   message: string;
 }
 
+/**
+ * A measurement that threw (a block's inverse failing, the disk full): the training went on, this record says
+ * why the figures for that step are missing. After a few in a row the monitor stops and ends the run 'failed'.
+ */
+export interface RunError {
+  type: 'error';
+  /** The training step after which the measurement was attempted. */
+  step: number;
+  time: string;
+  message: string;
+}
+
 export interface RunEnd {
   type: 'end';
   step: number;
@@ -154,12 +168,13 @@ export interface RunEnd {
   overhead: number;
 }
 
-export type RunLine = RunHeader | RunMeasurement | RunAlert | RunEnd;
+export type RunLine = RunHeader | RunMeasurement | RunAlert | RunError | RunEnd;
 
 export interface RunFile {
   header: RunHeader;
   measurements: RunMeasurement[];
   alerts: RunAlert[];
+  errors: RunError[];
   end?: RunEnd;
   /** Bytes of a trailing line still being written, skipped. */
   partialBytes: number;
@@ -202,9 +217,9 @@ export function parseRunFile(text: string): RunFile {
   });
   const head = parsed[0];
   if (!isObject(head) || head.type !== 'header') throw new RunFileError('line 1 is not a run header');
-  if (head.version !== RUN_FILE_VERSION)
+  if (!READABLE_VERSIONS.includes(head.version))
     throw new RunFileError(
-      `unsupported run file version ${JSON.stringify(head.version ?? null)} (this reader knows ${RUN_FILE_VERSION})`,
+      `unsupported run file version ${JSON.stringify(head.version ?? null)} (this reader knows ${READABLE_VERSIONS.join(' and ')})`,
     );
   if (head.kind !== 'lipschitz-lens-run' || !Array.isArray(head.blocks) || !isObject(head.settings))
     throw new RunFileError('the header lacks kind, blocks or settings');
@@ -212,6 +227,7 @@ export function parseRunFile(text: string): RunFile {
     header: head as unknown as RunHeader,
     measurements: [],
     alerts: [],
+    errors: [],
     partialBytes: text.length - complete.length,
   };
   parsed.slice(1).forEach((line, i) => {
@@ -232,12 +248,17 @@ export function parseRunFile(text: string): RunFile {
       case 'alert':
         run.alerts.push(line as unknown as RunAlert);
         return;
+      case 'error':
+        if (head.version === 1) break;
+        if (typeof line.step !== 'number' || typeof line.message !== 'string')
+          throw new RunFileError(`line ${i + 2}: an error needs step and message`);
+        run.errors.push(line as unknown as RunError);
+        return;
       case 'end':
         run.end = line as unknown as RunEnd;
         return;
-      default:
-        throw new RunFileError(`line ${i + 2} has unknown type ${JSON.stringify(line.type ?? null)}`);
     }
+    throw new RunFileError(`line ${i + 2} has unknown type ${JSON.stringify(line.type ?? null)}`);
   });
   return run;
 }

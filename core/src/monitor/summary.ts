@@ -4,7 +4,7 @@
  * monitor's, so a CI job can be stricter than the training script. tfjs-free: the CLI and the webview use it.
  */
 import type { Curve } from '../report/schema';
-import type { BlockMeasurement, RunFile, RunMeasurement } from './run-file';
+import type { BlockMeasurement, RunError, RunFile, RunMeasurement } from './run-file';
 
 export interface Thresholds {
   inverse: number;
@@ -48,6 +48,8 @@ export interface RunSummary {
   inverseScales: number[];
   /** True when some threshold was crossed. */
   crossed: boolean;
+  /** Measurements that failed (their steps have no figures), and whether the monitor stopped because of them. */
+  failures: { count: number; first: RunError | null; stopped: boolean };
 }
 
 export function thresholdsOf(run: RunFile): Thresholds {
@@ -138,6 +140,11 @@ export function summarizeRun(run: RunFile, thresholds: Thresholds = thresholdsOf
     thresholds,
     inverseScales: run.header.settings.inverseScales,
     crossed: reconstructionCrossedAt !== null || blocks.some((b) => b.inverseCrossedAt !== null),
+    failures: {
+      count: run.errors.length,
+      first: run.errors[0] ?? null,
+      stopped: run.end?.reason === 'failed' && run.errors.length > 0,
+    },
   };
 }
 

@@ -28,6 +28,7 @@ import {
   type RunAlert,
   type RunBlock,
   type RunEnd,
+  type RunError,
   type RunHeader,
   runLine,
   type RunMeasurement,
@@ -72,7 +73,15 @@ export interface MonitorOptions {
   seed?: number;
   onAlert?: (alert: RunAlert) => void;
   onMeasurement?: (m: RunMeasurement) => void;
+  /**
+   * A measurement threw; its `error` line is written and training goes on. Default: one console warning per run.
+   * After MAX_FAILURES_IN_A_ROW the monitor ends the run ('failed') and measures no more.
+   */
+  onError?: (error: RunError) => void;
 }
+
+/** Failed measurements in a row after which the monitor stops: the cause is not going away by itself. */
+export const MAX_FAILURES_IN_A_ROW = 3;
 
 export const MONITOR_DEFAULTS = {
   overheadBudget: 0.05,
@@ -126,6 +135,10 @@ export class TrainingMonitor {
   private count = 0;
   private lastStep = -1;
   private measuredStep = -1;
+  private failuresInARow = 0;
+  private warned = false;
+  /** end() is under way: a failure of its last measurement must not end the run a second time. */
+  private closing = false;
   private trainingMs = 0;
   private monitorMs = 0;
   private sinceLastMs = 0;
@@ -233,10 +246,47 @@ export class TrainingMonitor {
     }
     this.lastStep = step ?? this.lastStep + 1;
     this.lastLoss = loss;
-    const measure = this.due();
-    if (measure) this.measure(loss);
+    const measured = this.due() && this.tryMeasure(loss);
     this.lastReturn = performance.now();
-    return measure;
+    return measured;
+  }
+
+  /** measure(), with a failure written to the run file and reported instead of thrown into the training loop. */
+  private tryMeasure(loss?: number): boolean {
+    try {
+      this.measure(loss);
+      this.failuresInARow = 0;
+      return true;
+    } catch (e) {
+      this.failed(e);
+      return false;
+    }
+  }
+
+  private failed(e: unknown): void {
+    this.failuresInARow++;
+    // The cadence moves on as if it had measured: retrying on the next step would fail the same way.
+    this.measuredStep = this.lastStep;
+    this.sinceLastMs = 0;
+    const error: RunError = {
+      type: 'error',
+      step: Math.max(0, this.lastStep),
+      time: new Date().toISOString(),
+      message: e instanceof Error ? e.message : String(e),
+    };
+    try {
+      appendFileSync(this.file, runLine(error));
+    } catch {
+      // Writing may be what failed; the callback below still hears of it.
+    }
+    if (this.options.onError) this.options.onError(error);
+    else if (!this.warned) {
+      this.warned = true;
+      console.warn(
+        `lipschitz-lens: a training-monitor measurement failed at step ${error.step}: ${error.message}`,
+      );
+    }
+    if (this.failuresInARow >= MAX_FAILURES_IN_A_ROW && !this.closing) this.end('failed');
   }
 
   private due(): boolean {
@@ -399,10 +449,11 @@ export class TrainingMonitor {
 
   /** Takes a last measurement (if steps ran since the last one), writes the end line and frees the tensors. */
   end(reason: RunEnd['reason'] = 'finished'): RunEnd | undefined {
-    if (this.ended) return undefined;
+    if (this.ended || this.closing) return undefined;
+    this.closing = true;
     if (this.lastReturn !== undefined) this.trainingMs += performance.now() - this.lastReturn;
     this.lastReturn = undefined;
-    if (reason !== 'failed' && this.lastStep > this.measuredStep) this.measure(this.lastLoss);
+    if (reason !== 'failed' && this.lastStep > this.measuredStep) this.tryMeasure(this.lastLoss);
     this.ended = true;
     const total = this.trainingMs + this.monitorMs;
     const end: RunEnd = {
@@ -414,12 +465,15 @@ export class TrainingMonitor {
       monitorMs: this.monitorMs,
       overhead: total > 0 ? this.monitorMs / total : 0,
     };
-    appendFileSync(this.file, runLine(end));
-    for (const b of this.blocks) {
-      b.forward.dispose();
-      for (const p of b.inverse) p.dispose();
+    try {
+      appendFileSync(this.file, runLine(end));
+    } finally {
+      for (const b of this.blocks) {
+        b.forward.dispose();
+        for (const p of b.inverse) p.dispose();
+      }
+      tf.dispose([this.probe, ...(this.cotangent ? [this.cotangent] : [])]);
     }
-    tf.dispose([this.probe, ...(this.cotangent ? [this.cotangent] : [])]);
     return end;
   }
 
