@@ -2,7 +2,8 @@
  * Issue 15's editor view in a real VS Code (code-server in headless Chromium): a training script started in the
  * integrated terminal writes a run file with the TrainingMonitor (the library build, core/dist), the Training
  * monitor webview shows it and updates while it runs (two screenshots at different steps), the threshold
- * notification appears, and a click on a block's row opens the line of the script that names the block.
+ * notification appears, and a click on a block's row opens the line of the script that names the block. After a
+ * window reload the view reopens with the same run.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -166,5 +167,18 @@ describe('Training monitor view (code-server)', () => {
     );
     await w.shot('monitor-04-block-source');
     assert.equal(at.line, line);
+  });
+
+  test('after a window reload the monitor reopens with the run it showed', async () => {
+    const w = wb!;
+    await w.runCommand('Developer: Reload Window');
+    // The reloaded page: its webview comes back from the panel's saved state, without picking the run again.
+    const frame = await w.webviewFrame('[data-testid=run-blocks]', 90_000);
+    await frame.locator(`tr[data-block=${BLOCK}]`).waitFor({ timeout: 30_000 });
+    await w.shot('monitor-05-restored');
+    assert.equal(
+      await w.page.locator('.quick-input-widget', { hasText: 'Training runs to show side by side' }).count(),
+      0,
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   type RunText,
   type ToWebview,
   type WebviewRange,
+  type WebviewState,
 } from '../../core/src/protocol/webview';
 import { makeNonce, webviewHtml } from '../../core/src/report/page';
 import { blockNameRange } from './block-source';
@@ -33,6 +34,21 @@ import {
 } from './run-watch';
 
 export const MONITOR_VIEW_TYPE = 'lipschitzLens.monitor';
+
+/** The run files a restored panel showed: file URIs inside the workspace only (the state is the page's). */
+function restoredRuns(state: unknown): string[] {
+  const runs = (state as WebviewState | undefined)?.runs;
+  if (!Array.isArray(runs)) return [];
+  return runs.filter((r): r is string => {
+    if (typeof r !== 'string') return false;
+    try {
+      const uri = vscode.Uri.parse(r, true);
+      return uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+}
 /** A training loop appends a line per measurement; a burst of writes is read once this long after the last. */
 const DEBOUNCE_MS = 300;
 /** Files the startup scan looks at (first bytes only); more run files than this are found as they change. */
@@ -109,6 +125,13 @@ export class TrainingMonitorView implements vscode.Disposable {
         else if (e.affectsConfiguration('lipschitzLens.monitor')) this.post();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
+      // After a reload VS Code reopens the panel with the state the page saved: the runs it showed.
+      vscode.window.registerWebviewPanelSerializer(MONITOR_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          this.attach(panel);
+          await this.show(restoredRuns(state));
+        },
+      }),
     );
     this.rewatch();
   }

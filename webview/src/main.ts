@@ -58,6 +58,7 @@ function handle(message: ToWebview): void {
       current = renderRuns(root, message.runs, (run, block) =>
         host.post({ type: 'reveal-block', run, block }),
       );
+      host.setState({ runs: message.runs.map((r) => r.id) });
       return;
     case 'clear':
       showError(message.message);

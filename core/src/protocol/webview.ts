@@ -83,6 +83,8 @@ export interface WebviewState {
   staticBounds?: StaticBlockBound[];
   title?: string;
   tab?: string;
+  /** The training monitor's shown runs (their ids, run file URIs), reopened after a reload. */
+  runs?: string[];
 }
 
 export function assertNever(value: never): never {
