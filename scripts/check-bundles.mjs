@@ -1,6 +1,7 @@
 // The dependency rule, checked on what was actually built: the language server's bundles hold no tfjs and do not
 // load `vscode`; the extension client holds no tfjs. scripts/build.mjs writes each bundle's esbuild metafile to
 // dist/meta/; this reads them. Run after a build: node scripts/check-bundles.mjs (exit 1 on a violation).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,26 @@ export function checkBuilt(dist) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const { ok, lines } = checkBuilt(process.argv[2] ?? join(root, 'dist'));
+  const dist = process.argv[2] ?? join(root, 'dist');
+  const { ok: rulesOk, lines } = checkBuilt(dist);
+  // What a metafile cannot show: a bundled module that throws on load (an ESM-only dependency in the CJS bundle
+  // once made the CLI crash before parsing its arguments).
+  let ok = rulesOk;
+  try {
+    execFileSync(process.execPath, [join(dist, 'cli/lipschitz-lens.js'), '--version'], {
+      stdio: 'pipe',
+      timeout: 60_000,
+    });
+    lines.push('cli/lipschitz-lens.js: starts');
+  } catch (e) {
+    ok = false;
+    lines.push(
+      `cli/lipschitz-lens.js: does not start: ${String(e.stderr ?? e.message)
+        .split('\n')
+        .slice(0, 5)
+        .join(' ')}`,
+    );
+  }
   for (const l of lines) console.log(l);
   if (!ok) {
     console.error('check-bundles: the dependency rule is broken (see ARCHITECTURE.md)');

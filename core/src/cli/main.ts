@@ -83,6 +83,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 }
 
 if (require.main === module) {
+  // A reader that stops early (`lint ... | head`) closes the pipe: stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT_OK);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
