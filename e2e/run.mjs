@@ -1,9 +1,10 @@
 // Runs the end-to-end tests (`npm run test:e2e [-- <filter>]`): installs code-server, Node 24, Chromium and
 // Neovim into a cache outside the repository (reused when present), builds and packages the extension once,
 // then runs e2e/*.e2e.ts with Node's test runner through tsx. `--prepare-only` does the first steps and prints
-// what they produced as JSON, so one test file can also be run on its own.
+// what they produced as JSON, so one test file can also be run on its own. `--update-screenshots` copies the
+// README's pictures the run took (test-output/e2e/readme-<name>.png) to e2e/screenshots/<name>.png when it passed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'test-output', 'e2e');
 const args = process.argv.slice(2);
 const prepareOnly = args.includes('--prepare-only');
+const updateScreenshots = args.includes('--update-screenshots');
 const filter = args.filter((a) => !a.startsWith('--'));
 const MINUTE = 60_000;
 
@@ -119,8 +121,23 @@ const guard = setTimeout(() => {
     // already gone
   }
 }, 20 * MINUTE);
+/** The README's pictures this run took, copied over the committed ones. */
+function copyScreenshots() {
+  for (const name of readdirSync(out)) {
+    const m = /^readme-(.+\.png)$/.exec(name);
+    // Only this run's: a picture left by an earlier run may show what this one no longer does.
+    if (!m || statSync(join(out, name)).mtimeMs < t0) continue;
+    copyFileSync(join(out, name), join(root, 'e2e', 'screenshots', m[1]));
+    say(`e2e/screenshots/${m[1]} updated`);
+  }
+}
+
 child.on('exit', (code, signal) => {
   clearTimeout(guard);
   say(`tests: ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots and logs in ${out}`);
+  if (updateScreenshots) {
+    if (code === 0) copyScreenshots();
+    else say('the run failed: e2e/screenshots/ left as it was');
+  }
   process.exit(code ?? (signal ? 1 : 0));
 });

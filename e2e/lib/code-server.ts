@@ -72,6 +72,8 @@ function userSettings(trusted: boolean): Record<string, unknown> {
     'extensions.ignoreRecommendations': true,
     'update.mode': 'none',
     'chat.disableAIFeatures': true,
+    // The secondary side bar opens empty (its chat view is off): hidden, the editors get its width.
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'editor.hover.delay': 300,
     // Keep audits short on a 2-core machine: the report renders the same with fewer points.
     'lipschitzLens.probes.budgetSeconds': 30,

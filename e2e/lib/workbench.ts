@@ -73,12 +73,19 @@ export class Workbench {
 
   /** Opens the palette with `value` typed in (">" for commands, ":" for lines, a file name for quick open). */
   private async palette(value: string): Promise<Locator> {
-    await this.escape();
-    await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(value);
-    return input;
+    for (let attempt = 1; ; attempt++) {
+      await this.escape();
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      try {
+        // F1 pressed while the last picker was still closing can leave this one inert, then hidden: open it anew.
+        await input.fill(value, { timeout: attempt < 3 ? 5000 : undefined });
+        return input;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
   }
 
   async escape(): Promise<void> {
@@ -227,6 +234,49 @@ export class Workbench {
 
   async notifications(): Promise<string[]> {
     return this.page.locator('.notification-toast').allInnerTexts();
+  }
+
+  /** The report webview of `model` (its heading names it): one panel per audited model, so pick by name. */
+  async reportFrame(model: string, timeoutMs: number): Promise<Frame> {
+    return waitFor(
+      `the report of ${model}`,
+      async () => {
+        for (const f of this.page.frames()) {
+          if (f === this.page.mainFrame()) continue;
+          const heading = f.locator('header h1').first();
+          if (
+            (await f
+              .locator('[data-testid=verdict]')
+              .count()
+              .catch(() => 0)) === 0
+          )
+            continue;
+          if ((await heading.innerText({ timeout: 1000 }).catch(() => '')).trim() === model) return f;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      500,
+    );
+  }
+
+  /** Picks a colour theme as a user does ("Preferences: Color Theme", its name, Enter) and waits for it. */
+  async colorTheme(label: RegExp, typed: string, kind: 'light' | 'dark'): Promise<void> {
+    await this.runCommand('Preferences: Color Theme');
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(typed);
+    const row = this.quickInput
+      .locator('.monaco-list-row', { has: this.page.locator('.label-name', { hasText: label }) })
+      .first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+      const shown = await this.quickInput.locator('.monaco-list-row').allInnerTexts();
+      throw new Error(`no theme ${label} in the picker; it shows ${JSON.stringify(shown)}`);
+    });
+    await row.click();
+    // The workbench's root carries the theme's kind: `vs` for light themes, `vs-dark` for dark ones.
+    const root = this.page.locator(kind === 'light' ? '.monaco-workbench.vs' : '.monaco-workbench.vs-dark');
+    await root.waitFor({ state: 'attached', timeout: 15_000 });
   }
 
   /** The (nested) frame of a webview whose document holds `selector`. */
