@@ -47,7 +47,7 @@ export const rule = defineRule<MessageId, Options>({
       nearOne:
         '{{layer}} coefficient c={{c}} is close to 1: the inverse takes {{iterations}} steps. In this residual branch L = {{lip}}, so the inverse bound is 1/(1 - L) = {{inverse}} and the fixed-point inverse needs k = ceil(log({{tolerance}}) / log(L)) iterations.',
       branchNotContractive:
-        '{{layer}} coefficient c={{c}} is close to 1, and its branch is bounded only by {{lip}}. The bound L = {{lip}} of this residual branch is >= 1 (the layers around it multiply it), so nothing bounds the inverse: x + g(x) is only guaranteed invertible when Lip(g) < 1.',
+        '{{layer}} is in a residual branch bounded only by L = {{lip}} >= 1. Its coefficient c={{c}} is close to 1 and the layers around it multiply it, so nothing bounds the inverse: x + g(x) is only guaranteed invertible when Lip(g) < 1.',
     },
     defaultSeverity: 'warning',
     schema: {
