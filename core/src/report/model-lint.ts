@@ -3,7 +3,7 @@
  * item 3): the report shows them beside the measured values so "stable" never stands next to an unresolved
  * error without the report saying how the two relate. Plain data; the CLI and the language server build it alike.
  */
-import { walk, type CustomLayerInfo, type ModelNode, type SourceRange } from '../ir/model-ir';
+import { walk, type CustomLayerInfo, type IrNode, type ModelNode, type SourceRange } from '../ir/model-ir';
 import type { LintEntry } from '../protocol/worker-messages';
 
 /** What this needs of a rule finding (core/src/rules/rule.ts `Finding`), without importing the rules here. */
@@ -20,6 +20,19 @@ function before(a: SourceRange['start'], b: SourceRange['start']): boolean {
 
 function inside(r: SourceRange, outer: SourceRange): boolean {
   return r.file === outer.file && before(outer.start, r.start) && before(r.end, outer.end);
+}
+
+/**
+ * Whether the finding lies in `block`: in its range, or in a node under it. A functional model's residual block
+ * spans only its merge call (`tf.layers.add().apply([x, h])`), while its branch's layers are written before it.
+ */
+function holds(block: IrNode, range: SourceRange): boolean {
+  if (inside(range, block.range)) return true;
+  let found = false;
+  walk(block, (node) => {
+    found ||= inside(range, node.range);
+  });
+  return found;
 }
 
 /**
@@ -53,7 +66,7 @@ export function modelLint(
   const out: LintEntry[] = [];
   for (const f of findings) {
     if (f.severity !== 'error' && f.severity !== 'warning') continue;
-    let blockIndex = model.body.children.findIndex((c) => inside(f.range, c.range));
+    let blockIndex = model.body.children.findIndex((c) => holds(c, f.range));
     if (blockIndex < 0 && !inside(f.range, model.body.range) && !inside(f.range, model.range)) {
       const owner = [...used].find(([info]) => inside(f.range, info.declaration));
       if (owner === undefined) continue;

@@ -65,6 +65,41 @@ describe('lint findings in the audit report', () => {
     }
   });
 
+  it('blocks the code names are named so in the report, in its blocks and in the findings about them', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'll-audit-names-'));
+    const io = { cwd: fixtures, stdout: () => undefined, stderr: () => undefined };
+    try {
+      await auditCommand.run(
+        [
+          join(fixtures, 'named-iresnet.ts'),
+          ...['--out', out, '--backend', 'cpu', '--points', '3', '--budget', '60'],
+          ...['--probes', 'forward-lipschitz', '--option', 'pairSteps=2'],
+        ],
+        io,
+      );
+      const report = parseReport(readFileSync(join(out, 'namedIResNet.report.json'), 'utf8'));
+      assert.equal(report.status, 'complete', JSON.stringify(report.error));
+      assert.deepEqual(
+        report.staticBounds?.blocks.map((b) => [b.label, b.kind]),
+        [
+          ['block0_in', 'residual'],
+          ['block1_out', 'residual'],
+        ],
+      );
+      // No run-time block list: a finding is named by the static row it sits in, as the blocks table shows it.
+      assert.equal(report.model.blocks, undefined);
+      assert.deepEqual(
+        report.lint?.findings.map((f) => [f.ruleId, f.block, f.range.start.line + 1]),
+        [
+          ['missing-lipschitz-constraint', 'block0_in', 7],
+          ['missing-lipschitz-constraint', 'block1_out', 9],
+        ],
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('a stable measurement beside lint errors says how the two relate', () => {
     const lint: ReportLintFinding = {
       ruleId: 'missing-lipschitz-constraint',
