@@ -13,7 +13,7 @@ import { type CodeServer, startCodeServer } from './lib/code-server';
 import { columnOf } from './lib/expect';
 import { ROOT } from './lib/paths';
 import { prepared } from './lib/prepared';
-import { waitFor } from './lib/proc';
+import { delay, waitFor } from './lib/proc';
 import { Workbench } from './lib/workbench';
 
 const MODEL = 'critic.ts';
@@ -59,8 +59,8 @@ function makeProject(base: string): string {
     JSON.stringify({
       compilerOptions: {
         strict: true,
-        module: 'commonjs',
-        moduleResolution: 'node10',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
         target: 'es2022',
         noEmit: true,
         // tfjs 4.22's own declarations fail strict checks; the user's code is what is checked.
@@ -137,9 +137,23 @@ describe('Quick fix in a project without the library (code-server)', () => {
     const text = wb!.page.locator('.editor-instance .monaco-editor .view-lines').first();
     await waitFor(
       'the fix to be applied after the install',
-      async () => /kernelConstraint: spectralNorm/.test(await text.innerText()),
+      // Monaco renders spaces as no-break spaces.
+      async () => /kernelConstraint:\s+spectralNorm/.test((await text.innerText()).replace(/\u00a0/g, ' ')),
       60_000,
-    );
+    ).catch(async (e: unknown) => {
+      await wb!.shot('21-library-install-not-applied');
+      const toasts = await wb!.notifications();
+      await wb!.runCommand('Lipschitz Lens: Show Output');
+      await delay(2000);
+      const log = await wb!.page
+        .locator('[id="workbench.panel.output"] .view-lines')
+        .first()
+        .innerText()
+        .catch(() => '?');
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}; notifications: ${JSON.stringify(toasts)}; output: ${log}`,
+      );
+    });
     await wb!.runCommand('File: Save');
     await waitFor(
       'the fixed file on disk',

@@ -65,10 +65,13 @@ async function runTask(folder: vscode.WorkspaceFolder, cwd: string, line: Return
   return ended;
 }
 
-async function applyEdits(args: AddLibraryArgs): Promise<boolean> {
+async function applyEdits(args: AddLibraryArgs, ctx: Ctx): Promise<boolean> {
   const uri = vscode.Uri.parse(args.uri);
   const doc = await vscode.workspace.openTextDocument(uri);
   if (args.version !== undefined && doc.version !== args.version) {
+    ctx.output.info(
+      `not applying the fix: ${uri.fsPath} is at version ${doc.version}, the fix was for ${args.version}`,
+    );
     void vscode.window.showInformationMessage(
       `Lipschitz Lens: ${LIBRARY_PACKAGE} is installed. The file changed meanwhile, so the fix was not applied: run it again.`,
     );
@@ -130,12 +133,13 @@ export function addLibrary(ctx: Ctx): (arg?: unknown) => Promise<void> {
       { location: vscode.ProgressLocation.Window, title: `Adding ${LIBRARY_PACKAGE}` },
       () => runTask(folder, project, line),
     );
+    ctx.output.info(`${line.command} ${exit === undefined ? 'was stopped' : `exited with code ${exit}`}`);
     if (exit !== 0) {
       return fail(
         `${line.command} ${exit === undefined ? 'was stopped' : `exited with code ${exit}`}; ${LIBRARY_PACKAGE} was not added (see the terminal).`,
       );
     }
-    if (args && !(await applyEdits(args))) return;
+    if (args && !(await applyEdits(args, ctx))) return;
     const where = relative(folder.uri.fsPath, vendored) || name;
     void vscode.window.showInformationMessage(
       `Lipschitz Lens: added ${LIBRARY_PACKAGE} from ${where}. Commit that file with package.json and the lockfile.`,
