@@ -22,7 +22,7 @@ const COLUMNS: Array<[string, string]> = [
   ['test NLL', 'held-out negative log-likelihood per dimension, nats'],
   ['error on data', 'largest relative reconstruction error |F^-1(F(x)) - x| / |x| on held-out points'],
   ['inside data range', "on inputs within the data's per-coordinate [min, max]"],
-  ['fails from scale', 'smallest input scale (x the data) whose error crosses the threshold'],
+  ['fails from scale', 'smallest input scale (× the data) whose error crosses the threshold'],
   ['worst error', 'largest error over the sweep; broken: some input gave NaN/Inf'],
   ['inverse Lipschitz', 'largest inverse Jacobian norm measured at the data'],
   ['memory-saving gradient error', 'input gradients from activations rebuilt by the inverse, relative error'],

@@ -415,7 +415,7 @@ export class TrainingMonitor {
         (crossed.scale === 1
           ? before?.inverse?.value
           : before?.inverseOutOfDistribution?.find((e) => e.scale === crossed.scale)?.value) ?? null;
-      const where = crossed.scale === 1 ? 'at the data' : `at ${crossed.scale}x the data`;
+      const where = crossed.scale === 1 ? 'at the data' : `at ${crossed.scale}× the data`;
       out.push({
         type: 'alert',
         step: r.step,
@@ -441,7 +441,7 @@ export class TrainingMonitor {
         threshold: s.reconstructionThreshold,
         scale: crossed.scale,
         initial,
-        message: `${this.header.model}: reconstruction error ${show(crossed.max)} at ${crossed.scale}x the data scale at step ${r.step}, up from ${show(initial)} (threshold ${s.reconstructionThreshold})`,
+        message: `${this.header.model}: reconstruction error ${show(crossed.max)} at ${crossed.scale}× the data scale at step ${r.step}, up from ${show(initial)} (threshold ${s.reconstructionThreshold})`,
       });
     }
     return out;

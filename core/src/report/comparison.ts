@@ -161,7 +161,7 @@ export function errorVsScale(c: Comparison): Curve {
   return {
     id: 'comparison-error-vs-scale',
     title: 'Reconstruction error vs input scale (a line stops where the inverse gave NaN/Inf)',
-    xLabel: 'input scale (x data)',
+    xLabel: 'input scale (× the data)',
     yLabel: 'max relative error',
     logX: true,
     logY: true,
@@ -181,7 +181,7 @@ export function brokenShare(c: Comparison): Curve {
   return {
     id: 'comparison-broken-share',
     title: 'Inputs whose inverse gave NaN/Inf',
-    xLabel: 'input scale (x data)',
+    xLabel: 'input scale (× the data)',
     yLabel: '% of inputs',
     logX: true,
     logY: false,
