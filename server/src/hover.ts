@@ -5,7 +5,7 @@ import { formatBound } from '../../core/src/bounds';
 import type { FileIr, IrNode, ModelNode, SourceRange } from '../../core/src/ir/model-ir';
 import { FRESH_WEIGHTS_TEXT, type Figure, type Report } from '../../core/src/report/schema';
 import { verdictText } from '../../core/src/protocol/webview';
-import { explanation, firstSentence } from '../../core/src/rules/message-text';
+import { firstSentence } from '../../core/src/rules/message-text';
 import type { Finding } from '../../core/src/rules/rule';
 
 export type Hoverable = IrNode | ModelNode;
@@ -122,15 +122,17 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** A finding as the hover shows it: what is wrong, then why (the math), then the fix that applies. */
+/**
+ * A finding as the hover shows it: what is wrong and the fix that applies. The explanation (the math) is the
+ * rest of the diagnostic's message, which editors show beside this hover (VS Code above it, Neovim in its float):
+ * repeated here it would read twice.
+ */
 function findingLines(f: Finding): string[] {
-  const why = explanation(f.message);
   // The preferred fix only: every finding also suggests a disable comment, which fixes nothing.
   const fix = f.fix ? `**Fix:** ${text(lowerFirst(f.fix.title))}` : undefined;
   return [
     `**${f.severity}** \`${f.ruleId}\`: ${text(firstSentence(f.message))}`,
     '',
-    ...(why ? [text(why), ''] : []),
     ...(fix ? [fix, ''] : []),
   ];
 }

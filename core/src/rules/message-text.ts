@@ -1,6 +1,7 @@
 /**
  * A finding's message leads with one short sentence saying what is wrong: the Problems panel shows a message on
- * one line, cut at the panel's width, so the explanation and the math follow it (the hover shows them whole).
+ * one line, cut at the panel's width, so the explanation and the math follow it (editors show the whole
+ * message in the diagnostic's hover).
  */
 
 /** The Problems panel's width in characters on a laptop screen, which the first sentence must fit. */
