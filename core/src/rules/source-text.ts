@@ -129,11 +129,7 @@ const importEdits = new WeakMap<SourceText, Map<string, TextEdit | undefined>>()
  * An edit importing `name` from `module` when the file does not bind it yet: merged into an existing named
  * import from the module, else a new line after the last import (or a `require` in CommonJS files).
  */
-export function importEdit(
-  source: SourceText,
-  name: string,
-  module = LIBRARY_PACKAGE,
-): TextEdit | undefined {
+export function importEdit(source: SourceText, name: string, module = LIBRARY_PACKAGE): TextEdit | undefined {
   let known = importEdits.get(source);
   if (known === undefined) importEdits.set(source, (known = new Map()));
   const key = `${module}\0${name}`;
