@@ -24,6 +24,7 @@ import {
   type Crossing,
   CrossingLedger,
   crossingMessage,
+  failureNotice,
   Debouncer,
   effectiveThresholds,
   firstCrossings,
@@ -273,8 +274,21 @@ export class TrainingMonitorView implements vscode.Disposable {
       return;
     }
     const crossings = firstCrossings(entry.run, this.thresholds(entry.run));
-    if (!live || !this.config.monitorNotify) this.ledger.seen(key, crossings);
-    else for (const c of this.ledger.fresh(key, crossings)) this.notify(key, c);
+    const failure = failureNotice(entry.run);
+    const failures = failure ? [failure] : [];
+    if (!live || !this.config.monitorNotify) this.ledger.seen(key, [...crossings, ...failures]);
+    else {
+      for (const c of this.ledger.fresh(key, crossings)) this.notify(key, c);
+      for (const f of this.ledger.fresh(key, failures)) this.notifyFailure(key, f.message);
+    }
+  }
+
+  private notifyFailure(key: string, message: string): void {
+    const openMonitor = 'Open monitor';
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(`Lipschitz Lens: ${message}`, openMonitor).then((pick) => {
+      if (pick === openMonitor) void this.show([...this.shown.filter((id) => id !== key), key]);
+    });
   }
 
   private thresholds(run: RunFile): ReturnType<typeof effectiveThresholds> {

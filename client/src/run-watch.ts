@@ -187,20 +187,38 @@ export function firstCrossings(run: RunFile, thresholds: Thresholds): Crossing[]
   return out;
 }
 
+/** What a notification is about: a block's (or the model's) crossing, or the run's failed measurements. */
+export interface Notice {
+  quantity: CrossingQuantity | 'failure';
+  block: string;
+}
+
+/** The notice of a run whose measurements failed: one per run, with the first failure. */
+export function failureNotice(run: RunFile): (Notice & { message: string }) | undefined {
+  const first = run.errors[0];
+  if (first === undefined) return undefined;
+  const stopped = run.end?.reason === 'failed' ? '; the monitor stopped measuring' : '';
+  return {
+    quantity: 'failure',
+    block: run.header.model,
+    message: `training monitor of ${run.header.model}: the measurement after step ${first.step} failed (${first.message})${stopped}`,
+  };
+}
+
 /**
- * Remembers which (run, quantity, block) crossings were told, so a growing run notifies each once. `seen` marks
- * crossings as told without telling: for runs that had crossed before the editor started watching them.
+ * Remembers which (run, quantity, block) notices were told, so a growing run notifies each once. `seen` marks
+ * notices as told without telling: for runs that had crossed before the editor started watching them.
  */
 export class CrossingLedger {
   private readonly told = new Set<string>();
 
-  private key(run: string, c: Crossing): string {
+  private key(run: string, c: Notice): string {
     return JSON.stringify([run, c.quantity, c.block]);
   }
 
-  /** The crossings of `run` not told yet, now marked told. */
-  fresh(run: string, crossings: readonly Crossing[]): Crossing[] {
-    return crossings.filter((c) => {
+  /** The notices of `run` not told yet, now marked told. */
+  fresh<T extends Notice>(run: string, notices: readonly T[]): T[] {
+    return notices.filter((c) => {
       const k = this.key(run, c);
       if (this.told.has(k)) return false;
       this.told.add(k);
@@ -208,8 +226,8 @@ export class CrossingLedger {
     });
   }
 
-  seen(run: string, crossings: readonly Crossing[]): void {
-    for (const c of crossings) this.told.add(this.key(run, c));
+  seen(run: string, notices: readonly Notice[]): void {
+    for (const c of notices) this.told.add(this.key(run, c));
   }
 
   /** A run file replaced by a new run starts afresh. */

@@ -17,6 +17,7 @@ import { blockNameRange } from '../src/block-source';
 import {
   type Crossing,
   CrossingLedger,
+  failureNotice,
   crossingMessage,
   effectiveThresholds,
   firstCrossings,
@@ -165,6 +166,29 @@ describe('threshold crossings', () => {
     // Crossings seen before the editor watched are marked, not told.
     ledger.seen('run-b', firstCrossings(run!, effectiveThresholds(run!, settings)));
     assert.deepEqual(ledger.fresh('run-b', firstCrossings(run!, effectiveThresholds(run!, settings))), []);
+  });
+
+  it('tells a run whose measurements failed once, with the first failure, apart from its crossings', () => {
+    const ledger = new CrossingLedger();
+    const clean = parseRunFile(lines.join(''));
+    assert.equal(failureNotice(clean), undefined);
+    const error = (step: number, message: string): string =>
+      `${JSON.stringify({ type: 'error', step, time: '', message })}\n`;
+    const failing = parseRunFile(lines.slice(0, 3).join('') + error(7, 'inverse exploded'));
+    const notice = failureNotice(failing)!;
+    assert.equal(
+      notice.message,
+      `training monitor of ${failing.header.model}: the measurement after step 7 failed (inverse exploded)`,
+    );
+    assert.deepEqual(ledger.fresh('run-a', [notice]), [notice]);
+    // A second failure in the same run is not a second notification; crossings of the run are still told.
+    const again = parseRunFile(lines.slice(0, 3).join('') + error(7, 'inverse exploded') + error(8, 'again'));
+    assert.deepEqual(ledger.fresh('run-a', [failureNotice(again)!]), []);
+    const crossings = firstCrossings(
+      clean,
+      effectiveThresholds(clean, { inverse: 100, reconstruction: 0.01 }),
+    );
+    assert.equal(ledger.fresh('run-a', crossings).length, crossings.length);
   });
 
   it("uses the settings' thresholds where set, else the run's own", () => {
