@@ -10,14 +10,12 @@ import * as vscode from 'vscode';
 import { parseRunFile, type RunFile, type RunHeader } from '../../core/src/monitor/run-file';
 import type { ModelSummary } from '../../core/src/protocol/lsp';
 import {
-  type FromWebview,
-  isFromWebview,
   type RunText,
   type ToWebview,
   type WebviewRange,
   type WebviewState,
 } from '../../core/src/protocol/webview';
-import { makeNonce, webviewHtml } from '../../core/src/report/page';
+import { checkedMessage, loadPage, webviewOptions } from './webview-page';
 import { blockNameRange } from './block-source';
 import type { Config } from './config';
 import {
@@ -360,11 +358,7 @@ export class TrainingMonitorView implements vscode.Disposable {
         MONITOR_VIEW_TYPE,
         'Training monitor',
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        {
-          enableScripts: true,
-          retainContextWhenHidden: false,
-          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
-        },
+        webviewOptions(this.extensionUri),
       );
       this.attach(panel);
     } else this.panel.reveal(undefined, true);
@@ -374,14 +368,7 @@ export class TrainingMonitorView implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
-    const script = panel.webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'report.js'),
-    );
-    panel.webview.html = webviewHtml({
-      nonce: makeNonce(),
-      cspSource: panel.webview.cspSource,
-      scriptUri: script.toString(),
-    });
+    loadPage(panel, this.extensionUri);
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
     panel.onDidDispose(() => {
       this.panel = undefined;
@@ -412,13 +399,8 @@ export class TrainingMonitorView implements vscode.Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    if (!isFromWebview(raw)) {
-      this.log.warn(
-        `ignored an invalid message from the monitor webview: ${JSON.stringify(raw)?.slice(0, 200)}`,
-      );
-      return;
-    }
-    const m: FromWebview = raw;
+    const m = checkedMessage(raw, this.log, 'monitor');
+    if (!m) return;
     switch (m.type) {
       case 'ready':
         this.ready = true;

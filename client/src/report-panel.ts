@@ -5,14 +5,12 @@
  */
 import * as vscode from 'vscode';
 import {
-  type FromWebview,
-  isFromWebview,
   type StaticBlockBound,
   type ToWebview,
   type WebviewRange,
   type WebviewState,
 } from '../../core/src/protocol/webview';
-import { makeNonce, webviewHtml } from '../../core/src/report/page';
+import { checkedMessage, loadPage, webviewOptions } from './webview-page';
 import type { Report } from '../../core/src/report/schema';
 
 export const REPORT_VIEW_TYPE = 'lipschitzLens.report';
@@ -54,7 +52,7 @@ class ReportView implements vscode.Disposable {
         REPORT_VIEW_TYPE,
         `Stability: ${report.model.name}`,
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        this.options(),
+        webviewOptions(this.extensionUri),
       );
       this.attach(panel);
     } else {
@@ -64,26 +62,10 @@ class ReportView implements vscode.Disposable {
     this.post({ type: 'report', report, ...(staticBounds ? { staticBounds } : {}) });
   }
 
-  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
-    };
-  }
-
   attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.ready = false;
-    panel.webview.options = this.options();
-    const script = panel.webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'report.js'),
-    );
-    panel.webview.html = webviewHtml({
-      nonce: makeNonce(),
-      cspSource: panel.webview.cspSource,
-      scriptUri: script.toString(),
-    });
+    loadPage(panel, this.extensionUri);
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
     panel.onDidChangeViewState(
       (e) => {
@@ -109,13 +91,8 @@ class ReportView implements vscode.Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    if (!isFromWebview(raw)) {
-      this.log.warn(
-        `ignored an invalid message from the report webview: ${JSON.stringify(raw)?.slice(0, 200)}`,
-      );
-      return;
-    }
-    const m: FromWebview = raw;
+    const m = checkedMessage(raw, this.log, 'report');
+    if (!m) return;
     switch (m.type) {
       case 'ready':
         this.ready = true;
