@@ -200,6 +200,20 @@ export interface ConditionerSettings {
   conditionerNorm: number | undefined;
 }
 
+/** A conditioned layer's conditioner entries in its config (getConfig): what conditionerSettings reads back. */
+export function conditionerConfig(
+  s: Omit<ConditionerSettings, 'conditionerNorm'> & { conditionerNorm?: number | undefined },
+): tf.serialization.ConfigDict {
+  return {
+    hiddenUnits: s.hiddenUnits,
+    hiddenLayers: s.hiddenLayers,
+    activation: s.activation,
+    zeroInit: s.zeroInit,
+    seed: s.seed,
+    ...(s.conditionerNorm !== undefined ? { conditionerNorm: s.conditionerNorm } : {}),
+  };
+}
+
 export function conditionerSettings(
   args: Omit<CouplingArgs, 'hiddenChannels'>,
   layerName: string,
@@ -219,13 +233,13 @@ export function conditionerSettings(
  * transforms x2 with parameters computed from x1.
  */
 export abstract class CouplingBase extends LazyBuildLayer implements Invertible {
-  protected readonly hiddenUnits: number;
-  protected readonly hiddenChannels: number;
-  protected readonly hiddenLayers: number;
-  protected readonly activation: ConditionerActivation;
-  protected readonly zeroInit: boolean;
-  protected readonly seed: number;
-  protected readonly conditionerNorm: number | undefined;
+  readonly hiddenUnits: number;
+  readonly hiddenChannels: number;
+  readonly hiddenLayers: number;
+  readonly activation: ConditionerActivation;
+  readonly zeroInit: boolean;
+  readonly seed: number;
+  readonly conditionerNorm: number | undefined;
   protected net: Conditioner | null = null;
   /** The input shape the layer was built for (batch dimension null). */
   protected builtShape: tf.Shape | null = null;
@@ -235,6 +249,7 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
 
   constructor(args: CouplingArgs) {
     super(args);
+    const settings = conditionerSettings(args, this.name);
     ({
       hiddenUnits: this.hiddenUnits,
       hiddenLayers: this.hiddenLayers,
@@ -242,15 +257,9 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
       zeroInit: this.zeroInit,
       seed: this.seed,
       conditionerNorm: this.conditionerNorm,
-    } = conditionerSettings(args, this.name));
+    } = settings);
     this.hiddenChannels = args.hiddenChannels ?? DEFAULTS.hiddenChannels;
-    const error = couplingNetError({
-      hiddenUnits: this.hiddenUnits,
-      hiddenChannels: this.hiddenChannels,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      conditionerNorm: this.conditionerNorm,
-    });
+    const error = couplingNetError({ ...settings, hiddenChannels: this.hiddenChannels });
     if (error !== undefined) configError(this.name, error);
   }
 
@@ -303,13 +312,8 @@ export abstract class CouplingBase extends LazyBuildLayer implements Invertible 
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      hiddenUnits: this.hiddenUnits,
+      ...conditionerConfig(this),
       hiddenChannels: this.hiddenChannels,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      zeroInit: this.zeroInit,
-      seed: this.seed,
-      ...(this.conditionerNorm !== undefined ? { conditionerNorm: this.conditionerNorm } : {}),
     };
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { logScaleOf } from './affine-coupling';
-import { conditionerSettings, type CouplingArgs, Conditioner } from './coupling-net';
+import { conditionerConfig, conditionerSettings, type CouplingArgs, Conditioner } from './coupling-net';
 import { configError, type Invertible, PACKAGE } from './invertible';
 import { type Kwargs, LazyBuildLayer, single, singleShape, sumPerExample } from './layer-util';
 import {
@@ -56,6 +56,7 @@ export class MaskedAutoregressive extends LazyBuildLayer implements Invertible {
     this.scale = args.scale ?? AFFINE_COUPLING_DEFAULTS.scale;
     this.scaleBound = args.scaleBound ?? AFFINE_COUPLING_DEFAULTS.scaleBound;
     this.scaleFloor = args.scaleFloor ?? AFFINE_COUPLING_DEFAULTS.scaleFloor;
+    const settings = conditionerSettings(args, this.name);
     ({
       hiddenUnits: this.hiddenUnits,
       hiddenLayers: this.hiddenLayers,
@@ -63,16 +64,10 @@ export class MaskedAutoregressive extends LazyBuildLayer implements Invertible {
       zeroInit: this.zeroInit,
       seed: this.seed,
       conditionerNorm: this.conditionerNorm,
-    } = conditionerSettings(args, this.name));
+    } = settings);
     const error =
       affineCouplingErrors(this)[0] ??
-      couplingNetError({
-        hiddenUnits: this.hiddenUnits,
-        hiddenChannels: COUPLING_NET_DEFAULTS.hiddenChannels,
-        hiddenLayers: this.hiddenLayers,
-        activation: this.activation,
-        conditionerNorm: this.conditionerNorm,
-      });
+      couplingNetError({ ...settings, hiddenChannels: COUPLING_NET_DEFAULTS.hiddenChannels });
     if (error !== undefined) configError(this.name, error);
   }
 
@@ -170,12 +165,7 @@ export class MaskedAutoregressive extends LazyBuildLayer implements Invertible {
       scale: this.scale,
       scaleBound: this.scaleBound,
       scaleFloor: this.scaleFloor,
-      hiddenUnits: this.hiddenUnits,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      zeroInit: this.zeroInit,
-      seed: this.seed,
-      ...(this.conditionerNorm !== undefined ? { conditionerNorm: this.conditionerNorm } : {}),
+      ...conditionerConfig(this),
     };
   }
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activate,
   activationSlope,
+  conditionerConfig,
   conditionerSettings,
   type CouplingArgs,
   Conditioner,
@@ -80,20 +81,20 @@ export class NeuralOde extends LazyBuildLayer implements Invertible {
     this.steps = args.steps ?? NEURAL_ODE_DEFAULTS.steps;
     this.time = args.time ?? NEURAL_ODE_DEFAULTS.time;
     this.coeff = args.coeff ?? NEURAL_ODE_DEFAULTS.coeff;
+    const settings = conditionerSettings(args, this.name);
     ({
       hiddenUnits: this.hiddenUnits,
       hiddenLayers: this.hiddenLayers,
       activation: this.activation,
       zeroInit: this.zeroInit,
       seed: this.seed,
-    } = conditionerSettings(args, this.name));
+    } = settings);
     const error =
       neuralOdeError(this) ??
       couplingNetError({
-        hiddenUnits: this.hiddenUnits,
+        ...settings,
         hiddenChannels: COUPLING_NET_DEFAULTS.hiddenChannels,
-        hiddenLayers: this.hiddenLayers,
-        activation: this.activation,
+        conditionerNorm: undefined,
       });
     if (error !== undefined) configError(this.name, error);
   }
@@ -261,11 +262,7 @@ export class NeuralOde extends LazyBuildLayer implements Invertible {
       steps: this.steps,
       time: this.time,
       coeff: this.coeff,
-      hiddenUnits: this.hiddenUnits,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      zeroInit: this.zeroInit,
-      seed: this.seed,
+      ...conditionerConfig(this),
     };
   }
 }

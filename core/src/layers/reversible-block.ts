@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activate,
   activationSlope,
+  conditionerConfig,
   conditionerSettings,
   type CouplingArgs,
   Conditioner,
@@ -133,6 +134,7 @@ export class ReversibleBlock extends LazyBuildLayer implements Invertible {
 
   constructor(args: ReversibleBlockArgs = {}) {
     super(args);
+    const settings = conditionerSettings(args, this.name);
     ({
       hiddenUnits: this.hiddenUnits,
       hiddenLayers: this.hiddenLayers,
@@ -140,16 +142,10 @@ export class ReversibleBlock extends LazyBuildLayer implements Invertible {
       zeroInit: this.zeroInit,
       seed: this.seed,
       conditionerNorm: this.conditionerNorm,
-    } = conditionerSettings(args, this.name));
+    } = settings);
     this.memorySaving = args.memorySaving ?? REVERSIBLE_BLOCK_DEFAULTS.memorySaving;
     this.checkGradients = args.checkGradients ?? REVERSIBLE_BLOCK_DEFAULTS.checkGradients;
-    const error = couplingNetError({
-      hiddenUnits: this.hiddenUnits,
-      hiddenChannels: COUPLING_NET_DEFAULTS.hiddenChannels,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      conditionerNorm: this.conditionerNorm,
-    });
+    const error = couplingNetError({ ...settings, hiddenChannels: COUPLING_NET_DEFAULTS.hiddenChannels });
     if (error !== undefined) configError(this.name, error);
   }
 
@@ -323,12 +319,7 @@ export class ReversibleBlock extends LazyBuildLayer implements Invertible {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      hiddenUnits: this.hiddenUnits,
-      hiddenLayers: this.hiddenLayers,
-      activation: this.activation,
-      zeroInit: this.zeroInit,
-      seed: this.seed,
-      ...(this.conditionerNorm !== undefined ? { conditionerNorm: this.conditionerNorm } : {}),
+      ...conditionerConfig(this),
       memorySaving: this.memorySaving,
       checkGradients: this.checkGradients,
     };
